@@ -1,0 +1,14 @@
+// Builds the WebAssembly kernels (assembly/ → build/*.wasm) with the AssemblyScript compiler.
+// Run through `npm run build:wasm`; every test and benchmark command runs it first.
+import { main } from 'assemblyscript/asc';
+
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['simd'];
+for (const target of targets) {
+  const { error, stderr } = await main(['--config', 'asconfig.json', '--target', target], {});
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`strand: building the '${target}' wasm failed: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`strand: built the '${target}' wasm`);
+}

@@ -1,0 +1,118 @@
+/**
+ * The kernel interface: the one contract between strand's model objects and a compute backend.
+ *
+ * Both backends implement it with identical semantics:
+ * - the WebAssembly backend, whose exports carry exactly these names (see `assembly/index.ts`);
+ * - the pure-TypeScript backend (`src/backend/js/`), over an ordinary ArrayBuffer.
+ *
+ * Conventions (DESIGN.md §2):
+ * - Every pointer is a byte offset into the backend's heap, 16-byte aligned when it starts a
+ *   buffer. Pointer `0` means "absent" (no bias, zero initial state, skip this output);
+ *   no allocation ever lives at offset 0.
+ * - Every value is float32, row-major. Sequences are time-major `(T, B, F)`; a "row" is one
+ *   `(t, b)` pair and `ld*` arguments are row strides in elements (≥ the row width), so a layer
+ *   can read or write a slice of a wider row (bidirectional concat).
+ * - Letters: B batch, T time, I input, H hidden, G gates (4H LSTM, 3H GRU, H RNN).
+ * - Weights in PyTorch layout and gate order: `wih (G, I)`, `whh (G, H)`, `bih (G)`, `bhh (G)`;
+ *   LSTM gates i, f, g, o; GRU gates r, z, n.
+ * - Kernels never allocate, never keep a pointer, never throw. Booleans are passed as 0 / 1.
+ * - Backward kernels ACCUMULATE into parameter gradients (`dwih += …`), like PyTorch's `.grad`;
+ *   they overwrite `dh0` / `dc0`; `dx` is overwritten unless `accumDx` is 1.
+ *
+ * Saved-state layout of a recurrent sequence (shared by forward and backward):
+ * - `hseq`, `cseq`: `(T+1, B, H)`. Forward direction: block 0 holds the initial state and block
+ *   t+1 the state after step t. Reverse direction (`reverse = 1`, time runs T-1 … 0): block T
+ *   holds the initial state and block t the state after step t. So the final state is block T
+ *   (forward) or block 0 (reverse), and "the previous state of step t" is a contiguous
+ *   `(T, B, H)` run: blocks 0..T-1 (forward) or 1..T (reverse).
+ * - `gates`: `(T, B, G)` activated gates in time order.
+ */
+export interface Kernels {
+  // ---------------------------------------------------------------- GEMM (C is M×N, row-major)
+  /** C = alpha·A·B + beta·C; A (M,K) stride lda, B (K,N) stride ldb. beta = 0: C is not read. */
+  gemm_nn(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  /** C = alpha·A·Bᵀ + beta·C; A (M,K) stride lda, B (N,K) stride ldb. */
+  gemm_nt(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  /** C = alpha·Aᵀ·B + beta·C; A (K,M) stride lda, B (K,N) stride ldb. */
+  gemm_tn(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  /** dst (C,R) stride ldd = transpose of src (R,C) stride lds. */
+  transpose(R: number, C: number, src: number, lds: number, dst: number, ldd: number): void;
+
+  // ---------------------------------------------------------------- element-wise (y may equal x)
+  /** y[i] = 1 / (1 + exp(-x[i])) for n values. */
+  sigmoid(x: number, y: number, n: number): void;
+  /** y[i] = tanh(x[i]) for n values. */
+  tanh(x: number, y: number, n: number): void;
+  /** y[i] = max(x[i], 0) for n values. */
+  relu(x: number, y: number, n: number): void;
+
+  // ---------------------------------------------------------------- vanilla RNN
+  /**
+   * h_t = act(x_t·wihᵀ + bih + h_{t-1}·whhᵀ + bhh), act = tanh (relu = 0) or relu (relu = 1).
+   * x (T,B,I) stride ldx; y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H) as above;
+   * h0 (B,H) or 0 for zeros; work ≥ rnnForwardWork(B,I,H) floats.
+   */
+  rnn_forward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
+    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    y: number, ldy: number, hseq: number, work: number): void;
+  /**
+   * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
+   * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
+   * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(B,H).
+   */
+  rnn_backward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
+    x: number, ldx: number, wih: number, whh: number, hseq: number,
+    dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
+    dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void;
+
+  // ---------------------------------------------------------------- LSTM
+  /**
+   * LSTM over T steps. gates (T,B,4H) receives activated i,f,g,o; hseq/cseq (T+1,B,H);
+   * h0/c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; work ≥ lstmForwardWork(B,I,H) floats.
+   */
+  lstm_forward(T: number, B: number, I: number, H: number, reverse: number,
+    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
+    y: number, ldy: number, gates: number, hseq: number, cseq: number, work: number): void;
+  /**
+   * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
+   * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
+   * work ≥ lstmBackwardWork(B,H) floats.
+   */
+  lstm_backward(T: number, B: number, I: number, H: number, reverse: number,
+    x: number, ldx: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
+    dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
+    dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
+    dgates: number, work: number): void;
+
+  // ---------------------------------------------------------------- GRU
+  /**
+   * GRU over T steps. resetAfter = 1 (PyTorch, Keras-TF2): n = tanh(Wi_n x + bi_n + r∘(Wh_n h + bh_n));
+   * resetAfter = 0 (Cho et al.): n = tanh(Wi_n x + bi_n + Wh_n (r∘h) + bh_n). h' = (1-z)∘n + z∘h.
+   * gates (T,B,3H) receives activated r,z,n; hn (T,B,H) receives Wh_n h + bh_n (resetAfter = 1)
+   * or r∘h_prev (resetAfter = 0); hseq (T+1,B,H); work ≥ gruForwardWork(B,I,H) floats.
+   */
+  gru_forward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
+    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void;
+  /**
+   * Backward of gru_forward. dgx, dgh (T,B,3H): workspace for the gradients of the input-side and
+   * hidden-side pre-activations; work ≥ gruBackwardWork(B,H) floats.
+   */
+  gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
+    x: number, ldx: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
+    dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
+    dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void;
+}
+
+/** Workspace (floats) rnn_forward needs: packed transposed weights. */
+export const rnnForwardWork = (_B: number, I: number, H: number): number => (I + H) * H;
+/** Workspace (floats) rnn_backward needs: the dh carry. */
+export const rnnBackwardWork = (B: number, H: number): number => B * H;
+/** Workspace (floats) lstm_forward needs: packed transposed weights. */
+export const lstmForwardWork = (_B: number, I: number, H: number): number => (I + H) * 4 * H;
+/** Workspace (floats) lstm_backward needs: dh and dc carries. */
+export const lstmBackwardWork = (B: number, H: number): number => 2 * B * H;
+/** Workspace (floats) gru_forward needs: packed transposed weights and one (B,3H) hidden projection. */
+export const gruForwardWork = (B: number, I: number, H: number): number => (I + H) * 3 * H + B * 3 * H;
+/** Workspace (floats) gru_backward needs: dh carry and one (B,H) scratch row block. */
+export const gruBackwardWork = (B: number, H: number): number => 2 * B * H;

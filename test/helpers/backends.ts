@@ -1,0 +1,61 @@
+// Test helpers: both backends, side by side, each with its own memory.
+import { readFileSync } from 'node:fs';
+import type { Backend } from '../../src/backend/backend.ts';
+import { createJsBackend } from '../../src/backend/js/index.ts';
+import { createWasmBackend, type WasmExports } from '../../src/backend/wasm.ts';
+
+/** The compiled kernel module's bytes (built by `npm run build:wasm`). */
+export function wasmBytes(): Uint8Array {
+  return readFileSync(new URL('../../build/strand-simd.wasm', import.meta.url));
+}
+
+/** A fresh WebAssembly backend. */
+export async function wasmBackend(): Promise<Backend & { exports: WasmExports }> {
+  return (await createWasmBackend(wasmBytes())) as Backend & { exports: WasmExports };
+}
+
+/** A fresh pure-TypeScript backend. */
+export function jsBackend(): Backend {
+  return createJsBackend();
+}
+
+/** Both backends, fresh, by name. */
+export async function bothBackends(): Promise<Backend[]> {
+  return [await wasmBackend(), jsBackend()];
+}
+
+/** Seeded uniform values in [lo, hi) (mulberry32), for test data. */
+export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = lo + (hi - lo) * u;
+  }
+  return out;
+}
+
+/** Copies `data` into a fresh heap block of `backend`; returns its pointer. */
+export function put(backend: Backend, data: ArrayLike<number>): number {
+  const ptr = backend.heap.allocF32(Math.max(1, data.length));
+  backend.heap.write(ptr, data);
+  return ptr;
+}
+
+/** max |a - b| and max |a - b| / max(|b|, floor) over two arrays of equal length. */
+export function maxErrors(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-3): { abs: number; rel: number } {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let abs = 0;
+  let rel = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= abs)) abs = d; // NaN-propagating max
+    const r = d / Math.max(Math.abs(b[i]), floor);
+    if (!(r <= rel)) rel = r;
+  }
+  return { abs, rel };
+}
