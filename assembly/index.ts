@@ -9,3 +9,7 @@ export { sigmoid, tanh, relu, sigmoid_ref, tanh_ref, relu_ref } from './math';
 export function heap_base(): usize {
   return __heap_base;
 }
+
+export { rnn_forward, rnn_backward } from './rnn';
+export { lstm_forward, lstm_backward } from './lstm';
+export { gru_forward, gru_backward } from './gru';
