@@ -1,0 +1,559 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/index.ts';
+import {
+  gruBackwardWork, gruForwardWork, lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork,
+} from '../backend/kernels.ts';
+import { fillWeight, validateInit, type RecurrentInit } from './init.ts';
+import { ParameterSet, describe, type StateDict } from './params.ts';
+import { Rng, nextSeed } from './rng.ts';
+import { Workspace } from './workspace.ts';
+
+/** The three recurrent cells. */
+export type CellType = 'rnn' | 'lstm' | 'gru';
+
+/** Options shared by {@link RNN}, {@link LSTM} and {@link GRU} (PyTorch's names and defaults). */
+export interface RecurrentOptions {
+  /** Features per input step, I. */
+  inputSize: number;
+  /** Features of the hidden state, H. */
+  hiddenSize: number;
+  /** Stacked layers; default 1. */
+  numLayers?: number;
+  /** Adds a reverse-time direction per layer; outputs concatenate (forward, reverse). Default false. */
+  bidirectional?: boolean;
+  /** Whether the layers have `bias_ih` and `bias_hh`; default true. */
+  bias?: boolean;
+  /** Initialisation; default PyTorch's U(−1/√H, 1/√H) for everything. */
+  init?: RecurrentInit;
+  /** Seed of the initialisation; default: the next seed of the global generator (`manualSeed`). */
+  seed?: number;
+  /** Backend to live on; default the one chosen by `init()`. */
+  backend?: Backend;
+}
+
+/** Options of {@link RNN}. */
+export interface RNNOptions extends RecurrentOptions {
+  /** `'tanh'` (default) or `'relu'`. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+/** Options of {@link GRU}. */
+export interface GRUOptions extends RecurrentOptions {
+  /**
+   * true (default, PyTorch and Keras-TF2): the reset gate multiplies the recurrent projection,
+   * n = tanh(W_in x + b_in + r∘(W_hn h + b_hn)); false (Cho et al. 2014): it multiplies the
+   * state before the projection, n = tanh(W_in x + b_in + W_hn (r∘h) + b_hn).
+   */
+  resetAfter?: boolean;
+}
+
+/** Shape and initial state of one {@link RecurrentLayer.forward} call. */
+export interface ForwardOptions {
+  /** Time steps T. Default: inferred from the input length and `batch`. */
+  seqLen?: number;
+  /** Independent sequences B. Default: inferred from the input length and `seqLen`, else 1. */
+  batch?: number;
+  /** Initial hidden state, (numLayers·D, B, H); default zeros. */
+  h0?: ArrayLike<number>;
+  /** Initial cell state (LSTM only), (numLayers·D, B, H); default zeros. */
+  c0?: ArrayLike<number>;
+}
+
+/** What {@link RecurrentLayer.forward} returns (all fresh copies). */
+export interface RecurrentOutput {
+  /** The last layer's hidden state at every step, (T, B, D·H). */
+  output: Float32Array;
+  /** Final hidden state of every layer and direction, (numLayers·D, B, H). */
+  h: Float32Array;
+  /** Final cell state (LSTM only), (numLayers·D, B, H). */
+  c?: Float32Array;
+}
+
+/** Gradients of a loss with respect to the outputs of the last forward (each optional). */
+export interface RecurrentOutputGrads {
+  /** dL/d output, (T, B, D·H). */
+  output?: ArrayLike<number>;
+  /** dL/d final h, (numLayers·D, B, H). */
+  h?: ArrayLike<number>;
+  /** dL/d final c (LSTM), (numLayers·D, B, H). */
+  c?: ArrayLike<number>;
+}
+
+/** What {@link RecurrentLayer.backward} returns; parameter gradients accumulate in the layer. */
+export interface RecurrentInputGrads {
+  /** dL/d input, (T, B, I). */
+  input: Float32Array;
+  /** dL/d h0, (numLayers·D, B, H). */
+  h0: Float32Array;
+  /** dL/d c0 (LSTM), (numLayers·D, B, H). */
+  c0?: Float32Array;
+}
+
+/** Pointers of one (T, B) workspace layout. */
+interface Layout {
+  x: number;
+  out: number[];
+  gates: number[];
+  hseq: number[];
+  cseq: number[];
+  hn: number[];
+  h0: number;
+  c0: number;
+  work: number;
+  dgates: number;
+  dgh: number;
+  dA: number;
+  dB: number;
+  dhT: number;
+  dcT: number;
+  dh0: number;
+  dc0: number;
+}
+
+const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
+
+/**
+ * A stack of recurrent layers over whole sequences, with PyTorch's options, parameter names and
+ * layouts. Input is time-major `(T, B, I)`. The time loop runs inside the backend: one kernel call
+ * per layer and direction per sequence. Parameters live in one slab, gradients in another.
+ */
+export abstract class RecurrentLayer {
+  /** Which cell this layer runs. */
+  readonly cell: CellType;
+  /** I. */
+  readonly inputSize: number;
+  /** H. */
+  readonly hiddenSize: number;
+  /** Stacked layers. */
+  readonly numLayers: number;
+  /** Whether each layer also runs in reverse time. */
+  readonly bidirectional: boolean;
+  /** Whether biases exist. */
+  readonly bias: boolean;
+  /** The backend the parameters live on. */
+  readonly backend: Backend;
+  /** Parameters and gradients. */
+  protected readonly params: ParameterSet;
+  private readonly workspace: Workspace;
+  private readonly names: string[][][];
+  private readonly kind: string;
+  private readonly relu: number;
+  private readonly resetAfter: number;
+  private saved: { T: number; B: number } | null = null;
+  private readonly layoutSizes: number[] = [];
+  private readonly layoutPtrs: number[] = [];
+
+  /** @internal use {@link RNN}, {@link LSTM}, {@link GRU}. */
+  protected constructor(cell: CellType, kind: string, options: RecurrentOptions & RNNOptions & GRUOptions, cellNaming = false) {
+    const where = kind;
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`${where}: options must be an object with inputSize and hiddenSize, received ${describe(options)}`);
+    }
+    const allowed = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'bias', 'init', 'seed', 'backend',
+      ...(cell === 'rnn' ? ['nonlinearity'] : []), ...(cell === 'gru' ? ['resetAfter'] : [])];
+    for (const key of Object.keys(options)) {
+      if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
+    }
+    this.cell = cell;
+    this.kind = kind;
+    this.inputSize = positiveInt(options.inputSize, `${where}: inputSize`);
+    this.hiddenSize = positiveInt(options.hiddenSize, `${where}: hiddenSize`);
+    this.numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
+    this.bidirectional = bool(options.bidirectional ?? false, `${where}: bidirectional`);
+    this.bias = bool(options.bias ?? true, `${where}: bias`);
+    const nonlinearity = options.nonlinearity ?? 'tanh';
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
+      throw new TypeError(`${where}: nonlinearity must be 'tanh' or 'relu', received ${describe(nonlinearity)}`);
+    }
+    this.relu = nonlinearity === 'relu' ? 1 : 0;
+    this.resetAfter = bool(options.resetAfter ?? true, `${where}: resetAfter`) ? 1 : 0;
+    const init = options.init ?? {};
+    validateInit(init, where);
+    if (init.forgetBias !== undefined && cell !== 'lstm') throw new TypeError(`${where}: init.forgetBias applies to LSTM only`);
+    const seed = options.seed ?? nextSeed();
+    if (!Number.isInteger(seed)) throw new TypeError(`${where}: seed must be an integer, received ${describe(seed)}`);
+    this.backend = options.backend ?? getBackend();
+
+    const D = this.directions;
+    const G = this.gateRows;
+    const H = this.hiddenSize;
+    const specs: Array<[string, number[]]> = [];
+    this.names = [];
+    for (let k = 0; k < this.numLayers; k++) {
+      const Ik = k === 0 ? this.inputSize : D * H;
+      const perDir: string[][] = [];
+      for (let d = 0; d < D; d++) {
+        const sfx = cellNaming ? '' : `_l${k}${d === 1 ? '_reverse' : ''}`;
+        const n = [`weight_ih${sfx}`, `weight_hh${sfx}`, `bias_ih${sfx}`, `bias_hh${sfx}`];
+        specs.push([n[0], [G, Ik]], [n[1], [G, H]]);
+        if (this.bias) specs.push([n[2], [G]], [n[3], [G]]);
+        perDir.push(n);
+      }
+      this.names.push(perDir);
+    }
+    this.params = new ParameterSet(this.backend, specs);
+    this.workspace = new Workspace(this.backend.heap);
+    this.initialise(init, new Rng(seed));
+  }
+
+  /** 2 if bidirectional, else 1. */
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Rows of each weight matrix: 4H (LSTM), 3H (GRU), H (RNN). */
+  get gateRows(): number {
+    return (this.cell === 'lstm' ? 4 : this.cell === 'gru' ? 3 : 1) * this.hiddenSize;
+  }
+
+  /** Number of trainable values. */
+  parameterCount(): number {
+    return this.params.count();
+  }
+
+  /** Copies of all parameters by PyTorch `state_dict` name (`weight_ih_l0`, …, `_reverse`). */
+  stateDict(): StateDict {
+    this.assertLive();
+    return this.params.stateDict();
+  }
+
+  /**
+   * Loads parameters by PyTorch name. Validates every name, length and value first: on any
+   * error nothing is changed.
+   * @param strict when true (default) every parameter must be given
+   */
+  loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.assertLive();
+    this.params.loadStateDict(dict, strict, `${this.kind}.loadStateDict`);
+  }
+
+  /** Copies of the accumulated gradients, by parameter name. */
+  gradDict(): StateDict {
+    this.assertLive();
+    return this.params.gradDict();
+  }
+
+  /** Shapes of the parameters, by name. */
+  parameterShapes(): Record<string, number[]> {
+    return this.params.shapes();
+  }
+
+  /** Sets all parameter gradients to zero (they accumulate across backward calls). */
+  zeroGrad(): void {
+    this.assertLive();
+    this.params.zeroGrad();
+  }
+
+  /**
+   * Runs the whole sequence through every layer.
+   * @param x input, (T, B, I) time-major
+   */
+  forward(x: ArrayLike<number>, options: ForwardOptions = {}): RecurrentOutput {
+    this.assertLive();
+    const where = `${this.kind}.forward`;
+    const { T, B } = this.shapeOf(x, options, where);
+    const H = this.hiddenSize;
+    const D = this.directions;
+    const stateSize = this.numLayers * D * B * H;
+    checkArray(x, T * B * this.inputSize, `${where}: x`, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
+    if (options.h0 !== undefined) checkArray(options.h0, stateSize, `${where}: h0`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    if (options.c0 !== undefined) {
+      if (this.cell !== 'lstm') throw new TypeError(`${where}: c0 applies to LSTM only`);
+      checkArray(options.c0, stateSize, `${where}: c0`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    }
+    const p = this.layout(T, B);
+    const heap = this.backend.heap;
+    heap.write(p.x, x);
+    if (options.h0 !== undefined) heap.write(p.h0, options.h0);
+    if (options.c0 !== undefined) heap.write(p.c0, options.c0);
+    this.runForward(T, B, p, options.h0 !== undefined, options.c0 !== undefined);
+    this.saved = { T, B };
+
+    const output = heap.read(p.out[this.numLayers - 1], T * B * D * H);
+    const h = new Float32Array(stateSize);
+    const c = this.cell === 'lstm' ? new Float32Array(stateSize) : undefined;
+    for (let k = 0; k < this.numLayers; k++) {
+      for (let d = 0; d < D; d++) {
+        const i = k * D + d;
+        const finalBlock = (d === 0 ? T : 0) * B * H * 4;
+        heap.read(p.hseq[i] + finalBlock, B * H, h.subarray(i * B * H, (i + 1) * B * H));
+        if (c) heap.read(p.cseq[i] + finalBlock, B * H, c.subarray(i * B * H, (i + 1) * B * H));
+      }
+    }
+    return c ? { output, h, c } : { output, h };
+  }
+
+  /**
+   * Backpropagates through the last {@link forward}: returns the gradients with respect to its
+   * input and initial states, and ADDS the parameter gradients to {@link gradDict}.
+   */
+  backward(grads: RecurrentOutputGrads): RecurrentInputGrads {
+    this.assertLive();
+    const where = `${this.kind}.backward`;
+    if (this.saved === null) throw new Error(`${where}: call forward() first (backward uses its saved activations)`);
+    if (grads === null || typeof grads !== 'object') throw new TypeError(`${where}: grads must be an object { output?, h?, c? }, received ${describe(grads)}`);
+    const { T, B } = this.saved;
+    const H = this.hiddenSize;
+    const D = this.directions;
+    const stateSize = this.numLayers * D * B * H;
+    if (grads.output !== undefined) checkArray(grads.output, T * B * D * H, `${where}: output gradient`, `seqLen·batch·directions·hiddenSize = ${T}·${B}·${D}·${H}`);
+    if (grads.h !== undefined) checkArray(grads.h, stateSize, `${where}: h gradient`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    if (grads.c !== undefined) {
+      if (this.cell !== 'lstm') throw new TypeError(`${where}: a c gradient applies to LSTM only`);
+      checkArray(grads.c, stateSize, `${where}: c gradient`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    }
+    const p = this.layout(T, B);
+    const heap = this.backend.heap;
+    if (grads.output !== undefined) heap.write(p.dA, grads.output);
+    if (grads.h !== undefined) heap.write(p.dhT, grads.h);
+    if (grads.c !== undefined) heap.write(p.dcT, grads.c);
+    const dxPtr = this.runBackward(T, B, p, grads.output !== undefined, grads.h !== undefined, grads.c !== undefined);
+    const input = heap.read(dxPtr, T * B * this.inputSize);
+    const h0 = heap.read(p.dh0, stateSize);
+    return this.cell === 'lstm' ? { input, h0, c0: heap.read(p.dc0, stateSize) } : { input, h0 };
+  }
+
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.params.disposed;
+  }
+
+  /** Frees the parameter, gradient and workspace memory. Idempotent. */
+  dispose(): void {
+    this.params.dispose();
+    this.workspace.dispose();
+    this.saved = null;
+  }
+
+  /** Same as {@link dispose}, for `using`. */
+  [disposeSymbol](): void {
+    this.dispose();
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  private runForward(T: number, B: number, p: Layout, hasH0: boolean, hasC0: boolean): void {
+    const kn = this.backend.kernels;
+    const H = this.hiddenSize;
+    const D = this.directions;
+    for (let k = 0; k < this.numLayers; k++) {
+      const input = k === 0 ? p.x : p.out[k - 1];
+      const Ik = k === 0 ? this.inputSize : D * H;
+      for (let d = 0; d < D; d++) {
+        const i = k * D + d;
+        const [wih, whh, bih, bhh] = this.names[k][d].map((n) => this.params.ptr(n));
+        const h0 = hasH0 ? p.h0 + i * B * H * 4 : 0;
+        const c0 = hasC0 ? p.c0 + i * B * H * 4 : 0;
+        const y = p.out[k] + d * H * 4;
+        if (this.cell === 'lstm') {
+          kn.lstm_forward(T, B, Ik, H, d, input, Ik, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
+        } else if (this.cell === 'gru') {
+          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
+        } else {
+          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
+        }
+      }
+    }
+  }
+
+  /** @returns the pointer holding dL/dx */
+  private runBackward(T: number, B: number, p: Layout, hasDy: boolean, hasDh: boolean, hasDc: boolean): number {
+    const kn = this.backend.kernels;
+    const H = this.hiddenSize;
+    const D = this.directions;
+    let dy = hasDy ? p.dA : 0;
+    let dx = p.dB;
+    for (let k = this.numLayers - 1; k >= 0; k--) {
+      const input = k === 0 ? p.x : p.out[k - 1];
+      const Ik = k === 0 ? this.inputSize : D * H;
+      for (let d = 0; d < D; d++) {
+        const i = k * D + d;
+        const [wih, whh] = this.names[k][d].slice(0, 2).map((n) => this.params.ptr(n));
+        const [gwih, gwhh, gbih, gbhh] = this.names[k][d].map((n) => this.params.gradPtrOf(n));
+        const dyd = dy === 0 ? 0 : dy + d * H * 4;
+        const dhT = hasDh ? p.dhT + i * B * H * 4 : 0;
+        const dcT = hasDc ? p.dcT + i * B * H * 4 : 0;
+        const dh0 = p.dh0 + i * B * H * 4;
+        if (this.cell === 'lstm') {
+          kn.lstm_backward(T, B, Ik, H, d, input, Ik, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
+            dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
+        } else if (this.cell === 'gru') {
+          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
+            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
+        } else {
+          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, wih, whh, p.hseq[i], dyd, D * H, dhT,
+            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
+        }
+      }
+      dy = dx;
+      dx = dx === p.dA ? p.dB : p.dA;
+    }
+    return dy;
+  }
+
+  /** The workspace layout for (T, B): same pointers for forward and backward of one shape. */
+  private layout(T: number, B: number): Layout {
+    const H = this.hiddenSize;
+    const D = this.directions;
+    const L = this.numLayers;
+    const G = this.gateRows;
+    const I = this.inputSize;
+    const n = L * D;
+    const lstm = this.cell === 'lstm';
+    const gru = this.cell === 'gru';
+    let work = 0;
+    for (let k = 0; k < L; k++) {
+      const Ik = k === 0 ? I : D * H;
+      const f = lstm ? lstmForwardWork(B, Ik, H) : gru ? gruForwardWork(B, Ik, H) : rnnForwardWork(B, Ik, H);
+      const b = lstm ? lstmBackwardWork(B, H) : gru ? gruBackwardWork(B, H) : rnnBackwardWork(B, H);
+      work = Math.max(work, f, b);
+    }
+    const s = this.layoutSizes;
+    s.length = 0;
+    s.push(T * B * I);
+    for (let k = 0; k < L; k++) s.push(T * B * D * H);
+    for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
+    const state = n * B * H;
+    const dWidth = T * B * Math.max(I, D * H);
+    s.push(state, lstm ? state : 0, work, T * B * G, gru ? T * B * G : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
+    const ptr = this.workspace.plan(s, this.layoutPtrs);
+    let j = 0;
+    const x = ptr[j++];
+    const out: number[] = [];
+    for (let k = 0; k < L; k++) out.push(ptr[j++]);
+    const gates: number[] = [];
+    const hseq: number[] = [];
+    const cseq: number[] = [];
+    const hn: number[] = [];
+    for (let i = 0; i < n; i++) {
+      gates.push(ptr[j++]);
+      hseq.push(ptr[j++]);
+      cseq.push(ptr[j++]);
+      hn.push(ptr[j++]);
+    }
+    return {
+      x, out, gates, hseq, cseq, hn,
+      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dgates: ptr[j++], dgh: ptr[j++], dA: ptr[j++], dB: ptr[j++],
+      dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++],
+    };
+  }
+
+  private shapeOf(x: ArrayLike<number>, options: ForwardOptions, where: string): { T: number; B: number } {
+    if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+    if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
+      throw new TypeError(`${where}: x must be a Float32Array of (seqLen, batch, inputSize) values, received ${describe(x)}`);
+    }
+    const perStep = this.inputSize;
+    let B = options.batch;
+    let T = options.seqLen;
+    if (B !== undefined) positiveInt(B, `${where}: batch`);
+    if (T !== undefined) positiveInt(T, `${where}: seqLen`);
+    if (T === undefined) {
+      B ??= 1;
+      T = x.length / (B * perStep);
+      if (!Number.isInteger(T) || T < 1) {
+        throw new RangeError(`${where}: x has ${x.length} values, which is not a whole number (≥ 1) of steps of batch·inputSize = ${B}·${perStep}`);
+      }
+    } else if (B === undefined) {
+      B = x.length / (T * perStep);
+      if (!Number.isInteger(B) || B < 1) {
+        throw new RangeError(`${where}: x has ${x.length} values, which is not a whole number (≥ 1) of sequences of seqLen·inputSize = ${T}·${perStep}`);
+      }
+    }
+    return { T, B };
+  }
+
+  private initialise(init: RecurrentInit, rng: Rng): void {
+    const H = this.hiddenSize;
+    const G = this.gateRows;
+    for (let k = 0; k < this.numLayers; k++) {
+      for (let d = 0; d < this.directions; d++) {
+        const [wih, whh, bih, bhh] = this.names[k][d];
+        const Ik = k === 0 ? this.inputSize : this.directions * H;
+        fillWeight(this.params.view(wih), G, Ik, init.weightIh ?? 'uniform', H, rng);
+        fillWeight(this.params.view(whh), G, H, init.weightHh ?? 'uniform', H, rng);
+        if (!this.bias) continue;
+        for (const b of [bih, bhh]) {
+          const v = this.params.view(b);
+          if ((init.bias ?? 'uniform') === 'zeros') v.fill(0);
+          else fillWeight(v, G, 1, 'uniform', H, rng);
+        }
+        if (init.forgetBias !== undefined) {
+          this.params.view(bih).fill(init.forgetBias, H, 2 * H);
+          this.params.view(bhh).fill(0, H, 2 * H);
+        }
+      }
+    }
+  }
+
+  private assertLive(): void {
+    if (this.params.disposed) throw new Error(`${this.kind}: this layer has been disposed`);
+  }
+}
+
+/** A stack of Elman RNN layers: h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), act tanh or ReLU. */
+export class RNN extends RecurrentLayer {
+  /** `new RNN({ inputSize, hiddenSize, ... })` or `new RNN(inputSize, hiddenSize, { ... })`. */
+  constructor(options: RNNOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(a: RNNOptions | number, b?: number, c?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>) {
+    super('rnn', 'RNN', normalise(a, b, c));
+  }
+}
+
+/** A stack of LSTM layers (gates i, f, g, o; c_t = f∘c_{t−1} + i∘g; h_t = o∘tanh(c_t)). */
+export class LSTM extends RecurrentLayer {
+  /** `new LSTM({ inputSize, hiddenSize, ... })` or `new LSTM(inputSize, hiddenSize, { ... })`. */
+  constructor(options: RecurrentOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<RecurrentOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(a: RecurrentOptions | number, b?: number, c?: Omit<RecurrentOptions, 'inputSize' | 'hiddenSize'>) {
+    super('lstm', 'LSTM', normalise(a, b, c));
+  }
+}
+
+/** A stack of GRU layers (gates r, z, n; h_t = (1 − z)∘n + z∘h_{t−1}), both reset forms. */
+export class GRU extends RecurrentLayer {
+  /** `new GRU({ inputSize, hiddenSize, ... })` or `new GRU(inputSize, hiddenSize, { ... })`. */
+  constructor(options: GRUOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<GRUOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(a: GRUOptions | number, b?: number, c?: Omit<GRUOptions, 'inputSize' | 'hiddenSize'>) {
+    super('gru', 'GRU', normalise(a, b, c));
+  }
+}
+
+/** @internal a single-layer, one-direction recurrence with cell parameter names (`weight_ih`, …). */
+export class CellCore extends RecurrentLayer {
+  constructor(cell: CellType, kind: string, options: RecurrentOptions & RNNOptions & GRUOptions) {
+    super(cell, kind, options, true);
+  }
+}
+
+function normalise<O extends RecurrentOptions>(a: O | number, b: number | undefined, c: Omit<O, 'inputSize' | 'hiddenSize'> | undefined): O {
+  if (typeof a === 'number') return { ...(c ?? {}), inputSize: a, hiddenSize: b } as O;
+  return a;
+}
+
+/** Checks a positive integer option; returns it. */
+export function positiveInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new RangeError(`${what} must be a positive integer, received ${describe(v)}`);
+  }
+  return v;
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`${what} must be true or false, received ${describe(v)}`);
+  return v;
+}
+
+/** Checks that `a` is an array of `n` finite numbers. */
+export function checkArray(a: ArrayLike<number>, n: number, what: string, expected: string): void {
+  if (a === null || typeof a !== 'object' || typeof a.length !== 'number') {
+    throw new TypeError(`${what} must be a Float32Array of ${expected} = ${n} values, received ${describe(a)}`);
+  }
+  if (a.length !== n) throw new RangeError(`${what} must have ${expected} = ${n} values, received ${a.length}`);
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (!Number.isFinite(v)) throw new RangeError(`${what} must be finite, received ${v} at index ${i}`);
+  }
+}
