@@ -17,3 +17,17 @@ export {
   RecurrentCell, RNNCell, LSTMCell, GRUCell, RecurrentState,
   type CellOptions, type CellGrads, type RecurrentStateJSON,
 } from './nn/cells.ts';
+export { Embedding, type EmbeddingOptions } from './nn/embedding.ts';
+export { Dense, type DenseOptions } from './nn/dense.ts';
+export { Dropout } from './nn/dropout.ts';
+export { SequenceModel, type SequenceModelOptions, type ModelLayer, type OutputKind, type SequenceInput } from './nn/model.ts';
+export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
+export { scheduledLr, type Schedule } from './train/schedule.ts';
+export {
+  Trainer, NonFiniteError,
+  type TrainerOptions, type Batch, type StepResult, type ProgressEvent, type FitOptions, type Metrics, type LossName,
+} from './train/trainer.ts';
+export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } from './lm/vocab.ts';
+export { generate, stream, type GenerateOptions } from './lm/generate.ts';
+export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
+export { builtinCorpus } from './data/corpus.ts';

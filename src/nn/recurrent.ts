@@ -132,14 +132,14 @@ export abstract class RecurrentLayer {
   readonly bias: boolean;
   /** The backend the parameters live on. */
   readonly backend: Backend;
-  /** Parameters and gradients. */
-  protected readonly params: ParameterSet;
+  /** @internal parameters and gradients (one slab each) */
+  readonly params: ParameterSet;
   private readonly workspace: Workspace;
   private readonly names: string[][][];
   private readonly kind: string;
   private readonly relu: number;
   private readonly resetAfter: number;
-  private saved: { T: number; B: number } | null = null;
+  private saved: { T: number; B: number; x: number } | null = null;
   private readonly layoutSizes: number[] = [];
   private readonly layoutPtrs: number[] = [];
 
@@ -266,21 +266,13 @@ export abstract class RecurrentLayer {
     heap.write(p.x, x);
     if (options.h0 !== undefined) heap.write(p.h0, options.h0);
     if (options.c0 !== undefined) heap.write(p.c0, options.c0);
-    this.runForward(T, B, p, options.h0 !== undefined, options.c0 !== undefined);
-    this.saved = { T, B };
+    this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0);
 
     const output = heap.read(p.out[this.numLayers - 1], T * B * D * H);
-    const h = new Float32Array(stateSize);
-    const c = this.cell === 'lstm' ? new Float32Array(stateSize) : undefined;
-    for (let k = 0; k < this.numLayers; k++) {
-      for (let d = 0; d < D; d++) {
-        const i = k * D + d;
-        const finalBlock = (d === 0 ? T : 0) * B * H * 4;
-        heap.read(p.hseq[i] + finalBlock, B * H, h.subarray(i * B * H, (i + 1) * B * H));
-        if (c) heap.read(p.cseq[i] + finalBlock, B * H, c.subarray(i * B * H, (i + 1) * B * H));
-      }
-    }
-    return c ? { output, h, c } : { output, h };
+    // the (unused until backward) dhT / dcT buffers have the (L·D,B,H) shape of the final states
+    this.copyFinalStates(p.dhT, p.dcT);
+    const h = heap.read(p.dhT, stateSize);
+    return this.cell === 'lstm' ? { output, h, c: heap.read(p.dcT, stateSize) } : { output, h };
   }
 
   /**
@@ -307,7 +299,7 @@ export abstract class RecurrentLayer {
     if (grads.output !== undefined) heap.write(p.dA, grads.output);
     if (grads.h !== undefined) heap.write(p.dhT, grads.h);
     if (grads.c !== undefined) heap.write(p.dcT, grads.c);
-    const dxPtr = this.runBackward(T, B, p, grads.output !== undefined, grads.h !== undefined, grads.c !== undefined);
+    const dxPtr = this.backwardInPlace(grads.output !== undefined ? p.dA : 0, grads.h !== undefined ? p.dhT : 0, grads.c !== undefined ? p.dcT : 0);
     const input = heap.read(dxPtr, T * B * this.inputSize);
     const h0 = heap.read(p.dh0, stateSize);
     return this.cell === 'lstm' ? { input, h0, c0: heap.read(p.dc0, stateSize) } : { input, h0 };
@@ -330,20 +322,75 @@ export abstract class RecurrentLayer {
     this.dispose();
   }
 
+  // --------------------------------------------------------- heap-level API (for models, no copies)
+
+  /**
+   * @internal Forward over heap buffers: x (T,B,I) at `x` (must stay unchanged until backward),
+   * h0 / c0 (L·D,B,H) or 0. Saves activations; returns the pointer of the output (T,B,D·H),
+   * valid until the next forward of this layer.
+   */
+  forwardInPlace(T: number, B: number, x: number, h0: number, c0: number): number {
+    const p = this.layout(T, B);
+    this.runForward(T, B, p, x, h0, c0);
+    this.saved = { T, B, x };
+    return p.out[this.numLayers - 1];
+  }
+
+  /**
+   * @internal Backward over heap buffers: dy (T,B,D·H), dhT / dcT (L·D,B,H), each may be 0.
+   * Accumulates parameter gradients; returns the pointer of dL/dx (T,B,I) in the workspace.
+   * dL/dh0 and dL/dc0 are then at {@link initialStateGrads}.
+   */
+  backwardInPlace(dy: number, dhT: number, dcT: number): number {
+    if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
+    const { T, B, x } = this.saved;
+    return this.runBackward(T, B, this.layout(T, B), x, dy, dhT, dcT);
+  }
+
+  /** @internal Pointers of dL/dh0 and dL/dc0 (L·D,B,H) after {@link backwardInPlace} (c: 0 unless LSTM). */
+  initialStateGrads(): { h: number; c: number } {
+    if (this.saved === null) throw new Error(`${this.kind}: no forward pass yet`);
+    const p = this.layout(this.saved.T, this.saved.B);
+    return { h: p.dh0, c: this.cell === 'lstm' ? p.dc0 : 0 };
+  }
+
+  /**
+   * @internal Copies the states of the last forward into h (L·D,B,H) and, for LSTM, c: the final
+   * states, or with `steps` the forward direction's states after that many steps (for truncated
+   * BPTT windows; the reverse direction always gives its final state).
+   */
+  copyFinalStates(h: number, c: number, steps?: number): void {
+    if (this.saved === null) throw new Error(`${this.kind}: no forward pass yet`);
+    const { B } = this.saved;
+    const T = steps ?? this.saved.T;
+    const p = this.layout(this.saved.T, B);
+    const mem = this.backend.heap.all();
+    const n = B * this.hiddenSize;
+    for (let i = 0; i < this.numLayers * this.directions; i++) {
+      const block = (i % this.directions === 0 ? T : 0) * n;
+      const from = (p.hseq[i] >> 2) + block;
+      mem.copyWithin((h >> 2) + i * n, from, from + n);
+      if (c !== 0 && this.cell === 'lstm') {
+        const cf = (p.cseq[i] >> 2) + block;
+        mem.copyWithin((c >> 2) + i * n, cf, cf + n);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------ internals
 
-  private runForward(T: number, B: number, p: Layout, hasH0: boolean, hasC0: boolean): void {
+  private runForward(T: number, B: number, p: Layout, x: number, h0p: number, c0p: number): void {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
     for (let k = 0; k < this.numLayers; k++) {
-      const input = k === 0 ? p.x : p.out[k - 1];
+      const input = k === 0 ? x : p.out[k - 1];
       const Ik = k === 0 ? this.inputSize : D * H;
       for (let d = 0; d < D; d++) {
         const i = k * D + d;
         const [wih, whh, bih, bhh] = this.names[k][d].map((n) => this.params.ptr(n));
-        const h0 = hasH0 ? p.h0 + i * B * H * 4 : 0;
-        const c0 = hasC0 ? p.c0 + i * B * H * 4 : 0;
+        const h0 = h0p !== 0 ? h0p + i * B * H * 4 : 0;
+        const c0 = c0p !== 0 ? c0p + i * B * H * 4 : 0;
         const y = p.out[k] + d * H * 4;
         if (this.cell === 'lstm') {
           kn.lstm_forward(T, B, Ik, H, d, input, Ik, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
@@ -357,22 +404,22 @@ export abstract class RecurrentLayer {
   }
 
   /** @returns the pointer holding dL/dx */
-  private runBackward(T: number, B: number, p: Layout, hasDy: boolean, hasDh: boolean, hasDc: boolean): number {
+  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
-    let dy = hasDy ? p.dA : 0;
-    let dx = p.dB;
+    let dy = dyTop;
+    let dx = dyTop === p.dB ? p.dA : p.dB;
     for (let k = this.numLayers - 1; k >= 0; k--) {
-      const input = k === 0 ? p.x : p.out[k - 1];
+      const input = k === 0 ? x : p.out[k - 1];
       const Ik = k === 0 ? this.inputSize : D * H;
       for (let d = 0; d < D; d++) {
         const i = k * D + d;
         const [wih, whh] = this.names[k][d].slice(0, 2).map((n) => this.params.ptr(n));
         const [gwih, gwhh, gbih, gbhh] = this.names[k][d].map((n) => this.params.gradPtrOf(n));
         const dyd = dy === 0 ? 0 : dy + d * H * 4;
-        const dhT = hasDh ? p.dhT + i * B * H * 4 : 0;
-        const dcT = hasDc ? p.dcT + i * B * H * 4 : 0;
+        const dhT = dhTp !== 0 ? dhTp + i * B * H * 4 : 0;
+        const dcT = dcTp !== 0 ? dcTp + i * B * H * 4 : 0;
         const dh0 = p.dh0 + i * B * H * 4;
         if (this.cell === 'lstm') {
           kn.lstm_backward(T, B, Ik, H, d, input, Ik, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,

@@ -1,0 +1,86 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/index.ts';
+import { denseForwardWork } from '../backend/training-kernels.ts';
+import { ParameterSet, type StateDict } from './params.ts';
+import { positiveInt } from './recurrent.ts';
+import { Rng, nextSeed } from './rng.ts';
+import { Workspace } from './workspace.ts';
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  /** Whether the layer has a bias; default true. */
+  bias?: boolean;
+  /**
+   * In a {@link SequenceModel}: apply at `'every'` step (default: tagging, language models) or only
+   * at the `'last'` step (many-to-one: classification, regression of the next value).
+   */
+  at?: 'every' | 'last';
+  /** Seed of PyTorch's default U(±1/√inFeatures) initialisation. */
+  seed?: number;
+  /** Backend to live on; default the one chosen by `init()`. */
+  backend?: Backend;
+}
+
+/** A linear layer y = x·Wᵀ + b, `weight` (out, in), `bias` (out), as PyTorch's `nn.Linear`. */
+export class Dense {
+  /** Input features. */
+  readonly inFeatures: number;
+  /** Output features. */
+  readonly outFeatures: number;
+  /** Where a sequence model applies it. */
+  readonly at: 'every' | 'last';
+  /** The backend the parameters live on. */
+  readonly backend: Backend;
+  /** @internal parameters and gradients */
+  readonly params: ParameterSet;
+  private readonly workspace: Workspace;
+  private readonly ptrs: number[] = [];
+
+  constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
+    this.inFeatures = positiveInt(inFeatures, 'Dense: inFeatures');
+    this.outFeatures = positiveInt(outFeatures, 'Dense: outFeatures');
+    const at = options.at ?? 'every';
+    if (at !== 'every' && at !== 'last') throw new TypeError(`Dense: at must be 'every' or 'last', received ${JSON.stringify(at)}`);
+    this.at = at;
+    this.backend = options.backend ?? getBackend();
+    const specs: Array<[string, number[]]> = [['weight', [outFeatures, inFeatures]]];
+    if (options.bias ?? true) specs.push(['bias', [outFeatures]]);
+    this.params = new ParameterSet(this.backend, specs);
+    this.workspace = new Workspace(this.backend.heap);
+    const rng = new Rng(options.seed ?? nextSeed());
+    const k = 1 / Math.sqrt(inFeatures);
+    for (const name of ['weight', 'bias']) {
+      if (!this.params.has(name)) continue;
+      const v = this.params.view(name);
+      for (let i = 0; i < v.length; i++) v[i] = rng.uniform(-k, k);
+    }
+  }
+
+  /** @internal y (M, out) stride ldy = x (M, in) stride ldx · Wᵀ + b. */
+  forwardInPlace(M: number, x: number, ldx: number, y: number, ldy: number): void {
+    const [work] = this.workspace.plan([denseForwardWork(this.inFeatures, this.outFeatures)], this.ptrs);
+    this.backend.kernels.dense_forward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), this.params.ptr('bias'), y, ldy, work);
+  }
+
+  /** @internal dx (M, in) = dy·W (skipped when dx = 0); accumulates weight and bias gradients. */
+  backwardInPlace(M: number, x: number, ldx: number, dy: number, lddy: number, dx: number, lddx: number): void {
+    this.backend.kernels.dense_backward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), dy, lddy,
+      dx, lddx, 0, this.params.gradPtrOf('weight'), this.params.gradPtrOf('bias'));
+  }
+
+  /** Copies of the parameters (`weight`, `bias`). */
+  stateDict(): StateDict {
+    return this.params.stateDict();
+  }
+
+  /** Loads parameters (validated; nothing changes on error). */
+  loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.params.loadStateDict(dict, strict, 'Dense.loadStateDict');
+  }
+
+  /** Frees parameters and workspace. Idempotent. */
+  dispose(): void {
+    this.params.dispose();
+    this.workspace.dispose();
+  }
+}

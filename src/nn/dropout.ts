@@ -1,0 +1,28 @@
+import type { Backend } from '../backend/backend.ts';
+import { Rng, nextSeed } from './rng.ts';
+
+/**
+ * Inverted dropout: in training, zeroes each value with probability `p` and scales the rest by
+ * 1/(1−p); in evaluation and generation it is the identity. Seeded, so runs are reproducible.
+ */
+export class Dropout {
+  /** Drop probability in [0, 1). */
+  readonly p: number;
+  private readonly rng: Rng;
+
+  constructor(p: number, options: { seed?: number } = {}) {
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new RangeError(`Dropout: p must be a number in [0, 1), received ${p}`);
+    this.p = p;
+    this.rng = new Rng(options.seed ?? nextSeed());
+  }
+
+  /** @internal y (n) = x ∘ mask with a fresh mask saved at `mask`. */
+  forwardInPlace(backend: Backend, n: number, x: number, y: number, mask: number): void {
+    backend.kernels.dropout_forward(n, x, y, mask, this.p, Math.floor(this.rng.next() * 2 ** 31));
+  }
+
+  /** @internal dx (n) = dy ∘ mask (dx may equal dy). */
+  backwardInPlace(backend: Backend, n: number, dy: number, mask: number, dx: number): void {
+    backend.kernels.dropout_backward(n, dy, mask, dx);
+  }
+}

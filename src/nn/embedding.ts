@@ -1,0 +1,73 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/index.ts';
+import { ParameterSet, describe, type StateDict } from './params.ts';
+import { positiveInt } from './recurrent.ts';
+import { Rng, nextSeed } from './rng.ts';
+
+/** Options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /** Seed of the N(0, 1) initialisation (PyTorch's default). */
+  seed?: number;
+  /** Backend to live on; default the one chosen by `init()`. */
+  backend?: Backend;
+}
+
+/**
+ * A learned lookup table: token id → vector of `embeddingDim` floats. Parameter `weight`
+ * (numEmbeddings, embeddingDim), initialised N(0, 1) as in PyTorch.
+ */
+export class Embedding {
+  /** Vocabulary size V. */
+  readonly numEmbeddings: number;
+  /** Vector size E. */
+  readonly embeddingDim: number;
+  /** The backend the table lives on. */
+  readonly backend: Backend;
+  /** @internal parameters and gradients */
+  readonly params: ParameterSet;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    this.numEmbeddings = positiveInt(numEmbeddings, 'Embedding: numEmbeddings');
+    this.embeddingDim = positiveInt(embeddingDim, 'Embedding: embeddingDim');
+    this.backend = options.backend ?? getBackend();
+    this.params = new ParameterSet(this.backend, [['weight', [numEmbeddings, embeddingDim]]]);
+    const rng = new Rng(options.seed ?? nextSeed());
+    const w = this.params.view('weight');
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+  }
+
+  /** @internal y (n, E) = rows of the table for int32 ids at `ids` (validated by the caller). */
+  forwardInPlace(n: number, ids: number, y: number): void {
+    this.backend.kernels.embedding_forward(n, this.embeddingDim, ids, this.params.ptr('weight'), y, this.embeddingDim);
+  }
+
+  /** @internal weight gradient rows += dy (n, E). */
+  backwardInPlace(n: number, ids: number, dy: number): void {
+    this.backend.kernels.embedding_backward(n, this.embeddingDim, ids, dy, this.embeddingDim, this.params.gradPtrOf('weight'));
+  }
+
+  /** Throws a clear error unless every id is an integer in [0, V). */
+  checkIds(ids: ArrayLike<number>, what: string): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
+        throw new RangeError(`${what} must hold integer token ids in [0, ${this.numEmbeddings}), received ${describe(id)} at index ${i}`);
+      }
+    }
+  }
+
+  /** Copies of the parameters (`weight`). */
+  stateDict(): StateDict {
+    return this.params.stateDict();
+  }
+
+  /** Loads `weight` (validated; nothing changes on error). */
+  loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.params.loadStateDict(dict, strict, 'Embedding.loadStateDict');
+  }
+
+  /** Frees the table. Idempotent. */
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,383 @@
+import type { Backend } from '../backend/backend.ts';
+import { Dense } from './dense.ts';
+import { Dropout } from './dropout.ts';
+import { Embedding } from './embedding.ts';
+import { describe, type ParameterSet, type StateDict } from './params.ts';
+import { RecurrentLayer, checkArray, positiveInt } from './recurrent.ts';
+import { Workspace } from './workspace.ts';
+
+/** Anything a {@link SequenceModel} can stack. */
+export type ModelLayer = Embedding | RecurrentLayer | Dropout | Dense;
+
+/** What the head's outputs mean: class logits (`'softmax'`), independent logits (`'sigmoid'`) or values (`'linear'`). */
+export type OutputKind = 'softmax' | 'sigmoid' | 'linear';
+
+/** Options of {@link SequenceModel}. */
+export interface SequenceModelOptions {
+  /**
+   * The stack, in order: an optional {@link Embedding} (token-id input; otherwise the input is
+   * feature vectors), one or more recurrent layers with optional {@link Dropout} between and
+   * around them, and a {@link Dense} head.
+   */
+  layers: ModelLayer[];
+  /** How the head's outputs are read; default `'softmax'`. */
+  output?: OutputKind;
+}
+
+/** Input of one batch: token ids (with an Embedding) or features, time-major (T, B[, I]). */
+export type SequenceInput = Int32Array | Float32Array | ArrayLike<number>;
+
+/**
+ * A stack of layers ending in a head: the model that trainers train and samplers sample.
+ * Sequences are time-major; the head runs at every step (tagging, language models) or at the
+ * last step only (`new Dense(..., { at: 'last' })`: classification, regression).
+ */
+export class SequenceModel {
+  /** The input table, or null for feature-vector input. */
+  readonly embedding: Embedding | null;
+  /** The recurrent layers, bottom to top. */
+  readonly recurrent: RecurrentLayer[];
+  /** The output layer. */
+  readonly head: Dense;
+  /** How outputs are read. */
+  readonly output: OutputKind;
+  /** The backend every layer lives on. */
+  readonly backend: Backend;
+  /** All layers as given. */
+  readonly layers: readonly ModelLayer[];
+  private readonly dropAfter: Array<Dropout | null>;
+  private readonly dropInput: Dropout | null;
+  private readonly workspace: Workspace;
+  private readonly ptrs: number[] = [];
+  private stateWorkspace: Workspace;
+  private stateBatch = 0;
+  private statePtrs: number[] = [];
+  private last: { T: number; B: number; train: boolean; p: number[] } | null = null;
+  private headInput = 0;
+  private disposedFlag = false;
+
+  constructor(options: SequenceModelOptions) {
+    if (options === null || typeof options !== 'object' || !Array.isArray(options.layers)) {
+      throw new TypeError(`SequenceModel: options.layers must be an array of layers, received ${describe(options?.layers)}`);
+    }
+    const output = options.output ?? 'softmax';
+    if (!['softmax', 'sigmoid', 'linear'].includes(output)) {
+      throw new TypeError(`SequenceModel: output must be 'softmax', 'sigmoid' or 'linear', received ${JSON.stringify(output)}`);
+    }
+    this.output = output;
+    this.layers = [...options.layers];
+    const layers = [...options.layers];
+    this.embedding = layers[0] instanceof Embedding ? (layers.shift() as Embedding) : null;
+    this.dropInput = layers[0] instanceof Dropout ? (layers.shift() as Dropout) : null;
+    this.recurrent = [];
+    this.dropAfter = [];
+    while (layers[0] instanceof RecurrentLayer) {
+      this.recurrent.push(layers.shift() as RecurrentLayer);
+      this.dropAfter.push(layers[0] instanceof Dropout ? (layers.shift() as Dropout) : null);
+    }
+    const head = layers.shift();
+    if (this.recurrent.length === 0) throw new TypeError('SequenceModel: layers need at least one recurrent layer (RNN, LSTM or GRU)');
+    if (!(head instanceof Dense) || layers.length > 0) {
+      throw new TypeError('SequenceModel: layers must be [Embedding?, Dropout?, (RNN|LSTM|GRU, Dropout?)+, Dense] in that order');
+    }
+    this.head = head;
+    this.backend = head.backend;
+    const all = [this.embedding, ...this.recurrent, head].filter((l) => l !== null);
+    for (const l of all) {
+      if (l.backend !== this.backend) throw new TypeError('SequenceModel: every layer must live on the same backend');
+    }
+    let width = this.embedding ? this.embedding.embeddingDim : this.recurrent[0].inputSize;
+    for (const [i, r] of this.recurrent.entries()) {
+      if (r.inputSize !== width) {
+        throw new RangeError(`SequenceModel: layer ${i} (${r.cell.toUpperCase()}) expects inputSize ${r.inputSize}, but the layer below gives ${width}`);
+      }
+      width = r.hiddenSize * r.directions;
+    }
+    if (head.inFeatures !== width) throw new RangeError(`SequenceModel: the Dense head expects ${head.inFeatures} inputs, but the last recurrent layer gives ${width}`);
+    this.workspace = new Workspace(this.backend.heap);
+    this.stateWorkspace = new Workspace(this.backend.heap);
+  }
+
+  /** Features per input step (the embedding's vocabulary size when the input is token ids). */
+  get inputSize(): number {
+    return this.embedding ? this.embedding.numEmbeddings : this.recurrent[0].inputSize;
+  }
+
+  /** Outputs per step (classes, or values). */
+  get outputSize(): number {
+    return this.head.outFeatures;
+  }
+
+  /** @internal every parameter slab of the model, bottom to top. */
+  parameterSets(): ParameterSet[] {
+    const sets: ParameterSet[] = [];
+    if (this.embedding) sets.push(this.embedding.params);
+    for (const r of this.recurrent) sets.push(r.params);
+    sets.push(this.head.params);
+    return sets;
+  }
+
+  /** Number of trainable values. */
+  parameterCount(): number {
+    return this.parameterSets().reduce((n, s) => n + s.count(), 0);
+  }
+
+  /** Copies of every parameter, named `<layer index>.<name>` (e.g. `1.weight_ih_l0`). */
+  stateDict(): StateDict {
+    this.assertLive();
+    const out: StateDict = {};
+    this.namedSets().forEach(([prefix, set]) => {
+      for (const [k, v] of Object.entries(set.stateDict())) out[`${prefix}.${k}`] = v;
+    });
+    return out;
+  }
+
+  /** Loads parameters named as by {@link stateDict}; validated first, nothing changes on error. */
+  loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.assertLive();
+    const named = this.namedSets();
+    const split = new Map<string, Record<string, ArrayLike<number>>>(named.map(([p]) => [p, {}]));
+    for (const [key, value] of Object.entries(dict)) {
+      const dot = key.indexOf('.');
+      const part = split.get(key.slice(0, dot));
+      if (dot < 0 || part === undefined) throw new Error(`SequenceModel.loadStateDict: unexpected parameter '${key}' (names look like '${named[0][0]}.weight')`);
+      part[key.slice(dot + 1)] = value;
+    }
+    // validate all, then write all
+    for (const [prefix, set] of named) {
+      const probe = split.get(prefix)!;
+      for (const e of set.entries()) {
+        if (strict && !(e.name in probe)) throw new Error(`SequenceModel.loadStateDict: missing parameter '${prefix}.${e.name}'`);
+      }
+      for (const [k, v] of Object.entries(probe)) {
+        const e = set.entries().find((x) => x.name === k);
+        if (!e) throw new Error(`SequenceModel.loadStateDict: unexpected parameter '${prefix}.${k}'`);
+        checkArray(v, e.size, `SequenceModel.loadStateDict: parameter '${prefix}.${k}'`, `[${e.shape.join(', ')}]`);
+      }
+    }
+    for (const [prefix, set] of named) set.loadStateDict(split.get(prefix)!, false, 'SequenceModel.loadStateDict');
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    for (const s of this.parameterSets()) s.zeroGrad();
+  }
+
+  /**
+   * Runs a batch and returns a copy of the head's outputs: (T, B, O) for a head at every step,
+   * (B, O) for a head at the last step. Raw logits for softmax / sigmoid outputs.
+   * @param input token ids (T·B) with an Embedding, else features (T·B·I)
+   * @param options seqLen / batch (one may be inferred); `stateful` continues from the state left
+   *   by the previous stateful call (see {@link resetState})
+   */
+  predict(input: SequenceInput, options: { seqLen?: number; batch?: number; stateful?: boolean } = {}): Float32Array {
+    const { T, B } = this.shapeOf(input, options, 'SequenceModel.predict');
+    const inputPtr = this.writeInput(input, T, B, 'SequenceModel.predict: input');
+    const logits = this.forwardInPlace(T, B, inputPtr, false, options.stateful ?? false);
+    return this.backend.heap.read(logits, this.outputRows(T, B) * this.outputSize);
+  }
+
+  /** Zeroes the carried state of a stateful run for `batch` streams (all streams when omitted). */
+  resetState(batch?: number): void {
+    if (batch !== undefined) this.ensureState(positiveInt(batch, 'SequenceModel.resetState: batch'));
+    this.zeroStates();
+  }
+
+  /** Number of output rows for a batch: T·B at every step, B at the last step. */
+  outputRows(T: number, B: number): number {
+    return this.head.at === 'last' ? B : T * B;
+  }
+
+  /** @internal validates a batch shape */
+  shapeOf(input: SequenceInput, options: { seqLen?: number; batch?: number }, where: string): { T: number; B: number } {
+    if (input === null || typeof input !== 'object' || typeof (input as ArrayLike<number>).length !== 'number') {
+      throw new TypeError(`${where}: input must be ${this.embedding ? 'an Int32Array of token ids' : 'a Float32Array of features'}, received ${describe(input)}`);
+    }
+    const per = this.embedding ? 1 : this.inputSize;
+    const n = input.length;
+    let { seqLen: T, batch: B } = options;
+    if (B !== undefined) positiveInt(B, `${where}: batch`);
+    if (T !== undefined) positiveInt(T, `${where}: seqLen`);
+    if (T === undefined) {
+      B ??= 1;
+      T = n / (B * per);
+    } else if (B === undefined) {
+      B = n / (T * per);
+    }
+    if (!Number.isInteger(T) || !Number.isInteger(B) || T < 1 || B < 1 || T * B * per !== n) {
+      throw new RangeError(`${where}: input has ${n} values; expected seqLen·batch${per > 1 ? '·inputSize' : ''} = ${options.seqLen ?? '?'}·${options.batch ?? '?'}${per > 1 ? `·${per}` : ''}`);
+    }
+    return { T, B };
+  }
+
+  /** @internal copies a validated input into the model's input buffer; returns its pointer. */
+  writeInput(input: SequenceInput, T: number, B: number, what: string): number {
+    const p = this.plan(T, B);
+    if (this.embedding) {
+      this.embedding.checkIds(input, what);
+      const ints = new Int32Array(this.backend.heap.all().buffer, p[0], T * B);
+      for (let i = 0; i < T * B; i++) ints[i] = input[i];
+    } else {
+      checkArray(input, T * B * this.inputSize, what, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
+      this.backend.heap.write(p[1], input);
+    }
+    return this.embedding ? p[0] : p[1];
+  }
+
+  /**
+   * @internal Forward over heap buffers. `input` is int32 ids (T·B) or features (T,B,I).
+   * `train` enables dropout; `stateful` starts from the carried state and replaces it by the
+   * state after `carryAfter` steps (default T: the final state).
+   * @returns pointer of the head's outputs, (T·B or B, O)
+   */
+  forwardInPlace(T: number, B: number, input: number, train: boolean, stateful: boolean, carryAfter = T): number {
+    this.assertLive();
+    const p = this.plan(T, B);
+    let x = input;
+    if (this.embedding) {
+      this.embedding.forwardInPlace(T * B, input, p[2]);
+      x = p[2];
+    }
+    let width = this.embedding ? this.embedding.embeddingDim : this.inputSize;
+    let s = 4;
+    if (this.dropInput && train) {
+      this.dropInput.forwardInPlace(this.backend, T * B * width, x, p[s], p[s + 1]);
+      x = p[s];
+    }
+    s += 2;
+    if (stateful) this.ensureState(B);
+    for (let i = 0; i < this.recurrent.length; i++) {
+      const r = this.recurrent[i];
+      const h0 = stateful ? this.statePtrs[2 * i] : 0;
+      const c0 = stateful && r.cell === 'lstm' ? this.statePtrs[2 * i + 1] : 0;
+      x = r.forwardInPlace(T, B, x, h0, c0);
+      if (stateful) r.copyFinalStates(this.statePtrs[2 * i], this.statePtrs[2 * i + 1], carryAfter);
+      width = r.hiddenSize * r.directions;
+      const drop = this.dropAfter[i];
+      if (drop && train) {
+        drop.forwardInPlace(this.backend, T * B * width, x, p[s], p[s + 1]);
+        x = p[s];
+      }
+      s += 2;
+    }
+    // head: every step (T·B rows) or the last step's B rows, read in place with the same stride
+    const rows = this.outputRows(T, B);
+    const headIn = this.head.at === 'last' ? x + (T - 1) * B * width * 4 : x;
+    this.head.forwardInPlace(rows, headIn, width, p[3], this.outputSize);
+    this.last = { T, B, train, p: [...p] };
+    this.headInput = headIn;
+    return p[3];
+  }
+
+  /**
+   * @internal Backward from dL/d(head outputs) at `dlogits` (rows, O) through the last forward.
+   * Accumulates every parameter gradient. Stops at the input (no gradient to ids / features).
+   */
+  backwardInPlace(dlogits: number): void {
+    const last = this.last;
+    if (last === null) throw new Error('SequenceModel.backward: run a forward pass first');
+    const { T, B, train, p } = last;
+    const top = this.recurrent[this.recurrent.length - 1];
+    const width = top.hiddenSize * top.directions;
+    const rows = this.outputRows(T, B);
+    const dTop = p[p.length - 1];
+    const mem = this.backend.heap.all();
+    if (this.head.at === 'last') {
+      mem.fill(0, dTop >> 2, (dTop >> 2) + T * B * width);
+      this.head.backwardInPlace(rows, this.headInput, width, dlogits, this.outputSize, dTop + (T - 1) * B * width * 4, width);
+    } else {
+      this.head.backwardInPlace(rows, this.headInput, width, dlogits, this.outputSize, dTop, width);
+    }
+    let dy = dTop;
+    let s = 6 + 2 * (this.recurrent.length - 1);
+    for (let i = this.recurrent.length - 1; i >= 0; i--) {
+      const r = this.recurrent[i];
+      const drop = this.dropAfter[i];
+      if (drop && train) drop.backwardInPlace(this.backend, T * B * r.hiddenSize * r.directions, dy, p[s + 1], dy);
+      s -= 2;
+      dy = r.backwardInPlace(dy, 0, 0);
+    }
+    if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
+    if (this.embedding) this.embedding.backwardInPlace(T * B, p[0], dy);
+  }
+
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Frees every layer and the model's buffers. Idempotent. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.embedding?.dispose();
+    for (const r of this.recurrent) r.dispose();
+    this.head.dispose();
+    this.workspace.dispose();
+    this.stateWorkspace.dispose();
+  }
+
+  /** Same as {@link dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  /**
+   * Workspace for (T, B): [ids, features, embedded, logits, dropIn out, dropIn mask,
+   * (drop out, drop mask) per recurrent layer, dTop].
+   */
+  private plan(T: number, B: number): number[] {
+    const n = T * B;
+    const sizes = [
+      this.embedding ? n : 0,
+      this.embedding ? 0 : n * this.inputSize,
+      this.embedding ? n * this.embedding.embeddingDim : 0,
+      this.outputRows(T, B) * this.outputSize,
+    ];
+    const inWidth = this.recurrent[0].inputSize;
+    sizes.push(this.dropInput ? n * inWidth : 0, this.dropInput ? n * inWidth : 0);
+    for (let i = 0; i < this.recurrent.length; i++) {
+      const w = this.recurrent[i].hiddenSize * this.recurrent[i].directions;
+      sizes.push(this.dropAfter[i] ? n * w : 0, this.dropAfter[i] ? n * w : 0);
+    }
+    const top = this.recurrent[this.recurrent.length - 1];
+    sizes.push(n * top.hiddenSize * top.directions);
+    return this.workspace.plan(sizes, this.ptrs);
+  }
+
+  private ensureState(B: number): void {
+    if (this.stateBatch === B) return;
+    const sizes: number[] = [];
+    for (const r of this.recurrent) {
+      const n = r.numLayers * r.directions * B * r.hiddenSize;
+      sizes.push(n, r.cell === 'lstm' ? n : 0);
+    }
+    this.statePtrs = this.stateWorkspace.plan(sizes, []);
+    this.stateBatch = B;
+    this.zeroStates();
+  }
+
+  private zeroStates(): void {
+    const mem = this.backend.heap.all();
+    for (let i = 0; i < this.recurrent.length; i++) {
+      const r = this.recurrent[i];
+      const n = r.numLayers * r.directions * this.stateBatch * r.hiddenSize;
+      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]]) if (ptr !== 0) mem.fill(0, ptr >> 2, (ptr >> 2) + n);
+    }
+  }
+
+  private namedSets(): Array<[string, ParameterSet]> {
+    const out: Array<[string, ParameterSet]> = [];
+    this.layers.forEach((l, i) => {
+      if (l instanceof Dropout) return;
+      out.push([String(i), l.params]);
+    });
+    return out;
+  }
+
+  private assertLive(): void {
+    if (this.disposedFlag) throw new Error('SequenceModel: this model has been disposed');
+  }
+}
