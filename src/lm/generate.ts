@@ -1,0 +1,64 @@
+import type { SequenceModel } from '../nn/model.ts';
+import { describe } from '../nn/params.ts';
+import { positiveInt } from '../nn/recurrent.ts';
+import { Rng, nextSeed } from '../nn/rng.ts';
+import { sampleLogits, samplingDefaults, type SamplingOptions } from './sample.ts';
+
+/** Options of {@link generate}. */
+export interface GenerateOptions extends SamplingOptions {
+  /** Tokens to start from (run once through the model); default `[2]` (`<EOS>`, as start of text). */
+  prime?: ArrayLike<number>;
+  /** How many tokens to generate. */
+  length: number;
+  /** Stop early after emitting this token id (e.g. `vocab.eosId`). */
+  stopAt?: number;
+  /** Seed of the sampler; equal seeds give equal samples. */
+  seed?: number;
+}
+
+/**
+ * Generates tokens from a next-token model, one fused step per layer per token: the prime is
+ * run once, then each new token is fed back with the carried state (nothing is re-run).
+ * @returns the generated ids (without the prime)
+ */
+export function generate(model: SequenceModel, options: GenerateOptions): Int32Array {
+  const out: number[] = [];
+  for (const id of tokens(model, options, 'generate')) out.push(id);
+  return Int32Array.from(out);
+}
+
+/** The same as {@link generate}, as an async iterator yielding each token as it is chosen. */
+export async function* stream(model: SequenceModel, options: GenerateOptions): AsyncGenerator<number> {
+  for (const id of tokens(model, options, 'stream')) {
+    yield id;
+    await Promise.resolve();
+  }
+}
+
+function* tokens(model: SequenceModel, options: GenerateOptions, where: string): Generator<number> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { length, prime?, temperature?, ... }, received ${describe(options)}`);
+  if (model.embedding === null || model.head.at !== 'every') throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense at every step)`);
+  const length = positiveInt(options.length, `${where}: length`);
+  const sampling = samplingDefaults(options, where);
+  const prime = options.prime ?? [2];
+  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id`);
+  const rng = new Rng(options.seed ?? nextSeed());
+  const V = model.outputSize;
+  const logits = new Float32Array(V);
+  const scratch = new Float64Array(V);
+  const heap = model.backend.heap;
+  model.resetState(1);
+  let input = model.writeInput(prime, prime.length, 1, `${where}: prime`);
+  let out = model.forwardInPlace(prime.length, 1, input, false, true);
+  heap.read(out + (prime.length - 1) * V * 4, V, logits);
+  const one = new Int32Array(1);
+  for (let i = 0; i < length; i++) {
+    const id = sampleLogits(logits, sampling, rng, scratch);
+    yield id;
+    if (id === options.stopAt) return;
+    one[0] = id;
+    input = model.writeInput(one, 1, 1, `${where}: token`);
+    out = model.forwardInPlace(1, 1, input, false, true);
+    heap.read(out, V, logits);
+  }
+}

@@ -1,0 +1,133 @@
+import { describe } from '../nn/params.ts';
+
+/** Special tokens every {@link Vocab} has, with fixed ids. */
+export const PAD = '<PAD>';
+/** Out-of-vocabulary token. */
+export const UNK = '<UNK>';
+/** End of sequence. */
+export const EOS = '<EOS>';
+const SPECIALS = [PAD, UNK, EOS];
+
+/** Options of {@link Vocab.fromText}. */
+export interface VocabOptions {
+  /** `'char'` (default) or `'word'` (words and punctuation marks, whitespace kept as tokens). */
+  level?: 'char' | 'word';
+  /** Tokens seen fewer times become `<UNK>`; default 1. */
+  minFreq?: number;
+  /** Keep at most this many tokens (the most frequent; specials included). */
+  maxSize?: number;
+}
+
+/** JSON form of a {@link Vocab}. */
+export interface VocabJSON {
+  level: 'char' | 'word';
+  tokens: string[];
+}
+
+/**
+ * A vocabulary: token ↔ id, with `<PAD>` = 0, `<UNK>` = 1, `<EOS>` = 2, then the corpus tokens
+ * by descending frequency (ties in first-seen order, so it is deterministic).
+ */
+export class Vocab {
+  /** Character or word level. */
+  readonly level: 'char' | 'word';
+  private readonly tokens: string[];
+  private readonly ids: Map<string, number>;
+
+  private constructor(level: 'char' | 'word', tokens: string[]) {
+    this.level = level;
+    this.tokens = tokens;
+    this.ids = new Map(tokens.map((t, i) => [t, i]));
+  }
+
+  /** Builds a vocabulary from a text. */
+  static fromText(text: string, options: VocabOptions = {}): Vocab {
+    if (typeof text !== 'string') throw new TypeError(`Vocab.fromText: text must be a string, received ${describe(text)}`);
+    const level = options.level ?? 'char';
+    if (level !== 'char' && level !== 'word') throw new TypeError(`Vocab.fromText: level must be 'char' or 'word', received ${JSON.stringify(level)}`);
+    const minFreq = options.minFreq ?? 1;
+    if (!Number.isInteger(minFreq) || minFreq < 1) throw new RangeError(`Vocab.fromText: minFreq must be a positive integer, received ${describe(minFreq)}`);
+    const maxSize = options.maxSize ?? Infinity;
+    if (maxSize !== Infinity && (!Number.isInteger(maxSize) || maxSize < SPECIALS.length)) {
+      throw new RangeError(`Vocab.fromText: maxSize must be an integer ≥ ${SPECIALS.length}, received ${describe(maxSize)}`);
+    }
+    const counts = new Map<string, number>();
+    for (const t of tokenize(text, level)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const order = [...counts.entries()].filter(([t, c]) => c >= minFreq && !SPECIALS.includes(t));
+    order.sort((a, b) => b[1] - a[1]); // stable: ties keep first-seen order
+    const tokens = [...SPECIALS, ...order.map(([t]) => t)].slice(0, maxSize);
+    return new Vocab(level, tokens);
+  }
+
+  /** Rebuilds a vocabulary from {@link toJSON}'s output. */
+  static fromJSON(json: VocabJSON): Vocab {
+    if (json === null || typeof json !== 'object' || !Array.isArray(json.tokens) || json.tokens.slice(0, 3).join() !== SPECIALS.join()) {
+      throw new TypeError('Vocab.fromJSON: expected { level, tokens } whose tokens start with <PAD>, <UNK>, <EOS>');
+    }
+    if (json.level !== 'char' && json.level !== 'word') throw new TypeError(`Vocab.fromJSON: level must be 'char' or 'word', received ${JSON.stringify(json.level)}`);
+    return new Vocab(json.level, [...json.tokens]);
+  }
+
+  /** Number of tokens, specials included. */
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  /** Id of `<PAD>`. */
+  get padId(): number {
+    return 0;
+  }
+
+  /** Id of `<UNK>`. */
+  get unkId(): number {
+    return 1;
+  }
+
+  /** Id of `<EOS>`. */
+  get eosId(): number {
+    return 2;
+  }
+
+  /** The id of one token (`<UNK>`'s id when unknown). */
+  id(token: string): number {
+    return this.ids.get(token) ?? 1;
+  }
+
+  /** The token of one id. */
+  token(id: number): string {
+    const t = this.tokens[id];
+    if (t === undefined || !Number.isInteger(id)) throw new RangeError(`Vocab.token: id must be an integer in [0, ${this.size}), received ${describe(id)}`);
+    return t;
+  }
+
+  /** Text → ids; unknown tokens become `<UNK>`. */
+  encode(text: string): Int32Array {
+    if (typeof text !== 'string') throw new TypeError(`Vocab.encode: text must be a string, received ${describe(text)}`);
+    const parts = tokenize(text, this.level);
+    const out = new Int32Array(parts.length);
+    for (let i = 0; i < parts.length; i++) out[i] = this.ids.get(parts[i]) ?? 1;
+    return out;
+  }
+
+  /** Ids → text. `<PAD>` and `<EOS>` are dropped unless `keepSpecials`. */
+  decode(ids: ArrayLike<number>, keepSpecials = false): string {
+    let s = '';
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!keepSpecials && (id === 0 || id === 2)) continue;
+      s += this.token(id);
+    }
+    return s;
+  }
+
+  /** A JSON-serialisable form. */
+  toJSON(): VocabJSON {
+    return { level: this.level, tokens: [...this.tokens] };
+  }
+}
+
+/** Splits text into tokens: characters (by code point), or words / single punctuation / whitespace runs. */
+export function tokenize(text: string, level: 'char' | 'word'): string[] {
+  if (level === 'char') return Array.from(text);
+  return text.match(/[\p{L}\p{N}']+|\s+|[^\p{L}\p{N}\s]/gu) ?? [];
+}
