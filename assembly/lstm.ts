@@ -1,17 +1,281 @@
-// LSTM: gates i, f, g, o; c_t = f∘c_{t-1} + i∘g; h_t = o∘tanh(c_t).
+// LSTM: gates i, f, g, o (PyTorch order, row blocks of H inside each 4H gate row);
+// i, f, o = sigmoid, g = tanh; c_t = f∘c_{t-1} + i∘g; h_t = o∘tanh(c_t).
 // Contract and buffer layouts: src/backend/kernels.ts (lstm_forward / lstm_backward).
-// STUB: to be implemented.
+//
+// Organisation (cuDNN / ONNX Runtime style):
+// - forward: W_ihᵀ (I,G) and W_hhᵀ (H,G) are packed into `work`; the gate rows of all T·B rows are
+//   filled with b_ih + b_hh and ONE gemm adds the input projection of every step; then each step
+//   runs one recurrent gemm (B rows) into its gate rows and one fused element-wise kernel
+//   (lstm_gates_forward) that activates the gates in place and writes c_t, h_t and y_t.
+// - backward: each step, in reverse processing order, runs one fused kernel (lstm_gates_backward:
+//   dh = carry + dy_t → pre-activation gradients dgates_t and the dc carry) and one gemm for the dh
+//   carry (dgates_t · W_hh); afterwards dW_ih, dW_hh and dX are single gemms over all T·B rows and
+//   the bias gradients are column sums of dgates.
 
+import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
+import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+
+// ---------------------------------------------------------------- fused gate kernels
+
+/**
+ * One LSTM step's element-wise part, for B rows.
+ * gates (B,4H): in, the pre-activations [i f g o]; out, the activated gates (saved for backward).
+ * cPrev (B,H): c_{t-1}. c (B,H), h (B,H): out, c_t and h_t. y (B,·) stride ldy: out, h_t again
+ * (0 = skip). c and h must not overlap gates or cPrev.
+ */
+export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, h: usize, y: usize, ldy: i32): void {
+  // gates (B, 4H); cPrev, c, h (B, H); y (B, ·) stride ldy
+  const hBytes = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const gi = gates + <usize>b * (hBytes << 2);
+    const gf = gi + hBytes;
+    const gg = gf + hBytes;
+    const go = gg + hBytes;
+    const rowH = <usize>b * hBytes;
+    const cp = cPrev + rowH;
+    const cc = c + rowH;
+    const hh = h + rowH;
+    const yy = y + (<usize>b * <usize>ldy << 2);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o4 = <usize>j << 2;
+      const i = v_sigmoid(v128.load(gi + o4));
+      const f = v_sigmoid(v128.load(gf + o4));
+      const g = v_tanh(v128.load(gg + o4));
+      const o = v_sigmoid(v128.load(go + o4));
+      v128.store(gi + o4, i);
+      v128.store(gf + o4, f);
+      v128.store(gg + o4, g);
+      v128.store(go + o4, o);
+      const cNew = f32x4.add(f32x4.mul(f, v128.load(cp + o4)), f32x4.mul(i, g));
+      const hNew = f32x4.mul(o, v_tanh(cNew));
+      v128.store(cc + o4, cNew);
+      v128.store(hh + o4, hNew);
+      if (y != 0) v128.store(yy + o4, hNew);
+    }
+    for (; j < H; j++) {
+      const o4 = <usize>j << 2;
+      const i = sigmoid_lane(load<f32>(gi + o4));
+      const f = sigmoid_lane(load<f32>(gf + o4));
+      const g = tanh_lane(load<f32>(gg + o4));
+      const o = sigmoid_lane(load<f32>(go + o4));
+      store<f32>(gi + o4, i);
+      store<f32>(gf + o4, f);
+      store<f32>(gg + o4, g);
+      store<f32>(go + o4, o);
+      const cNew = f * load<f32>(cp + o4) + i * g;
+      const hNew = o * tanh_lane(cNew);
+      store<f32>(cc + o4, cNew);
+      store<f32>(hh + o4, hNew);
+      if (y != 0) store<f32>(yy + o4, hNew);
+    }
+  }
+}
+
+/** Scalar reference of {@link lstm_gates_forward} (activations in f64, rounded to f32). */
+export function lstm_gates_forward_ref(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, h: usize, y: usize, ldy: i32): void {
+  // gates (B, 4H); cPrev, c, h (B, H); y (B, ·) stride ldy
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const row = gates + (<usize>(b * 4 * H) << 2);
+      const pi = row + (<usize>j << 2);
+      const pf = row + (<usize>(H + j) << 2);
+      const pg = row + (<usize>(2 * H + j) << 2);
+      const po = row + (<usize>(3 * H + j) << 2);
+      const i = s_sigmoid(load<f32>(pi));
+      const f = s_sigmoid(load<f32>(pf));
+      const g = s_tanh(load<f32>(pg));
+      const o = s_sigmoid(load<f32>(po));
+      store<f32>(pi, i);
+      store<f32>(pf, f);
+      store<f32>(pg, g);
+      store<f32>(po, o);
+      const k = <usize>(b * H + j) << 2;
+      const cNew = f * load<f32>(cPrev + k) + i * g;
+      const hNew = o * s_tanh(cNew);
+      store<f32>(c + k, cNew);
+      store<f32>(h + k, hNew);
+      if (y != 0) store<f32>(y + (<usize>(b * ldy + j) << 2), hNew);
+    }
+  }
+}
+
+/**
+ * Backward of one LSTM step's element-wise part, for B rows.
+ * gates (B,4H): the activated gates of the step. cPrev (B,H), c (B,H): c_{t-1} and c_t.
+ * dh (B,H): the dh carry (gradient reaching h_t from later steps). dy (B,·) stride lddy: the
+ * gradient of y_t, added to dh (0 = none). dc (B,H): in, the dc carry for c_t; out, the carry for
+ * c_{t-1}. dgates (B,4H): out, the gradients of the pre-activations [di df dg do].
+ */
+export function lstm_gates_backward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize,
+  dh: usize, dy: usize, lddy: i32, dc: usize, dgates: usize): void {
+  // gates, dgates (B, 4H); cPrev, c, dh, dc (B, H); dy (B, ·) stride lddy
+  const hBytes = <usize>H << 2;
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const gi = gates + <usize>b * (hBytes << 2);
+    const gf = gi + hBytes;
+    const gg = gf + hBytes;
+    const go = gg + hBytes;
+    const di = dgates + <usize>b * (hBytes << 2);
+    const df = di + hBytes;
+    const dg = df + hBytes;
+    const dout = dg + hBytes;
+    const rowH = <usize>b * hBytes;
+    const cp = cPrev + rowH;
+    const cc = c + rowH;
+    const dhh = dh + rowH;
+    const dcc = dc + rowH;
+    const dyy = dy + (<usize>b * <usize>lddy << 2);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o4 = <usize>j << 2;
+      let dH = v128.load(dhh + o4);
+      if (dy != 0) dH = f32x4.add(dH, v128.load(dyy + o4));
+      const i = v128.load(gi + o4);
+      const f = v128.load(gf + o4);
+      const g = v128.load(gg + o4);
+      const o = v128.load(go + o4);
+      const tc = v_tanh(v128.load(cc + o4));
+      const dC = f32x4.add(v128.load(dcc + o4), f32x4.mul(f32x4.mul(dH, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      v128.store(dout + o4, f32x4.mul(f32x4.mul(dH, tc), f32x4.mul(o, f32x4.sub(one, o))));
+      v128.store(di + o4, f32x4.mul(f32x4.mul(dC, g), f32x4.mul(i, f32x4.sub(one, i))));
+      v128.store(df + o4, f32x4.mul(f32x4.mul(dC, v128.load(cp + o4)), f32x4.mul(f, f32x4.sub(one, f))));
+      v128.store(dg + o4, f32x4.mul(f32x4.mul(dC, i), f32x4.sub(one, f32x4.mul(g, g))));
+      v128.store(dcc + o4, f32x4.mul(dC, f));
+    }
+    for (; j < H; j++) {
+      const o4 = <usize>j << 2;
+      let dH = load<f32>(dhh + o4);
+      if (dy != 0) dH += load<f32>(dyy + o4);
+      const i = load<f32>(gi + o4);
+      const f = load<f32>(gf + o4);
+      const g = load<f32>(gg + o4);
+      const o = load<f32>(go + o4);
+      const tc = tanh_lane(load<f32>(cc + o4));
+      const dC = load<f32>(dcc + o4) + (dH * o) * (1 - tc * tc);
+      store<f32>(dout + o4, (dH * tc) * (o * (1 - o)));
+      store<f32>(di + o4, (dC * g) * (i * (1 - i)));
+      store<f32>(df + o4, (dC * load<f32>(cp + o4)) * (f * (1 - f)));
+      store<f32>(dg + o4, (dC * i) * (1 - g * g));
+      store<f32>(dcc + o4, dC * f);
+    }
+  }
+}
+
+/** Scalar reference of {@link lstm_gates_backward} (tanh(c) in f64, rounded to f32). */
+export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usize, c: usize,
+  dh: usize, dy: usize, lddy: i32, dc: usize, dgates: usize): void {
+  // gates, dgates (B, 4H); cPrev, c, dh, dc (B, H); dy (B, ·) stride lddy
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const gRow = gates + (<usize>(b * 4 * H) << 2);
+      const dRow = dgates + (<usize>(b * 4 * H) << 2);
+      const k = <usize>(b * H + j) << 2;
+      let dH = load<f32>(dh + k);
+      if (dy != 0) dH += load<f32>(dy + (<usize>(b * lddy + j) << 2));
+      const i = load<f32>(gRow + (<usize>j << 2));
+      const f = load<f32>(gRow + (<usize>(H + j) << 2));
+      const g = load<f32>(gRow + (<usize>(2 * H + j) << 2));
+      const o = load<f32>(gRow + (<usize>(3 * H + j) << 2));
+      const tc = s_tanh(load<f32>(c + k));
+      const dC = load<f32>(dc + k) + (dH * o) * (1 - tc * tc);
+      store<f32>(dRow + (<usize>j << 2), (dC * g) * (i * (1 - i)));
+      store<f32>(dRow + (<usize>(H + j) << 2), (dC * load<f32>(cPrev + k)) * (f * (1 - f)));
+      store<f32>(dRow + (<usize>(2 * H + j) << 2), (dC * i) * (1 - g * g));
+      store<f32>(dRow + (<usize>(3 * H + j) << 2), (dH * tc) * (o * (1 - o)));
+      store<f32>(dc + k, dC * f);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sequence kernels
+
+/**
+ * LSTM over T steps (see Kernels.lstm_forward in src/backend/kernels.ts).
+ * x (T,B,I) stride ldx; wih (4H,I); whh (4H,H); bih, bhh (4H) or 0; h0, c0 (B,H) or 0;
+ * y (T,B,·) stride ldy receives h_t; gates (T,B,4H) receives the activated gates;
+ * hseq, cseq (T+1,B,H): forward, block 0 = initial state and block t+1 = after step t; reverse,
+ * block T = initial state and block t = after step t. work ≥ (I+H)·4H floats.
+ */
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
-  unreachable();
+  // work: wihT (I, 4H) then whhT (H, 4H)
+  const G = 4 * H;
+  const stateBytes = <usize>(B * H) << 2;            // one (B,H) block
+  const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
+  const wihT = work;
+  const whhT = work + (<usize>(I * G) << 2);
+  transpose(G, I, wih, I, wihT, G);
+  transpose(G, H, whh, H, whhT, G);
+
+  // initial state into its block (zeros when absent)
+  const initial = reverse != 0 ? <usize>T * stateBytes : 0;
+  if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
+  if (c0 != 0) memory.copy(cseq + initial, c0, stateBytes); else memory.fill(cseq + initial, 0, stateBytes);
+  if (T <= 0) return;
+
+  // gates of all T·B rows = bih + bhh + x·W_ihᵀ
+  const rows = T * B;
+  fill_rows_with_bias(rows, G, gates, G, bih, bhh);
+  gemm_nn(rows, G, I, 1, x, ldx, wihT, G, 1, gates, G);
+
+  for (let s = 0; s < T; s++) {
+    const t = reverse != 0 ? T - 1 - s : s;
+    const prev = <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
+    const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
+    const gt = gates + <usize>t * stepGateBytes;
+    // recurrent projection (skipped when h_prev is the zero initial state)
+    if (s > 0 || h0 != 0) gemm_nn(B, G, H, 1, hseq + prev, H, whhT, G, 1, gt, G);
+    const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
+    lstm_gates_forward(B, H, gt, cseq + prev, cseq + next, hseq + next, yt, ldy);
+  }
 }
 
+/**
+ * Backward of lstm_forward (see Kernels.lstm_backward in src/backend/kernels.ts).
+ * dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
+ * accumDx = 1; skipped when 0), dh0, dc0 (B,H) (each skipped when 0); accumulates dwih (4H,I),
+ * dwhh (4H,H), dbih, dbhh (4H) (bias pointers may be 0). dgates (T,B,4H) receives the
+ * pre-activation gradients in time order; work ≥ 2·B·H floats.
+ */
 export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, gates: usize, hseq: usize, cseq: usize,
   dy: usize, lddy: i32, dhT: usize, dcT: usize, dx: usize, lddx: i32, accumDx: i32,
   dh0: usize, dc0: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize,
   dgates: usize, work: usize): void {
-  unreachable();
+  // work: dh carry (B, H) then dc carry (B, H)
+  const G = 4 * H;
+  const stateBytes = <usize>(B * H) << 2;
+  const stepGateBytes = <usize>(B * G) << 2;
+  const dhCarry = work;
+  const dcCarry = work + stateBytes;
+  if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
+  if (dcT != 0) memory.copy(dcCarry, dcT, stateBytes); else memory.fill(dcCarry, 0, stateBytes);
+
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse != 0 ? T - 1 - s : s;
+    const prev = <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
+    const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
+    const gt = gates + <usize>t * stepGateBytes;
+    const dgt = dgates + <usize>t * stepGateBytes;
+    const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
+    lstm_gates_backward(B, H, gt, cseq + prev, cseq + next, dhCarry, dyt, lddy, dcCarry, dgt);
+    // dh carry for h_prev = dgates_t · W_hh; the last one goes straight to dh0
+    if (s > 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dhCarry, H);
+    else if (dh0 != 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+  }
+  if (T <= 0 && dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
+  if (dc0 != 0) memory.copy(dc0, dcCarry, stateBytes);
+  if (T <= 0) return;
+
+  const rows = T * B;
+  const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
+  if (dwih != 0) gemm_tn(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I);
+  if (dwhh != 0) gemm_tn(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H);
+  if (dx != 0) gemm_nn(rows, I, G, 1, dgates, G, wih, I, accumDx != 0 ? 1 : 0, dx, lddx);
+  accumulate_column_sums(rows, G, dgates, G, dbih);
+  accumulate_column_sums(rows, G, dgates, G, dbhh);
 }

@@ -1,22 +1,35 @@
-// Vectorised activations. Accuracy contract (tested): max abs error ≤ 1e-6 against float64 on
-// [-30, 30], ≤ 1e-6 relative error for tanh near 0, exact limits at ±∞, never NaN for finite x.
+// Vectorised activations. Accuracy contract (tested in test/kernels/activations.test.ts): max abs
+// error ≤ 1e-6 against float64 over the whole f32 range, ≤ 1e-6 relative error for tanh on
+// |x| ≤ 1, exact limits at ±∞ (tanh → ±1, sigmoid → 0 / 1), never NaN for a finite input.
 //
-// exp: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial for e^r,
-// and 2^n built in the exponent bits. Input is clamped to [-87.3, 88.7] so 2^n stays normal.
-// tanh: for |x| < 0.625 an odd polynomial (no cancellation near 0); else 1 - 2 / (e^{2|x|} + 1).
-// sigmoid: 1 / (1 + e^{-x}).
+// exp: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2 (ln2 split into a 9-bit head, so
+// n·LN2_HI is exact, and a tail), Cephes' degree-5 minimax polynomial for (e^r − 1 − r)/r², and
+// 2^n applied as two normal powers 2^⌊n/2⌋·2^(n−⌊n/2⌋) so results may overflow to +∞ or round
+// into the subnormals exactly like a correctly rounded expf would. Input is clamped to
+// [−104, 89]: e^−104 is below half the smallest subnormal and e^89 overflows f32.
+// tanh: for |x| < 0.625 Cephes' odd polynomial |x| + |x|³·P(x²) (no cancellation near 0); else
+// 1 − 2 / (e^{2|x|} + 1); the sign of x is copied onto the result (so tanh(−0) = −0).
+// sigmoid: 1 / (1 + e^{−x}); e^{−x} = +∞ for x ≤ −89 gives exactly 0.
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
+const EXP_LO: f32 = -104.0;
+const EXP_HI: f32 = 89.0;
+/** 1.5·2²³: adding it to |v| < 2²² rounds v to an integer held in the low mantissa bits. */
+const ROUND_MAGIC: f32 = 12582912.0;
 
-/** e^x for four lanes. */
+/** e^x for four lanes (≤ 2 ulp relative error for normal results; +∞ above ln(FLT_MAX)). */
 @inline export function v_exp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  // clamp with pmin/pmax (one instruction each; a NaN input stays NaN)
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  // n = round(x·log2e) by the 1.5·2²³ trick: after the add, the low mantissa bits hold n
+  const shifted = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
+  const ni = i32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));   // integer n (bit patterns differ by n)
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  // e^r ≈ 1 + r + r²/2 + … (Taylor-like minimax coefficients, degree 6)
+  // e^r ≈ 1 + r + r²·P(r), Cephes expf coefficients
   let p = f32x4.splat(1.9875691500E-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507E-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073E-3));
@@ -25,8 +38,13 @@ const LN2_LO: f32 = -2.12194440e-4;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201E-1));
   const r2 = f32x4.mul(r, r);
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, pow2n);
+  // 2^n with n ∈ [−150, 129], as two factors whose exponents stay normal
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const scale1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const scale2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, scale1), scale2);
 }
 
 /** 1 / (1 + e^{-x}) for four lanes. */
@@ -38,25 +56,32 @@ const LN2_LO: f32 = -2.12194440e-4;
 /** tanh(x) for four lanes. */
 @inline export function v_tanh(x: v128): v128 {
   const ax = f32x4.abs(x);
-  // small |x|: x + x³·P(x²)
+  // small |x|: |x| + |x|³·P(x²), Cephes tanhf coefficients
   const z = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745E-3);
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954E-2));
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531E-2));
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036E-1));
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422E-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  // large |x|: sign(x) · (1 - 2 / (e^{2|x|} + 1))
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
+  // large |x|: 1 − 2 / (e^{2|x|} + 1); e^{2|x|} = +∞ gives exactly 1
   const one = f32x4.splat(1.0);
   const e = v_exp(f32x4.add(ax, ax));
   const big = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
-  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+  // pick per lane (bitwise, so a NaN in the unused branch never leaks), then copy x's sign
+  const magnitude = v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
+  return v128.or(magnitude, v128.and(x, i32x4.splat(0x80000000)));
 }
 
-/** Scalar tanh with the same algorithm as the reference kernels use: Mathf-free, f64 inside. */
+/** {@link v_sigmoid} of one value (lane 0): for the scalar tails of SIMD kernels, so that every
+ *  element of a SIMD kernel's output is computed by the same algorithm whatever its position. */
+@inline export function sigmoid_lane(x: f32): f32 { return f32x4.extract_lane(v_sigmoid(f32x4.splat(x)), 0); }
+/** {@link v_tanh} of one value (lane 0): for the scalar tails of SIMD kernels. */
+@inline export function tanh_lane(x: f32): f32 { return f32x4.extract_lane(v_tanh(f32x4.splat(x)), 0); }
+
+/** Scalar tanh for the reference kernels: f64 inside, rounded once to f32. */
 @inline export function s_tanh(x: f32): f32 { return <f32>Math.tanh(<f64>x); }
-/** Scalar sigmoid, f64 inside. */
+/** Scalar sigmoid for the reference kernels: f64 inside, rounded once to f32. */
 @inline export function s_sigmoid(x: f32): f32 { return <f32>(1.0 / (1.0 + Math.exp(-<f64>x))); }
 
 // ---------------------------------------------------------------- array kernels
@@ -65,31 +90,35 @@ const LN2_LO: f32 = -2.12194440e-4;
 export function sigmoid(x: usize, y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v_sigmoid(v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(v_sigmoid(f32x4.splat(load<f32>(x + (<usize>i << 2)))), 0));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), sigmoid_lane(load<f32>(x + (<usize>i << 2))));
 }
 
 /** y[0..n) = tanh(x[0..n)); y may equal x. */
 export function tanh(x: usize, y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v_tanh(v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(v_tanh(f32x4.splat(load<f32>(x + (<usize>i << 2)))), 0));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), tanh_lane(load<f32>(x + (<usize>i << 2))));
 }
 
-/** y[0..n) = max(x[0..n), 0); y may equal x. */
+/** y[0..n) = max(x[0..n), 0); y may equal x. pmax(0, v) = 0 < v ? v : 0, so −0 and NaN give +0. */
 export function relu(x: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.pmax(v128.load(x + (<usize>i << 2)), zero));
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.pmax(zero, v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); store<f32>(y + (<usize>i << 2), v > 0 ? v : 0); }
 }
 
-/** Scalar references: y = sigmoid(x), tanh(x), relu(x) lane by lane in f64. */
+// ---------------------------------------------------------------- scalar references
+
+/** Scalar reference of {@link sigmoid}: f64 inside, one rounding to f32. */
 export function sigmoid_ref(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), s_sigmoid(load<f32>(x + (<usize>i << 2))));
 }
+/** Scalar reference of {@link tanh}: f64 inside, one rounding to f32. */
 export function tanh_ref(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), s_tanh(load<f32>(x + (<usize>i << 2))));
 }
+/** Scalar reference of {@link relu}. */
 export function relu_ref(x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) { const v = load<f32>(x + (<usize>i << 2)); store<f32>(y + (<usize>i << 2), v > 0 ? v : 0); }
 }

@@ -1,16 +1,186 @@
 // Vanilla RNN: h_t = act(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh), act = tanh or relu.
 // Contract and buffer layouts: src/backend/kernels.ts (rnn_forward / rnn_backward).
-// STUB: to be implemented.
+//
+// Organisation (cuDNN / ONNX Runtime style):
+// - forward: W_ihᵀ (I,H) and W_hhᵀ (H,H) are packed into `work`; the hseq blocks that will hold
+//   h_t (blocks 1..T forward, 0..T-1 reverse: one contiguous (T,B,H) run) are filled with
+//   b_ih + b_hh and ONE gemm adds the input projection of every step; then each step runs one
+//   recurrent gemm into its block and one fused kernel (rnn_act_forward) that activates it in place
+//   and writes y_t.
+// - backward: each step, in reverse processing order, runs one fused kernel (rnn_act_backward:
+//   dpre_t = (carry + dy_t)·act'(h_t)) and one gemm for the carry (dpre_t · W_hh); afterwards
+//   dW_ih, dW_hh and dX are single gemms over all T·B rows and the bias gradients column sums.
 
+import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { s_tanh, tanh_lane, v_tanh } from './math';
+import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+
+// ---------------------------------------------------------------- fused activation kernels
+
+/**
+ * One RNN step's element-wise part, for B rows: h = act(h) in place (act = tanh, or relu when
+ * relu = 1), and y = h. h (B,H): in, the pre-activations; out, h_t. y (B,·) stride ldy (0 = skip).
+ */
+export function rnn_act_forward(B: i32, H: i32, relu: i32, h: usize, y: usize, ldy: i32): void {
+  // h (B, H); y (B, ·) stride ldy
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < B; b++) {
+    const hh = h + (<usize>(b * H) << 2);
+    const yy = y + (<usize>b * <usize>ldy << 2);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o4 = <usize>j << 2;
+      const pre = v128.load(hh + o4);
+      const v = relu != 0 ? f32x4.pmax(zero, pre) : v_tanh(pre);
+      v128.store(hh + o4, v);
+      if (y != 0) v128.store(yy + o4, v);
+    }
+    for (; j < H; j++) {
+      const o4 = <usize>j << 2;
+      const pre = load<f32>(hh + o4);
+      const v: f32 = relu != 0 ? (pre > 0 ? pre : 0) : tanh_lane(pre);
+      store<f32>(hh + o4, v);
+      if (y != 0) store<f32>(yy + o4, v);
+    }
+  }
+}
+
+/** Scalar reference of {@link rnn_act_forward} (tanh in f64, rounded to f32). */
+export function rnn_act_forward_ref(B: i32, H: i32, relu: i32, h: usize, y: usize, ldy: i32): void {
+  // h (B, H); y (B, ·) stride ldy
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const p = h + (<usize>(b * H + j) << 2);
+      const pre = load<f32>(p);
+      const v: f32 = relu != 0 ? (pre > 0 ? pre : 0) : s_tanh(pre);
+      store<f32>(p, v);
+      if (y != 0) store<f32>(y + (<usize>(b * ldy + j) << 2), v);
+    }
+  }
+}
+
+/**
+ * Backward of one RNN step's element-wise part, for B rows:
+ * dpre = (dh + dy)·(1 − h²) (tanh) or (dh + dy)·[h > 0] (relu = 1).
+ * h (B,H): h_t. dh (B,H): the carry. dy (B,·) stride lddy (0 = none). dpre (B,H): out.
+ */
+export function rnn_act_backward(B: i32, H: i32, relu: i32, h: usize, dh: usize, dy: usize, lddy: i32, dpre: usize): void {
+  // h, dh, dpre (B, H); dy (B, ·) stride lddy
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const row = <usize>(b * H) << 2;
+    const hh = h + row;
+    const dhh = dh + row;
+    const dp = dpre + row;
+    const dyy = dy + (<usize>b * <usize>lddy << 2);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const o4 = <usize>j << 2;
+      let d = v128.load(dhh + o4);
+      if (dy != 0) d = f32x4.add(d, v128.load(dyy + o4));
+      const v = v128.load(hh + o4);
+      const g = relu != 0 ? v128.and(d, f32x4.gt(v, zero)) : f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v)));
+      v128.store(dp + o4, g);
+    }
+    for (; j < H; j++) {
+      const o4 = <usize>j << 2;
+      let d = load<f32>(dhh + o4);
+      if (dy != 0) d += load<f32>(dyy + o4);
+      const v = load<f32>(hh + o4);
+      store<f32>(dp + o4, relu != 0 ? (v > 0 ? d : 0) : d * (1 - v * v));
+    }
+  }
+}
+
+/** Scalar reference of {@link rnn_act_backward}. */
+export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: usize, dy: usize, lddy: i32, dpre: usize): void {
+  // h, dh, dpre (B, H); dy (B, ·) stride lddy
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const k = <usize>(b * H + j) << 2;
+      let d = load<f32>(dh + k);
+      if (dy != 0) d += load<f32>(dy + (<usize>(b * lddy + j) << 2));
+      const v = load<f32>(h + k);
+      store<f32>(dpre + k, relu != 0 ? (v > 0 ? d : 0) : d * (1 - v * v));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sequence kernels
+
+/**
+ * Vanilla RNN over T steps (see Kernels.rnn_forward in src/backend/kernels.ts).
+ * x (T,B,I) stride ldx; wih (H,I); whh (H,H); bih, bhh (H) or 0; h0 (B,H) or 0;
+ * y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H): forward, block 0 = initial state and block
+ * t+1 = after step t; reverse, block T = initial state and block t = after step t.
+ * work ≥ (I+H)·H floats.
+ */
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, hseq: usize, work: usize): void {
-  unreachable();
+  // work: wihT (I, H) then whhT (H, H)
+  const stateBytes = <usize>(B * H) << 2;
+  const wihT = work;
+  const whhT = work + (<usize>(I * H) << 2);
+  transpose(H, I, wih, I, wihT, H);
+  transpose(H, H, whh, H, whhT, H);
+
+  const initial = reverse != 0 ? <usize>T * stateBytes : 0;
+  if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
+  if (T <= 0) return;
+
+  // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step)
+  const rows = T * B;
+  const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
+  fill_rows_with_bias(rows, H, outputs, H, bih, bhh);
+  gemm_nn(rows, H, I, 1, x, ldx, wihT, H, 1, outputs, H);
+
+  for (let s = 0; s < T; s++) {
+    const t = reverse != 0 ? T - 1 - s : s;
+    const prev = hseq + <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
+    const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
+    if (s > 0 || h0 != 0) gemm_nn(B, H, H, 1, prev, H, whhT, H, 1, next, H);
+    const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
+    rnn_act_forward(B, H, relu, next, yt, ldy);
+  }
 }
 
+/**
+ * Backward of rnn_forward (see Kernels.rnn_backward in src/backend/kernels.ts).
+ * dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
+ * accumDx = 1; skipped when 0) and dh0 (B,H) (skipped when 0); accumulates dwih (H,I), dwhh (H,H),
+ * dbih, dbhh (H) (bias pointers may be 0). dpre (T,B,H) receives the pre-activation gradients in
+ * time order; work ≥ B·H floats.
+ */
 export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dpre: usize, work: usize): void {
-  unreachable();
+  // work: dh carry (B, H)
+  const stateBytes = <usize>(B * H) << 2;
+  const dhCarry = work;
+  if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
+
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse != 0 ? T - 1 - s : s;
+    const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
+    const dpt = dpre + <usize>t * stateBytes;
+    const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
+    rnn_act_backward(B, H, relu, next, dhCarry, dyt, lddy, dpt);
+    if (s > 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dhCarry, H);
+    else if (dh0 != 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+  }
+  if (T <= 0) {
+    if (dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
+    return;
+  }
+
+  const rows = T * B;
+  const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
+  if (dwih != 0) gemm_tn(H, I, rows, 1, dpre, H, x, ldx, 1, dwih, I);
+  if (dwhh != 0) gemm_tn(H, H, rows, 1, dpre, H, hPrev, H, 1, dwhh, H);
+  if (dx != 0) gemm_nn(rows, I, H, 1, dpre, H, wih, I, accumDx != 0 ? 1 : 0, dx, lddx);
+  accumulate_column_sums(rows, H, dpre, H, dbih);
+  accumulate_column_sums(rows, H, dpre, H, dbhh);
 }

@@ -1,0 +1,107 @@
+// Row helpers shared by the sequence kernels (RNN, LSTM, GRU): filling the gate rows of all T·B
+// rows with the summed biases before the input projection, and the column sums that turn the
+// pre-activation gradients of all T·B rows into bias gradients. Pointer 0 = absent bias.
+
+// ---------------------------------------------------------------- bias fill
+
+/**
+ * Every row r of dst (R,C) stride ldd = b1 + b2, where b1 (C) and b2 (C) may each be 0 (absent);
+ * with both absent the rows are zeroed.
+ */
+export function fill_rows_with_bias(R: i32, C: i32, dst: usize, ldd: i32, b1: usize, b2: usize): void {
+  // dst (R, C) stride ldd; b1 (C) or 0; b2 (C) or 0
+  if (R <= 0 || C <= 0) return;
+  // the first row gets the sum, every later row is a copy of it
+  const first = dst;
+  let j = 0;
+  for (; j + 4 <= C; j += 4) {
+    const off = <usize>j << 2;
+    let v = f32x4.splat(0);
+    if (b1 != 0) v = f32x4.add(v, v128.load(b1 + off));
+    if (b2 != 0) v = f32x4.add(v, v128.load(b2 + off));
+    v128.store(first + off, v);
+  }
+  for (; j < C; j++) {
+    const off = <usize>j << 2;
+    let v: f32 = 0;
+    if (b1 != 0) v += load<f32>(b1 + off);
+    if (b2 != 0) v += load<f32>(b2 + off);
+    store<f32>(first + off, v);
+  }
+  const rowBytes = <usize>C << 2;
+  for (let r = 1; r < R; r++) memory.copy(dst + (<usize>r * <usize>ldd << 2), first, rowBytes);
+}
+
+/** Scalar reference of {@link fill_rows_with_bias}. */
+export function fill_rows_with_bias_ref(R: i32, C: i32, dst: usize, ldd: i32, b1: usize, b2: usize): void {
+  // dst (R, C) stride ldd; b1 (C) or 0; b2 (C) or 0
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < C; j++) {
+      let v: f32 = 0;
+      if (b1 != 0) v += load<f32>(b1 + (<usize>j << 2));
+      if (b2 != 0) v += load<f32>(b2 + (<usize>j << 2));
+      store<f32>(dst + (<usize>(r * ldd + j) << 2), v);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- column sums
+
+/**
+ * out[j] += Σ_r src[r, j] for src (R,C) stride lds. The rows are summed in order into a zero
+ * accumulator, which is then added to out (out may be 0: nothing happens).
+ */
+export function accumulate_column_sums(R: i32, C: i32, src: usize, lds: i32, out: usize): void {
+  // src (R, C) stride lds; out (C)
+  if (out == 0 || C <= 0) return;
+  const rowStride = <usize>lds << 2;
+  let j = 0;
+  // 16 columns at a time: four independent accumulators, each row read as 64 contiguous bytes
+  for (; j + 16 <= C; j += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let p = src + (<usize>j << 2);
+    for (let r = 0; r < R; r++) {
+      a0 = f32x4.add(a0, v128.load(p));
+      a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32));
+      a3 = f32x4.add(a3, v128.load(p, 48));
+      p += rowStride;
+    }
+    const o = out + (<usize>j << 2);
+    v128.store(o, f32x4.add(v128.load(o), a0));
+    v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
+    v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
+    v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
+  }
+  for (; j + 4 <= C; j += 4) {
+    let a = f32x4.splat(0);
+    let p = src + (<usize>j << 2);
+    for (let r = 0; r < R; r++) {
+      a = f32x4.add(a, v128.load(p));
+      p += rowStride;
+    }
+    const o = out + (<usize>j << 2);
+    v128.store(o, f32x4.add(v128.load(o), a));
+  }
+  for (; j < C; j++) {
+    let a: f32 = 0;
+    let p = src + (<usize>j << 2);
+    for (let r = 0; r < R; r++) {
+      a += load<f32>(p);
+      p += rowStride;
+    }
+    const o = out + (<usize>j << 2);
+    store<f32>(o, load<f32>(o) + a);
+  }
+}
+
+/** Scalar reference of {@link accumulate_column_sums}. */
+export function accumulate_column_sums_ref(R: i32, C: i32, src: usize, lds: i32, out: usize): void {
+  // src (R, C) stride lds; out (C)
+  if (out == 0) return;
+  for (let j = 0; j < C; j++) {
+    let a: f32 = 0;
+    for (let r = 0; r < R; r++) a += load<f32>(src + (<usize>(r * lds + j) << 2));
+    store<f32>(out + (<usize>j << 2), load<f32>(out + (<usize>j << 2)) + a);
+  }
+}
