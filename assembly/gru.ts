@@ -1,16 +1,487 @@
-// GRU: gates r, z, n; h_t = (1 - z)∘n + z∘h_{t-1}; "reset after" (PyTorch) and "reset before" (Cho).
+// GRU: gates r, z, n (row blocks of H inside each 3H row, PyTorch layout); h_t = (1 - z)∘n + z∘h_{t-1}.
+//   r = σ(W_ir x + b_ir + W_hr h + b_hr),  z = σ(W_iz x + b_iz + W_hz h + b_hz)
+//   reset after  (resetAfter = 1, PyTorch / Keras-TF2): n = tanh(W_in x + b_in + r∘(W_hn h + b_hn))
+//   reset before (resetAfter = 0, Cho et al. 2014):     n = tanh(W_in x + b_in + W_hn (r∘h) + b_hn)
 // Contract and buffer layouts: src/backend/kernels.ts (gru_forward / gru_backward).
-// STUB: to be implemented.
+//
+// Organisation (cuDNN / ONNX Runtime): forward packs W_ihᵀ and W_hhᵀ once, projects the input of
+// all T·B rows with one GEMM, then per step runs the recurrent GEMM into a (B,3H) scratch and one
+// fused gate kernel (two for reset-before, which needs r before the n product). Backward runs the
+// dh recurrence per step (fused gate-backward kernel + one GEMM through W_hh) and afterwards
+// computes dW_ih, dW_hh, dX and the bias gradients as single GEMMs / column sums over all T·B rows.
+//
+// Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
+// pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
+import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
+import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+
+// ---------------------------------------------------------------- small helpers
+
+/** Byte address of float element `i` after `base`. */
+@inline function at(base: usize, i: i32): usize {
+  return base + (<usize>i << 2);
+}
+
+/** Four lanes at `p` (full) or one value at `p` splatted (tail). */
+@inline function ld(p: usize, full: bool): v128 {
+  return full ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+/** Stores four lanes at `p` (full) or lane 0 only (tail). */
+@inline function st(p: usize, v: v128, full: bool): void {
+  if (full) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+// ---------------------------------------------------------------- fused gate kernels: forward
+
+/** One group of 4 lanes (full) or 1 lane (tail) of {@link gru_gates_forward}. */
+@inline function gates_forward_group(full: bool, gxb: usize, ghb: usize, hpb: usize, hnwb: usize,
+  hnb: usize, yb: usize, H: i32, j: i32): void {
+  const r = v_sigmoid(f32x4.add(ld(at(gxb, j), full), ld(at(ghb, j), full)));
+  const z = v_sigmoid(f32x4.add(ld(at(gxb, H + j), full), ld(at(ghb, H + j), full)));
+  const ghn = ld(at(ghb, 2 * H + j), full);
+  const n = v_tanh(f32x4.add(ld(at(gxb, 2 * H + j), full), f32x4.mul(r, ghn)));
+  const hp = ld(at(hpb, j), full);
+  const h = f32x4.add(n, f32x4.mul(z, f32x4.sub(hp, n))); // (1 - z)∘n + z∘h_prev
+  st(at(gxb, j), r, full);
+  st(at(gxb, H + j), z, full);
+  st(at(gxb, 2 * H + j), n, full);
+  st(at(hnb, j), ghn, full);
+  st(at(hnwb, j), h, full);
+  if (yb) st(at(yb, j), h, full);
+}
+
+/**
+ * One reset-after GRU step's gate math (SIMD).
+ * gx (B,3H): in the input-side pre-activations W_i x + b_i, out the activated r, z, n.
+ * gh (B,3H): the hidden-side pre-activations W_h h_prev + b_h. hprev (B,H).
+ * Writes hnew (B,H) = h_t, hn (B,H) = W_hn h_prev + b_hn, and y (B,·) stride ldy = h_t (y = 0: skip).
+ */
+export function gru_gates_forward(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, hnew: usize,
+  hn: usize, y: usize, ldy: i32): void {
+  for (let b = 0; b < B; b++) {
+    const gxb = at(gx, b * 3 * H);
+    const ghb = at(gh, b * 3 * H);
+    const hpb = at(hprev, b * H);
+    const hnwb = at(hnew, b * H);
+    const hnb = at(hn, b * H);
+    const yb: usize = y ? at(y, b * ldy) : 0;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_forward_group(true, gxb, ghb, hpb, hnwb, hnb, yb, H, j);
+    for (; j < H; j++) gates_forward_group(false, gxb, ghb, hpb, hnwb, hnb, yb, H, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_forward} (same arguments and results). */
+export function gru_gates_forward_ref(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, hnew: usize,
+  hn: usize, y: usize, ldy: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const gxr = at(gx, b * 3 * H + j), gxz = at(gx, b * 3 * H + H + j), gxn = at(gx, b * 3 * H + 2 * H + j);
+      const ghr = at(gh, b * 3 * H + j), ghz = at(gh, b * 3 * H + H + j), ghn = at(gh, b * 3 * H + 2 * H + j);
+      const r = s_sigmoid(load<f32>(gxr) + load<f32>(ghr));
+      const z = s_sigmoid(load<f32>(gxz) + load<f32>(ghz));
+      const hnv = load<f32>(ghn);
+      const n = s_tanh(load<f32>(gxn) + r * hnv);
+      const h = (<f32>1 - z) * n + z * load<f32>(at(hprev, b * H + j));
+      store<f32>(gxr, r);
+      store<f32>(gxz, z);
+      store<f32>(gxn, n);
+      store<f32>(at(hn, b * H + j), hnv);
+      store<f32>(at(hnew, b * H + j), h);
+      if (y) store<f32>(at(y, b * ldy + j), h);
+    }
+  }
+}
+
+/** One group of {@link gru_gates_forward_rz}. */
+@inline function gates_forward_rz_group(full: bool, gxb: usize, ghb: usize, hpb: usize, rhb: usize,
+  H: i32, j: i32): void {
+  const r = v_sigmoid(f32x4.add(ld(at(gxb, j), full), ld(at(ghb, j), full)));
+  const z = v_sigmoid(f32x4.add(ld(at(gxb, H + j), full), ld(at(ghb, H + j), full)));
+  st(at(gxb, j), r, full);
+  st(at(gxb, H + j), z, full);
+  st(at(rhb, j), f32x4.mul(r, ld(at(hpb, j), full)), full);
+}
+
+/**
+ * Reset-before GRU step, part 1 of 2 (SIMD): the r and z gates.
+ * gx (B,3H): in the input-side pre-activations; out columns [0,2H) hold the activated r, z
+ * (columns [2H,3H) untouched). gh (B,3H): columns [0,2H) hold W_h{r,z} h_prev + b_h{r,z}.
+ * hprev (B,H). Writes rh (B,H) = r∘h_prev (the input of the W_hn product, saved for backward).
+ */
+export function gru_gates_forward_rz(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, rh: usize): void {
+  for (let b = 0; b < B; b++) {
+    const gxb = at(gx, b * 3 * H);
+    const ghb = at(gh, b * 3 * H);
+    const hpb = at(hprev, b * H);
+    const rhb = at(rh, b * H);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_forward_rz_group(true, gxb, ghb, hpb, rhb, H, j);
+    for (; j < H; j++) gates_forward_rz_group(false, gxb, ghb, hpb, rhb, H, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_forward_rz}. */
+export function gru_gates_forward_rz_ref(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, rh: usize): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const gxr = at(gx, b * 3 * H + j), gxz = at(gx, b * 3 * H + H + j);
+      const r = s_sigmoid(load<f32>(gxr) + load<f32>(at(gh, b * 3 * H + j)));
+      const z = s_sigmoid(load<f32>(gxz) + load<f32>(at(gh, b * 3 * H + H + j)));
+      store<f32>(gxr, r);
+      store<f32>(gxz, z);
+      store<f32>(at(rh, b * H + j), r * load<f32>(at(hprev, b * H + j)));
+    }
+  }
+}
+
+/** One group of {@link gru_gates_forward_n}. */
+@inline function gates_forward_n_group(full: bool, gxb: usize, ghb: usize, hpb: usize, hnwb: usize,
+  yb: usize, H: i32, j: i32): void {
+  const z = ld(at(gxb, H + j), full);
+  const n = v_tanh(f32x4.add(ld(at(gxb, 2 * H + j), full), ld(at(ghb, 2 * H + j), full)));
+  const hp = ld(at(hpb, j), full);
+  const h = f32x4.add(n, f32x4.mul(z, f32x4.sub(hp, n)));
+  st(at(gxb, 2 * H + j), n, full);
+  st(at(hnwb, j), h, full);
+  if (yb) st(at(yb, j), h, full);
+}
+
+/**
+ * Reset-before GRU step, part 2 of 2 (SIMD): the candidate n and the new state.
+ * gx (B,3H): columns [H,2H) hold the activated z (from part 1); in columns [2H,3H) the input-side
+ * pre-activation W_in x + b_in, out the activated n. gh (B,3H): columns [2H,3H) hold
+ * W_hn (r∘h_prev) + b_hn. hprev (B,H). Writes hnew (B,H) = h_t and y (B,·) stride ldy (y = 0: skip).
+ */
+export function gru_gates_forward_n(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, hnew: usize,
+  y: usize, ldy: i32): void {
+  for (let b = 0; b < B; b++) {
+    const gxb = at(gx, b * 3 * H);
+    const ghb = at(gh, b * 3 * H);
+    const hpb = at(hprev, b * H);
+    const hnwb = at(hnew, b * H);
+    const yb: usize = y ? at(y, b * ldy) : 0;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_forward_n_group(true, gxb, ghb, hpb, hnwb, yb, H, j);
+    for (; j < H; j++) gates_forward_n_group(false, gxb, ghb, hpb, hnwb, yb, H, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_forward_n}. */
+export function gru_gates_forward_n_ref(B: i32, H: i32, gx: usize, gh: usize, hprev: usize, hnew: usize,
+  y: usize, ldy: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const z = load<f32>(at(gx, b * 3 * H + H + j));
+      const gxn = at(gx, b * 3 * H + 2 * H + j);
+      const n = s_tanh(load<f32>(gxn) + load<f32>(at(gh, b * 3 * H + 2 * H + j)));
+      const h = (<f32>1 - z) * n + z * load<f32>(at(hprev, b * H + j));
+      store<f32>(gxn, n);
+      store<f32>(at(hnew, b * H + j), h);
+      if (y) store<f32>(at(y, b * ldy + j), h);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- fused gate kernels: backward
+
+/** One group of {@link gru_gates_backward}. */
+@inline function gates_backward_group(full: bool, gb: usize, hnb: usize, hpb: usize, dyb: usize,
+  cb: usize, dgxb: usize, dghb: usize, H: i32, j: i32): void {
+  const one = f32x4.splat(1.0);
+  let dh = ld(at(cb, j), full);
+  if (dyb) dh = f32x4.add(dh, ld(at(dyb, j), full));
+  const r = ld(at(gb, j), full);
+  const z = ld(at(gb, H + j), full);
+  const n = ld(at(gb, 2 * H + j), full);
+  const hp = ld(at(hpb, j), full);
+  // h = (1 - z)∘n + z∘h_prev
+  const dan = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+  const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, n)), f32x4.mul(z, f32x4.sub(one, z)));
+  // n = tanh(gx_n + r∘hn): dr = dan∘hn
+  const dar = f32x4.mul(f32x4.mul(dan, ld(at(hnb, j), full)), f32x4.mul(r, f32x4.sub(one, r)));
+  st(at(dgxb, j), dar, full);
+  st(at(dgxb, H + j), daz, full);
+  st(at(dgxb, 2 * H + j), dan, full);
+  st(at(dghb, j), dar, full);
+  st(at(dghb, H + j), daz, full);
+  st(at(dghb, 2 * H + j), f32x4.mul(dan, r), full);
+  st(at(cb, j), f32x4.mul(dh, z), full);
+}
+
+/**
+ * One reset-after GRU step's gate backward (SIMD).
+ * gates (B,3H) activated r, z, n; hn (B,H) = W_hn h_prev + b_hn; hprev (B,H);
+ * dy (B,·) stride lddy or 0. carry (B,H): in dL/dh_t from later steps (dy is added here),
+ * out the direct part dh∘z of dL/dh_prev (the caller adds dgh·W_hh).
+ * Writes dgx (B,3H) = dL/d(input-side pre-activations), dgh (B,3H) = dL/d(hidden-side ones).
+ */
+export function gru_gates_backward(B: i32, H: i32, gates: usize, hn: usize, hprev: usize,
+  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    const gb = at(gates, b * 3 * H);
+    const hnb = at(hn, b * H);
+    const hpb = at(hprev, b * H);
+    const dyb: usize = dy ? at(dy, b * lddy) : 0;
+    const cb = at(carry, b * H);
+    const dgxb = at(dgx, b * 3 * H);
+    const dghb = at(dgh, b * 3 * H);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_backward_group(true, gb, hnb, hpb, dyb, cb, dgxb, dghb, H, j);
+    for (; j < H; j++) gates_backward_group(false, gb, hnb, hpb, dyb, cb, dgxb, dghb, H, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_backward}. */
+export function gru_gates_backward_ref(B: i32, H: i32, gates: usize, hn: usize, hprev: usize,
+  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const g = b * 3 * H + j;
+      let dh = load<f32>(at(carry, b * H + j));
+      if (dy) dh += load<f32>(at(dy, b * lddy + j));
+      const r = load<f32>(at(gates, g));
+      const z = load<f32>(at(gates, g + H));
+      const n = load<f32>(at(gates, g + 2 * H));
+      const hp = load<f32>(at(hprev, b * H + j));
+      const dan = dh * (<f32>1 - z) * (<f32>1 - n * n);
+      const daz = dh * (hp - n) * z * (<f32>1 - z);
+      const dar = dan * load<f32>(at(hn, b * H + j)) * r * (<f32>1 - r);
+      store<f32>(at(dgx, g), dar);
+      store<f32>(at(dgx, g + H), daz);
+      store<f32>(at(dgx, g + 2 * H), dan);
+      store<f32>(at(dgh, g), dar);
+      store<f32>(at(dgh, g + H), daz);
+      store<f32>(at(dgh, g + 2 * H), dan * r);
+      store<f32>(at(carry, b * H + j), dh * z);
+    }
+  }
+}
+
+/** One group of {@link gru_gates_backward_zn}. */
+@inline function gates_backward_zn_group(full: bool, gb: usize, hpb: usize, dyb: usize, cb: usize,
+  dgxb: usize, dghb: usize, H: i32, j: i32): void {
+  const one = f32x4.splat(1.0);
+  let dh = ld(at(cb, j), full);
+  if (dyb) dh = f32x4.add(dh, ld(at(dyb, j), full));
+  const z = ld(at(gb, H + j), full);
+  const n = ld(at(gb, 2 * H + j), full);
+  const hp = ld(at(hpb, j), full);
+  const dan = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+  const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, n)), f32x4.mul(z, f32x4.sub(one, z)));
+  st(at(dgxb, H + j), daz, full);
+  st(at(dgxb, 2 * H + j), dan, full);
+  st(at(dghb, H + j), daz, full);
+  st(at(dghb, 2 * H + j), dan, full);
+  st(at(cb, j), f32x4.mul(dh, z), full);
+}
+
+/**
+ * Reset-before GRU step backward, part 1 of 2 (SIMD): the z and n gates.
+ * gates (B,3H) activated r, z, n; hprev (B,H); dy (B,·) stride lddy or 0.
+ * carry (B,H): in dL/dh_t from later steps (dy is added here), out dh∘z.
+ * Writes columns [H,3H) of dgx and dgh (B,3H): dL/da_z for both, and dL/da_n for both (the n
+ * pre-activation is W_in x + b_in + W_hn (r∘h) + b_hn, so both sides get the same gradient).
+ */
+export function gru_gates_backward_zn(B: i32, H: i32, gates: usize, hprev: usize,
+  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    const gb = at(gates, b * 3 * H);
+    const hpb = at(hprev, b * H);
+    const dyb: usize = dy ? at(dy, b * lddy) : 0;
+    const cb = at(carry, b * H);
+    const dgxb = at(dgx, b * 3 * H);
+    const dghb = at(dgh, b * 3 * H);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_backward_zn_group(true, gb, hpb, dyb, cb, dgxb, dghb, H, j);
+    for (; j < H; j++) gates_backward_zn_group(false, gb, hpb, dyb, cb, dgxb, dghb, H, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_backward_zn}. */
+export function gru_gates_backward_zn_ref(B: i32, H: i32, gates: usize, hprev: usize,
+  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const g = b * 3 * H + j;
+      let dh = load<f32>(at(carry, b * H + j));
+      if (dy) dh += load<f32>(at(dy, b * lddy + j));
+      const z = load<f32>(at(gates, g + H));
+      const n = load<f32>(at(gates, g + 2 * H));
+      const hp = load<f32>(at(hprev, b * H + j));
+      const dan = dh * (<f32>1 - z) * (<f32>1 - n * n);
+      const daz = dh * (hp - n) * z * (<f32>1 - z);
+      store<f32>(at(dgx, g + H), daz);
+      store<f32>(at(dgx, g + 2 * H), dan);
+      store<f32>(at(dgh, g + H), daz);
+      store<f32>(at(dgh, g + 2 * H), dan);
+      store<f32>(at(carry, b * H + j), dh * z);
+    }
+  }
+}
+
+/** One group of {@link gru_gates_backward_r}. */
+@inline function gates_backward_r_group(full: bool, gb: usize, hpb: usize, drhb: usize, cb: usize,
+  dgxb: usize, dghb: usize, j: i32): void {
+  const one = f32x4.splat(1.0);
+  const r = ld(at(gb, j), full);
+  const drh = ld(at(drhb, j), full);
+  const dar = f32x4.mul(f32x4.mul(drh, ld(at(hpb, j), full)), f32x4.mul(r, f32x4.sub(one, r)));
+  st(at(dgxb, j), dar, full);
+  st(at(dghb, j), dar, full);
+  st(at(cb, j), f32x4.add(ld(at(cb, j), full), f32x4.mul(drh, r)), full);
+}
+
+/**
+ * Reset-before GRU step backward, part 2 of 2 (SIMD): the r gate.
+ * gates (B,3H) activated r, z, n; hprev (B,H); drh (B,H) = dL/d(r∘h_prev) = dgh_n·W_hn.
+ * Writes columns [0,H) of dgx and dgh (B,3H) = dL/da_r, and adds drh∘r to carry (B,H).
+ */
+export function gru_gates_backward_r(B: i32, H: i32, gates: usize, hprev: usize, drh: usize,
+  carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    const gb = at(gates, b * 3 * H);
+    const hpb = at(hprev, b * H);
+    const drhb = at(drh, b * H);
+    const cb = at(carry, b * H);
+    const dgxb = at(dgx, b * 3 * H);
+    const dghb = at(dgh, b * 3 * H);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gates_backward_r_group(true, gb, hpb, drhb, cb, dgxb, dghb, j);
+    for (; j < H; j++) gates_backward_r_group(false, gb, hpb, drhb, cb, dgxb, dghb, j);
+  }
+}
+
+/** Scalar reference of {@link gru_gates_backward_r}. */
+export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: usize, drh: usize,
+  carry: usize, dgx: usize, dgh: usize): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const g = b * 3 * H + j;
+      const r = load<f32>(at(gates, g));
+      const d = load<f32>(at(drh, b * H + j));
+      const dar = d * load<f32>(at(hprev, b * H + j)) * r * (<f32>1 - r);
+      store<f32>(at(dgx, g), dar);
+      store<f32>(at(dgh, g), dar);
+      const c = at(carry, b * H + j);
+      store<f32>(c, load<f32>(c) + d * r);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sequence kernels
+
+/**
+ * GRU over T steps (see src/backend/kernels.ts).
+ * x (T,B,I) stride ldx; wih (3H,I); whh (3H,H); bih, bhh (3H) or 0; h0 (B,H) or 0;
+ * y (T,B,·) stride ldy receives h_t; gates (T,B,3H) receives activated r, z, n; hn (T,B,H)
+ * receives W_hn h_prev + b_hn (resetAfter = 1) or r∘h_prev (resetAfter = 0); hseq (T+1,B,H).
+ * work ≥ (I+H)·3H + B·3H floats: W_ihᵀ (I,3H), W_hhᵀ (H,3H), the (B,3H) hidden projection.
+ */
 export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize): void {
-  unreachable();
+  const G = 3 * H;
+  const BH = B * H;
+  const wihT = work;                    // (I, 3H)
+  const whhT = at(work, I * G);         // (H, 3H)
+  const gh = at(work, (I + H) * G);     // (B, 3H)
+
+  // initial state
+  const h0Block = at(hseq, reverse ? T * BH : 0);
+  if (h0) memory.copy(h0Block, h0, <usize>BH << 2);
+  else memory.fill(h0Block, 0, <usize>BH << 2);
+  if (T <= 0 || B <= 0 || H <= 0) return;
+
+  transpose(G, I, wih, I, wihT, G);
+  transpose(G, H, whh, H, whhT, G);
+
+  // input projection of all T·B rows: gates = X·W_ihᵀ + b_ih
+  const rows = T * B;
+  if (bih) fill_rows_with_bias(rows, G, gates, G, bih, 0);
+  gemm_nn(rows, G, I, 1.0, x, ldx, wihT, G, bih ? 1.0 : 0.0, gates, G);
+
+  const betaH: f32 = bhh ? 1.0 : 0.0;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const hprev = at(hseq, (reverse ? t + 1 : t) * BH);
+    const hnew = at(hseq, (reverse ? t : t + 1) * BH);
+    const gx = at(gates, t * B * G);
+    const hnT = at(hn, t * BH);
+    const yT: usize = y ? at(y, t * B * ldy) : 0;
+    if (bhh) fill_rows_with_bias(B, G, gh, G, bhh, 0);
+    if (resetAfter) {
+      gemm_nn(B, G, H, 1.0, hprev, H, whhT, G, betaH, gh, G);
+      gru_gates_forward(B, H, gx, gh, hprev, hnew, hnT, yT, ldy);
+    } else {
+      gemm_nn(B, 2 * H, H, 1.0, hprev, H, whhT, G, betaH, gh, G);
+      gru_gates_forward_rz(B, H, gx, gh, hprev, hnT);
+      gemm_nn(B, H, H, 1.0, hnT, H, at(whhT, 2 * H), G, betaH, at(gh, 2 * H), G);
+      gru_gates_forward_n(B, H, gx, gh, hprev, hnew, yT, ldy);
+    }
+  }
 }
 
+/**
+ * Backward of {@link gru_forward} (see src/backend/kernels.ts).
+ * x (T,B,I) stride ldx; wih (3H,I); whh (3H,H); gates (T,B,3H), hn (T,B,H), hseq (T+1,B,H) from
+ * the forward; dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (or 0;
+ * added to when accumDx = 1) and dh0 (B,H) (or 0); accumulates dwih (3H,I), dwhh (3H,H), dbih,
+ * dbhh (3H) (each may be 0). dgx, dgh (T,B,3H) workspace (left holding the pre-activation
+ * gradients); work ≥ 2·B·H floats: the dh carry and d(r∘h_prev) (reset-before).
+ */
 export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
   x: usize, ldx: i32, wih: usize, whh: usize, gates: usize, hn: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dgx: usize, dgh: usize, work: usize): void {
-  unreachable();
+  const G = 3 * H;
+  const BH = B * H;
+  const carry = work;            // (B, H)
+  const drh = at(work, BH);      // (B, H)
+  if (dhT) memory.copy(carry, dhT, <usize>BH << 2);
+  else memory.fill(carry, 0, <usize>BH << 2);
+
+  if (T > 0 && B > 0 && H > 0) {
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const hprev = at(hseq, (reverse ? t + 1 : t) * BH);
+      const gT = at(gates, t * B * G);
+      const dgxT = at(dgx, t * B * G);
+      const dghT = at(dgh, t * B * G);
+      const dyT: usize = dy ? at(dy, t * B * lddy) : 0;
+      if (resetAfter) {
+        gru_gates_backward(B, H, gT, at(hn, t * BH), hprev, dyT, lddy, carry, dgxT, dghT);
+        gemm_nn(B, H, G, 1.0, dghT, G, whh, H, 1.0, carry, H);
+      } else {
+        gru_gates_backward_zn(B, H, gT, hprev, dyT, lddy, carry, dgxT, dghT);
+        gemm_nn(B, H, H, 1.0, at(dghT, 2 * H), G, at(whh, 2 * H * H), H, 0.0, drh, H);
+        gru_gates_backward_r(B, H, gT, hprev, drh, carry, dgxT, dghT);
+        gemm_nn(B, H, 2 * H, 1.0, dghT, G, whh, H, 1.0, carry, H);
+      }
+    }
+
+    const rows = T * B;
+    const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
+    if (dwih && I > 0) gemm_tn(G, I, rows, 1.0, dgx, G, x, ldx, 1.0, dwih, I);
+    if (dwhh) {
+      if (resetAfter) {
+        gemm_tn(G, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H);
+      } else {
+        gemm_tn(2 * H, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H);
+        gemm_tn(H, H, rows, 1.0, at(dgh, 2 * H), G, hn, H, 1.0, at(dwhh, 2 * H * H), H);
+      }
+    }
+    if (dx && I > 0) gemm_nn(rows, I, G, 1.0, dgx, G, wih, I, accumDx ? 1.0 : 0.0, dx, lddx);
+    accumulate_column_sums(rows, G, dgx, G, dbih); // dbih = 0: skipped
+    accumulate_column_sums(rows, G, dgh, G, dbhh);
+  } else if (dx && !accumDx && I > 0) {
+    // H = 0 or B = 0 with rows present: dx = 0 (nothing flows back)
+    fill_rows_with_bias(T * B, I, dx, lddx, 0, 0);
+  }
+
+  if (dh0) memory.copy(dh0, carry, <usize>BH << 2);
 }

@@ -1,0 +1,585 @@
+// GRU kernels (assembly/gru.ts): the fused gate kernels against their scalar `_ref` twins, and
+// gru_forward / gru_backward (both reset forms) against a float64 reference written here from the
+// GRU equations with naive loops, itself checked by central finite differences.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backend/backend.ts';
+import { gruBackwardWork, gruForwardWork } from '../../src/backend/kernels.ts';
+import type { WasmExports } from '../../src/backend/wasm.ts';
+import { maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
+
+type WasmBackend = Backend & { exports: WasmExports };
+type Fn = (...args: number[]) => void;
+
+// ---------------------------------------------------------------- float64 reference
+
+/** One GRU problem in float64, every array dense (no strides). */
+interface Problem {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  reverse: boolean;
+  resetAfter: boolean;
+  x: Float64Array; // (T,B,I)
+  wih: Float64Array; // (3H,I)
+  whh: Float64Array; // (3H,H)
+  bih: Float64Array | null; // (3H)
+  bhh: Float64Array | null; // (3H)
+  h0: Float64Array | null; // (B,H)
+}
+
+interface ForwardResult {
+  y: Float64Array; // (T,B,H)
+  hseq: Float64Array; // (T+1,B,H), contract layout
+  gates: Float64Array; // (T,B,3H) activated r, z, n
+  hn: Float64Array; // (T,B,H): W_hn h + b_hn (reset after) or r∘h_prev (reset before)
+}
+
+interface BackwardResult {
+  dx: Float64Array; // (T,B,I)
+  dh0: Float64Array; // (B,H)
+  dwih: Float64Array;
+  dwhh: Float64Array;
+  dbih: Float64Array;
+  dbhh: Float64Array;
+  dgx: Float64Array; // (T,B,3H)
+  dgh: Float64Array; // (T,B,3H)
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** Index of the hseq block holding the state before step t / after step t. */
+const prevBlock = (p: Problem, t: number): number => (p.reverse ? t + 1 : t);
+const nextBlock = (p: Problem, t: number): number => (p.reverse ? t : t + 1);
+
+/** GRU forward straight from the equations: loops over t, b, gate row j, k. */
+function referenceForward(p: Problem): ForwardResult {
+  const { T, B, I, H } = p;
+  const G = 3 * H;
+  const y = new Float64Array(T * B * H);
+  const hseq = new Float64Array((T + 1) * B * H);
+  const gates = new Float64Array(T * B * G);
+  const hn = new Float64Array(T * B * H);
+  if (p.h0) hseq.set(p.h0, (p.reverse ? T : 0) * B * H);
+  for (let s = 0; s < T; s++) {
+    const t = p.reverse ? T - 1 - s : s;
+    for (let b = 0; b < B; b++) {
+      const hPrev = (k: number): number => hseq[(prevBlock(p, t) * B + b) * H + k];
+      const inputSide = (row: number): number => {
+        let sum = p.bih ? p.bih[row] : 0;
+        for (let k = 0; k < I; k++) sum += p.wih[row * I + k] * p.x[(t * B + b) * I + k];
+        return sum;
+      };
+      const hiddenSide = (row: number, v: (k: number) => number): number => {
+        let sum = p.bhh ? p.bhh[row] : 0;
+        for (let k = 0; k < H; k++) sum += p.whh[row * H + k] * v(k);
+        return sum;
+      };
+      const r = new Float64Array(H);
+      const z = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        r[j] = sigmoid(inputSide(j) + hiddenSide(j, hPrev));
+        z[j] = sigmoid(inputSide(H + j) + hiddenSide(H + j, hPrev));
+      }
+      for (let j = 0; j < H; j++) {
+        let n: number;
+        if (p.resetAfter) {
+          const hiddenN = hiddenSide(2 * H + j, hPrev);
+          n = Math.tanh(inputSide(2 * H + j) + r[j] * hiddenN);
+          hn[(t * B + b) * H + j] = hiddenN;
+        } else {
+          n = Math.tanh(inputSide(2 * H + j) + hiddenSide(2 * H + j, (k) => r[k] * hPrev(k)));
+          hn[(t * B + b) * H + j] = r[j] * hPrev(j);
+        }
+        const h = (1 - z[j]) * n + z[j] * hPrev(j);
+        gates[(t * B + b) * G + j] = r[j];
+        gates[(t * B + b) * G + H + j] = z[j];
+        gates[(t * B + b) * G + 2 * H + j] = n;
+        y[(t * B + b) * H + j] = h;
+        hseq[(nextBlock(p, t) * B + b) * H + j] = h;
+      }
+    }
+  }
+  return { y, hseq, gates, hn };
+}
+
+/** Backpropagation through time of {@link referenceForward}, by hand, loops over t, b, j, k. */
+function referenceBackward(p: Problem, f: ForwardResult, dy: Float64Array | null, dhT: Float64Array | null): BackwardResult {
+  const { T, B, I, H } = p;
+  const G = 3 * H;
+  const out: BackwardResult = {
+    dx: new Float64Array(T * B * I), dh0: new Float64Array(B * H),
+    dwih: new Float64Array(G * I), dwhh: new Float64Array(G * H),
+    dbih: new Float64Array(G), dbhh: new Float64Array(G),
+    dgx: new Float64Array(T * B * G), dgh: new Float64Array(T * B * G),
+  };
+  let dh = new Float64Array(B * H);
+  if (dhT) dh.set(dhT);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = p.reverse ? T - 1 - s : s;
+    const dhPrev = new Float64Array(B * H);
+    for (let b = 0; b < B; b++) {
+      const row = t * B + b;
+      const hp = (k: number): number => f.hseq[(prevBlock(p, t) * B + b) * H + k];
+      const dht = (j: number): number => dh[b * H + j] + (dy ? dy[row * H + j] : 0);
+      const r = (j: number): number => f.gates[row * G + j];
+      const z = (j: number): number => f.gates[row * G + H + j];
+      const n = (j: number): number => f.gates[row * G + 2 * H + j];
+      const dgx = new Float64Array(G); // d/d(input-side pre-activations)
+      const dgh = new Float64Array(G); // d/d(hidden-side pre-activations)
+      for (let j = 0; j < H; j++) {
+        const dn = dht(j) * (1 - z(j)); // ∂h/∂n = 1 - z
+        const dz = dht(j) * (hp(j) - n(j)); // ∂h/∂z = h_prev - n
+        dhPrev[b * H + j] += dht(j) * z(j); // ∂h/∂h_prev (direct) = z
+        const dan = dn * (1 - n(j) * n(j));
+        const daz = dz * z(j) * (1 - z(j));
+        dgx[H + j] = daz;
+        dgh[H + j] = daz;
+        dgx[2 * H + j] = dan;
+        dgh[2 * H + j] = p.resetAfter ? dan * r(j) : dan;
+      }
+      if (p.resetAfter) {
+        // a_n = gx_n + r∘hn, hn = W_hn h + b_hn
+        for (let j = 0; j < H; j++) {
+          const dr = dgx[2 * H + j] * f.hn[row * H + j];
+          dgx[j] = dgh[j] = dr * r(j) * (1 - r(j));
+        }
+      } else {
+        // a_n = gx_n + W_hn (r∘h_prev) + b_hn
+        for (let k = 0; k < H; k++) {
+          let drh = 0;
+          for (let j = 0; j < H; j++) drh += dgh[2 * H + j] * p.whh[(2 * H + j) * H + k];
+          dgx[k] = dgh[k] = drh * hp(k) * r(k) * (1 - r(k));
+          dhPrev[b * H + k] += drh * r(k);
+        }
+      }
+      for (let g = 0; g < G; g++) {
+        out.dgx[row * G + g] = dgx[g];
+        out.dgh[row * G + g] = dgh[g];
+        out.dbih[g] += dgx[g];
+        out.dbhh[g] += dgh[g];
+        for (let k = 0; k < I; k++) {
+          out.dwih[g * I + k] += dgx[g] * p.x[row * I + k];
+          out.dx[row * I + k] += dgx[g] * p.wih[g * I + k];
+        }
+        const nRow = g >= 2 * H;
+        for (let k = 0; k < H; k++) {
+          const hiddenInput = nRow && !p.resetAfter ? r(k) * hp(k) : hp(k);
+          out.dwhh[g * H + k] += dgh[g] * hiddenInput;
+          // the n rows of reset-before already reached h_prev through r∘h_prev above
+          if (!nRow || p.resetAfter) dhPrev[b * H + k] += dgh[g] * p.whh[g * H + k];
+        }
+      }
+    }
+    dh = dhPrev;
+  }
+  out.dh0.set(dh);
+  return out;
+}
+
+/** Σ dy·y + Σ dhT·h_T: the scalar whose gradient {@link referenceBackward} computes. */
+function referenceLoss(p: Problem, dy: Float64Array, dhT: Float64Array): number {
+  const f = referenceForward(p);
+  let loss = 0;
+  for (let i = 0; i < dy.length; i++) loss += dy[i] * f.y[i];
+  const last = (p.reverse ? 0 : p.T) * p.B * p.H;
+  for (let i = 0; i < dhT.length; i++) loss += dhT[i] * f.hseq[last + i];
+  return loss;
+}
+
+const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
+
+function randomProblem(T: number, B: number, I: number, H: number, reverse: boolean, resetAfter: boolean,
+  seed: number, withBias = true, withH0 = true): Problem {
+  const k = 1 / Math.sqrt(H);
+  return {
+    T, B, I, H, reverse, resetAfter,
+    x: f64(randomArray(T * B * I, seed + 1)),
+    wih: f64(randomArray(3 * H * I, seed + 2, -k, k)),
+    whh: f64(randomArray(3 * H * H, seed + 3, -k, k)),
+    bih: withBias ? f64(randomArray(3 * H, seed + 4, -0.5, 0.5)) : null,
+    bhh: withBias ? f64(randomArray(3 * H, seed + 5, -0.5, 0.5)) : null,
+    h0: withH0 ? f64(randomArray(B * H, seed + 6)) : null,
+  };
+}
+
+describe('float64 GRU reference', () => {
+  for (const resetAfter of [true, false]) {
+    for (const reverse of [false, true]) {
+      it(`matches central finite differences (resetAfter ${+resetAfter}, reverse ${+reverse})`, () => {
+        const p = randomProblem(5, 2, 3, 4, reverse, resetAfter, 100 + 10 * +resetAfter + +reverse);
+        // larger weights than the tests below, so the gates are far from linear
+        p.whh = p.whh.map((v) => 3 * v);
+        const dy = f64(randomArray(p.T * p.B * p.H, 7));
+        const dhT = f64(randomArray(p.B * p.H, 8));
+        const analytic = referenceBackward(p, referenceForward(p), dy, dhT);
+        const eps = 1e-6;
+        let worst = 0;
+        let checked = 0;
+        const check = (param: Float64Array, grad: Float64Array): void => {
+          for (let i = 0; i < param.length; i++) {
+            const keep = param[i];
+            param[i] = keep + eps;
+            const up = referenceLoss(p, dy, dhT);
+            param[i] = keep - eps;
+            const down = referenceLoss(p, dy, dhT);
+            param[i] = keep;
+            const numeric = (up - down) / (2 * eps);
+            worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(Math.abs(numeric), 1e-3));
+            checked++;
+          }
+        };
+        check(p.x, analytic.dx);
+        check(p.wih, analytic.dwih);
+        check(p.whh, analytic.dwhh);
+        check(p.bih!, analytic.dbih);
+        check(p.bhh!, analytic.dbhh);
+        check(p.h0!, analytic.dh0);
+        expect(checked).toBe(5 * 2 * 3 + 12 * 3 + 12 * 4 + 12 + 12 + 2 * 4);
+        expect(worst).toBeLessThan(1e-6);
+        // and the gradients are not trivially zero
+        expect(Math.max(...analytic.dwhh.map(Math.abs))).toBeGreaterThan(1e-2);
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------- wasm helpers
+
+let backend: WasmBackend;
+beforeAll(async () => {
+  backend = await wasmBackend();
+});
+
+const fn = (name: string): Fn => {
+  const f = backend.exports[name];
+  if (typeof f !== 'function') throw new Error(`wasm export ${name} missing`);
+  return f as Fn;
+};
+const read = (ptr: number, n: number): Float32Array => backend.heap.read(ptr, n);
+const filled = (n: number, v: number): Float32Array => new Float32Array(n).fill(v);
+
+/** Dense (rows, width) values out of a strided region at ptr. */
+function readRows(ptr: number, rows: number, width: number, ld: number): Float32Array {
+  const all = read(ptr, rows === 0 ? 0 : (rows - 1) * ld + width);
+  const out = new Float32Array(rows * width);
+  for (let i = 0; i < rows; i++) out.set(all.subarray(i * ld, i * ld + width), i * width);
+  return out;
+}
+
+/** Values of a strided region outside the (rows, width) window: the padding of each row. */
+function padding(buf: Float32Array, off: number, rows: number, width: number, ld: number): number[] {
+  const pad: number[] = [];
+  for (let i = 0; i < buf.length; i++) {
+    const rel = i - off;
+    const inside = rel >= 0 && Math.floor(rel / ld) < rows && rel % ld < width;
+    if (!inside) pad.push(buf[i]);
+  }
+  return pad;
+}
+
+/** Asserts a ≈ b: max abs error ≤ absTol·max(1, max|b|) and relative error (floor) ≤ relTol. */
+function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, relTol = 1e-4, floor = 1e-2, absTol = 1e-5): void {
+  const { abs, rel } = maxErrors(a, b, floor);
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  const ok = abs <= absTol * scale && rel <= relTol;
+  if (!ok) throw new Error(`${what}: abs ${abs} (scale ${scale}), rel ${rel}`);
+  expect(ok).toBe(true);
+}
+
+const SENTINEL = 12345.5;
+
+// ---------------------------------------------------------------- gate kernels: SIMD vs _ref
+
+const GATE_H = [1, 2, 3, 5, 7, 17, 33, 65];
+const GATE_B = [1, 3];
+
+/**
+ * Runs a gate kernel and its `_ref` twin on identical copies of the same buffers and compares
+ * every buffer afterwards (outputs, and inputs that must stay untouched).
+ */
+function compareTwins(name: string, buffers: Float32Array[], args: (ptrs: number[]) => number[]): void {
+  const run = (kernel: string): Float32Array[] => {
+    const ptrs = buffers.map((b) => put(backend, b));
+    fn(kernel)(...args(ptrs));
+    const out = ptrs.map((ptr, i) => read(ptr, buffers[i].length));
+    ptrs.forEach((ptr) => backend.heap.release(ptr));
+    return out;
+  };
+  const simd = run(name);
+  const ref = run(`${name}_ref`);
+  simd.forEach((s, i) => {
+    expect(s.some(Number.isNaN)).toBe(false);
+    expectClose(`${name} buffer ${i}`, s, ref[i]);
+  });
+  // the kernel did something: at least one buffer changed
+  expect(simd.some((s, i) => s.some((v, j) => v !== buffers[i][j]))).toBe(true);
+}
+
+describe('GRU gate kernels: SIMD vs scalar reference', () => {
+  for (const H of GATE_H) {
+    for (const B of GATE_B) {
+      const G = 3 * H;
+      const seed = 1000 * H + B;
+      const ldy = H + 3;
+
+      it(`gru_gates_forward B=${B} H=${H}`, () => {
+        for (const withY of [true, false]) {
+          const gx = randomArray(B * G, seed, -4, 4);
+          const gh = randomArray(B * G, seed + 1, -4, 4);
+          const hprev = randomArray(B * H, seed + 2);
+          const hnew = filled(B * H, SENTINEL);
+          const hn = filled(B * H, SENTINEL);
+          const y = filled(B * ldy + 1, SENTINEL);
+          compareTwins('gru_gates_forward', [gx, gh, hprev, hnew, hn, y],
+            ([pgx, pgh, php, phnew, phn, py]) => [B, H, pgx, pgh, php, phnew, phn, withY ? py + 4 : 0, ldy]);
+        }
+      });
+
+      it(`gru_gates_forward_rz and _n B=${B} H=${H}`, () => {
+        const gx = randomArray(B * G, seed, -4, 4);
+        const gh = randomArray(B * G, seed + 1, -4, 4);
+        const hprev = randomArray(B * H, seed + 2);
+        compareTwins('gru_gates_forward_rz', [gx, gh, hprev, filled(B * H, SENTINEL)],
+          ([pgx, pgh, php, prh]) => [B, H, pgx, pgh, php, prh]);
+        // part 2 reads an activated z: put values in (0, 1) there
+        const gx2 = gx.slice();
+        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) gx2[b * G + H + j] = (gx[b * G + H + j] + 4) / 8;
+        for (const withY of [true, false]) {
+          compareTwins('gru_gates_forward_n', [gx2, gh, hprev, filled(B * H, SENTINEL), filled(B * ldy + 1, SENTINEL)],
+            ([pgx, pgh, php, phnew, py]) => [B, H, pgx, pgh, php, phnew, withY ? py + 4 : 0, ldy]);
+        }
+      });
+
+      const activatedGates = (): Float32Array => {
+        const g = randomArray(B * G, seed + 3, 0.01, 0.99);
+        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) g[b * G + 2 * H + j] = 2 * g[b * G + 2 * H + j] - 1;
+        return g;
+      };
+
+      it(`gru_gates_backward B=${B} H=${H}`, () => {
+        for (const withDy of [true, false]) {
+          const gates = activatedGates();
+          const hn = randomArray(B * H, seed + 4, -2, 2);
+          const hprev = randomArray(B * H, seed + 5);
+          const dy = randomArray(B * ldy + 1, seed + 6);
+          const carry = randomArray(B * H, seed + 7);
+          compareTwins('gru_gates_backward',
+            [gates, hn, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
+            ([pg, phn, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, phn, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh]);
+        }
+      });
+
+      it(`gru_gates_backward_zn and _r B=${B} H=${H}`, () => {
+        for (const withDy of [true, false]) {
+          const gates = activatedGates();
+          const hprev = randomArray(B * H, seed + 5);
+          const dy = randomArray(B * ldy + 1, seed + 6);
+          const carry = randomArray(B * H, seed + 7);
+          compareTwins('gru_gates_backward_zn',
+            [gates, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
+            ([pg, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh]);
+        }
+        const gates = activatedGates();
+        compareTwins('gru_gates_backward_r',
+          [gates, randomArray(B * H, seed + 5), randomArray(B * H, seed + 8, -2, 2), randomArray(B * H, seed + 7),
+            filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
+          ([pg, php, pdrh, pc, pdgx, pdgh]) => [B, H, pg, php, pdrh, pc, pdgx, pdgh]);
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------- sequence kernels vs float64 reference
+
+interface Case {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  reverse: boolean;
+  resetAfter: boolean;
+  bias: boolean;
+  h0: boolean;
+  dy: boolean;
+  dhT: boolean;
+  accumDx: boolean;
+  dx: boolean;
+  /** Strided x / y / dy / dx: rows wider than the slice, slice at an offset. */
+  wide: boolean;
+}
+
+/** [T, B, I, H] */
+const SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1], [2, 3, 2, 3], [5, 1, 3, 5], [5, 3, 7, 7], [2, 3, 17, 2],
+  [1, 1, 5, 17], [5, 3, 33, 33], [2, 1, 65, 65], [5, 3, 1, 65], [1, 3, 2, 5],
+];
+
+function cases(): Case[] {
+  const list: Case[] = [];
+  for (const resetAfter of [true, false]) {
+    for (const reverse of [false, true]) {
+      const c = 2 * +resetAfter + +reverse;
+      SHAPES.forEach(([T, B, I, H], i) => {
+        list.push({
+          T, B, I, H, reverse, resetAfter,
+          bias: ((i + c) & 1) === 1,
+          h0: (((i >> 1) + c) & 1) === 1,
+          dy: i % 3 !== 2,
+          dhT: i % 3 !== 0,
+          accumDx: (((i >> 2) + c) & 1) === 1,
+          dx: (i + c) % 5 !== 4,
+          wide: (i + c) % 3 !== 0,
+        });
+      });
+    }
+  }
+  return list;
+}
+
+const describeCase = (k: Case): string =>
+  `T=${k.T} B=${k.B} I=${k.I} H=${k.H} resetAfter=${+k.resetAfter} reverse=${+k.reverse} bias=${+k.bias} ` +
+  `h0=${+k.h0} dy=${+k.dy} dhT=${+k.dhT} dx=${+k.dx} accumDx=${+k.accumDx} wide=${+k.wide}`;
+
+/** Runs gru_forward and gru_backward on the wasm backend and checks everything against the reference. */
+function runCase(k: Case, seed: number): void {
+  const { T, B, I, H } = k;
+  const G = 3 * H;
+  const rows = T * B;
+  const kern = backend.kernels;
+  const heap = backend.heap;
+
+  // strided layouts: x, y, dy, dx rows are wider than the slice and the slice starts at an offset
+  const xOff = k.wide ? 3 : 0, ldx = k.wide ? I + 5 : I;
+  const yOff = k.wide ? 2 : 0, ldy = k.wide ? 2 * H + 3 : H;
+  const dyOff = k.wide ? 1 : 0, lddy = k.wide ? H + 4 : H;
+  const dxOff = k.wide ? 5 : 0, lddx = k.wide ? 2 * I + 1 : I;
+
+  const xBuf = randomArray(rows * ldx + xOff + 2, seed);
+  const p = randomProblem(T, B, I, H, k.reverse, k.resetAfter, seed, k.bias, k.h0);
+  p.x = f64(readDense(xBuf, xOff, rows, I, ldx));
+  const f32 = (a: Float64Array | null): Float32Array | null => (a ? Float32Array.from(a) : null);
+  const ref = referenceForward(p);
+
+  const ptr = (a: Float32Array | null): number => (a ? put(backend, a) : 0);
+  const px = put(backend, xBuf);
+  const pwih = ptr(f32(p.wih)), pwhh = ptr(f32(p.whh));
+  const pbih = ptr(f32(p.bih)), pbhh = ptr(f32(p.bhh)), ph0 = ptr(f32(p.h0));
+  const yLen = rows * ldy + yOff + 3;
+  const py = put(backend, filled(yLen, SENTINEL));
+  const pgates = put(backend, filled(rows * G, NaN));
+  const phn = put(backend, filled(rows * H, NaN));
+  const phseq = put(backend, filled((T + 1) * B * H, NaN));
+  const fwdWork = gruForwardWork(B, I, H);
+  const pwork = put(backend, filled(fwdWork + 16, SENTINEL));
+
+  kern.gru_forward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pwih, pwhh, pbih, pbhh, ph0,
+    py + 4 * yOff, ldy, pgates, phn, phseq, pwork);
+
+  expectClose('y', readRows(py + 4 * yOff, rows, H, ldy), ref.y);
+  expectClose('hseq', read(phseq, (T + 1) * B * H), ref.hseq);
+  expectClose('gates', read(pgates, rows * G), ref.gates);
+  expectClose('hn', read(phn, rows * H), ref.hn);
+  expect(padding(read(py, yLen), yOff, rows, H, ldy).every((v) => v === SENTINEL)).toBe(true);
+  expect(Array.from(read(pwork + 4 * fwdWork, 16)).every((v) => v === SENTINEL)).toBe(true);
+  expect(Array.from(read(px, xBuf.length))).toEqual(Array.from(xBuf));
+
+  // ---- backward
+  const dyBuf = randomArray(rows * lddy + dyOff + 1, seed + 20);
+  const dyDense = k.dy ? f64(readDense(dyBuf, dyOff, rows, H, lddy)) : null;
+  const dhTArr = k.dhT ? randomArray(B * H, seed + 21) : null;
+  const refB = referenceBackward(p, ref, dyDense, dhTArr ? f64(dhTArr) : null);
+
+  const pdy = k.dy ? put(backend, dyBuf) : 0;
+  const pdhT = ptr(dhTArr);
+  const dxLen = rows * lddx + dxOff + 2;
+  const dxInit = randomArray(dxLen, seed + 22);
+  const dxBuf = dxInit.slice();
+  if (!k.accumDx) for (let i = 0; i < rows; i++) dxBuf.fill(NaN, dxOff + i * lddx, dxOff + i * lddx + I);
+  const pdx = k.dx ? put(backend, dxBuf) : 0;
+  const pdh0 = put(backend, filled(B * H, NaN));
+  const dwihInit = randomArray(G * I, seed + 23), dwhhInit = randomArray(G * H, seed + 24);
+  const dbihInit = randomArray(G, seed + 25), dbhhInit = randomArray(G, seed + 26);
+  const pdwih = put(backend, dwihInit), pdwhh = put(backend, dwhhInit);
+  const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
+  const pdgx = put(backend, filled(rows * G, NaN)), pdgh = put(backend, filled(rows * G, NaN));
+  const bwdWork = gruBackwardWork(B, H);
+  const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
+
+  kern.gru_backward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pwih, pwhh, pgates, phn, phseq,
+    pdy ? pdy + 4 * dyOff : 0, lddy, pdhT, pdx ? pdx + 4 * dxOff : 0, lddx, +k.accumDx, pdh0,
+    pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork);
+
+  const plus = (init: Float32Array, d: Float64Array): Float64Array => d.map((v, i) => init[i] + v);
+  expectClose('dh0', read(pdh0, B * H), refB.dh0);
+  expectClose('dgx', read(pdgx, rows * G), refB.dgx);
+  expectClose('dgh', read(pdgh, rows * G), refB.dgh);
+  expectClose('dwih', read(pdwih, G * I), plus(dwihInit, refB.dwih));
+  expectClose('dwhh', read(pdwhh, G * H), plus(dwhhInit, refB.dwhh));
+  expectClose('dbih', read(pdbih, G), plus(dbihInit, refB.dbih));
+  expectClose('dbhh', read(pdbhh, G), plus(dbhhInit, refB.dbhh));
+  if (k.dx) {
+    const dxGot = readRows(pdx + 4 * dxOff, rows, I, lddx);
+    const dxWant = k.accumDx ? plus(readDense(dxInit, dxOff, rows, I, lddx), refB.dx) : refB.dx;
+    expectClose('dx', dxGot, dxWant);
+    const padGot = padding(read(pdx, dxLen), dxOff, rows, I, lddx);
+    expect(padGot).toEqual(padding(dxInit, dxOff, rows, I, lddx));
+  }
+  expect(Array.from(read(pbwork + 4 * bwdWork, 16)).every((v) => v === SENTINEL)).toBe(true);
+  // the saved forward state is read-only for backward
+  expectClose('gates after backward', read(pgates, rows * G), ref.gates);
+
+  for (const q of [px, pwih, pwhh, pbih, pbhh, ph0, py, pgates, phn, phseq, pwork, pdy, pdhT, pdx, pdh0,
+    pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork]) heap.release(q);
+}
+
+/** Dense (rows, width) out of a strided array starting at off. */
+function readDense(buf: Float32Array, off: number, rows: number, width: number, ld: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let i = 0; i < rows; i++) out.set(buf.subarray(off + i * ld, off + i * ld + width), i * width);
+  return out;
+}
+
+describe('gru_forward / gru_backward vs float64 reference', () => {
+  cases().forEach((k, i) => {
+    it(describeCase(k), () => runCase(k, 5000 + 97 * i));
+  });
+
+  it('covers every option both ways', () => {
+    const list = cases();
+    for (const key of ['reverse', 'resetAfter', 'bias', 'h0', 'dy', 'dhT', 'accumDx', 'dx', 'wide'] as const) {
+      expect(new Set(list.map((k) => k[key])).size, key).toBe(2);
+    }
+  });
+
+  it('no dy and no dhT: zero gradients, parameter gradients unchanged', () => {
+    const k: Case = { T: 3, B: 3, I: 5, H: 7, reverse: false, resetAfter: true, bias: true, h0: true,
+      dy: false, dhT: false, accumDx: false, dx: true, wide: true };
+    runCase(k, 77);
+    runCase({ ...k, resetAfter: false, reverse: true }, 78);
+  });
+
+  it('T = 0: hseq holds the initial state and dh0 = dhT', () => {
+    const B = 2, H = 5, I = 3;
+    const h0 = randomArray(B * H, 3);
+    const dhT = randomArray(B * H, 4);
+    for (const reverse of [0, 1]) {
+      for (const resetAfter of [0, 1]) {
+        const ph0 = put(backend, h0), phseq = put(backend, filled(B * H, NaN));
+        const pwih = put(backend, randomArray(3 * H * I, 5)), pwhh = put(backend, randomArray(3 * H * H, 6));
+        const pwork = put(backend, filled(gruForwardWork(B, I, H), 0));
+        backend.kernels.gru_forward(0, B, I, H, reverse, resetAfter, 0, I, pwih, pwhh, 0, 0, ph0, 0, H, 0, 0, phseq, pwork);
+        expect(Array.from(read(phseq, B * H))).toEqual(Array.from(h0));
+        const pdhT = put(backend, dhT), pdh0 = put(backend, filled(B * H, NaN));
+        const pbw = put(backend, filled(gruBackwardWork(B, H), 0));
+        const pdw = put(backend, filled(3 * H * I, 1));
+        backend.kernels.gru_backward(0, B, I, H, reverse, resetAfter, 0, I, pwih, pwhh, 0, 0, phseq, 0, H, pdhT,
+          0, I, 0, pdh0, pdw, 0, 0, 0, 0, 0, pbw);
+        expect(Array.from(read(pdh0, B * H))).toEqual(Array.from(dhT));
+        expect(Array.from(read(pdw, 3 * H * I)).every((v) => v === 1)).toBe(true);
+        for (const q of [ph0, phseq, pwih, pwhh, pwork, pdhT, pdh0, pbw, pdw]) backend.heap.release(q);
+      }
+    }
+  });
+});
