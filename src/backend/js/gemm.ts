@@ -5,7 +5,8 @@
 // garbage or NaN already in C never leaks through. A, B and C must not overlap.
 //
 // Loop orders are chosen so that every inner loop walks memory contiguously:
-// - nn and tn: i-k-j — for each row of C, add alpha·a_ik times row k of B (C row stays hot);
+// - nn and tn: i-k-j — for each row of C, add alpha·a_ik times row k of B, four k's per pass so
+//   each C element is loaded and stored once per four products;
 // - nt: i-j-k — both operands are walked along k, so each C element is a dot product kept in a
 //   local (float64) accumulator; four columns of C share each load of A.
 // No packing, no SIMD: this is the "pure JS" baseline the WebAssembly kernels are compared with.
@@ -16,16 +17,21 @@ function startRow(m: Float32Array, c: number, N: number, beta: number): void {
   else if (beta !== 1) for (let j = c, end = c + N; j < end; j++) m[j] *= beta;
 }
 
-/** m[c..c+N) += s · m[b..b+N): one row update of the i-k-j loop. */
-function axpyRow(m: Float32Array, s: number, b: number, c: number, N: number): void {
-  let j = 0;
-  for (; j + 4 <= N; j += 4) {
-    m[c + j] += s * m[b + j];
-    m[c + j + 1] += s * m[b + j + 1];
-    m[c + j + 2] += s * m[b + j + 2];
-    m[c + j + 3] += s * m[b + j + 3];
-  }
-  for (; j < N; j++) m[c + j] += s * m[b + j];
+/**
+ * Row `c..c+N` of C += s0·B[r0] + s1·B[r1] + s2·B[r2] + s3·B[r3]: four k's of the i-k-j loop at
+ * once, so each C element is loaded and stored once per four products.
+ */
+function addFourRows(m: Float32Array, c: number, N: number, s0: number, s1: number, s2: number, s3: number,
+  r0: number, ldb: number): void {
+  const r1 = r0 + ldb;
+  const r2 = r1 + ldb;
+  const r3 = r2 + ldb;
+  for (let j = 0; j < N; j++) m[c + j] += s0 * m[r0 + j] + s1 * m[r1 + j] + s2 * m[r2 + j] + s3 * m[r3 + j];
+}
+
+/** Row `c..c+N` of C += s·B[r]: one k of the i-k-j loop. */
+function addRow(m: Float32Array, c: number, N: number, s: number, r: number): void {
+  for (let j = 0; j < N; j++) m[c + j] += s * m[r + j];
 }
 
 /**
@@ -38,7 +44,12 @@ export function gemmNN(m: Float32Array, M: number, N: number, K: number, alpha: 
     const ci = c + i * ldc;
     const ai = a + i * lda;
     startRow(m, ci, N, beta);
-    for (let k = 0; k < K; k++) axpyRow(m, alpha * m[ai + k], b + k * ldb, ci, N);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      addFourRows(m, ci, N, alpha * m[ai + k], alpha * m[ai + k + 1], alpha * m[ai + k + 2], alpha * m[ai + k + 3],
+        b + k * ldb, ldb);
+    }
+    for (; k < K; k++) addRow(m, ci, N, alpha * m[ai + k], b + k * ldb);
   }
 }
 
@@ -50,8 +61,15 @@ export function gemmTN(m: Float32Array, M: number, N: number, K: number, alpha: 
   a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
   for (let i = 0; i < M; i++) {
     const ci = c + i * ldc;
+    const ai = a + i; // column i of A: element k at ai + k·lda
     startRow(m, ci, N, beta);
-    for (let k = 0; k < K; k++) axpyRow(m, alpha * m[a + k * lda + i], b + k * ldb, ci, N);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const ak = ai + k * lda;
+      addFourRows(m, ci, N, alpha * m[ak], alpha * m[ak + lda], alpha * m[ak + 2 * lda], alpha * m[ak + 3 * lda],
+        b + k * ldb, ldb);
+    }
+    for (; k < K; k++) addRow(m, ci, N, alpha * m[ai + k * lda], b + k * ldb);
   }
 }
 
