@@ -13,3 +13,18 @@ export function heap_base(): usize {
 export { rnn_forward, rnn_backward } from './rnn';
 export { lstm_forward, lstm_backward } from './lstm';
 export { gru_forward, gru_backward } from './gru';
+export {
+  gru_gates_forward, gru_gates_forward_ref, gru_gates_forward_rz, gru_gates_forward_rz_ref,
+  gru_gates_forward_n, gru_gates_forward_n_ref, gru_gates_backward, gru_gates_backward_ref,
+  gru_gates_backward_zn, gru_gates_backward_zn_ref, gru_gates_backward_r, gru_gates_backward_r_ref,
+} from './gru';
+export { lstm_gates_forward, lstm_gates_forward_ref, lstm_gates_backward, lstm_gates_backward_ref } from './lstm';
+export { rnn_act_forward, rnn_act_forward_ref, rnn_act_backward, rnn_act_backward_ref } from './rnn';
+export { fill_rows_with_bias, fill_rows_with_bias_ref, accumulate_column_sums, accumulate_column_sums_ref } from './rowops';
+
+// heads, losses, optimizers (src/backend/training-kernels.ts)
+export { dense_forward, dense_backward } from './dense';
+export { embedding_forward, embedding_backward } from './embedding';
+export { softmax_xent, softmax_rows, sigmoid_bce, mse } from './loss';
+export { sum_squares, scale, clip_value, count_nonfinite, dropout_forward, dropout_backward } from './vec';
+export { sgd_step, adagrad_step, rmsprop_step, adam_step } from './optim';

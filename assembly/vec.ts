@@ -1,5 +1,5 @@
-// Flat vector kernels over slabs (gradient norm, scaling, clipping, finiteness, dropout) and
-// two row helpers shared by the layer kernels. SIMD main loop + scalar tail throughout.
+// Flat vector kernels over slabs (gradient norm, scaling, clipping, finiteness, dropout).
+// SIMD main loop + scalar tail throughout.
 
 /** Σ x² over n floats, accumulated in f64 (two f64x2 accumulators). */
 export function sum_squares(n: i32, x: usize): f64 {
@@ -84,25 +84,4 @@ export function dropout_backward(n: i32, dy: usize, mask: usize, dx: usize): voi
     v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
   }
   for (; i < n; i++) store<f32>(dx + (<usize>i << 2), load<f32>(dy + (<usize>i << 2)) * load<f32>(mask + (<usize>i << 2)));
-}
-
-/** Every row of y (M,N) stride ldy = b (N). */
-export function fill_rows(M: i32, N: i32, b: usize, y: usize, ldy: i32): void {
-  for (let r = 0; r < M; r++) memory.copy(y + (<usize>(r * ldy) << 2), b, <usize>N << 2);
-}
-
-/** out (N) += Σ_rows x (M,N) stride ldx. */
-export function add_column_sums(M: i32, N: i32, x: usize, ldx: i32, out: usize): void {
-  for (let r = 0; r < M; r++) {
-    const row = x + (<usize>(r * ldx) << 2);
-    let j = 0;
-    for (; j + 4 <= N; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(row + o)));
-    }
-    for (; j < N; j++) {
-      const o = <usize>j << 2;
-      store<f32>(out + o, load<f32>(out + o) + load<f32>(row + o));
-    }
-  }
 }

@@ -1,5 +1,9 @@
 import type { Heap } from './heap.ts';
 import type { Kernels } from './kernels.ts';
+import type { TrainingKernels } from './training-kernels.ts';
+
+/** Every kernel a backend provides: recurrent layers (kernels.ts) and heads, losses, optimizers. */
+export type AllKernels = Kernels & TrainingKernels;
 
 /** Which implementation runs the kernels. */
 export type BackendName = 'wasm' | 'js';
@@ -16,5 +20,5 @@ export interface Backend {
   /** The allocator over this backend's memory. */
   readonly heap: Heap;
   /** The kernels (see {@link Kernels} for the conventions). */
-  readonly kernels: Kernels;
+  readonly kernels: AllKernels;
 }

@@ -43,7 +43,7 @@ export interface Kernels {
   sigmoid(x: number, y: number, n: number): void;
   /** y[i] = tanh(x[i]) for n values. */
   tanh(x: number, y: number, n: number): void;
-  /** y[i] = max(x[i], 0) for n values. */
+  /** y[i] = max(x[i], 0) for n values (for a NaN input the backends may differ: inputs are validated finite). */
   relu(x: number, y: number, n: number): void;
 
   // ---------------------------------------------------------------- vanilla RNN

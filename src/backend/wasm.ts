@@ -1,9 +1,9 @@
 import type { Backend } from './backend.ts';
 import { Heap } from './heap.ts';
-import type { Kernels } from './kernels.ts';
+import type { AllKernels } from './backend.ts';
 
 /** The raw exports of strand's wasm module: the kernels plus `memory` and `heap_base`. */
-export interface WasmExports extends Kernels {
+export interface WasmExports extends AllKernels {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   [name: string]: unknown;
