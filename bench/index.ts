@@ -1,0 +1,93 @@
+// `npm run bench`: the workloads of DESIGN.md §5 for strand's WebAssembly and pure-TypeScript
+// backends, in one process, with tinybench. Prints a table (value, unit, GFLOP/s, ratio to
+// strand-wasm) and writes it to bench/results/ as JSON and Markdown with machine, runtime and
+// commit. `--quick` for a short run; `--only W1,W3,K1` for a subset.
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { Bench } from 'tinybench';
+import { createBackend, type Backend } from '../src/index.ts';
+import { WORKLOADS } from './workloads.ts';
+
+/** One measured line of the results table. */
+export interface ResultRow {
+  id: string;
+  system: string;
+  value: number;
+  unit: string;
+  gflops: number;
+  higherIsBetter: boolean;
+}
+
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.split('=')[1] ?? process.argv[process.argv.indexOf(onlyArg) + 1]).split(',') : null;
+
+async function measure(fn: () => void, slow: boolean): Promise<number> {
+  const bench = new Bench({
+    time: quick ? 200 : slow ? 1500 : 1000,
+    iterations: slow ? 2 : 5,
+    warmupTime: quick ? 50 : 200,
+    warmupIterations: 1,
+  });
+  bench.add('task', fn, { async: false });
+  await bench.run();
+  const result = bench.tasks[0].result;
+  if (result.state !== 'completed') throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
+  return result.latency.p50;
+}
+
+const rows: ResultRow[] = [];
+const systems: Array<[string, Backend]> = [
+  ['strand-wasm', await createBackend({ backend: 'wasm' })],
+  ['strand-js', await createBackend({ backend: 'js' })],
+];
+
+for (const w of WORKLOADS) {
+  if (only && !only.includes(w.id)) continue;
+  for (const [system, backend] of systems) {
+    const prepared = w.prepare(backend);
+    const ms = await measure(prepared.run, system !== 'strand-wasm');
+    prepared.dispose();
+    const row = { id: w.id, system, value: prepared.value(ms), unit: prepared.unit, gflops: prepared.flops / (ms * 1e6), higherIsBetter: w.higherIsBetter };
+    rows.push(row);
+    console.log(`${w.id.padEnd(4)} ${system.padEnd(12)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+  }
+}
+
+try {
+  const { benchKernels } = await import('./kernels.ts');
+  if (!only || only.includes('K1')) {
+    for (const r of await benchKernels({ quick })) {
+      const row = { id: r.id, system: r.backend === 'wasm' ? 'strand-wasm' : r.backend === 'js' ? 'strand-js' : r.backend, value: r.value, unit: r.unit, gflops: r.gflops ?? r.value, higherIsBetter: true };
+      rows.push(row);
+      console.log(`${row.id.padEnd(4)} ${row.system.padEnd(12)} ${format(row.value).padStart(10)} ${row.unit}`);
+    }
+  }
+} catch (error) {
+  console.log(`(K1 kernel benchmarks unavailable: ${(error as Error).message})`);
+}
+
+// ratios to strand-wasm, > 1 meaning strand-wasm is that many times faster
+const table = ['| id | system | value | unit | GFLOP/s | strand-wasm speed-up |', '|---|---|---|---|---|---|'];
+for (const row of rows) {
+  const ref = rows.find((r) => r.id === row.id && r.system === 'strand-wasm' && r.unit === row.unit);
+  const ratio = ref ? (row.higherIsBetter ? ref.value / row.value : row.value / ref.value) : NaN;
+  table.push(`| ${row.id} | ${row.system} | ${format(row.value)} | ${row.unit} | ${row.gflops.toFixed(2)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : ''} |`);
+}
+let commit = 'unknown';
+try {
+  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+} catch {
+  // not a git checkout
+}
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}`);
+const dir = new URL('./results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+writeFileSync(new URL('latest.json', dir), JSON.stringify({ machine, commit, quick, date: new Date().toISOString(), rows }, null, 2));
+writeFileSync(new URL('latest.md', dir), `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}\n`);
+
+function format(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}

@@ -1,0 +1,108 @@
+// The fixed benchmark workloads of DESIGN.md §5 (W1–W5), for one strand backend. Each workload
+// builds its model once and returns the function that tinybench times, plus how to turn a
+// median time into the workload's unit.
+import {
+  Dense, GRU, LSTM, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer,
+} from '../src/index.ts';
+
+/** A workload ready to time. */
+export interface PreparedWorkload {
+  /** One repetition (one sequence, one batch or one training step). */
+  run: () => void;
+  /** Converts a median time in ms into the reported value. */
+  value: (ms: number) => number;
+  /** Unit of `value`. */
+  unit: string;
+  /** Floating-point operations of one repetition (for GFLOP/s), or 0. */
+  flops: number;
+  /** Frees the workload's memory. */
+  dispose: () => void;
+}
+
+/** A workload definition. */
+export interface Workload {
+  id: string;
+  title: string;
+  /** Whether larger values are better (throughput) or smaller (latency). */
+  higherIsBetter: boolean;
+  prepare: (backend: Backend) => PreparedWorkload;
+}
+
+/** Seeded uniform [-1, 1) values. */
+export function noise(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** FLOPs of one LSTM / GRU / RNN forward over T·B rows (the GEMMs; gate math is lower order). */
+export function recurrentForwardFlops(gatesPerUnit: number, T: number, B: number, I: number, H: number): number {
+  return 2 * T * B * (I + H) * gatesPerUnit * H;
+}
+
+function inference(id: string, title: string, T: number, B: number, I: number, H: number, perSequence: boolean): Workload {
+  return {
+    id, title, higherIsBetter: !perSequence,
+    prepare: (backend) => {
+      const lstm = new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend });
+      const x = noise(T * B * I, 2);
+      return {
+        run: () => void lstm.forward(x, { seqLen: T, batch: B }),
+        value: perSequence ? (ms) => ms : (ms) => (T * B) / (ms / 1000),
+        unit: perSequence ? 'ms/sequence' : 'steps·batch/s',
+        flops: recurrentForwardFlops(4, T, B, I, H),
+        dispose: () => lstm.dispose(),
+      };
+    },
+  };
+}
+
+function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T: number, B: number, I: number, H: number, V: number,
+  optimizer: 'adam' | 'adagrad', oneHot: boolean): Workload {
+  return {
+    id, title, higherIsBetter: cell === 'rnn',
+    prepare: (backend) => {
+      const recurrent: RecurrentLayer = cell === 'lstm' ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
+        : cell === 'gru' ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend })
+          : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend });
+      const model = new SequenceModel({ layers: [recurrent, new Dense(H, V, { seed: 2, backend })], output: 'softmax' });
+      const trainer = new Trainer(model, { optimizer: optimizer === 'adam' ? { type: 'adam', lr: 1e-3 } : { type: 'adagrad', lr: 0.1 } });
+      const target = Int32Array.from(noise(T * B, 3), (u) => Math.floor((u + 1) * 0.5 * V) % V);
+      let input: Float32Array;
+      if (oneHot) {
+        input = new Float32Array(T * B * I);
+        for (let r = 0; r < T * B; r++) input[r * I + ((r * 7) % I)] = 1;
+      } else {
+        input = noise(T * B * I, 4);
+      }
+      const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+      const headFlops = 2 * T * B * H * V;
+      return {
+        run: () => void trainer.step({ input, target, seqLen: T, batch: B }),
+        value: cell === 'rnn' ? (ms) => 1000 / ms : (ms) => ms,
+        unit: cell === 'rnn' ? 'steps/s' : 'ms/step',
+        // forward + backward ≈ 3 × forward for the GEMMs, head included
+        flops: 3 * (recurrentForwardFlops(G, T, B, I, H) + headFlops),
+        dispose: () => {
+          trainer.dispose();
+          model.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** W1–W5 of DESIGN.md §5. */
+export const WORKLOADS: Workload[] = [
+  inference('W1', 'LSTM inference, B 1, T 100, I 64, H 256', 100, 1, 64, 256, true),
+  inference('W2', 'LSTM inference, B 32, T 50, I 128, H 256', 50, 32, 128, 256, false),
+  trainingStep('W3', 'LSTM training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'lstm', 50, 32, 128, 256, 65, 'adam', false),
+  trainingStep('W4', 'GRU training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'gru', 50, 32, 128, 256, 65, 'adam', false),
+  trainingStep('W5', 'vanilla RNN training step, B 1, T 25, one-hot V 65, H 100, Adagrad', 'rnn', 25, 1, 65, 100, 65, 'adagrad', true),
+];
