@@ -68,6 +68,11 @@ export class Dense {
       dx, lddx, 0, this.params.gradPtrOf('weight'), this.params.gradPtrOf('bias'));
   }
 
+  /** The configuration, for checkpoints. */
+  config(): { type: 'dense'; inFeatures: number; outFeatures: number; bias: boolean; at: 'every' | 'last' } {
+    return { type: 'dense', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.params.has('bias'), at: this.at };
+  }
+
   /** Copies of the parameters (`weight`, `bias`). */
   stateDict(): StateDict {
     return this.params.stateDict();

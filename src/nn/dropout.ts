@@ -8,12 +8,18 @@ import { Rng, nextSeed } from './rng.ts';
 export class Dropout {
   /** Drop probability in [0, 1). */
   readonly p: number;
-  private readonly rng: Rng;
+  /** @internal the mask generator (its position is saved in checkpoints) */
+  readonly rng: Rng;
 
   constructor(p: number, options: { seed?: number } = {}) {
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new RangeError(`Dropout: p must be a number in [0, 1), received ${p}`);
     this.p = p;
     this.rng = new Rng(options.seed ?? nextSeed());
+  }
+
+  /** The configuration, for checkpoints. */
+  config(): { type: 'dropout'; p: number } {
+    return { type: 'dropout', p: this.p };
   }
 
   /** @internal y (n) = x ∘ mask with a fresh mask saved at `mask`. */

@@ -56,6 +56,11 @@ export class Embedding {
     }
   }
 
+  /** The configuration, for checkpoints. */
+  config(): { type: 'embedding'; numEmbeddings: number; embeddingDim: number } {
+    return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+  }
+
   /** Copies of the parameters (`weight`). */
   stateDict(): StateDict {
     return this.params.stateDict();

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
+import { loadModel, saveModel } from '../io/checkpoint.ts';
 import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import { Embedding } from './embedding.ts';
@@ -45,6 +46,8 @@ export class SequenceModel {
   readonly backend: Backend;
   /** All layers as given. */
   readonly layers: readonly ModelLayer[];
+  /** JSON-serialisable data saved with the model (e.g. `{ vocab: vocab.toJSON() }`). */
+  metadata: Record<string, unknown> = {};
   private readonly dropAfter: Array<Dropout | null>;
   private readonly dropInput: Dropout | null;
   private readonly workspace: Workspace;
@@ -156,6 +159,22 @@ export class SequenceModel {
       }
     }
     for (const [prefix, set] of named) set.loadStateDict(split.get(prefix)!, false, 'SequenceModel.loadStateDict');
+  }
+
+  /**
+   * Serialises architecture, weights and {@link metadata} into strand's versioned binary format
+   * (magic, version, JSON header, float32 tensors, CRC-32).
+   */
+  save(): Uint8Array {
+    this.assertLive();
+    return saveModel(this, this.metadata);
+  }
+
+  /** Rebuilds a model from {@link save}'s bytes; rejects truncated or corrupted files clearly. */
+  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): SequenceModel {
+    const { model, metadata } = loadModel(bytes, options.backend);
+    model.metadata = metadata;
+    return model;
   }
 
   /** Sets every gradient to zero. */

@@ -47,6 +47,18 @@ export interface GRUOptions extends RecurrentOptions {
   resetAfter?: boolean;
 }
 
+/** What {@link RecurrentLayer.config} returns. */
+export interface RecurrentConfig {
+  type: CellType;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  nonlinearity?: 'tanh' | 'relu';
+  resetAfter?: boolean;
+}
+
 /** Shape and initial state of one {@link RecurrentLayer.forward} call. */
 export interface ForwardOptions {
   /** Time steps T. Default: inferred from the input length and `batch`. */
@@ -209,6 +221,14 @@ export abstract class RecurrentLayer {
   /** Number of trainable values. */
   parameterCount(): number {
     return this.params.count();
+  }
+
+  /** The configuration (constructor options without init, seed and backend), for checkpoints. */
+  config(): RecurrentConfig {
+    const base = { type: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, bias: this.bias };
+    if (this.cell === 'rnn') return { ...base, nonlinearity: this.relu ? 'relu' : 'tanh' };
+    if (this.cell === 'gru') return { ...base, resetAfter: this.resetAfter === 1 };
+    return base;
   }
 
   /** Copies of all parameters by PyTorch `state_dict` name (`weight_ih_l0`, …, `_reverse`). */

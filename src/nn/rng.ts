@@ -11,6 +11,17 @@ export class Rng {
     this.state = (seed >>> 0) ^ 0x9e3779b9;
   }
 
+  /** The generator's position, to save and later {@link restore} it. */
+  snapshot(): [number, number | null] {
+    return [this.state, this.spare];
+  }
+
+  /** Returns to a position from {@link snapshot}. */
+  restore(snap: readonly [number, number | null]): void {
+    this.state = snap[0] >>> 0;
+    this.spare = snap[1];
+  }
+
   /** A uniform float in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

@@ -1,3 +1,6 @@
+import type { Backend } from '../backend/backend.ts';
+import { pack, unpack } from '../io/container.ts';
+import { dropoutStates, loadModelTensors, modelConfig, modelFromConfig, modelTensors, restoreDropoutStates, type ModelConfig } from '../io/checkpoint.ts';
 import { describe } from '../nn/params.ts';
 import type { SequenceInput, SequenceModel } from '../nn/model.ts';
 import { positiveInt } from '../nn/recurrent.ts';
@@ -128,10 +131,12 @@ export class Trainer {
   private readonly batchSize: number;
   private readonly workspace: Workspace;
   private readonly ptrs: number[] = [];
+  private readonly options: TrainerOptions;
 
   constructor(model: SequenceModel, options: TrainerOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, received ${describe(options)}`);
     this.model = model;
+    this.options = structuredClone(options);
     const defaultLoss: LossName = model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse';
     this.loss = options.loss ?? defaultLoss;
     if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(this.loss)) {
@@ -294,6 +299,45 @@ export class Trainer {
     }
     const loss = total / n;
     return { loss, perplexity: Math.exp(loss), accuracy: correct / n };
+  }
+
+  /**
+   * Saves everything needed to resume bit for bit: the model (architecture, weights, metadata,
+   * dropout generator positions), the trainer's options, the optimizer's state and step count.
+   */
+  save(): Uint8Array {
+    const heap = this.model.backend.heap;
+    const slabs = this.optimizer.stateSlabs().map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
+    return pack({
+      kind: 'trainer', model: modelConfig(this.model), dropout: dropoutStates(this.model), metadata: this.model.metadata,
+      trainer: { options: this.options, stepCount: this.optimizer.stepCount },
+    }, [...modelTensors(this.model), ...slabs]);
+  }
+
+  /** Resumes a trainer (and a new model) from {@link save}'s bytes. */
+  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer {
+    const where = 'Trainer.load';
+    const { header, tensors } = unpack(bytes, where);
+    const saved = header.trainer as { options: TrainerOptions; stepCount: number } | undefined;
+    if (header.kind !== 'trainer' || saved === undefined) throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
+    const model = modelFromConfig(header.model as ModelConfig, options.backend, where);
+    try {
+      loadModelTensors(model, tensors, where);
+      restoreDropoutStates(model, header.dropout);
+      model.metadata = (header.metadata as Record<string, unknown>) ?? {};
+      const trainer = new Trainer(model, saved.options);
+      const slabs = trainer.optimizer.stateSlabs();
+      for (const [i, s] of slabs.entries()) {
+        const data = tensors.get(`optimizer.${i}`);
+        if (data === undefined || data.length !== s.size) throw new Error(`${where}: optimizer state ${i} is missing or has the wrong size`);
+        model.backend.heap.write(s.ptr, data);
+      }
+      trainer.optimizer.stepCount = saved.stepCount;
+      return trainer;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
   }
 
   /** Frees the optimizer state and the trainer's buffers (not the model). Idempotent. */
