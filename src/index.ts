@@ -31,3 +31,5 @@ export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } fro
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
+export { EncoderDecoder, type EncoderDecoderOptions, type Decoded } from './nn/seq2seq.ts';
+export type { Trainable, PreparedBatch } from './train/trainer.ts';

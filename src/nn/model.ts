@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { loadModel, saveModel } from '../io/checkpoint.ts';
+import type { Batch, PreparedBatch } from '../train/trainer.ts';
 import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import { Embedding } from './embedding.ts';
@@ -200,6 +201,18 @@ export class SequenceModel {
   resetState(batch?: number): void {
     if (batch !== undefined) this.ensureState(positiveInt(batch, 'SequenceModel.resetState: batch'));
     this.zeroStates();
+  }
+
+  /** @internal validates a training batch and writes its input (Trainer.step). */
+  prepare(batch: Batch, where: string): PreparedBatch {
+    const { T, B } = this.shapeOf(batch.input, batch, where);
+    const input = this.writeInput(batch.input, T, B, `${where}: input`);
+    const stateful = batch.stateful ?? false;
+    return {
+      rows: this.outputRows(T, B),
+      forward: () => this.forwardInPlace(T, B, input, true, stateful),
+      backward: (d) => this.backwardInPlace(d),
+    };
   }
 
   /** Number of output rows for a batch: T·B at every step, B at the last step. */

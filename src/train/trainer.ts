@@ -2,7 +2,8 @@ import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
 import { dropoutStates, loadModelTensors, modelConfig, modelFromConfig, modelTensors, restoreDropoutStates, type ModelConfig } from '../io/checkpoint.ts';
 import { describe } from '../nn/params.ts';
-import type { SequenceInput, SequenceModel } from '../nn/model.ts';
+import { SequenceModel, type OutputKind, type SequenceInput } from '../nn/model.ts';
+import type { ParameterSet } from '../nn/params.ts';
 import { positiveInt } from '../nn/recurrent.ts';
 import { Workspace } from '../nn/workspace.ts';
 import { Optimizer, type OptimizerOptions } from './optimizer.ts';
@@ -50,6 +51,27 @@ export interface Batch {
   mask?: ArrayLike<number>;
   /** Continue from the model's carried state (and carry the new one). Default false. */
   stateful?: boolean;
+}
+
+/** A batch written into a model's buffers, ready for one training pass. */
+export interface PreparedBatch {
+  /** Output rows the loss sees. */
+  rows: number;
+  /** Runs the training forward pass; returns the pointer of the outputs (rows, outputSize). */
+  forward: () => number;
+  /** Backpropagates from dL/d(outputs) at `dlogits`, accumulating parameter gradients. */
+  backward: (dlogits: number) => void;
+}
+
+/** What {@link Trainer} needs of a model: {@link SequenceModel} and {@link EncoderDecoder} provide it. */
+export interface Trainable {
+  readonly backend: Backend;
+  readonly output: OutputKind;
+  readonly outputSize: number;
+  parameterSets(): ParameterSet[];
+  zeroGrad(): void;
+  /** Validates a batch and writes it into the model's buffers. */
+  prepare(batch: Batch, where: string): PreparedBatch;
 }
 
 /** What one update reports. */
@@ -117,9 +139,9 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * Trains a {@link SequenceModel}: loss, backpropagation through time (full or truncated),
  * clipping, optimizer and schedule, with progress events and cancellation.
  */
-export class Trainer {
+export class Trainer<M extends Trainable = SequenceModel> {
   /** The model being trained. */
-  readonly model: SequenceModel;
+  readonly model: M;
   /** The optimizer (its `stepCount` counts updates). */
   readonly optimizer: Optimizer;
   private readonly loss: LossName;
@@ -133,7 +155,7 @@ export class Trainer {
   private readonly ptrs: number[] = [];
   private readonly options: TrainerOptions;
 
-  constructor(model: SequenceModel, options: TrainerOptions = {}) {
+  constructor(model: M, options: TrainerOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, received ${describe(options)}`);
     this.model = model;
     this.options = structuredClone(options);
@@ -167,11 +189,17 @@ export class Trainer {
   step(batch: Batch): StepResult {
     const where = 'Trainer.step';
     if (batch === null || typeof batch !== 'object') throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
-    const { T, B } = this.model.shapeOf(batch.input, batch, where);
-    const input = this.model.writeInput(batch.input, T, B, `${where}: input`);
-    const rows = this.model.outputRows(T, B);
-    this.writeTargets(batch.target, batch.mask, rows, where);
-    return this.update(T, B, input, rows, batch.stateful ?? false, T);
+    const prepared = this.model.prepare(batch, where);
+    this.writeTargets(batch.target, batch.mask, prepared.rows, where);
+    return this.update(prepared);
+  }
+
+  /** The model as a token language model, or a clear error naming `where`. */
+  private languageModel(where: string): SequenceModel {
+    if (!(this.model instanceof SequenceModel) || this.model.embedding === null) {
+      throw new TypeError(`${where}: needs a SequenceModel with token input (an Embedding first)`);
+    }
+    return this.model;
   }
 
   /**
@@ -182,13 +210,14 @@ export class Trainer {
    */
   async fit(tokens: ArrayLike<number>, options: FitOptions = {}): Promise<{ epochLosses: number[]; steps: number; stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience' }> {
     const where = 'Trainer.fit';
-    if (this.model.embedding === null || this.model.head.at !== 'every' || this.loss !== 'cross-entropy') {
+    const model = this.languageModel(where);
+    if (model.embedding === null || model.head.at !== 'every' || this.loss !== 'cross-entropy') {
       throw new TypeError(`${where}: fit() trains next-token language models (Embedding input, Dense at every step, cross-entropy); use step() for other tasks`);
     }
     const B = this.batchSize;
     const perStream = Math.floor((tokens.length - 1) / B);
     if (perStream < 1) throw new RangeError(`${where}: tokens must hold more than batchSize = ${B} tokens, received ${tokens.length}`);
-    this.model.embedding.checkIds(tokens, `${where}: tokens`);
+    model.embedding.checkIds(tokens, `${where}: tokens`);
     const epochs = positiveInt(options.epochs ?? 1, `${where}: epochs`);
     const maxSteps = options.maxSteps ?? Infinity;
     const start = now();
@@ -204,7 +233,7 @@ export class Trainer {
     const targets = new Int32Array(k2 * B);
     const mask = new Float32Array(k2 * B);
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      this.model.resetState(B);
+      model.resetState(B);
       let sum = 0;
       let count = 0;
       // window n covers stream positions [end − T, end) with end = n·k1; loss on its last k1 steps
@@ -221,13 +250,18 @@ export class Trainer {
           }
         }
         const n = T * B;
-        const input = this.model.writeInput(ids.subarray(0, n), T, B, `${where}: tokens`);
+        const input = model.writeInput(ids.subarray(0, n), T, B, `${where}: tokens`);
         this.writeTargets(targets.subarray(0, n), mask.subarray(0, n), n, where);
+        const window: PreparedBatch = {
+          rows: n,
+          forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter || T),
+          backward: (d) => model.backwardInPlace(d),
+        };
         // the state carried to the next window is the one k1 steps in (or the final one)
         const nextEnd = Math.min(end + k1, perStream);
         const nextStart = nextEnd - Math.min(k2, nextEnd);
         const carryAfter = Math.max(0, Math.min(T, nextStart - (end - T)));
-        const result = this.update(T, B, input, n, true, carryAfter || T);
+        const result = this.update(window);
         steps++;
         seen += fresh * B;
         sum += result.loss;
@@ -268,11 +302,11 @@ export class Trainer {
    */
   evaluate(tokens: ArrayLike<number>): Metrics {
     const where = 'Trainer.evaluate';
-    if (this.model.embedding === null) throw new TypeError(`${where}: evaluate() needs a token model (Embedding input)`);
+    const model = this.languageModel(where);
     if (tokens.length < 2) throw new RangeError(`${where}: tokens must hold at least 2 tokens, received ${tokens.length}`);
-    this.model.embedding.checkIds(tokens, `${where}: tokens`);
-    this.model.resetState(1);
-    const V = this.model.outputSize;
+    model.embedding!.checkIds(tokens, `${where}: tokens`);
+    model.resetState(1);
+    const V = model.outputSize;
     let total = 0;
     let correct = 0;
     const n = tokens.length - 1;
@@ -284,12 +318,12 @@ export class Trainer {
         ids[t] = tokens[s + t];
         tg[t] = tokens[s + t + 1];
       }
-      const input = this.model.writeInput(ids.subarray(0, T), T, 1, `${where}: tokens`);
+      const input = model.writeInput(ids.subarray(0, T), T, 1, `${where}: tokens`);
       this.writeTargets(tg.subarray(0, T), undefined, T, where);
-      const logits = this.model.forwardInPlace(T, 1, input, false, true);
+      const logits = model.forwardInPlace(T, 1, input, false, true);
       const [targetPtr] = this.ptrs;
-      total += this.model.backend.kernels.softmax_xent(T, V, logits, V, targetPtr, 0, 1, 0, V);
-      const mem = this.model.backend.heap.all();
+      total += model.backend.kernels.softmax_xent(T, V, logits, V, targetPtr, 0, 1, 0, V);
+      const mem = model.backend.heap.all();
       for (let t = 0; t < T; t++) {
         let arg = 0;
         const row = (logits >> 2) + t * V;
@@ -306,16 +340,17 @@ export class Trainer {
    * dropout generator positions), the trainer's options, the optimizer's state and step count.
    */
   save(): Uint8Array {
-    const heap = this.model.backend.heap;
+    const model = this.languageModel('Trainer.save');
+    const heap = model.backend.heap;
     const slabs = this.optimizer.stateSlabs().map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
     return pack({
-      kind: 'trainer', model: modelConfig(this.model), dropout: dropoutStates(this.model), metadata: this.model.metadata,
+      kind: 'trainer', model: modelConfig(model), dropout: dropoutStates(model), metadata: model.metadata,
       trainer: { options: this.options, stepCount: this.optimizer.stepCount },
-    }, [...modelTensors(this.model), ...slabs]);
+    }, [...modelTensors(model), ...slabs]);
   }
 
   /** Resumes a trainer (and a new model) from {@link save}'s bytes. */
-  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer {
+  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer<SequenceModel> {
     const where = 'Trainer.load';
     const { header, tensors } = unpack(bytes, where);
     const saved = header.trainer as { options: TrainerOptions; stepCount: number } | undefined;
@@ -325,7 +360,7 @@ export class Trainer {
       loadModelTensors(model, tensors, where);
       restoreDropoutStates(model, header.dropout);
       model.metadata = (header.metadata as Record<string, unknown>) ?? {};
-      const trainer = new Trainer(model, saved.options);
+      const trainer = new Trainer<SequenceModel>(model, saved.options);
       const slabs = trainer.optimizer.stateSlabs();
       for (const [i, s] of slabs.entries()) {
         const data = tensors.get(`optimizer.${i}`);
@@ -384,7 +419,8 @@ export class Trainer {
   }
 
   /** Forward, loss, backward, checks, clipping and the optimizer step on a written batch. */
-  private update(T: number, B: number, input: number, rows: number, stateful: boolean, carryAfter: number): StepResult {
+  private update(batch: PreparedBatch): StepResult {
+    const rows = batch.rows;
     const model = this.model;
     const k = model.backend.kernels;
     const heap = model.backend.heap;
@@ -402,7 +438,7 @@ export class Trainer {
     const scale = this.reduction === 'mean' ? 1 / Math.max(counted, 1e-12) : 1;
 
     model.zeroGrad();
-    const logits = model.forwardInPlace(T, B, input, true, stateful, carryAfter);
+    const logits = batch.forward();
     let total: number;
     if (this.loss === 'cross-entropy') total = k.softmax_xent(rows, O, logits, O, tPtr, wPtr, scale, dPtr, O);
     else {
@@ -415,7 +451,7 @@ export class Trainer {
     }
     const loss = total * scale;
     if (!Number.isFinite(loss)) throw new NonFiniteError(`Trainer: the loss is ${loss} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step (lower the learning rate or clip gradients)`);
-    model.backwardInPlace(dPtr);
+    batch.backward(dPtr);
     let sumSq = 0;
     const sets = model.parameterSets();
     for (const s of sets) sumSq += k.sum_squares(s.size, s.gradSlab);

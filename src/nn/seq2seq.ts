@@ -1,0 +1,346 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/index.ts';
+import type { Batch, PreparedBatch } from '../train/trainer.ts';
+import { Dense } from './dense.ts';
+import { Embedding } from './embedding.ts';
+import { describe, type ParameterSet } from './params.ts';
+import { GRU, LSTM, RNN, positiveInt, type CellType, type RecurrentLayer } from './recurrent.ts';
+import { nextSeed } from './rng.ts';
+import { Workspace } from './workspace.ts';
+
+/** Options of {@link EncoderDecoder}. */
+export interface EncoderDecoderOptions {
+  /** Source vocabulary size. */
+  sourceVocab: number;
+  /** Target vocabulary size (the decoder's classes). */
+  targetVocab: number;
+  /** Embedding size of both sides; default 32. */
+  embed?: number;
+  /** Hidden size of encoder and decoder (the encoder's final state initialises the decoder). */
+  hidden: number;
+  /** Recurrent cell; default `'lstm'`. */
+  cell?: CellType;
+  /** Stacked layers on each side; default 1. */
+  numLayers?: number;
+  /** Target id that starts decoding (fed as the decoder's first input). */
+  bos: number;
+  /** Target id that ends a decoded sequence. */
+  eos: number;
+  /** Seed of every initialisation. */
+  seed?: number;
+  /** Backend to live on; default the one chosen by `init()`. */
+  backend?: Backend;
+}
+
+/** One decoded sequence and its log-probability. */
+export interface Decoded {
+  /** Target ids, without `bos`, ending with `eos` if it was produced. */
+  ids: Int32Array;
+  /** Sum of the log-probabilities of the ids. */
+  logProb: number;
+}
+
+/**
+ * A sequence-to-sequence model (many-to-many unaligned, e.g. translation): an encoder reads the
+ * source, its final state initialises a decoder that predicts the target one token at a time.
+ * Train with `new Trainer(encdec, …).step({ input: source, target, seqLen, batch })` (teacher
+ * forcing: the decoder sees `bos` then the true previous tokens; target −1 = padding, ignored);
+ * decode with {@link greedy} or {@link beamSearch}.
+ */
+export class EncoderDecoder {
+  /** Source embedding. */
+  readonly sourceEmbedding: Embedding;
+  /** Encoder stack. */
+  readonly encoder: RecurrentLayer;
+  /** Target embedding. */
+  readonly targetEmbedding: Embedding;
+  /** Decoder stack. */
+  readonly decoder: RecurrentLayer;
+  /** Output layer over the target vocabulary. */
+  readonly head: Dense;
+  /** Always `'softmax'`: the head gives target-token logits. */
+  readonly output = 'softmax' as const;
+  /** The backend every part lives on. */
+  readonly backend: Backend;
+  /** Start-of-decoding id. */
+  readonly bos: number;
+  /** End-of-sequence id. */
+  readonly eos: number;
+  private readonly workspace: Workspace;
+  private readonly ptrs: number[] = [];
+  private last: { Ts: number; Tt: number; B: number; decoderOut: number } | null = null;
+
+  constructor(options: EncoderDecoderOptions) {
+    const where = 'EncoderDecoder';
+    if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+    const Vs = positiveInt(options.sourceVocab, `${where}: sourceVocab`);
+    const Vt = positiveInt(options.targetVocab, `${where}: targetVocab`);
+    const E = positiveInt(options.embed ?? 32, `${where}: embed`);
+    const H = positiveInt(options.hidden, `${where}: hidden`);
+    const numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
+    for (const k of ['bos', 'eos'] as const) {
+      const v = options[k];
+      if (!Number.isInteger(v) || v < 0 || v >= Vt) throw new RangeError(`${where}: ${k} must be a target id in [0, ${Vt}), received ${describe(v)}`);
+    }
+    this.bos = options.bos;
+    this.eos = options.eos;
+    this.backend = options.backend ?? getBackend();
+    const seed = options.seed ?? nextSeed();
+    const backend = this.backend;
+    const cell = options.cell ?? 'lstm';
+    const make = (s: number): RecurrentLayer => {
+      const o = { inputSize: E, hiddenSize: H, numLayers, seed: s, backend };
+      if (cell === 'lstm') return new LSTM(o);
+      if (cell === 'gru') return new GRU(o);
+      if (cell === 'rnn') return new RNN(o);
+      throw new TypeError(`${where}: cell must be 'lstm', 'gru' or 'rnn', received ${JSON.stringify(cell)}`);
+    };
+    this.sourceEmbedding = new Embedding(Vs, E, { seed: seed + 1, backend });
+    this.encoder = make(seed + 2);
+    this.targetEmbedding = new Embedding(Vt, E, { seed: seed + 3, backend });
+    this.decoder = make(seed + 4);
+    this.head = new Dense(H, Vt, { seed: seed + 5, backend });
+    this.workspace = new Workspace(backend.heap);
+  }
+
+  /** Target vocabulary size. */
+  get outputSize(): number {
+    return this.head.outFeatures;
+  }
+
+  /** @internal every parameter slab. */
+  parameterSets(): ParameterSet[] {
+    return [this.sourceEmbedding.params, this.encoder.params, this.targetEmbedding.params, this.decoder.params, this.head.params];
+  }
+
+  /** Number of trainable values. */
+  parameterCount(): number {
+    return this.parameterSets().reduce((n, s) => n + s.count(), 0);
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    for (const s of this.parameterSets()) s.zeroGrad();
+  }
+
+  /**
+   * @internal Trainer.step: `input` = source ids (Ts·B), `target` = target ids (Tt·B), time-major,
+   * −1 for padding in the target. The decoder is teacher-forced.
+   */
+  prepare(batch: Batch, where: string): PreparedBatch {
+    const B = positiveInt(batch.batch ?? 1, `${where}: batch`);
+    const src = batch.input;
+    const tgt = batch.target;
+    if (src === null || typeof src !== 'object' || src.length % B !== 0 || src.length === 0) {
+      throw new RangeError(`${where}: input must hold source ids (seqLen·batch), a multiple of batch = ${B}, received ${describe(src)}`);
+    }
+    if (tgt === null || typeof tgt !== 'object' || tgt.length % B !== 0 || tgt.length === 0) {
+      throw new RangeError(`${where}: target must hold target ids (targetLen·batch), a multiple of batch = ${B}, received ${describe(tgt)}`);
+    }
+    const Ts = src.length / B;
+    const Tt = tgt.length / B;
+    if (batch.seqLen !== undefined && batch.seqLen !== Ts) throw new RangeError(`${where}: seqLen ${batch.seqLen} does not match the source (${Ts} steps of batch ${B})`);
+    this.sourceEmbedding.checkIds(src, `${where}: input`);
+    const p = this.plan(Ts, Tt, B);
+    const mem = this.backend.heap.all();
+    const ints = new Int32Array(mem.buffer);
+    for (let i = 0; i < Ts * B; i++) ints[(p[4] >> 2) + i] = src[i];
+    // decoder input: bos, then the previous target token (padding −1 → bos: its loss is ignored anyway)
+    for (let b = 0; b < B; b++) ints[(p[5] >> 2) + b] = this.bos;
+    for (let t = 1; t < Tt; t++) {
+      for (let b = 0; b < B; b++) {
+        const prev = tgt[(t - 1) * B + b];
+        if (!(Number.isInteger(prev) && prev >= -1 && prev < this.outputSize)) {
+          throw new RangeError(`${where}: target must hold ids in [0, ${this.outputSize}) or −1, received ${describe(prev)} at index ${(t - 1) * B + b}`);
+        }
+        ints[(p[5] >> 2) + t * B + b] = prev < 0 ? this.bos : prev;
+      }
+    }
+    return {
+      rows: Tt * B,
+      forward: () => this.forwardInPlace(Ts, Tt, B),
+      backward: (d) => this.backwardInPlace(d),
+    };
+  }
+
+  /**
+   * Greedy decoding of a batch of sources (Ts·B ids, time-major): the most likely token at each
+   * step, until `eos` or `maxLength`.
+   */
+  greedy(source: ArrayLike<number>, options: { batch?: number; maxLength: number }): Int32Array[] {
+    const B = positiveInt(options.batch ?? 1, 'EncoderDecoder.greedy: batch');
+    const maxLength = positiveInt(options.maxLength, 'EncoderDecoder.greedy: maxLength');
+    const { h, c } = this.encode(source, B, 'EncoderDecoder.greedy');
+    const out: number[][] = Array.from({ length: B }, () => []);
+    const done = new Array<boolean>(B).fill(false);
+    const prev = new Int32Array(B).fill(this.bos);
+    const V = this.outputSize;
+    for (let t = 0; t < maxLength && done.includes(false); t++) {
+      const logits = this.decodeStep(prev, B, h, c);
+      for (let b = 0; b < B; b++) {
+        let arg = 0;
+        for (let v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + arg]) arg = v;
+        prev[b] = arg;
+        if (!done[b]) {
+          out[b].push(arg);
+          if (arg === this.eos) done[b] = true;
+        }
+      }
+    }
+    return out.map((ids) => Int32Array.from(ids));
+  }
+
+  /**
+   * Beam search for one source sequence: keeps the `beamWidth` most likely partial targets
+   * (summed log-probabilities), finishing those that emit `eos`; returns finished sequences, best first.
+   */
+  beamSearch(source: ArrayLike<number>, options: { beamWidth: number; maxLength: number }): Decoded[] {
+    const where = 'EncoderDecoder.beamSearch';
+    const K = positiveInt(options.beamWidth, `${where}: beamWidth`);
+    const maxLength = positiveInt(options.maxLength, `${where}: maxLength`);
+    const enc = this.encode(source, 1, where);
+    const V = this.outputSize;
+    const H = this.decoder.hiddenSize;
+    const L = this.decoder.numLayers;
+    const heap = this.backend.heap;
+    // every beam is one batch row of the decoder: states (L, K, H)
+    const stateH = new Float32Array(L * K * H);
+    const stateC = new Float32Array(L * K * H);
+    const encH = heap.read(enc.h, L * H);
+    const encC = enc.c ? heap.read(enc.c, L * H) : null;
+    let beams: Array<{ ids: number[]; logProb: number; row: number }> = [{ ids: [], logProb: 0, row: 0 }];
+    for (let l = 0; l < L; l++) {
+      stateH.set(encH.subarray(l * H, (l + 1) * H), l * K * H);
+      if (encC) stateC.set(encC.subarray(l * H, (l + 1) * H), l * K * H);
+    }
+    const finished: Decoded[] = [];
+    const statesPtr = this.plan(1, 1, K).slice(0, 2);
+    for (let t = 0; t < maxLength && beams.length > 0; t++) {
+      const prev = new Int32Array(K).fill(this.bos);
+      beams.forEach((beam, i) => {
+        prev[i] = beam.ids.length ? beam.ids[beam.ids.length - 1] : this.bos;
+        beam.row = i;
+      });
+      heap.write(statesPtr[0], stateH);
+      if (encC) heap.write(statesPtr[1], stateC);
+      const logits = this.decodeStep(prev, K, statesPtr[0], encC ? statesPtr[1] : 0);
+      heap.read(statesPtr[0], L * K * H, stateH);
+      if (encC) heap.read(statesPtr[1], L * K * H, stateC);
+      const candidates: Array<{ from: number; token: number; logProb: number }> = [];
+      for (const beam of beams) {
+        const row = logits.subarray(beam.row * V, (beam.row + 1) * V);
+        let max = -Infinity;
+        for (let v = 0; v < V; v++) max = Math.max(max, row[v]);
+        let sum = 0;
+        for (let v = 0; v < V; v++) sum += Math.exp(row[v] - max);
+        const lse = max + Math.log(sum);
+        for (let v = 0; v < V; v++) candidates.push({ from: beam.row, token: v, logProb: beam.logProb + row[v] - lse });
+      }
+      candidates.sort((a, b) => b.logProb - a.logProb);
+      const next: typeof beams = [];
+      const nextH = new Float32Array(L * K * H);
+      const nextC = new Float32Array(L * K * H);
+      for (const cand of candidates) {
+        const ids = [...beams.find((b) => b.row === cand.from)!.ids, cand.token];
+        if (cand.token === this.eos) {
+          finished.push({ ids: Int32Array.from(ids), logProb: cand.logProb });
+          continue;
+        }
+        if (next.length >= K) continue;
+        const row = next.length;
+        for (let l = 0; l < L; l++) {
+          nextH.set(stateH.subarray((l * K + cand.from) * H, (l * K + cand.from + 1) * H), (l * K + row) * H);
+          nextC.set(stateC.subarray((l * K + cand.from) * H, (l * K + cand.from + 1) * H), (l * K + row) * H);
+        }
+        next.push({ ids, logProb: cand.logProb, row });
+      }
+      stateH.set(nextH);
+      stateC.set(nextC);
+      beams = next;
+      // stop when no open beam can beat the K-th best finished one (log-probs only decrease)
+      if (finished.length >= K) {
+        const kth = [...finished].sort((a, b) => b.logProb - a.logProb)[K - 1].logProb;
+        if (beams.every((b) => b.logProb < kth)) break;
+      }
+    }
+    for (const beam of beams) finished.push({ ids: Int32Array.from(beam.ids), logProb: beam.logProb });
+    return finished.sort((a, b) => b.logProb - a.logProb).slice(0, K);
+  }
+
+  /** Frees every part. Idempotent. */
+  dispose(): void {
+    this.sourceEmbedding.dispose();
+    this.encoder.dispose();
+    this.targetEmbedding.dispose();
+    this.decoder.dispose();
+    this.head.dispose();
+    this.workspace.dispose();
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  /**
+   * [state h, state c, enc h, enc c, source ids, decoder ids, source emb, target emb, logits,
+   * dec d-out]. The states come first so their pointers depend on B only, not on the lengths.
+   */
+  private plan(Ts: number, Tt: number, B: number): number[] {
+    const E = this.sourceEmbedding.embeddingDim;
+    const H = this.encoder.hiddenSize;
+    const state = this.encoder.numLayers * B * H;
+    const lstm = this.encoder.cell === 'lstm';
+    return this.workspace.plan([state, lstm ? state : 0, state, lstm ? state : 0, Ts * B, Tt * B, Ts * B * E, Tt * B * E, Tt * B * this.outputSize, Tt * B * H], this.ptrs);
+  }
+
+  private forwardInPlace(Ts: number, Tt: number, B: number): number {
+    const p = this.plan(Ts, Tt, B);
+    this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
+    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0);
+    this.encoder.copyFinalStates(p[2], p[3]);
+    this.targetEmbedding.forwardInPlace(Tt * B, p[5], p[7]);
+    const out = this.decoder.forwardInPlace(Tt, B, p[7], p[2], p[3]);
+    this.head.forwardInPlace(Tt * B, out, this.decoder.hiddenSize, p[8], this.outputSize);
+    this.last = { Ts, Tt, B, decoderOut: out };
+    return p[8];
+  }
+
+  private backwardInPlace(dlogits: number): void {
+    if (this.last === null) throw new Error('EncoderDecoder: backward before forward');
+    const { Ts, Tt, B, decoderOut: decOut } = this.last;
+    const p = this.plan(Ts, Tt, B);
+    const H = this.decoder.hiddenSize;
+    this.head.backwardInPlace(Tt * B, decOut, H, dlogits, this.outputSize, p[9], H);
+    const dDecIn = this.decoder.backwardInPlace(p[9], 0, 0);
+    this.targetEmbedding.backwardInPlace(Tt * B, p[5], dDecIn);
+    const dState = this.decoder.initialStateGrads();
+    const dEncIn = this.encoder.backwardInPlace(0, dState.h, dState.c);
+    this.sourceEmbedding.backwardInPlace(Ts * B, p[4], dEncIn);
+  }
+
+  /** Runs the encoder on validated source ids; returns pointers of its final states (L, B, H). */
+  private encode(source: ArrayLike<number>, B: number, where: string): { h: number; c: number } {
+    if (source === null || typeof source !== 'object' || source.length === 0 || source.length % B !== 0) {
+      throw new RangeError(`${where}: source must hold seqLen·batch ids with batch = ${B}, received ${describe(source)}`);
+    }
+    this.sourceEmbedding.checkIds(source, `${where}: source`);
+    const Ts = source.length / B;
+    const p = this.plan(Ts, 1, B);
+    const ints = new Int32Array(this.backend.heap.all().buffer);
+    for (let i = 0; i < Ts * B; i++) ints[(p[4] >> 2) + i] = source[i];
+    this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
+    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0);
+    this.encoder.copyFinalStates(p[0], p[1]);
+    return { h: p[0], c: p[1] };
+  }
+
+  /** One decoder step for B streams from tokens `prev`; states at h / c are advanced in place. */
+  private decodeStep(prev: Int32Array, B: number, h: number, c: number): Float32Array {
+    const p = this.plan(1, 1, B);
+    const ints = new Int32Array(this.backend.heap.all().buffer);
+    for (let b = 0; b < B; b++) ints[(p[5] >> 2) + b] = prev[b];
+    this.targetEmbedding.forwardInPlace(B, p[5], p[7]);
+    const out = this.decoder.forwardInPlace(1, B, p[7], h, c);
+    this.decoder.copyFinalStates(h, c);
+    this.head.forwardInPlace(B, out, this.decoder.hiddenSize, p[8], this.outputSize);
+    return this.backend.heap.read(p[8], B * this.outputSize);
+  }
+}
