@@ -2,7 +2,7 @@
 // references (`*_ref`) for tests. Kernels never allocate: the TypeScript heap owns all memory
 // above `heap_base()`.
 
-export { gemm_nn, gemm_nt, gemm_tn, gemm_nn_ref, gemm_nt_ref, gemm_tn_ref, transpose } from './gemm';
+export { gemm_nn, gemm_nt, gemm_tn, gemm_nn_ref, gemm_nt_ref, gemm_tn_ref, transpose, transpose_ref } from './gemm';
 export { sigmoid, tanh, relu, sigmoid_ref, tanh_ref, relu_ref } from './math';
 
 /** First byte above the module's static data: where the TypeScript heap may start. */
