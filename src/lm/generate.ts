@@ -43,6 +43,16 @@ function* tokens(model: SequenceModel, options: GenerateOptions, where: string):
   const prime = options.prime ?? [2];
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id`);
   const rng = new Rng(options.seed ?? nextSeed());
+  const saved = model.saveState();
+  try {
+    yield* sampleFrom(model, prime, length, sampling, rng, options.stopAt, where);
+  } finally {
+    model.restoreState(saved);
+  }
+}
+
+function* sampleFrom(model: SequenceModel, prime: ArrayLike<number>, length: number, sampling: ReturnType<typeof samplingDefaults>,
+  rng: Rng, stopAt: number | undefined, where: string): Generator<number> {
   const V = model.outputSize;
   const logits = new Float32Array(V);
   const scratch = new Float64Array(V);
@@ -55,7 +65,7 @@ function* tokens(model: SequenceModel, options: GenerateOptions, where: string):
   for (let i = 0; i < length; i++) {
     const id = sampleLogits(logits, sampling, rng, scratch);
     yield id;
-    if (id === options.stopAt) return;
+    if (id === stopAt) return;
     one[0] = id;
     input = model.writeInput(one, 1, 1, `${where}: token`);
     out = model.forwardInPlace(1, 1, input, false, true);

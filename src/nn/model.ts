@@ -197,6 +197,33 @@ export class SequenceModel {
     return this.backend.heap.read(logits, this.outputRows(T, B) * this.outputSize);
   }
 
+  /**
+   * A copy of the carried state (for stateful runs), to {@link restoreState} later — e.g. to
+   * sample in the middle of training without disturbing the training streams.
+   */
+  saveState(): { batch: number; buffers: Float32Array[] } {
+    const mem = this.backend.heap.all();
+    const buffers: Float32Array[] = [];
+    this.recurrent.forEach((r, i) => {
+      const n = r.numLayers * r.directions * this.stateBatch * r.hiddenSize;
+      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]]) buffers.push(ptr ? mem.slice(ptr >> 2, (ptr >> 2) + n) : new Float32Array(0));
+    });
+    return { batch: this.stateBatch, buffers };
+  }
+
+  /** Puts back a state from {@link saveState}. */
+  restoreState(saved: { batch: number; buffers: Float32Array[] }): void {
+    if (saved.batch === 0) {
+      this.stateBatch = 0;
+      return;
+    }
+    this.ensureState(saved.batch);
+    const mem = this.backend.heap.all();
+    this.statePtrs.forEach((ptr, j) => {
+      if (ptr) mem.set(saved.buffers[j], ptr >> 2);
+    });
+  }
+
   /** Zeroes the carried state of a stateful run for `batch` streams (all streams when omitted). */
   resetState(batch?: number): void {
     if (batch !== undefined) this.ensureState(positiveInt(batch, 'SequenceModel.resetState: batch'));

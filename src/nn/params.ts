@@ -134,8 +134,8 @@ export class ParameterSet {
         throw new RangeError(`${where}: parameter '${name}' must have shape [${e.shape.join(', ')}] (${e.size} values), received ${value.length} values`);
       }
       for (let i = 0; i < value.length; i++) {
-        if (!Number.isFinite(value[i])) {
-          throw new RangeError(`${where}: parameter '${name}' must be finite, received ${value[i]} at index ${i}`);
+        if (!Number.isFinite(Math.fround(value[i]))) {
+          throw new RangeError(`${where}: parameter '${name}' must be finite (as float32), received ${value[i]} at index ${i}`);
         }
       }
     }

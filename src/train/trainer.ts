@@ -236,10 +236,13 @@ export class Trainer<M extends Trainable = SequenceModel> {
       model.resetState(B);
       let sum = 0;
       let count = 0;
-      // window n covers stream positions [end − T, end) with end = n·k1; loss on its last k1 steps
+      let prevEnd = 0;
+      // window n covers stream positions [end − T, end) with end = min(n·k1, stream length) and
+      // T = min(k2, end); the loss counts only the steps new since the previous update
       for (let end = Math.min(k1, perStream); ; end = Math.min(end + k1, perStream)) {
         const T = Math.min(k2, end);
-        const fresh = Math.min(k1, end - (end - k1 > 0 ? end - k1 : 0));
+        const fresh = end - prevEnd;
+        prevEnd = end;
         for (let t = 0; t < T; t++) {
           const pos = end - T + t;
           for (let b = 0; b < B; b++) {
@@ -252,15 +255,15 @@ export class Trainer<M extends Trainable = SequenceModel> {
         const n = T * B;
         const input = model.writeInput(ids.subarray(0, n), T, B, `${where}: tokens`);
         this.writeTargets(targets.subarray(0, n), mask.subarray(0, n), n, where);
-        const window: PreparedBatch = {
-          rows: n,
-          forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter || T),
-          backward: (d) => model.backwardInPlace(d),
-        };
-        // the state carried to the next window is the one k1 steps in (or the final one)
+        // carry the state at the next window's start (which may be this window's start: 0 steps in)
         const nextEnd = Math.min(end + k1, perStream);
         const nextStart = nextEnd - Math.min(k2, nextEnd);
-        const carryAfter = Math.max(0, Math.min(T, nextStart - (end - T)));
+        const carryAfter = end >= perStream ? T : Math.max(0, Math.min(T, nextStart - (end - T)));
+        const window: PreparedBatch = {
+          rows: n,
+          forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter),
+          backward: (d) => model.backwardInPlace(d),
+        };
         const result = this.update(window);
         steps++;
         seen += fresh * B;
@@ -305,6 +308,15 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const model = this.languageModel(where);
     if (tokens.length < 2) throw new RangeError(`${where}: tokens must hold at least 2 tokens, received ${tokens.length}`);
     model.embedding!.checkIds(tokens, `${where}: tokens`);
+    const saved = model.saveState();
+    try {
+      return this.evaluateStream(model, tokens, where);
+    } finally {
+      model.restoreState(saved);
+    }
+  }
+
+  private evaluateStream(model: SequenceModel, tokens: ArrayLike<number>, where: string): Metrics {
     model.resetState(1);
     const V = model.outputSize;
     let total = 0;
@@ -403,7 +415,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
       }
     } else {
       for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(target[i])) throw new RangeError(`${where}: target must be finite, received ${target[i]} at index ${i}`);
+        if (!Number.isFinite(Math.fround(target[i]))) throw new RangeError(`${where}: target must be finite (as float32), received ${target[i]} at index ${i}`);
       }
       heap.write(tPtr, target);
     }
@@ -412,7 +424,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     else {
       if (mask.length !== rows) throw new RangeError(`${where}: mask must have one weight per output row (${rows}), received ${mask.length}`);
       for (let i = 0; i < rows; i++) {
-        if (!(mask[i] >= 0 && Number.isFinite(mask[i]))) throw new RangeError(`${where}: mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
+        if (!(mask[i] >= 0 && Number.isFinite(Math.fround(mask[i])))) throw new RangeError(`${where}: mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
         weights[i] = mask[i];
       }
     }
@@ -457,9 +469,13 @@ export class Trainer<M extends Trainable = SequenceModel> {
     for (const s of sets) sumSq += k.sum_squares(s.size, s.gradSlab);
     const gradNorm = Math.sqrt(sumSq);
     if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`Trainer: the gradient norm is ${gradNorm} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step`);
-    if (this.clip.value !== undefined) for (const s of sets) k.clip_value(s.size, s.gradSlab, this.clip.value);
-    if (this.clip.norm !== undefined && gradNorm > this.clip.norm) {
-      const f = this.clip.norm / (gradNorm + 1e-6);
+    let clippedNorm = gradNorm;
+    if (this.clip.value !== undefined) {
+      for (const s of sets) k.clip_value(s.size, s.gradSlab, this.clip.value);
+      if (this.clip.norm !== undefined) clippedNorm = Math.sqrt(sets.reduce((a, s) => a + k.sum_squares(s.size, s.gradSlab), 0));
+    }
+    if (this.clip.norm !== undefined && clippedNorm > this.clip.norm) {
+      const f = this.clip.norm / (clippedNorm + 1e-6);
       for (const s of sets) k.scale(s.size, s.gradSlab, f);
     }
     const lr = scheduledLr(this.schedule, this.optimizer.lr, this.optimizer.stepCount);

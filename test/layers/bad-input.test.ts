@@ -34,9 +34,9 @@ describe('forward and backward inputs', () => {
     expect(() => lstm.forward(x, { seqLen: 0 })).toThrow(/seqLen must be a positive integer, received 0/);
     const withNaN = x.slice();
     withNaN[7] = NaN;
-    expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(/x must be finite, received NaN at index 7/);
+    expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received NaN at index 7/);
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, h0: new Float32Array(3) })).toThrow(/h0 must have numLayers·directions·batch·hiddenSize = 2·1·2·4 = 16 values, received 3/);
-    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite, received Infinity/);
+    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite \(as float32\), received Infinity/);
     expect(() => lstm.forward('abc' as never)).toThrow(/x must be a Float32Array/);
     expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(/output gradient must have seqLen·batch·directions·hiddenSize = 5·2·1·4 = 40 values, received 3/);
 
@@ -73,7 +73,7 @@ describe('loadStateDict', () => {
     expect(() => lstm.loadStateDict({ ...before, weight_hh_l0: new Float32Array(15) })).toThrow(/parameter 'weight_hh_l0' must have shape \[16, 4\] \(64 values\), received 15 values/);
     const nan = before.bias_ih_l0.slice();
     nan[2] = NaN;
-    expect(() => lstm.loadStateDict({ ...before, bias_ih_l0: nan })).toThrow(/'bias_ih_l0' must be finite, received NaN at index 2/);
+    expect(() => lstm.loadStateDict({ ...before, bias_ih_l0: nan })).toThrow(/'bias_ih_l0' must be finite \(as float32\), received NaN at index 2/);
     expect(lstm.stateDict()).toEqual(before);
 
     // a subset with strict = false
