@@ -9,6 +9,9 @@
 // fused gate kernel (two for reset-before, which needs r before the n product). Backward runs the
 // dh recurrence per step (fused gate-backward kernel + one GEMM through W_hh) and afterwards
 // computes dW_ih, dW_hh, dX and the bias gradients as single GEMMs / column sums over all T·B rows.
+// Step mask (optional, mask.ts): forward holds the state of padded rows and zeroes their output
+// after the gate kernels; backward runs the gate kernels on runs of real rows only and zeroes the
+// padded rows' dgx / dgh, so the GEMM into the carry (beta = 1) adds nothing to their carry.
 //
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
@@ -16,6 +19,7 @@
 import { gemm_nn, gemm_tn, transpose } from './gemm';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { is_padded, mask_hold_rows, mask_run_end } from './mask';
 
 // ---------------------------------------------------------------- small helpers
 
@@ -377,13 +381,14 @@ export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: us
 
 /**
  * GRU over T steps (see src/backend/kernels.ts).
- * x (T,B,I) stride ldx; wih (3H,I); whh (3H,H); bih, bhh (3H) or 0; h0 (B,H) or 0;
- * y (T,B,·) stride ldy receives h_t; gates (T,B,3H) receives activated r, z, n; hn (T,B,H)
- * receives W_hn h_prev + b_hn (resetAfter = 1) or r∘h_prev (resetAfter = 0); hseq (T+1,B,H).
+ * x (T,B,I) stride ldx; mask (T,B) or 0 (0 = every step real; a 0 value = padded step: state
+ * held, y row zero, gates / hn rows unspecified but finite); wih (3H,I); whh (3H,H); bih, bhh (3H)
+ * or 0; h0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; gates (T,B,3H) receives activated r, z, n;
+ * hn (T,B,H) receives W_hn h_prev + b_hn (resetAfter = 1) or r∘h_prev (resetAfter = 0); hseq (T+1,B,H).
  * work ≥ (I+H)·3H + B·3H floats: W_ihᵀ (I,3H), W_hhᵀ (H,3H), the (B,3H) hidden projection.
  */
 export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize): void {
   const G = 3 * H;
   const BH = B * H;
@@ -423,6 +428,7 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
       gemm_nn(B, H, H, 1.0, hnT, H, at(whhT, 2 * H), G, betaH, at(gh, 2 * H), G);
       gru_gates_forward_n(B, H, gx, gh, hprev, hnew, yT, ldy);
     }
+    if (mask) mask_hold_rows(B, H, at(mask, t * B), hprev, hnew, yT, ldy);
   }
 }
 
@@ -432,10 +438,12 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
  * the forward; dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (or 0;
  * added to when accumDx = 1) and dh0 (B,H) (or 0); accumulates dwih (3H,I), dwhh (3H,H), dbih,
  * dbhh (3H) (each may be 0). dgx, dgh (T,B,3H) workspace (left holding the pre-activation
- * gradients); work ≥ 2·B·H floats: the dh carry and d(r∘h_prev) (reset-before).
+ * gradients, zero on padded rows); work ≥ 2·B·H floats: the dh carry and d(r∘h_prev) (reset-before).
+ * mask: the forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes
+ * the dh carry straight through.
  */
 export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, gates: usize, hn: usize, hseq: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, gates: usize, hn: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dgx: usize, dgh: usize, work: usize): void {
   const G = 3 * H;
@@ -453,13 +461,49 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
       const dgxT = at(dgx, t * B * G);
       const dghT = at(dgh, t * B * G);
       const dyT: usize = dy ? at(dy, t * B * lddy) : 0;
+      const hnT = at(hn, t * BH);
+      if (!mask) {
+        if (resetAfter) {
+          gru_gates_backward(B, H, gT, hnT, hprev, dyT, lddy, carry, dgxT, dghT);
+          gemm_nn(B, H, G, 1.0, dghT, G, whh, H, 1.0, carry, H);
+        } else {
+          gru_gates_backward_zn(B, H, gT, hprev, dyT, lddy, carry, dgxT, dghT);
+          gemm_nn(B, H, H, 1.0, at(dghT, 2 * H), G, at(whh, 2 * H * H), H, 0.0, drh, H);
+          gru_gates_backward_r(B, H, gT, hprev, drh, carry, dgxT, dghT);
+          gemm_nn(B, H, 2 * H, 1.0, dghT, G, whh, H, 1.0, carry, H);
+        }
+        continue;
+      }
+      // masked: the gate kernels on each run of real rows; padded rows get dgx = dgh = 0, so
+      // every GEMM below leaves their carry as it is (carry + 0·W_hh)
+      const maskRow = at(mask, t * B);
+      for (let b = 0; b < B;) {
+        const e = mask_run_end(maskRow, b, B);
+        const n = e - b;
+        if (is_padded(maskRow, b)) {
+          memory.fill(at(dgxT, b * G), 0, <usize>(n * G) << 2);
+          memory.fill(at(dghT, b * G), 0, <usize>(n * G) << 2);
+        } else if (resetAfter) {
+          gru_gates_backward(n, H, at(gT, b * G), at(hnT, b * H), at(hprev, b * H), dyT ? at(dyT, b * lddy) : 0, lddy,
+            at(carry, b * H), at(dgxT, b * G), at(dghT, b * G));
+        } else {
+          gru_gates_backward_zn(n, H, at(gT, b * G), at(hprev, b * H), dyT ? at(dyT, b * lddy) : 0, lddy,
+            at(carry, b * H), at(dgxT, b * G), at(dghT, b * G));
+        }
+        b = e;
+      }
       if (resetAfter) {
-        gru_gates_backward(B, H, gT, at(hn, t * BH), hprev, dyT, lddy, carry, dgxT, dghT);
         gemm_nn(B, H, G, 1.0, dghT, G, whh, H, 1.0, carry, H);
       } else {
-        gru_gates_backward_zn(B, H, gT, hprev, dyT, lddy, carry, dgxT, dghT);
         gemm_nn(B, H, H, 1.0, at(dghT, 2 * H), G, at(whh, 2 * H * H), H, 0.0, drh, H);
-        gru_gates_backward_r(B, H, gT, hprev, drh, carry, dgxT, dghT);
+        for (let b = 0; b < B;) {
+          const e = mask_run_end(maskRow, b, B);
+          if (!is_padded(maskRow, b)) {
+            gru_gates_backward_r(e - b, H, at(gT, b * G), at(hprev, b * H), at(drh, b * H), at(carry, b * H),
+              at(dgxT, b * G), at(dghT, b * G));
+          }
+          b = e;
+        }
         gemm_nn(B, H, 2 * H, 1.0, dghT, G, whh, H, 1.0, carry, H);
       }
     }

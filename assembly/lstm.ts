@@ -11,10 +11,15 @@
 //   dh = carry + dy_t → pre-activation gradients dgates_t and the dc carry) and one gemm for the dh
 //   carry (dgates_t · W_hh); afterwards dW_ih, dW_hh and dX are single gemms over all T·B rows and
 //   the bias gradients are column sums of dgates.
+// - step mask (optional, mask.ts): forward holds h and c of padded rows and zeroes their output
+//   after the fused kernel; backward runs the fused kernel on runs of real rows only (so the dc
+//   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
+//   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
 import { gemm_nn, gemm_tn, transpose } from './gemm';
 import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused gate kernels
 
@@ -194,13 +199,14 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
 
 /**
  * LSTM over T steps (see Kernels.lstm_forward in src/backend/kernels.ts).
- * x (T,B,I) stride ldx; wih (4H,I); whh (4H,H); bih, bhh (4H) or 0; h0, c0 (B,H) or 0;
- * y (T,B,·) stride ldy receives h_t; gates (T,B,4H) receives the activated gates;
+ * x (T,B,I) stride ldx; mask (T,B) or 0 (0 = every step real; a 0 value = padded step: h and c
+ * held, y row zero, gates row unspecified but finite); wih (4H,I); whh (4H,H); bih, bhh (4H) or 0;
+ * h0, c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; gates (T,B,4H) receives the activated gates;
  * hseq, cseq (T+1,B,H): forward, block 0 = initial state and block t+1 = after step t; reverse,
  * block T = initial state and block t = after step t. work ≥ (I+H)·4H floats.
  */
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
   // work: wihT (I, 4H) then whhT (H, 4H)
   const G = 4 * H;
@@ -231,6 +237,11 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     if (s > 0 || h0 != 0) gemm_nn(B, G, H, 1, hseq + prev, H, whhT, G, 1, gt, G);
     const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
     lstm_gates_forward(B, H, gt, cseq + prev, cseq + next, hseq + next, yt, ldy);
+    if (mask != 0) {
+      const maskRow = mask + (<usize>(t * B) << 2);
+      mask_hold_rows(B, H, maskRow, hseq + prev, hseq + next, yt, ldy);
+      mask_hold_rows(B, H, maskRow, cseq + prev, cseq + next, 0, 0);
+    }
   }
 }
 
@@ -239,10 +250,12 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
  * dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0), dh0, dc0 (B,H) (each skipped when 0); accumulates dwih (4H,I),
  * dwhh (4H,H), dbih, dbhh (4H) (bias pointers may be 0). dgates (T,B,4H) receives the
- * pre-activation gradients in time order; work ≥ 2·B·H floats.
+ * pre-activation gradients in time order (zero on padded rows); work ≥ 2·B·H floats. mask: the
+ * forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes the dh and
+ * dc carries straight through.
  */
 export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, gates: usize, hseq: usize, cseq: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, gates: usize, hseq: usize, cseq: usize,
   dy: usize, lddy: i32, dhT: usize, dcT: usize, dx: usize, lddx: i32, accumDx: i32,
   dh0: usize, dc0: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize,
   dgates: usize, work: usize): void {
@@ -262,10 +275,37 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     const gt = gates + <usize>t * stepGateBytes;
     const dgt = dgates + <usize>t * stepGateBytes;
     const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
-    lstm_gates_backward(B, H, gt, cseq + prev, cseq + next, dhCarry, dyt, lddy, dcCarry, dgt);
-    // dh carry for h_prev = dgates_t · W_hh; the last one goes straight to dh0
-    if (s > 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dhCarry, H);
-    else if (dh0 != 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+    if (mask == 0) {
+      lstm_gates_backward(B, H, gt, cseq + prev, cseq + next, dhCarry, dyt, lddy, dcCarry, dgt);
+      // dh carry for h_prev = dgates_t · W_hh; the last one goes straight to dh0
+      if (s > 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+      continue;
+    }
+    // masked: the fused kernel on each run of real rows, zero dgates on padded rows
+    const maskRow = mask + (<usize>(t * B) << 2);
+    const hBytes = <usize>H << 2;
+    const gBytes = <usize>G << 2;
+    for (let b = 0; b < B;) {
+      const e = mask_run_end(maskRow, b, B);
+      const offH = <usize>b * hBytes;
+      const offG = <usize>b * gBytes;
+      if (is_padded(maskRow, b)) {
+        memory.fill(dgt + offG, 0, <usize>(e - b) * gBytes);
+      } else {
+        lstm_gates_backward(e - b, H, gt + offG, cseq + prev + offH, cseq + next + offH, dhCarry + offH,
+          dyt != 0 ? dyt + (<usize>b * <usize>lddy << 2) : 0, lddy, dcCarry + offH, dgt + offG);
+      }
+      b = e;
+    }
+    if (s > 0) {
+      // real rows: carry = dgates·W_hh; padded rows: carry + 0·W_hh = carry
+      mask_zero_real_rows(B, H, maskRow, dhCarry, H);
+      gemm_nn(B, H, G, 1, dgt, G, whh, H, 1, dhCarry, H);
+    } else if (dh0 != 0) {
+      gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+      mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
+    }
   }
   if (T <= 0 && dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
   if (dc0 != 0) memory.copy(dc0, dcCarry, stateBytes);

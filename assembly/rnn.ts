@@ -10,10 +10,15 @@
 // - backward: each step, in reverse processing order, runs one fused kernel (rnn_act_backward:
 //   dpre_t = (carry + dy_t)·act'(h_t)) and one gemm for the carry (dpre_t · W_hh); afterwards
 //   dW_ih, dW_hh and dX are single gemms over all T·B rows and the bias gradients column sums.
+// - step mask (optional, mask.ts): forward holds the state of padded rows and zeroes their
+//   output after the fused kernel; backward runs the fused kernel on runs of real rows only,
+//   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
+//   carry whose real rows were zeroed).
 
 import { gemm_nn, gemm_tn, transpose } from './gemm';
 import { s_tanh, tanh_lane, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused activation kernels
 
@@ -111,13 +116,14 @@ export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: us
 
 /**
  * Vanilla RNN over T steps (see Kernels.rnn_forward in src/backend/kernels.ts).
- * x (T,B,I) stride ldx; wih (H,I); whh (H,H); bih, bhh (H) or 0; h0 (B,H) or 0;
+ * x (T,B,I) stride ldx; mask (T,B) or 0 (0 = every step real; a 0 value = padded step: state
+ * held, y row zero); wih (H,I); whh (H,H); bih, bhh (H) or 0; h0 (B,H) or 0;
  * y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H): forward, block 0 = initial state and block
  * t+1 = after step t; reverse, block T = initial state and block t = after step t.
  * work ≥ (I+H)·H floats.
  */
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, hseq: usize, work: usize): void {
   // work: wihT (I, H) then whhT (H, H)
   const stateBytes = <usize>(B * H) << 2;
@@ -143,6 +149,7 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
     if (s > 0 || h0 != 0) gemm_nn(B, H, H, 1, prev, H, whhT, H, 1, next, H);
     const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
     rnn_act_forward(B, H, relu, next, yt, ldy);
+    if (mask != 0) mask_hold_rows(B, H, mask + (<usize>(t * B) << 2), prev, next, yt, ldy);
   }
 }
 
@@ -151,10 +158,11 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
  * dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0) and dh0 (B,H) (skipped when 0); accumulates dwih (H,I), dwhh (H,H),
  * dbih, dbhh (H) (bias pointers may be 0). dpre (T,B,H) receives the pre-activation gradients in
- * time order; work ≥ B·H floats.
+ * time order (zero on padded rows); work ≥ B·H floats. mask: the forward's (T,B) mask or 0; a
+ * padded step ignores dy, contributes nothing, and passes the dh carry straight through.
  */
 export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
-  x: usize, ldx: i32, wih: usize, whh: usize, hseq: usize,
+  x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dpre: usize, work: usize): void {
   // work: dh carry (B, H)
@@ -167,9 +175,30 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
     const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const dpt = dpre + <usize>t * stateBytes;
     const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
-    rnn_act_backward(B, H, relu, next, dhCarry, dyt, lddy, dpt);
-    if (s > 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dhCarry, H);
-    else if (dh0 != 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+    if (mask == 0) {
+      rnn_act_backward(B, H, relu, next, dhCarry, dyt, lddy, dpt);
+      if (s > 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+      continue;
+    }
+    // masked: the fused kernel on each run of real rows, zero dpre on padded rows
+    const maskRow = mask + (<usize>(t * B) << 2);
+    const rowBytes = <usize>H << 2;
+    for (let b = 0; b < B;) {
+      const e = mask_run_end(maskRow, b, B);
+      const off = <usize>b * rowBytes;
+      if (is_padded(maskRow, b)) memory.fill(dpt + off, 0, <usize>(e - b) * rowBytes);
+      else rnn_act_backward(e - b, H, relu, next + off, dhCarry + off, dyt != 0 ? dyt + (<usize>b * <usize>lddy << 2) : 0, lddy, dpt + off);
+      b = e;
+    }
+    if (s > 0) {
+      // real rows: carry = dpre·W_hh; padded rows: carry + 0·W_hh = carry
+      mask_zero_real_rows(B, H, maskRow, dhCarry, H);
+      gemm_nn(B, H, H, 1, dpt, H, whh, H, 1, dhCarry, H);
+    } else if (dh0 != 0) {
+      gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+      mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
+    }
   }
   if (T <= 0) {
     if (dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);

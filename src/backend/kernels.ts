@@ -26,6 +26,18 @@
  *   (forward) or block 0 (reverse), and "the previous state of step t" is a contiguous
  *   `(T, B, H)` run: blocks 0..T-1 (forward) or 1..T (reverse).
  * - `gates`: `(T, B, G)` activated gates in time order.
+ *
+ * Step mask of a recurrent sequence (the `mask` argument of the six sequence kernels, right after
+ * `ldx`): `(T, B)` float32 in time order, one value per row — 0 marks a padded step, any other
+ * value (1) a real one; pointer 0 = every step is real (exactly the unmasked computation). The
+ * backward kernel must get the mask its forward got. For a padded row (t, b), in either direction
+ * (so with right padding a reverse pass keeps the initial state until it reaches the last real step):
+ * - forward: the state does not advance — hseq / cseq hold h_prev / c_prev in the block of step t
+ *   — and the output row y_t[b] is written as zeros; that row of `gates` / `hn` is unspecified
+ *   (finite);
+ * - backward: dy_t[b] is ignored; the row's pre-activation gradients (`dpre`, `dgates`, `dgx`,
+ *   `dgh`) are zero, so it adds nothing to dW / db and its dx row is 0 (or left as it was with
+ *   accumDx = 1); the dh (and dc) carries pass straight through to the previous step.
  */
 export interface Kernels {
   // ---------------------------------------------------------------- GEMM (C is M×N, row-major)
@@ -50,36 +62,38 @@ export interface Kernels {
   /**
    * h_t = act(x_t·wihᵀ + bih + h_{t-1}·whhᵀ + bhh), act = tanh (relu = 0) or relu (relu = 1).
    * x (T,B,I) stride ldx; y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H) as above;
-   * h0 (B,H) or 0 for zeros; work ≥ rnnForwardWork(B,I,H) floats.
+   * h0 (B,H) or 0 for zeros; mask (T,B) or 0 (step mask, see above); work ≥ rnnForwardWork(B,I,H) floats.
    */
   rnn_forward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
     y: number, ldy: number, hseq: number, work: number): void;
   /**
    * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
    * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
    * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(B,H).
+   * mask (T,B) or 0: the forward's step mask.
    */
   rnn_backward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, wih: number, whh: number, hseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, hseq: number,
     dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
     dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void;
 
   // ---------------------------------------------------------------- LSTM
   /**
    * LSTM over T steps. gates (T,B,4H) receives activated i,f,g,o; hseq/cseq (T+1,B,H);
-   * h0/c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; work ≥ lstmForwardWork(B,I,H) floats.
+   * h0/c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; mask (T,B) or 0 (step mask, see above);
+   * work ≥ lstmForwardWork(B,I,H) floats.
    */
   lstm_forward(T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
     y: number, ldy: number, gates: number, hseq: number, cseq: number, work: number): void;
   /**
    * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
    * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
-   * work ≥ lstmBackwardWork(B,H) floats.
+   * work ≥ lstmBackwardWork(B,H) floats. mask (T,B) or 0: the forward's step mask.
    */
   lstm_backward(T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
     dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
     dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
     dgates: number, work: number): void;
@@ -89,17 +103,19 @@ export interface Kernels {
    * GRU over T steps. resetAfter = 1 (PyTorch, Keras-TF2): n = tanh(Wi_n x + bi_n + r∘(Wh_n h + bh_n));
    * resetAfter = 0 (Cho et al.): n = tanh(Wi_n x + bi_n + Wh_n (r∘h) + bh_n). h' = (1-z)∘n + z∘h.
    * gates (T,B,3H) receives activated r,z,n; hn (T,B,H) receives Wh_n h + bh_n (resetAfter = 1)
-   * or r∘h_prev (resetAfter = 0); hseq (T+1,B,H); work ≥ gruForwardWork(B,I,H) floats.
+   * or r∘h_prev (resetAfter = 0); hseq (T+1,B,H); mask (T,B) or 0 (step mask, see above);
+   * work ≥ gruForwardWork(B,I,H) floats.
    */
   gru_forward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
     y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void;
   /**
    * Backward of gru_forward. dgx, dgh (T,B,3H): workspace for the gradients of the input-side and
-   * hidden-side pre-activations; work ≥ gruBackwardWork(B,H) floats.
+   * hidden-side pre-activations; work ≥ gruBackwardWork(B,H) floats. mask (T,B) or 0: the
+   * forward's step mask.
    */
   gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
     dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
     dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void;
 }

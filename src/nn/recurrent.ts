@@ -413,11 +413,11 @@ export abstract class RecurrentLayer {
         const c0 = c0p !== 0 ? c0p + i * B * H * 4 : 0;
         const y = p.out[k] + d * H * 4;
         if (this.cell === 'lstm') {
-          kn.lstm_forward(T, B, Ik, H, d, input, Ik, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
+          kn.lstm_forward(T, B, Ik, H, d, input, Ik, 0, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
         } else if (this.cell === 'gru') {
-          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
+          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, 0, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
         } else {
-          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
+          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, 0, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
         }
       }
     }
@@ -442,13 +442,13 @@ export abstract class RecurrentLayer {
         const dcT = dcTp !== 0 ? dcTp + i * B * H * 4 : 0;
         const dh0 = p.dh0 + i * B * H * 4;
         if (this.cell === 'lstm') {
-          kn.lstm_backward(T, B, Ik, H, d, input, Ik, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
+          kn.lstm_backward(T, B, Ik, H, d, input, Ik, 0, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
             dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
         } else if (this.cell === 'gru') {
-          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
+          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, 0, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
         } else {
-          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, wih, whh, p.hseq[i], dyd, D * H, dhT,
+          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, 0, wih, whh, p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
         }
       }
@@ -621,6 +621,6 @@ export function checkArray(a: ArrayLike<number>, n: number, what: string, expect
   if (a.length !== n) throw new RangeError(`${what} must have ${expected} = ${n} values, received ${a.length}`);
   for (let i = 0; i < n; i++) {
     const v = a[i];
-    if (!Number.isFinite(v)) throw new RangeError(`${what} must be finite, received ${v} at index ${i}`);
+    if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);
   }
 }

@@ -12,6 +12,11 @@
 //     (workspace sized exactly by the *Work functions) all fail.
 // (c) The same cases on the WebAssembly backend, compared with the pure-TypeScript one at f32
 //     tolerance.
+// Step masks (padded steps: state held, zero output, gradient passed through) run through (b) and
+// (c) as extra cases; (d) checks on both backends that a present all-ones mask is bit-identical to
+// no mask, and that a batch of right-padded sequences of different lengths gives, per sequence,
+// the outputs, final states, input / initial-state gradients and (summed) parameter gradients of
+// running each sequence alone, unpadded — in both directions, for every cell.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
@@ -19,6 +24,7 @@ import {
   gruBackwardWork, gruForwardWork, lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork,
 } from '../../src/backend/kernels.ts';
 import { jsBackend, maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
+import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
 
 // =====================================================================================
 // (a) float64 reference
@@ -53,10 +59,12 @@ interface RefProblem {
   dy: Float64Array | null; // (T, B, H)
   dhT: Float64Array | null; // (B, H)
   dcT: Float64Array | null; // (B, H), LSTM only
+  mask?: Float32Array | null; // (T, B) step mask, 0 = padded; absent: every step real
 }
 
 interface RefForward {
-  y: Float64Array; // (T, B, H) h_t in time order
+  y: Float64Array; // (T, B, H) output in time order: h_t, or 0 on a padded step
+  h: Float64Array; // (T, B, H) state after step t in time order (held on a padded step)
   c: Float64Array; // (T, B, H) c_t in time order (LSTM)
   gates: Float64Array; // (T, B, G) activated gates (LSTM i,f,g,o; GRU r,z,n)
   hn: Float64Array; // (T, B, H) GRU: W_hn h + b_hn (reset after) or r∘h_prev (reset before)
@@ -268,7 +276,7 @@ function refForward(p: RefProblem): RefForward {
   const G = gateCount(p.variant) * H;
   const cell = refCell(p);
   const out: RefForward = {
-    y: new Float64Array(T * B * H), c: new Float64Array(T * B * H), gates: new Float64Array(T * B * G),
+    y: new Float64Array(T * B * H), h: new Float64Array(T * B * H), c: new Float64Array(T * B * H), gates: new Float64Array(T * B * G),
     hn: new Float64Array(T * B * H), hT: new Float64Array(B * H), cT: new Float64Array(B * H), caches: [],
   };
   for (let b = 0; b < B; b++) {
@@ -278,10 +286,17 @@ function refForward(p: RefProblem): RefForward {
     for (let s = 0; s < T; s++) {
       const t = p.reverse ? T - 1 - s : s;
       const r = t * B + b;
+      if (padded(p.mask ?? null, t, B, b)) {
+        // padded: state held, output (and the unspecified gates / hn rows) left at 0
+        out.h.set(h, r * H);
+        out.c.set(c, r * H);
+        continue;
+      }
       const step = cell.step(p.w, rowOf(p.x, r, I), h, c);
       h = step.h;
       c = step.c;
       out.y.set(h, r * H);
+      out.h.set(h, r * H);
       out.c.set(c, r * H);
       out.gates.set(step.gates, r * G);
       out.hn.set(step.hn, r * H);
@@ -309,6 +324,7 @@ function refBackward(p: RefProblem, fwd: RefForward): RefGrads {
     for (let s = 0; s < T; s++) {
       const t = p.reverse ? s : T - 1 - s;
       const r = t * B + b;
+      if (padded(p.mask ?? null, t, B, b)) continue; // padded: dy ignored, carries pass through, dx row 0
       const dyRow = rowOf(p.dy, r, H);
       const dhTot = dh.map((v, j) => v + dyRow[j]);
       const dx = new Float64Array(I);
@@ -358,9 +374,10 @@ function smallProblem(variant: Variant, reverse: boolean, seed: number): RefProb
 
 describe('(a) float64 reference cells', () => {
   for (const variant of VARIANTS) {
-    for (const reverse of [false, true]) {
-      it(`${variant}${reverse ? ' reversed' : ''}: analytic gradients match central differences`, () => {
+    for (const [reverse, pattern] of [[false, null], [true, null], [false, 'random'], [true, 'right']] as const) {
+      it(`${variant}${reverse ? ' reversed' : ''}${pattern ? `, mask ${pattern}` : ''}: analytic gradients match central differences`, () => {
         const p = smallProblem(variant, reverse, 100 + VARIANTS.indexOf(variant) * 20 + (reverse ? 10 : 0));
+        if (pattern) p.mask = makeMask(pattern, p.T, p.B, 71);
         const g = refBackward(p, refForward(p));
         const eps = 1e-5;
         const checks: [string, Float64Array, Float64Array][] = [
@@ -502,6 +519,8 @@ interface SeqCase {
   dx: boolean;
   accumDx: 0 | 1;
   seed: number;
+  /** Step mask layout, or null: no mask (pointer 0). */
+  mask: MaskPattern | null;
 }
 
 /** (T, B, I, H): awkward sizes — ones, primes, H not a multiple of 4, I ≠ H. */
@@ -526,11 +545,26 @@ function casesFor(variant: Variant): SeqCase[] {
       dx: i !== 5,
       accumDx: ((i >> 2) & 1) as 0 | 1,
       seed: 1000 * (VARIANTS.indexOf(variant) + 1) + 37 * i,
+      mask: null,
     };
   });
 }
 
-const SEQ_CASES: SeqCase[] = VARIANTS.flatMap(casesFor);
+/**
+ * Masked cases of a variant: the sizes with T > 1 plus two longer, wider ones, the four mask
+ * layouts cycling so each meets both directions.
+ */
+function maskedCasesFor(variant: Variant): SeqCase[] {
+  const base = casesFor(variant).filter((c) => c.T > 1);
+  const extra: SeqCase[] = [[7, 5, 3, 6], [6, 4, 5, 9]].flatMap(([T, B, I, H], i) =>
+    ([0, 1] as const).map((reverse) => ({ ...base[(2 * i + reverse) % base.length], T, B, I, H, reverse })));
+  return [...base, ...extra].map((c, i) => ({ ...c, mask: MASK_PATTERNS[i % 4], seed: c.seed + 500 + i }));
+}
+
+const SEQ_CASES: SeqCase[] = [...VARIANTS.flatMap(casesFor), ...VARIANTS.flatMap(maskedCasesFor)];
+
+/** The case's step mask (null when it has none). */
+const caseMask = (c: SeqCase): Float32Array | null => (c.mask ? makeMask(c.mask, c.T, c.B, c.seed + 16) : null);
 
 function label(c: SeqCase): string {
   const parts = [`${c.variant} T${c.T} B${c.B} I${c.I} H${c.H}`, c.reverse ? 'reverse' : 'forward', `bias ${c.bias}`];
@@ -541,6 +575,7 @@ function label(c: SeqCase): string {
   if (c.variant === 'lstm' && !c.dcT) parts.push('no dcT');
   if (c.wide) parts.push('wide rows');
   parts.push(c.dx ? (c.accumDx ? 'dx accumulated' : 'dx overwritten') : 'no dx');
+  if (c.mask) parts.push(`mask ${c.mask}`);
   return parts.join(', ');
 }
 
@@ -606,8 +641,11 @@ interface SeqOutputs {
 }
 
 /** Runs the case's forward then backward kernel on `backend`, in fenced buffers. */
-function runSeqCase(backend: Backend, c: SeqCase): SeqOutputs {
-  const d = seqData(c);
+/**
+ * Runs the case's forward then backward kernel on `backend`, in fenced buffers: with the case's
+ * data and mask, or the ones given. The padded rows of the unspecified gates / hn are zeroed.
+ */
+function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskValues: Float32Array | null = caseMask(c)): SeqOutputs {
   const { T, B, I, H } = c;
   const G = gateCount(c.variant) * H;
   const BH = B * H;
@@ -632,14 +670,15 @@ function runSeqCase(backend: Backend, c: SeqCase): SeqOutputs {
     const dbhh = d.bhh ? ptr(d.dbhhPrior) : 0;
     const dyPtr = dy ? dy.ptr : 0, lddy = dy ? dy.ld : H;
     const dxPtr = dx ? dx.ptr : 0, lddx = dx ? dx.ld : I;
+    const mask = ptr(maskValues);
     let cseq = 0, gates = 0, hn = 0, dc0 = 0;
     switch (c.variant) {
       case 'rnn-tanh':
       case 'rnn-relu': {
         const relu = c.variant === 'rnn-relu' ? 1 : 0;
-        k.rnn_forward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, wih, whh, bih, bhh, h0, y.ptr, y.ld, hseq,
+        k.rnn_forward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, hseq,
           fresh(rnnForwardWork(B, I, H)));
-        k.rnn_backward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, wih, whh, hseq, dyPtr, lddy, dhT, dxPtr, lddx,
+        k.rnn_backward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, hseq, dyPtr, lddy, dhT, dxPtr, lddx,
           c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * BH), fresh(rnnBackwardWork(B, H)));
         break;
       }
@@ -647,9 +686,9 @@ function runSeqCase(backend: Backend, c: SeqCase): SeqOutputs {
         cseq = fresh((T + 1) * BH);
         gates = fresh(T * B * G);
         dc0 = fresh(BH);
-        k.lstm_forward(T, B, I, H, c.reverse, x.ptr, x.ld, wih, whh, bih, bhh, h0, c0, y.ptr, y.ld, gates, hseq, cseq,
+        k.lstm_forward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, c0, y.ptr, y.ld, gates, hseq, cseq,
           fresh(lstmForwardWork(B, I, H)));
-        k.lstm_backward(T, B, I, H, c.reverse, x.ptr, x.ld, wih, whh, gates, hseq, cseq, dyPtr, lddy, dhT, dcT,
+        k.lstm_backward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, gates, hseq, cseq, dyPtr, lddy, dhT, dcT,
           dxPtr, lddx, c.accumDx, dh0, dc0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(lstmBackwardWork(B, H)));
         break;
       }
@@ -658,15 +697,18 @@ function runSeqCase(backend: Backend, c: SeqCase): SeqOutputs {
         const resetAfter = c.variant === 'gru-reset-after' ? 1 : 0;
         gates = fresh(T * B * G);
         hn = fresh(T * BH);
-        k.gru_forward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, wih, whh, bih, bhh, h0, y.ptr, y.ld, gates, hn, hseq,
+        k.gru_forward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, gates, hn, hseq,
           fresh(gruForwardWork(B, I, H)));
-        k.gru_backward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, wih, whh, gates, hn, hseq, dyPtr, lddy, dhT,
+        k.gru_backward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, gates, hn, hseq, dyPtr, lddy, dhT,
           dxPtr, lddx, c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(T * B * G),
           fresh(gruBackwardWork(B, H)));
         break;
       }
     }
     const trespasses = a.brokenFences();
+    // every saved value written (the buffers started as NaN), padded rows included, and finite there
+    if (gates && a.read(gates, T * B * G).some(Number.isNaN)) trespasses.push('gates: NaN left in the saved gates');
+    if (hn && a.read(hn, T * BH).some(Number.isNaN)) trespasses.push('hn: NaN left in the saved hn');
     const yOut = readStrided(a, y, OUTSIDE);
     if (!yOut.intact) trespasses.push('y: columns outside the H-wide slice changed');
     const dxOut = dx ? readStrided(a, dx, OUTSIDE) : null;
@@ -676,8 +718,8 @@ function runSeqCase(backend: Backend, c: SeqCase): SeqOutputs {
       y: yOut.data,
       hseq: a.read(hseq, (T + 1) * BH),
       cseq: cseq ? a.read(cseq, (T + 1) * BH) : empty,
-      gates: gates ? a.read(gates, T * B * G) : empty,
-      hn: hn ? a.read(hn, T * BH) : empty,
+      gates: gates ? Float32Array.from(blankPaddedRows(a.read(gates, T * B * G), maskValues, G)) : empty,
+      hn: hn ? Float32Array.from(blankPaddedRows(a.read(hn, T * BH), maskValues, H)) : empty,
       dx: dxOut ? dxOut.data : empty,
       dh0: a.read(dh0, BH),
       dc0: dc0 ? a.read(dc0, BH) : empty,
@@ -703,6 +745,7 @@ function expectedSeqOutputs(c: SeqCase): Omit<SeqOutputs, 'trespasses'> {
     variant: c.variant, T, B, I, H, reverse: c.reverse === 1,
     w: { wih: f64(d.wih), whh: f64(d.whh), bih: d.bih && f64(d.bih), bhh: d.bhh && f64(d.bhh) },
     x: f64(d.x), h0: d.h0 && f64(d.h0), c0: d.c0 && f64(d.c0), dy: d.dy && f64(d.dy), dhT: d.dhT && f64(d.dhT), dcT: d.dcT && f64(d.dcT),
+    mask: caseMask(c),
   };
   const fwd = refForward(p);
   const g = refBackward(p, fwd);
@@ -719,7 +762,7 @@ function expectedSeqOutputs(c: SeqCase): Omit<SeqOutputs, 'trespasses'> {
   const empty = new Float32Array(0);
   return {
     y: Float32Array.from(fwd.y),
-    hseq: states(d.h0, fwd.y),
+    hseq: states(d.h0, fwd.h),
     cseq: lstm ? states(d.c0, fwd.c) : empty,
     gates: lstm || gru ? Float32Array.from(fwd.gates) : empty,
     hn: gru ? Float32Array.from(fwd.hn) : empty,
@@ -1019,4 +1062,117 @@ describe('(c) WebAssembly backend against the pure-TypeScript backend', () => {
   it.each(SEQ_CASES.map((c) => [label(c), c] as const))('%s', (_name, c) => {
     expectOutputsClose(runSeqCase(wasm, c), runSeqCase(js, c), WASM_TOL, 'wasm vs js');
   });
+});
+
+// =====================================================================================
+// (d) step masks on both backends: all ones = no mask; padded batch = sequences alone
+// =====================================================================================
+
+describe('(d) step masks on both backends', () => {
+  const backends: Record<string, Backend> = { js: jsBackend() };
+  beforeAll(async () => {
+    backends.wasm = await wasmBackend();
+  });
+  const names = ['wasm', 'js'] as const;
+
+  for (const name of names) {
+    it.each(VARIANTS)(`${name}: a present all-ones mask is bit-identical to no mask (%s)`, (variant) => {
+      for (const base of casesFor(variant).filter((c) => c.T > 1).slice(0, 4)) {
+        const c: SeqCase = { ...base, mask: 'ones' };
+        const masked = runSeqCase(backends[name], c);
+        const plain = runSeqCase(backends[name], c, seqData(c), null);
+        expect(masked.trespasses).toEqual([]);
+        for (const out of OUTPUT_NAMES) expect(Array.from(masked[out]), `${label(c)}: ${out}`).toEqual(Array.from(plain[out]));
+      }
+    });
+  }
+
+  /**
+   * A batch of B = 5 sequences of lengths 6, 3, 1, 4, 0, right-padded to T = 6, the padded rows of
+   * x and dy filled with large garbage; against each sequence run alone (T = its length, B = 1).
+   */
+  const LENGTHS = [6, 3, 1, 4, 0];
+  const PROP_T = 6, PROP_I = 3, PROP_H = 5;
+  /** Tolerance: the batch and the single runs sum the same terms in a different order. */
+  const PROP_TOL = 1e-5;
+
+  for (const name of names) {
+    for (const variant of VARIANTS) {
+      for (const reverse of [0, 1] as const) {
+        it(`${name}: padded batch = each sequence alone (${variant}, ${reverse ? 'reverse' : 'forward'})`, () => {
+          const backend = backends[name];
+          const T = PROP_T, B = LENGTHS.length, I = PROP_I, H = PROP_H, BH = B * H;
+          const lstm = variant === 'lstm';
+          const G = gateCount(variant) * H;
+          const batch: SeqCase = {
+            variant, T, B, I, H, reverse, bias: 'both', h0: true, c0: true, dy: true, dhT: true, dcT: true,
+            wide: false, dx: true, accumDx: 0, seed: 7000 + 100 * VARIANTS.indexOf(variant) + reverse, mask: 'right',
+          };
+          const mask = new Float32Array(T * B);
+          for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) mask[t * B + b] = t < LENGTHS[b] ? 1 : 0;
+          const d = seqData(batch);
+          const zero = (n: number): Float32Array => new Float32Array(n);
+          d.dwihPrior = zero(G * I); d.dwhhPrior = zero(G * H); d.dbihPrior = zero(G); d.dbhhPrior = zero(G);
+          // garbage where the mask pads: it must not reach anything
+          for (let t = 0; t < T; t++) {
+            for (let b = 0; b < B; b++) {
+              if (mask[t * B + b] !== 0) continue;
+              d.x.fill(50 + t, (t * B + b) * I, (t * B + b + 1) * I);
+              d.dy!.fill(-30 - b, (t * B + b) * H, (t * B + b + 1) * H);
+            }
+          }
+          const got = runSeqCase(backend, batch, d, mask);
+          expect(got.trespasses).toEqual([]);
+
+          const sums = { dwih: new Float64Array(G * I), dwhh: new Float64Array(G * H), dbih: new Float64Array(G), dbhh: new Float64Array(G) };
+          const finalBlock = reverse ? 0 : T;
+          const rowOfBatch = (a: Float32Array, t: number, b: number, w: number): Float32Array => a.subarray((t * B + b) * w, (t * B + b + 1) * w);
+          const close = (a: ArrayLike<number>, e: ArrayLike<number>, what: string): void => {
+            expect(maxErrors(a, e, 1).rel, what).toBeLessThanOrEqual(PROP_TOL);
+          };
+          for (let b = 0; b < B; b++) {
+            const L = LENGTHS[b];
+            const pick = (a: Float32Array | null, w: number): Float32Array | null => {
+              if (!a) return null;
+              const out = new Float32Array(L * w);
+              for (let t = 0; t < L; t++) out.set(rowOfBatch(a, t, b, w), t * w);
+              return out;
+            };
+            const stateRow = (a: Float32Array | null): Float32Array | null => (a ? a.slice(b * H, (b + 1) * H) : null);
+            const alone: SeqCase = { ...batch, T: L, B: 1, mask: null };
+            const da: SeqData = {
+              ...d, x: pick(d.x, I)!, dy: pick(d.dy, H), h0: stateRow(d.h0), c0: stateRow(d.c0), dhT: stateRow(d.dhT), dcT: stateRow(d.dcT),
+              dxPrior: zero(L * I),
+            };
+            const one = runSeqCase(backend, alone, da, null);
+            expect(one.trespasses).toEqual([]);
+            // outputs at the real steps; zeros at the padded ones
+            for (let t = 0; t < T; t++) {
+              const y = rowOfBatch(got.y, t, b, H), dx = rowOfBatch(got.dx, t, b, I);
+              if (t < L) {
+                close(y, one.y.subarray(t * H, (t + 1) * H), `y[${t}] of sequence ${b}`);
+                close(dx, one.dx.subarray(t * I, (t + 1) * I), `dx[${t}] of sequence ${b}`);
+              } else {
+                expect(Array.from(y), `padded y[${t}] of sequence ${b}`).toEqual(new Array(H).fill(0));
+                expect(Array.from(dx), `padded dx[${t}] of sequence ${b}`).toEqual(new Array(I).fill(0));
+              }
+            }
+            // final state (the batch's final block) and the initial-state gradients
+            const oneFinal = reverse ? 0 : L;
+            close(got.hseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H), one.hseq.subarray(oneFinal * H, (oneFinal + 1) * H), `final h of ${b}`);
+            close(got.dh0.subarray(b * H, (b + 1) * H), one.dh0, `dh0 of ${b}`);
+            if (lstm) {
+              close(got.cseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H), one.cseq.subarray(oneFinal * H, (oneFinal + 1) * H), `final c of ${b}`);
+              close(got.dc0.subarray(b * H, (b + 1) * H), one.dc0, `dc0 of ${b}`);
+            }
+            for (const key of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const) one[key].forEach((v, i) => { sums[key][i] += v; });
+          }
+          // parameter gradients of the batch = the sum over the sequences run alone
+          for (const key of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const) close(got[key], sums[key], key);
+          // and they are not trivially zero
+          expect(Math.max(...Array.from(got.dwhh, Math.abs))).toBeGreaterThan(1e-2);
+        });
+      }
+    }
+  }
 });

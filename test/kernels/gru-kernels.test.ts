@@ -1,11 +1,14 @@
 // GRU kernels (assembly/gru.ts): the fused gate kernels against their scalar `_ref` twins, and
-// gru_forward / gru_backward (both reset forms) against a float64 reference written here from the
-// GRU equations with naive loops, itself checked by central finite differences.
+// gru_forward / gru_backward (both reset forms, with and without a step mask) against a float64
+// reference written here from the GRU equations with naive loops, itself checked by central
+// finite differences. A padded step (mask 0) holds the state, outputs zeros, and passes the
+// gradient straight through.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { gruBackwardWork, gruForwardWork } from '../../src/backend/kernels.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
 import { maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
+import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
 
 type WasmBackend = Backend & { exports: WasmExports };
 type Fn = (...args: number[]) => void;
@@ -26,6 +29,7 @@ interface Problem {
   bih: Float64Array | null; // (3H)
   bhh: Float64Array | null; // (3H)
   h0: Float64Array | null; // (B,H)
+  mask: Float32Array | null; // (T,B) 0 = padded step, or null: every step real
 }
 
 interface ForwardResult {
@@ -65,6 +69,11 @@ function referenceForward(p: Problem): ForwardResult {
     const t = p.reverse ? T - 1 - s : s;
     for (let b = 0; b < B; b++) {
       const hPrev = (k: number): number => hseq[(prevBlock(p, t) * B + b) * H + k];
+      if (padded(p.mask, t, B, b)) {
+        // padded: the state holds, y stays 0, gates / hn rows stay 0 (unspecified in the kernels)
+        for (let j = 0; j < H; j++) hseq[(nextBlock(p, t) * B + b) * H + j] = hPrev(j);
+        continue;
+      }
       const inputSide = (row: number): number => {
         let sum = p.bih ? p.bih[row] : 0;
         for (let k = 0; k < I; k++) sum += p.wih[row * I + k] * p.x[(t * B + b) * I + k];
@@ -120,6 +129,11 @@ function referenceBackward(p: Problem, f: ForwardResult, dy: Float64Array | null
     const dhPrev = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       const row = t * B + b;
+      if (padded(p.mask, t, B, b)) {
+        // padded: dy ignored, nothing accumulated, the carry passes straight through
+        for (let j = 0; j < H; j++) dhPrev[b * H + j] = dh[b * H + j];
+        continue;
+      }
       const hp = (k: number): number => f.hseq[(prevBlock(p, t) * B + b) * H + k];
       const dht = (j: number): number => dh[b * H + j] + (dy ? dy[row * H + j] : 0);
       const r = (j: number): number => f.gates[row * G + j];
@@ -190,10 +204,10 @@ function referenceLoss(p: Problem, dy: Float64Array, dhT: Float64Array): number 
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
 function randomProblem(T: number, B: number, I: number, H: number, reverse: boolean, resetAfter: boolean,
-  seed: number, withBias = true, withH0 = true): Problem {
+  seed: number, withBias = true, withH0 = true, mask: Float32Array | null = null): Problem {
   const k = 1 / Math.sqrt(H);
   return {
-    T, B, I, H, reverse, resetAfter,
+    T, B, I, H, reverse, resetAfter, mask,
     x: f64(randomArray(T * B * I, seed + 1)),
     wih: f64(randomArray(3 * H * I, seed + 2, -k, k)),
     whh: f64(randomArray(3 * H * H, seed + 3, -k, k)),
@@ -205,9 +219,11 @@ function randomProblem(T: number, B: number, I: number, H: number, reverse: bool
 
 describe('float64 GRU reference', () => {
   for (const resetAfter of [true, false]) {
-    for (const reverse of [false, true]) {
-      it(`matches central finite differences (resetAfter ${+resetAfter}, reverse ${+reverse})`, () => {
-        const p = randomProblem(5, 2, 3, 4, reverse, resetAfter, 100 + 10 * +resetAfter + +reverse);
+    for (const [reverse, mask] of [[false, null], [true, null], [false, 'random'], [true, 'right']] as const) {
+      it(`matches central finite differences (resetAfter ${+resetAfter}, reverse ${+reverse}, mask ${mask})`, () => {
+        const p = randomProblem(5, 2, 3, 4, reverse, resetAfter, 100 + 10 * +resetAfter + +reverse, true, true,
+          mask ? makeMask(mask, 5, 2, 31) : null);
+        if (p.mask) expect(p.mask.some((v) => v === 0)).toBe(true);
         // larger weights than the tests below, so the gates are far from linear
         p.whh = p.whh.map((v) => 3 * v);
         const dy = f64(randomArray(p.T * p.B * p.H, 7));
@@ -408,6 +424,8 @@ interface Case {
   dx: boolean;
   /** Strided x / y / dy / dx: rows wider than the slice, slice at an offset. */
   wide: boolean;
+  /** Step mask layout, or null: no mask (pointer 0). */
+  mask: MaskPattern | null;
 }
 
 /** [T, B, I, H] */
@@ -431,6 +449,7 @@ function cases(): Case[] {
           accumDx: (((i >> 2) + c) & 1) === 1,
           dx: (i + c) % 5 !== 4,
           wide: (i + c) % 3 !== 0,
+          mask: null,
         });
       });
     }
@@ -438,11 +457,45 @@ function cases(): Case[] {
   return list;
 }
 
+/**
+ * Masked cases: the unmasked cases' flags with a mask, the four mask layouts cycling, over larger
+ * batches and longer sequences too (so every layout meets both directions and both reset forms).
+ */
+function maskedCases(): Case[] {
+  const extra: [number, number, number, number][] = [[7, 5, 3, 6], [6, 4, 5, 9], [7, 5, 2, 17], [3, 5, 4, 4]];
+  const base = cases().filter((k) => k.T > 1);
+  const list: Case[] = base.map((k, i) => ({ ...k, mask: MASK_PATTERNS[i % 4] }));
+  extra.forEach(([T, B, I, H], i) => {
+    for (const resetAfter of [true, false]) {
+      for (const reverse of [false, true]) {
+        const j = 4 * i + 2 * +resetAfter + +reverse;
+        list.push({
+          T, B, I, H, reverse, resetAfter, bias: j % 2 === 0, h0: j % 3 !== 0, dy: j % 5 !== 4, dhT: j % 4 !== 0,
+          accumDx: j % 3 === 1, dx: true, wide: j % 2 === 1, mask: MASK_PATTERNS[(j + i) % 4],
+        });
+      }
+    }
+  });
+  return list;
+}
+
 const describeCase = (k: Case): string =>
   `T=${k.T} B=${k.B} I=${k.I} H=${k.H} resetAfter=${+k.resetAfter} reverse=${+k.reverse} bias=${+k.bias} ` +
-  `h0=${+k.h0} dy=${+k.dy} dhT=${+k.dhT} dx=${+k.dx} accumDx=${+k.accumDx} wide=${+k.wide}`;
+  `h0=${+k.h0} dy=${+k.dy} dhT=${+k.dhT} dx=${+k.dx} accumDx=${+k.accumDx} wide=${+k.wide} mask=${k.mask}`;
 
-/** Runs gru_forward and gru_backward on the wasm backend and checks everything against the reference. */
+/** Everything one forward + backward run produces, read back densely. */
+interface Outputs {
+  y: Float32Array; yPad: number[]; hseq: Float32Array; gates: Float32Array; hn: Float32Array;
+  dh0: Float32Array; dgx: Float32Array; dgh: Float32Array; dwih: Float32Array; dwhh: Float32Array;
+  dbih: Float32Array; dbhh: Float32Array; dx: Float32Array | null; dxPad: number[];
+  xAfter: Float32Array; gatesAfterBackward: Float32Array; fwdWorkTail: Float32Array; bwdWorkTail: Float32Array;
+}
+
+/**
+ * Runs gru_forward and gru_backward on the wasm backend and checks everything against the
+ * reference; with mask 'ones', also checks that the present all-ones mask gives bit-identical
+ * results to no mask.
+ */
 function runCase(k: Case, seed: number): void {
   const { T, B, I, H } = k;
   const G = 3 * H;
@@ -456,82 +509,133 @@ function runCase(k: Case, seed: number): void {
   const dyOff = k.wide ? 1 : 0, lddy = k.wide ? H + 4 : H;
   const dxOff = k.wide ? 5 : 0, lddx = k.wide ? 2 * I + 1 : I;
 
+  const mask = k.mask ? makeMask(k.mask, T, B, seed + 30) : null;
   const xBuf = randomArray(rows * ldx + xOff + 2, seed);
-  const p = randomProblem(T, B, I, H, k.reverse, k.resetAfter, seed, k.bias, k.h0);
+  const p = randomProblem(T, B, I, H, k.reverse, k.resetAfter, seed, k.bias, k.h0, mask);
   p.x = f64(readDense(xBuf, xOff, rows, I, ldx));
   const f32 = (a: Float64Array | null): Float32Array | null => (a ? Float32Array.from(a) : null);
   const ref = referenceForward(p);
 
-  const ptr = (a: Float32Array | null): number => (a ? put(backend, a) : 0);
-  const px = put(backend, xBuf);
-  const pwih = ptr(f32(p.wih)), pwhh = ptr(f32(p.whh));
-  const pbih = ptr(f32(p.bih)), pbhh = ptr(f32(p.bhh)), ph0 = ptr(f32(p.h0));
-  const yLen = rows * ldy + yOff + 3;
-  const py = put(backend, filled(yLen, SENTINEL));
-  const pgates = put(backend, filled(rows * G, NaN));
-  const phn = put(backend, filled(rows * H, NaN));
-  const phseq = put(backend, filled((T + 1) * B * H, NaN));
-  const fwdWork = gruForwardWork(B, I, H);
-  const pwork = put(backend, filled(fwdWork + 16, SENTINEL));
-
-  kern.gru_forward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pwih, pwhh, pbih, pbhh, ph0,
-    py + 4 * yOff, ldy, pgates, phn, phseq, pwork);
-
-  expectClose('y', readRows(py + 4 * yOff, rows, H, ldy), ref.y);
-  expectClose('hseq', read(phseq, (T + 1) * B * H), ref.hseq);
-  expectClose('gates', read(pgates, rows * G), ref.gates);
-  expectClose('hn', read(phn, rows * H), ref.hn);
-  expect(padding(read(py, yLen), yOff, rows, H, ldy).every((v) => v === SENTINEL)).toBe(true);
-  expect(Array.from(read(pwork + 4 * fwdWork, 16)).every((v) => v === SENTINEL)).toBe(true);
-  expect(Array.from(read(px, xBuf.length))).toEqual(Array.from(xBuf));
-
-  // ---- backward
   const dyBuf = randomArray(rows * lddy + dyOff + 1, seed + 20);
   const dyDense = k.dy ? f64(readDense(dyBuf, dyOff, rows, H, lddy)) : null;
   const dhTArr = k.dhT ? randomArray(B * H, seed + 21) : null;
   const refB = referenceBackward(p, ref, dyDense, dhTArr ? f64(dhTArr) : null);
-
-  const pdy = k.dy ? put(backend, dyBuf) : 0;
-  const pdhT = ptr(dhTArr);
   const dxLen = rows * lddx + dxOff + 2;
   const dxInit = randomArray(dxLen, seed + 22);
-  const dxBuf = dxInit.slice();
-  if (!k.accumDx) for (let i = 0; i < rows; i++) dxBuf.fill(NaN, dxOff + i * lddx, dxOff + i * lddx + I);
-  const pdx = k.dx ? put(backend, dxBuf) : 0;
-  const pdh0 = put(backend, filled(B * H, NaN));
   const dwihInit = randomArray(G * I, seed + 23), dwhhInit = randomArray(G * H, seed + 24);
   const dbihInit = randomArray(G, seed + 25), dbhhInit = randomArray(G, seed + 26);
-  const pdwih = put(backend, dwihInit), pdwhh = put(backend, dwhhInit);
-  const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
-  const pdgx = put(backend, filled(rows * G, NaN)), pdgh = put(backend, filled(rows * G, NaN));
-  const bwdWork = gruBackwardWork(B, H);
-  const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
+  const yLen = rows * ldy + yOff + 3;
 
-  kern.gru_backward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pwih, pwhh, pgates, phn, phseq,
-    pdy ? pdy + 4 * dyOff : 0, lddy, pdhT, pdx ? pdx + 4 * dxOff : 0, lddx, +k.accumDx, pdh0,
-    pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork);
+  const execute = (withMask: boolean): Outputs => {
+    const ptr = (a: Float32Array | null): number => (a ? put(backend, a) : 0);
+    const pmask = withMask ? ptr(mask) : 0;
+    const px = put(backend, xBuf);
+    const pwih = ptr(f32(p.wih)), pwhh = ptr(f32(p.whh));
+    const pbih = ptr(f32(p.bih)), pbhh = ptr(f32(p.bhh)), ph0 = ptr(f32(p.h0));
+    const py = put(backend, filled(yLen, SENTINEL));
+    const pgates = put(backend, filled(rows * G, NaN));
+    const phn = put(backend, filled(rows * H, NaN));
+    const phseq = put(backend, filled((T + 1) * B * H, NaN));
+    const fwdWork = gruForwardWork(B, I, H);
+    const pwork = put(backend, filled(fwdWork + 16, SENTINEL));
 
+    kern.gru_forward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pmask, pwih, pwhh, pbih, pbhh, ph0,
+      py + 4 * yOff, ldy, pgates, phn, phseq, pwork);
+    const fwd = {
+      y: readRows(py + 4 * yOff, rows, H, ldy), yPad: padding(read(py, yLen), yOff, rows, H, ldy),
+      hseq: read(phseq, (T + 1) * B * H), gates: read(pgates, rows * G), hn: read(phn, rows * H),
+      fwdWorkTail: read(pwork + 4 * fwdWork, 16),
+    };
+
+    const pdy = k.dy ? put(backend, dyBuf) : 0;
+    const pdhT = ptr(dhTArr);
+    const dxBuf = dxInit.slice();
+    if (!k.accumDx) for (let i = 0; i < rows; i++) dxBuf.fill(NaN, dxOff + i * lddx, dxOff + i * lddx + I);
+    const pdx = k.dx ? put(backend, dxBuf) : 0;
+    const pdh0 = put(backend, filled(B * H, NaN));
+    const pdwih = put(backend, dwihInit), pdwhh = put(backend, dwhhInit);
+    const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
+    const pdgx = put(backend, filled(rows * G, NaN)), pdgh = put(backend, filled(rows * G, NaN));
+    const bwdWork = gruBackwardWork(B, H);
+    const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
+
+    kern.gru_backward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pmask, pwih, pwhh, pgates, phn, phseq,
+      pdy ? pdy + 4 * dyOff : 0, lddy, pdhT, pdx ? pdx + 4 * dxOff : 0, lddx, +k.accumDx, pdh0,
+      pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork);
+    const out: Outputs = {
+      ...fwd,
+      dh0: read(pdh0, B * H), dgx: read(pdgx, rows * G), dgh: read(pdgh, rows * G),
+      dwih: read(pdwih, G * I), dwhh: read(pdwhh, G * H), dbih: read(pdbih, G), dbhh: read(pdbhh, G),
+      dx: pdx ? readRows(pdx + 4 * dxOff, rows, I, lddx) : null,
+      dxPad: pdx ? padding(read(pdx, dxLen), dxOff, rows, I, lddx) : [],
+      xAfter: read(px, xBuf.length), gatesAfterBackward: read(pgates, rows * G), bwdWorkTail: read(pbwork + 4 * bwdWork, 16),
+    };
+    for (const q of [pmask, px, pwih, pwhh, pbih, pbhh, ph0, py, pgates, phn, phseq, pwork, pdy, pdhT, pdx, pdh0,
+      pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork]) if (q) heap.release(q);
+    return out;
+  };
+
+  const got = execute(true);
+  // forward; the gates / hn rows of padded steps are unspecified, so they are compared blanked
+  expectClose('y', got.y, ref.y);
+  expectClose('hseq', got.hseq, ref.hseq);
+  expectClose('gates', blankPaddedRows(got.gates, mask, G), ref.gates);
+  expectClose('hn', blankPaddedRows(got.hn, mask, H), ref.hn);
+  expect(got.yPad.every((v) => v === SENTINEL)).toBe(true);
+  expect(Array.from(got.fwdWorkTail).every((v) => v === SENTINEL)).toBe(true);
+  expect(Array.from(got.xAfter)).toEqual(Array.from(xBuf));
+
+  // backward
   const plus = (init: Float32Array, d: Float64Array): Float64Array => d.map((v, i) => init[i] + v);
-  expectClose('dh0', read(pdh0, B * H), refB.dh0);
-  expectClose('dgx', read(pdgx, rows * G), refB.dgx);
-  expectClose('dgh', read(pdgh, rows * G), refB.dgh);
-  expectClose('dwih', read(pdwih, G * I), plus(dwihInit, refB.dwih));
-  expectClose('dwhh', read(pdwhh, G * H), plus(dwhhInit, refB.dwhh));
-  expectClose('dbih', read(pdbih, G), plus(dbihInit, refB.dbih));
-  expectClose('dbhh', read(pdbhh, G), plus(dbhhInit, refB.dbhh));
-  if (k.dx) {
-    const dxGot = readRows(pdx + 4 * dxOff, rows, I, lddx);
+  expectClose('dh0', got.dh0, refB.dh0);
+  expectClose('dgx', got.dgx, refB.dgx);
+  expectClose('dgh', got.dgh, refB.dgh);
+  expectClose('dwih', got.dwih, plus(dwihInit, refB.dwih));
+  expectClose('dwhh', got.dwhh, plus(dwhhInit, refB.dwhh));
+  expectClose('dbih', got.dbih, plus(dbihInit, refB.dbih));
+  expectClose('dbhh', got.dbhh, plus(dbhhInit, refB.dbhh));
+  if (got.dx) {
     const dxWant = k.accumDx ? plus(readDense(dxInit, dxOff, rows, I, lddx), refB.dx) : refB.dx;
-    expectClose('dx', dxGot, dxWant);
-    const padGot = padding(read(pdx, dxLen), dxOff, rows, I, lddx);
-    expect(padGot).toEqual(padding(dxInit, dxOff, rows, I, lddx));
+    expectClose('dx', got.dx, dxWant);
+    expect(got.dxPad).toEqual(padding(dxInit, dxOff, rows, I, lddx));
   }
-  expect(Array.from(read(pbwork + 4 * bwdWork, 16)).every((v) => v === SENTINEL)).toBe(true);
+  expect(Array.from(got.bwdWorkTail).every((v) => v === SENTINEL)).toBe(true);
   // the saved forward state is read-only for backward
-  expectClose('gates after backward', read(pgates, rows * G), ref.gates);
+  expectClose('gates after backward', blankPaddedRows(got.gatesAfterBackward, mask, G), ref.gates);
 
-  for (const q of [px, pwih, pwhh, pbih, pbhh, ph0, py, pgates, phn, phseq, pwork, pdy, pdhT, pdx, pdh0,
-    pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork]) heap.release(q);
+  if (mask) {
+    // padded rows, exactly: y = 0, state held, zero pre-activation gradients, dx = 0 or untouched
+    const BH = B * H;
+    const dxStart = readDense(dxInit, dxOff, rows, I, lddx);
+    let paddedRows = 0;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        if (!padded(mask, t, B, b)) continue;
+        paddedRows++;
+        const r = t * B + b;
+        const before = prevBlock(p, t) * BH + b * H, after = nextBlock(p, t) * BH + b * H;
+        expect(Array.from(got.y.subarray(r * H, (r + 1) * H)), `y row ${r}`).toEqual(new Array(H).fill(0));
+        expect(Array.from(got.hseq.subarray(after, after + H)), `held h row ${r}`).toEqual(Array.from(got.hseq.subarray(before, before + H)));
+        for (const [name, d] of [['dgx', got.dgx], ['dgh', got.dgh]] as const) {
+          expect(Array.from(d.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `${name} row ${r}`).toBe(true);
+        }
+        if (got.dx) {
+          const want = k.accumDx ? Array.from(dxStart.subarray(r * I, (r + 1) * I)) : new Array(I).fill(0);
+          expect(Array.from(got.dx.subarray(r * I, (r + 1) * I)), `dx row ${r}`).toEqual(want);
+        }
+      }
+    }
+    if (k.mask !== 'ones' && T > 1) expect(paddedRows).toBeGreaterThan(0);
+    expect(got.gates.some(Number.isNaN) || got.hn.some(Number.isNaN), 'NaN in saved state').toBe(false);
+  }
+  if (k.mask === 'ones') {
+    // a present all-ones mask is exactly the unmasked computation
+    const plain = execute(false);
+    for (const key of ['y', 'hseq', 'gates', 'hn', 'dh0', 'dgx', 'dgh', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const) {
+      expect(Array.from(got[key]), `${key}: mask of ones vs no mask`).toEqual(Array.from(plain[key]));
+    }
+    if (got.dx) expect(Array.from(got.dx)).toEqual(Array.from(plain.dx!));
+  }
 }
 
 /** Dense (rows, width) out of a strided array starting at off. */
@@ -546,8 +650,21 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
     it(describeCase(k), () => runCase(k, 5000 + 97 * i));
   });
 
+  maskedCases().forEach((k, i) => {
+    it(`masked: ${describeCase(k)}`, () => runCase(k, 9000 + 89 * i));
+  });
+
   it('covers every option both ways', () => {
     const list = cases();
+    const masked = maskedCases();
+    for (const pattern of MASK_PATTERNS) {
+      for (const resetAfter of [true, false]) {
+        for (const reverse of [true, false]) {
+          expect(masked.some((k) => k.mask === pattern && k.resetAfter === resetAfter && k.reverse === reverse),
+            `${pattern} resetAfter=${resetAfter} reverse=${reverse}`).toBe(true);
+        }
+      }
+    }
     for (const key of ['reverse', 'resetAfter', 'bias', 'h0', 'dy', 'dhT', 'accumDx', 'dx', 'wide'] as const) {
       expect(new Set(list.map((k) => k[key])).size, key).toBe(2);
     }
@@ -555,7 +672,7 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
 
   it('no dy and no dhT: zero gradients, parameter gradients unchanged', () => {
     const k: Case = { T: 3, B: 3, I: 5, H: 7, reverse: false, resetAfter: true, bias: true, h0: true,
-      dy: false, dhT: false, accumDx: false, dx: true, wide: true };
+      dy: false, dhT: false, accumDx: false, dx: true, wide: true, mask: null };
     runCase(k, 77);
     runCase({ ...k, resetAfter: false, reverse: true }, 78);
   });
@@ -569,12 +686,12 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
         const ph0 = put(backend, h0), phseq = put(backend, filled(B * H, NaN));
         const pwih = put(backend, randomArray(3 * H * I, 5)), pwhh = put(backend, randomArray(3 * H * H, 6));
         const pwork = put(backend, filled(gruForwardWork(B, I, H), 0));
-        backend.kernels.gru_forward(0, B, I, H, reverse, resetAfter, 0, I, pwih, pwhh, 0, 0, ph0, 0, H, 0, 0, phseq, pwork);
+        backend.kernels.gru_forward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, ph0, 0, H, 0, 0, phseq, pwork);
         expect(Array.from(read(phseq, B * H))).toEqual(Array.from(h0));
         const pdhT = put(backend, dhT), pdh0 = put(backend, filled(B * H, NaN));
         const pbw = put(backend, filled(gruBackwardWork(B, H), 0));
         const pdw = put(backend, filled(3 * H * I, 1));
-        backend.kernels.gru_backward(0, B, I, H, reverse, resetAfter, 0, I, pwih, pwhh, 0, 0, phseq, 0, H, pdhT,
+        backend.kernels.gru_backward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, phseq, 0, H, pdhT,
           0, I, 0, pdh0, pdw, 0, 0, 0, 0, 0, pbw);
         expect(Array.from(read(pdh0, B * H))).toEqual(Array.from(dhT));
         expect(Array.from(read(pdw, 3 * H * I)).every((v) => v === 1)).toBe(true);

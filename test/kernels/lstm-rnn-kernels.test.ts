@@ -6,13 +6,15 @@
 // - the sequence kernels (lstm_forward/backward, rnn_forward/backward) against a float64
 //   reference written here from the equations — a naive loop over t, b, gate row and k, with no
 //   GEMM organisation — over T ∈ {1,2,5}, B ∈ {1,3}, reverse, relu, absent bias / initial state /
-//   output gradients, strided and offset rows, accumDx; the reference itself is checked against
-//   central finite differences first.
+//   output gradients, strided and offset rows, accumDx, and with step masks (random, right- and
+//   left-padded, all ones; a padded step holds the state, outputs zeros and passes the gradient
+//   through); the reference itself is checked against central finite differences first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork } from '../../src/backend/kernels.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
 import { maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
+import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
 
 type Fn = (...args: number[]) => void;
 type Vec = Float64Array;
@@ -101,14 +103,18 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const f64 = (a: ArrayLike<number>): Vec => Float64Array.from(a);
 const zeros = (n: number): Vec => new Float64Array(n);
 
-interface SeqDims { T: number; B: number; I: number; H: number; reverse: boolean }
+interface SeqDims {
+  T: number; B: number; I: number; H: number; reverse: boolean;
+  /** (T,B) step mask, 0 = padded step; absent or null: every step real. */
+  mask?: Float32Array | null;
+}
 
 interface LstmInputs extends SeqDims {
   x: Vec; wih: Vec; whh: Vec; bih: Vec | null; bhh: Vec | null; h0: Vec | null; c0: Vec | null;
 }
 interface LstmTrace {
-  /** Per time index t: previous state, new state, activated gates (B·4H, i f g o). */
-  hPrev: Vec[]; cPrev: Vec[]; h: Vec[]; c: Vec[]; gates: Vec[];
+  /** Per time index t: previous state, new state, activated gates (B·4H, i f g o; 0 on padded rows), output (0 on padded rows). */
+  hPrev: Vec[]; cPrev: Vec[]; h: Vec[]; c: Vec[]; gates: Vec[]; y: Vec[];
   hFinal: Vec; cFinal: Vec;
 }
 interface LstmGrads {
@@ -123,13 +129,19 @@ function lstmForwardRef(p: LstmInputs): LstmTrace {
   const G = 4 * H;
   let h = p.h0 ? f64(p.h0) : zeros(B * H);
   let c = p.c0 ? f64(p.c0) : zeros(B * H);
-  const tr: LstmTrace = { hPrev: [], cPrev: [], h: [], c: [], gates: [], hFinal: h, cFinal: c };
+  const tr: LstmTrace = { hPrev: [], cPrev: [], h: [], c: [], gates: [], y: [], hFinal: h, cFinal: c };
   for (let s = 0; s < T; s++) {
     const t = timeOf(p, s);
     const gates = zeros(B * G);
     const hn = zeros(B * H);
     const cn = zeros(B * H);
+    const y = zeros(B * H);
     for (let b = 0; b < B; b++) {
+      if (padded(p.mask ?? null, t, B, b)) {
+        // padded: h and c hold, the output row is zero
+        for (let j = 0; j < H; j++) { hn[b * H + j] = h[b * H + j]; cn[b * H + j] = c[b * H + j]; }
+        continue;
+      }
       for (let r = 0; r < G; r++) {
         let a = (p.bih ? p.bih[r] : 0) + (p.bhh ? p.bhh[r] : 0);
         for (let q = 0; q < I; q++) a += p.wih[r * I + q] * p.x[(t * B + b) * I + q];
@@ -140,9 +152,10 @@ function lstmForwardRef(p: LstmInputs): LstmTrace {
         const i = gates[b * G + j], f = gates[b * G + H + j], g = gates[b * G + 2 * H + j], o = gates[b * G + 3 * H + j];
         cn[b * H + j] = f * c[b * H + j] + i * g;
         hn[b * H + j] = o * Math.tanh(cn[b * H + j]);
+        y[b * H + j] = hn[b * H + j];
       }
     }
-    tr.hPrev[t] = h; tr.cPrev[t] = c; tr.gates[t] = gates; tr.h[t] = hn; tr.c[t] = cn;
+    tr.hPrev[t] = h; tr.cPrev[t] = c; tr.gates[t] = gates; tr.h[t] = hn; tr.c[t] = cn; tr.y[t] = y;
     h = hn; c = cn;
   }
   tr.hFinal = h; tr.cFinal = c;
@@ -165,6 +178,11 @@ function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec 
     const dhPrev = zeros(B * H);
     const dcPrev = zeros(B * H);
     for (let b = 0; b < B; b++) {
+      if (padded(p.mask ?? null, t, B, b)) {
+        // padded: dy ignored, nothing accumulated, both carries pass straight through
+        for (let j = 0; j < H; j++) { dhPrev[b * H + j] = dh[b * H + j]; dcPrev[b * H + j] = dc[b * H + j]; }
+        continue;
+      }
       for (let j = 0; j < H; j++) {
         const dH = dh[b * H + j] + (dy ? dy[(t * B + b) * H + j] : 0);
         const i = gates[b * G + j], f = gates[b * G + H + j], g = gates[b * G + 2 * H + j], o = gates[b * G + 3 * H + j];
@@ -202,25 +220,31 @@ function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec 
 interface RnnInputs extends SeqDims {
   relu: boolean; x: Vec; wih: Vec; whh: Vec; bih: Vec | null; bhh: Vec | null; h0: Vec | null;
 }
-interface RnnTrace { hPrev: Vec[]; h: Vec[]; hFinal: Vec }
+interface RnnTrace { hPrev: Vec[]; h: Vec[]; y: Vec[]; hFinal: Vec }
 interface RnnGrads { dx: Vec; dwih: Vec; dwhh: Vec; dbih: Vec; dbhh: Vec; dh0: Vec; dpre: Vec[] }
 
 function rnnForwardRef(p: RnnInputs): RnnTrace {
   const { T, B, I, H } = p;
   let h = p.h0 ? f64(p.h0) : zeros(B * H);
-  const tr: RnnTrace = { hPrev: [], h: [], hFinal: h };
+  const tr: RnnTrace = { hPrev: [], h: [], y: [], hFinal: h };
   for (let s = 0; s < T; s++) {
     const t = timeOf(p, s);
     const hn = zeros(B * H);
+    const y = zeros(B * H);
     for (let b = 0; b < B; b++) {
+      if (padded(p.mask ?? null, t, B, b)) {
+        for (let r = 0; r < H; r++) hn[b * H + r] = h[b * H + r]; // padded: h holds, y row zero
+        continue;
+      }
       for (let r = 0; r < H; r++) {
         let a = (p.bih ? p.bih[r] : 0) + (p.bhh ? p.bhh[r] : 0);
         for (let q = 0; q < I; q++) a += p.wih[r * I + q] * p.x[(t * B + b) * I + q];
         for (let q = 0; q < H; q++) a += p.whh[r * H + q] * h[b * H + q];
         hn[b * H + r] = p.relu ? Math.max(a, 0) : Math.tanh(a);
+        y[b * H + r] = hn[b * H + r];
       }
     }
-    tr.hPrev[t] = h; tr.h[t] = hn;
+    tr.hPrev[t] = h; tr.h[t] = hn; tr.y[t] = y;
     h = hn;
   }
   tr.hFinal = h;
@@ -236,6 +260,10 @@ function rnnBackwardRef(p: RnnInputs, tr: RnnTrace, dy: Vec | null, dhT: Vec | n
     const dpre = zeros(B * H);
     const dhPrev = zeros(B * H);
     for (let b = 0; b < B; b++) {
+      if (padded(p.mask ?? null, t, B, b)) {
+        for (let r = 0; r < H; r++) dhPrev[b * H + r] = dh[b * H + r]; // padded: the carry passes through
+        continue;
+      }
       for (let r = 0; r < H; r++) {
         const dH = dh[b * H + r] + (dy ? dy[(t * B + b) * H + r] : 0);
         const h = tr.h[t][b * H + r];
@@ -266,9 +294,9 @@ function dot(a: Vec, b: Vec): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
-function seqLoss(h: Vec[], finals: Array<[Vec, Vec]>, dy: Vec, B: number, H: number): number {
+function seqLoss(y: Vec[], finals: Array<[Vec, Vec]>, dy: Vec, B: number, H: number): number {
   let s = 0;
-  for (let t = 0; t < h.length; t++) s += dot(h[t], dy.subarray(t * B * H, (t + 1) * B * H));
+  for (let t = 0; t < y.length; t++) s += dot(y[t], dy.subarray(t * B * H, (t + 1) * B * H));
   for (const [state, seed] of finals) s += dot(state, seed);
   return s;
 }
@@ -296,10 +324,11 @@ function finiteDifferenceError(arrays: Record<string, Vec>, analytic: Record<str
 }
 
 describe('the float64 reference agrees with finite differences', () => {
-  it.each([false, true])('LSTM (T=5, B=2, I=3, H=3, non-zero initial state, reverse=%s)', (reverse) => {
+  it.each([[false, null], [true, null], [false, 'random'], [true, 'right'], [true, 'left']] as const)(
+    'LSTM (T=5, B=2, I=3, H=3, non-zero initial state, reverse=%s, mask=%s)', (reverse, pattern) => {
     const T = 5, B = 2, I = 3, H = 3, G = 4 * H;
     const p: LstmInputs = {
-      T, B, I, H, reverse,
+      T, B, I, H, reverse, mask: pattern ? makeMask(pattern, T, B, 61) : null,
       x: f64(randomArray(T * B * I, 1, -1, 1)), wih: f64(randomArray(G * I, 2, -0.8, 0.8)), whh: f64(randomArray(G * H, 3, -0.8, 0.8)),
       bih: f64(randomArray(G, 4, -0.5, 0.5)), bhh: f64(randomArray(G, 5, -0.5, 0.5)),
       h0: f64(randomArray(B * H, 6, -1, 1)), c0: f64(randomArray(B * H, 7, -1, 1)),
@@ -307,7 +336,7 @@ describe('the float64 reference agrees with finite differences', () => {
     const dy = f64(randomArray(T * B * H, 8, -1, 1)), dhT = f64(randomArray(B * H, 9, -1, 1)), dcT = f64(randomArray(B * H, 10, -1, 1));
     const loss = (): number => {
       const tr = lstmForwardRef(p);
-      return seqLoss(tr.h, [[tr.hFinal, dhT], [tr.cFinal, dcT]], dy, B, H);
+      return seqLoss(tr.y, [[tr.hFinal, dhT], [tr.cFinal, dcT]], dy, B, H);
     };
     const g = lstmBackwardRef(p, lstmForwardRef(p), dy, dhT, dcT);
     const err = finiteDifferenceError(
@@ -317,17 +346,19 @@ describe('the float64 reference agrees with finite differences', () => {
     expect(err).toBeLessThanOrEqual(1e-7);
   });
 
-  it.each([[false, false], [true, false], [false, true], [true, true]])('RNN (T=5, B=2, I=3, H=4, reverse=%s, relu=%s)', (reverse, relu) => {
+  it.each([[false, false, null], [true, false, null], [false, true, null], [true, true, null],
+    [false, false, 'random'], [true, true, 'right'], [true, false, 'left']] as const)(
+    'RNN (T=5, B=2, I=3, H=4, reverse=%s, relu=%s, mask=%s)', (reverse, relu, pattern) => {
     const T = 5, B = 2, I = 3, H = 4;
     const p: RnnInputs = {
-      T, B, I, H, reverse, relu,
+      T, B, I, H, reverse, relu, mask: pattern ? makeMask(pattern, T, B, 62) : null,
       x: f64(randomArray(T * B * I, 11, -1, 1)), wih: f64(randomArray(H * I, 12, -0.8, 0.8)), whh: f64(randomArray(H * H, 13, -0.8, 0.8)),
       bih: f64(randomArray(H, 14, -0.3, 0.5)), bhh: f64(randomArray(H, 15, -0.3, 0.5)), h0: f64(randomArray(B * H, 16, -1, 1)),
     };
     const dy = f64(randomArray(T * B * H, 17, -1, 1)), dhT = f64(randomArray(B * H, 18, -1, 1));
     const loss = (): number => {
       const tr = rnnForwardRef(p);
-      return seqLoss(tr.h, [[tr.hFinal, dhT]], dy, B, H);
+      return seqLoss(tr.y, [[tr.hFinal, dhT]], dy, B, H);
     };
     const tr = rnnForwardRef(p);
     if (relu) {
@@ -528,6 +559,8 @@ interface SeqCase {
   T: number; B: number; I: number; H: number; reverse: 0 | 1; relu: 0 | 1;
   bias: boolean; h0: boolean; c0: boolean; dy: boolean; dhT: boolean; dcT: boolean;
   dx: boolean; dh0: boolean; accumDx: 0 | 1; wide: boolean;
+  /** Step mask layout, or null: no mask (pointer 0). */
+  mask: MaskPattern | null;
 }
 
 /**
@@ -547,7 +580,7 @@ function sequenceCases(): SeqCase[] {
           cases.push({
             T, B, reverse, I: AWKWARD[(n * 3 + 1) % 8], H: AWKWARD[(n * 5 + 2) % 8],
             relu: flag(0) ? 1 : 0, bias: flag(1), h0: flag(2), c0: flag(3), dy: flag(4), dhT: flag(5), dcT: flag(6),
-            dx: flag(7) || n % 4 === 0, dh0: flag(8), accumDx: flag(9) ? 1 : 0, wide: flag(10),
+            dx: flag(7) || n % 4 === 0, dh0: flag(8), accumDx: flag(9) ? 1 : 0, wide: flag(10), mask: null,
           });
           n++;
         }
@@ -557,9 +590,67 @@ function sequenceCases(): SeqCase[] {
   return cases;
 }
 const CASES = sequenceCases();
+
+/**
+ * Masked cases: the cases with T > 1 under the four mask layouts in turn, plus longer sequences
+ * over wider batches (T = 7, B = 5 and T = 6, B = 4), each layout in both directions.
+ */
+function maskedSequenceCases(): SeqCase[] {
+  const list = CASES.filter((c) => c.T > 1).map((c, i) => ({ ...c, mask: MASK_PATTERNS[i % 4] }));
+  let n = 0;
+  for (const [T, B] of [[7, 5], [6, 4]]) {
+    for (const mask of MASK_PATTERNS) {
+      for (const reverse of [0, 1] as const) {
+        const coin = randomArray(12, 1900 + n);
+        const flag = (q: number): boolean => coin[q] > 0;
+        list.push({
+          T, B, reverse, I: AWKWARD[(n * 3 + 2) % 8], H: AWKWARD[(n * 5 + 1) % 7], mask,
+          relu: flag(0) ? 1 : 0, bias: flag(1), h0: flag(2), c0: flag(3), dy: true, dhT: flag(5), dcT: flag(6),
+          dx: true, dh0: true, accumDx: flag(9) ? 1 : 0, wide: flag(10),
+        });
+        n++;
+      }
+    }
+  }
+  return list;
+}
+const MASKED_CASES = maskedSequenceCases();
+
 const caseName = (c: SeqCase): string =>
   `T=${c.T} B=${c.B} I=${c.I} H=${c.H} rev=${c.reverse} relu=${c.relu} bias=${+c.bias} h0=${+c.h0} c0=${+c.c0} ` +
-  `dy=${+c.dy} dhT=${+c.dhT} dcT=${+c.dcT} dx=${+c.dx} dh0=${+c.dh0} acc=${c.accumDx} wide=${+c.wide}`;
+  `dy=${+c.dy} dhT=${+c.dhT} dcT=${+c.dcT} dx=${+c.dx} dh0=${+c.dh0} acc=${c.accumDx} wide=${+c.wide}` +
+  (c.mask ? ` mask=${c.mask}` : '');
+
+/**
+ * Exact checks of the padded rows of a masked run: y row zero, state blocks held (h, and c when
+ * given), pre-activation gradient rows (width G) zero, dx row zero (or untouched with accumDx).
+ * Returns the number of padded rows.
+ */
+function expectPaddedRowsExact(c: SeqCase, mask: Float32Array, G: number, out: {
+  y: Float32Array; hseq: Float32Array; cseq?: Float32Array; dgrad: Float32Array; dx: Float32Array | null; dxStart: Float32Array;
+}): number {
+  const { T, B, H, I } = c;
+  let count = 0;
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      if (!padded(mask, t, B, b)) continue;
+      count++;
+      const r = t * B + b;
+      const before = ((c.reverse ? t + 1 : t) * B + b) * H, after = (blockAfter(c, t) * B + b) * H;
+      expect(Array.from(out.y.subarray(r * H, (r + 1) * H)), `padded y row ${r}`).toEqual(new Array(H).fill(0));
+      for (const [name, seq] of [['h', out.hseq], ['c', out.cseq]] as const) {
+        if (seq) expect(Array.from(seq.subarray(after, after + H)), `${name} held at row ${r}`).toEqual(Array.from(seq.subarray(before, before + H)));
+      }
+      expect(Array.from(out.dgrad.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `zero gradient row ${r}`).toBe(true);
+      if (out.dx) {
+        const want = c.accumDx ? Array.from(out.dxStart.subarray(r * I, (r + 1) * I)) : new Array(I).fill(0);
+        expect(Array.from(out.dx.subarray(r * I, (r + 1) * I)), `dx row ${r}`).toEqual(want);
+      }
+    }
+  }
+  if (c.mask !== 'ones') expect(count, 'the mask pads some step').toBeGreaterThan(0);
+  return count;
+}
 
 /** Strides and offsets of the strided sequence buffers of a case. */
 function layout(c: SeqCase) {
@@ -582,11 +673,13 @@ function accumulatorStart(n: number, seed: number): Float32Array {
 const plus = (start: Float32Array, grad: Vec): Vec => Float64Array.from(grad, (g, i) => start[i] + g);
 
 describe('lstm_forward / lstm_backward against the float64 reference', () => {
-  it.each(CASES.map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
+  it.each([...CASES, ...MASKED_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const { T, B, I, H } = c;
     const G = 4 * H, rows = T * B;
     const L = layout(c);
     const seed = 1000 + T * 100 + B * 10 + I + H;
+    const mask = c.mask ? makeMask(c.mask, T, B, seed + 40) : null;
+    const pmask = mask ? alloc(mask) : 0;
     const x = randomArray(rows * I, seed, -1, 1);
     // weights at 1.5× PyTorch's init scale (±1/√fan_in): gates neither linear nor all saturated
     const wih = randomArray(G * I, seed + 1, -1.5 / Math.sqrt(I), 1.5 / Math.sqrt(I));
@@ -604,22 +697,24 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     const pgates = filled(rows * G + 4, NaN), phseq = filled((T + 1) * B * H + 4, NaN), pcseq = filled((T + 1) * B * H + 4, NaN);
     const fwdWork = lstmForwardWork(B, I, H);
     const pwork = filled(fwdWork + 16, SENTINEL);
-    backend.kernels.lstm_forward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pwih, pwhh, pbih, pbhh, ph0, pc0,
+    backend.kernels.lstm_forward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pbih, pbhh, ph0, pc0,
       at(py, L.yOff), L.ldy, pgates, phseq, pcseq, pwork);
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
     const ref = lstmForwardRef({
-      T, B, I, H, reverse: c.reverse === 1, x: f64(x), wih: f64(wih), whh: f64(whh),
+      T, B, I, H, reverse: c.reverse === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
       bih: c.bias ? f64(bih) : null, bhh: c.bias ? f64(bhh) : null, h0: c.h0 ? f64(h0) : null, c0: c.c0 ? f64(c0) : null,
     });
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
     const hseq = read(phseq, (T + 1) * B * H), cseq = read(pcseq, (T + 1) * B * H), gates = read(pgates, rows * G);
+    expect(gates.some(Number.isNaN), 'NaN in the saved gates').toBe(false);
+    const gatesCmp = blankPaddedRows(gates, mask, G); // padded rows of gates are unspecified
     const state = (buf: Float32Array, block: number): Float32Array => buf.subarray(block * B * H, (block + 1) * B * H);
     for (let t = 0; t < T; t++) {
-      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.h[t], `y[${t}]`, 'lstm_forward y/h/c/gates');
+      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'lstm_forward y/h/c/gates');
       expectClose(state(hseq, blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'lstm_forward y/h/c/gates');
       expectClose(state(cseq, blockAfter(c, t)), ref.c[t], `cseq after ${t}`, 'lstm_forward y/h/c/gates');
-      expectClose(gates.subarray(t * B * G, (t + 1) * B * G), ref.gates[t], `gates[${t}]`, 'lstm_forward y/h/c/gates');
+      expectClose(gatesCmp.subarray(t * B * G, (t + 1) * B * G), ref.gates[t], `gates[${t}]`, 'lstm_forward y/h/c/gates');
     }
     expect(Array.from(state(hseq, initialBlock(c))), 'initial h block').toEqual(c.h0 ? Array.from(h0) : new Array(B * H).fill(0));
     expect(Array.from(state(cseq, initialBlock(c))), 'initial c block').toEqual(c.c0 ? Array.from(c0) : new Array(B * H).fill(0));
@@ -639,13 +734,13 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     const pdgates = filled(rows * G + 4, NaN);
     const bwdWork = lstmBackwardWork(B, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
-    backend.kernels.lstm_backward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pwih, pwhh, pgates, phseq, pcseq,
+    backend.kernels.lstm_backward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pgates, phseq, pcseq,
       pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdcT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx,
       pdh0, pdc0, pdwih, pdwhh, pdbih, pdbhh, pdgates, pbwork);
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
     const g = lstmBackwardRef({
-      T, B, I, H, reverse: c.reverse === 1, x: f64(x), wih: f64(wih), whh: f64(whh),
+      T, B, I, H, reverse: c.reverse === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
       bih: null, bhh: null, h0: null, c0: null,
     }, ref, c.dy ? f64(dy) : null, c.dhT ? f64(dhT) : null, c.dcT ? f64(dcT) : null);
     const key = 'lstm_backward grads';
@@ -665,6 +760,12 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
       expectClose(read(pdh0, B * H), g.dh0, 'dh0', key);
       expectClose(read(pdc0, B * H), g.dc0, 'dc0', key);
     }
+    if (mask) {
+      expectPaddedRowsExact(c, mask, G, {
+        y, hseq, cseq, dgrad: dgates, dxStart,
+        dx: c.dx ? unstride(read(pdx, rows * L.lddx), rows, I, L.lddx, L.dxOff, 'dx') : null,
+      });
+    }
     if (!c.dy && !c.dhT && !c.dcT) {
       // no gradient flows in: every accumulated gradient is unchanged
       expect(Array.from(read(pdwih, G * I))).toEqual(Array.from(dwihStart));
@@ -674,11 +775,13 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
 });
 
 describe('rnn_forward / rnn_backward against the float64 reference', () => {
-  it.each(CASES.map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
+  it.each([...CASES, ...MASKED_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const { T, B, I, H } = c;
     const rows = T * B;
     const L = layout(c);
     const seed = 5000 + T * 100 + B * 10 + I + H;
+    const mask = c.mask ? makeMask(c.mask, T, B, seed + 40) : null;
+    const pmask = mask ? alloc(mask) : 0;
     const x = randomArray(rows * I, seed, -1, 1);
     // weights at PyTorch's init scale (±1/√fan_in): a stable recurrence, so f32 rounding is not amplified
     const wih = randomArray(H * I, seed + 1, -1 / Math.sqrt(I), 1 / Math.sqrt(I));
@@ -696,19 +799,19 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     const phseq = filled((T + 1) * B * H + 4, NaN);
     const fwdWork = rnnForwardWork(B, I, H);
     const pwork = filled(fwdWork + 16, SENTINEL);
-    backend.kernels.rnn_forward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pwih, pwhh, pbih, pbhh, ph0,
+    backend.kernels.rnn_forward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pbih, pbhh, ph0,
       at(py, L.yOff), L.ldy, phseq, pwork);
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
     const ref = rnnForwardRef({
-      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, x: f64(x), wih: f64(wih), whh: f64(whh),
+      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
       bih: c.bias ? f64(bih) : null, bhh: c.bias ? f64(bhh) : null, h0: c.h0 ? f64(h0) : null,
     });
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
     const hseq = read(phseq, (T + 1) * B * H);
     const state = (block: number): Float32Array => hseq.subarray(block * B * H, (block + 1) * B * H);
     for (let t = 0; t < T; t++) {
-      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.h[t], `y[${t}]`, 'rnn_forward y/h');
+      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'rnn_forward y/h');
       expectClose(state(blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'rnn_forward y/h');
     }
     expect(Array.from(state(initialBlock(c))), 'initial h block').toEqual(c.h0 ? Array.from(h0) : new Array(B * H).fill(0));
@@ -727,13 +830,13 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     const pdpre = filled(rows * H + 4, NaN);
     const bwdWork = rnnBackwardWork(B, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
-    backend.kernels.rnn_backward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pwih, pwhh, phseq,
+    backend.kernels.rnn_backward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, phseq,
       pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx, pdh0,
       pdwih, pdwhh, pdbih, pdbhh, pdpre, pbwork);
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
     const g = rnnBackwardRef({
-      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, x: f64(x), wih: f64(wih), whh: f64(whh), bih: null, bhh: null, h0: null,
+      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh), bih: null, bhh: null, h0: null,
     }, ref, c.dy ? f64(dy) : null, c.dhT ? f64(dhT) : null);
     const key = 'rnn_backward grads';
     const dpre = read(pdpre, rows * H);
@@ -749,6 +852,12 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
       expectClose(dx, c.accumDx ? plus(dxStart, g.dx) : g.dx, 'dx', key);
     }
     if (c.dh0) expectClose(read(pdh0, B * H), g.dh0, 'dh0', key);
+    if (mask) {
+      expectPaddedRowsExact(c, mask, H, {
+        y, hseq, dgrad: dpre, dxStart,
+        dx: c.dx ? unstride(read(pdx, rows * L.lddx), rows, I, L.lddx, L.dxOff, 'dx') : null,
+      });
+    }
     releaseAll();
   });
 });
@@ -763,6 +872,11 @@ describe('sequence case coverage', () => {
       }
     }
     expect(CASES.some((c) => !c.dx)).toBe(true);
+    for (const mask of MASK_PATTERNS) {
+      for (const reverse of [0, 1]) {
+        expect(MASKED_CASES.some((c) => c.mask === mask && c.reverse === reverse && c.B >= 4), `${mask} rev=${reverse}`).toBe(true);
+      }
+    }
     const Hs = new Set(CASES.map((c) => c.H)), Is = new Set(CASES.map((c) => c.I));
     for (const s of [1, 65]) {
       expect(Hs.has(s)).toBe(true);

@@ -7,11 +7,12 @@
 import { sigmoid } from './activations.ts';
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
 import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rows.ts';
+import { isPadded, holdPaddedRows, maskRow } from './mask.ts';
 import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, previousRun } from './sequence.ts';
 
 /**
  * Forward over T steps.
- * x (T,B,I) stride ldx · wih (3H,I) · whh (3H,H) · bih, bhh (3H) or 0 · h0 (B,H) or 0
+ * x (T,B,I) stride ldx · mask (T,B) or 0 (a 0 value: padded step, state held, y row zero) · wih (3H,I) · whh (3H,H) · bih, bhh (3H) or 0 · h0 (B,H) or 0
  * → y (T,B,·) stride ldy (or 0) · gates (T,B,3H) activated r,z,n · hn (T,B,H) · hseq (T+1,B,H).
  * work (B,3H): the hidden-side projection h_{t-1}·W_hhᵀ + b_hh of the current step.
  *
@@ -19,7 +20,7 @@ import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, pr
  * each step overwrites its rows with the activated gates.
  */
 export function gruForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-  x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
   y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void {
   const G = 3 * H;
   const BH = B * H;
@@ -86,6 +87,7 @@ export function gruForward(m: Float32Array, T: number, B: number, I: number, H: 
       }
     }
     if (y !== 0) copyRows(m, B, H, hOut, H, (y >>> 2) + t * B * ldy, ldy);
+    holdPaddedRows(m, B, H, maskRow(mask, t, B), hPrev, hOut, y === 0 ? -1 : (y >>> 2) + t * B * ldy, ldy);
   }
 }
 
@@ -94,10 +96,12 @@ export function gruForward(m: Float32Array, T: number, B: number, I: number, H: 
  * dy (T,B,·) stride lddy or 0 · dhT (B,H) or 0 → dx (T,B,I) stride lddx (or 0; overwritten unless
  * accumDx) · dh0 (B,H) or 0 · dwih, dwhh, dbih, dbhh += (each may be 0).
  * dgx, dgh (T,B,3H): workspace receiving the gradients of the input-side and hidden-side
- * pre-activations; work (2·B·H): the dh carry, then d(r∘h_prev) scratch (resetAfter = 0).
+ * pre-activations (zero on padded rows); work (2·B·H): the dh carry, then d(r∘h_prev) scratch
+ * (resetAfter = 0). mask: the forward's (T,B) mask or 0; a padded step ignores dy and passes the
+ * carry straight through (its dgx, dgh rows are zero, so the GEMMs add nothing to its carry).
  */
 export function gruBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-  x: number, ldx: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
   dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
   dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void {
   const G = 3 * H;
@@ -119,12 +123,18 @@ export function gruBackward(m: Float32Array, T: number, B: number, I: number, H:
     const dht = dghs + t * B * G;
     const hnt = hns + t * BH;
     const hPrev = hs + previousBlock(t, reverse) * BH;
+    const mrow = maskRow(mask, t, B);
     // element-wise part: dgx, dgh of every gate but (for resetAfter = 0) r, and the carry's
     // direct term dh∘z; the carry is read before it is overwritten, element by element
     for (let b = 0; b < B; b++) {
       const row = gt + b * G;
       const dxRow = dxt + b * G;
       const dhRow = dht + b * G;
+      if (isPadded(m, mrow, b)) {
+        m.fill(0, dxRow, dxRow + G);
+        m.fill(0, dhRow, dhRow + G);
+        continue;
+      }
       const dyRow = dy === 0 ? -1 : (dy >>> 2) + (t * B + b) * lddy;
       for (let j = 0; j < H; j++) {
         const k = b * H + j;
@@ -155,6 +165,7 @@ export function gruBackward(m: Float32Array, T: number, B: number, I: number, H:
       // d(r∘h_prev) = dn_pre·W_hn; dr = d(r∘h_prev)∘h_prev; dh_prev = dh∘z + d(r∘h_prev)∘r + dgh_rz·W_hr,z
       gemmNN(m, B, H, H, 1, dht + 2 * H, G, wh + 2 * H * H, H, 0, dRh, H);
       for (let b = 0; b < B; b++) {
+        if (isPadded(m, mrow, b)) continue;
         const row = gt + b * G;
         const dxRow = dxt + b * G;
         const dhRow = dht + b * G;

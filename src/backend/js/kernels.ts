@@ -71,50 +71,50 @@ export class JsKernels implements Kernels {
 
   /** Vanilla RNN forward; see {@link Kernels.rnn_forward}. Uses no workspace. */
   readonly rnn_forward = (T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
     y: number, ldy: number, hseq: number, _work: number): void => {
-    rnnForward(this.memory(), T, B, I, H, reverse, relu, x, ldx, wih, whh, bih, bhh, h0, y, ldy, hseq);
+    rnnForward(this.memory(), T, B, I, H, reverse, relu, x, ldx, mask, wih, whh, bih, bhh, h0, y, ldy, hseq);
   };
 
   /** Vanilla RNN backward; see {@link Kernels.rnn_backward}. */
   readonly rnn_backward = (T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, wih: number, whh: number, hseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, hseq: number,
     dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
     dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void => {
-    rnnBackward(this.memory(), T, B, I, H, reverse, relu, x, ldx, wih, whh, hseq, dy, lddy, dhT, dx, lddx, accumDx, dh0,
+    rnnBackward(this.memory(), T, B, I, H, reverse, relu, x, ldx, mask, wih, whh, hseq, dy, lddy, dhT, dx, lddx, accumDx, dh0,
       dwih, dwhh, dbih, dbhh, dpre, work);
   };
 
   /** LSTM forward; see {@link Kernels.lstm_forward}. Uses no workspace. */
   readonly lstm_forward = (T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
     y: number, ldy: number, gates: number, hseq: number, cseq: number, _work: number): void => {
-    lstmForward(this.memory(), T, B, I, H, reverse, x, ldx, wih, whh, bih, bhh, h0, c0, y, ldy, gates, hseq, cseq);
+    lstmForward(this.memory(), T, B, I, H, reverse, x, ldx, mask, wih, whh, bih, bhh, h0, c0, y, ldy, gates, hseq, cseq);
   };
 
   /** LSTM backward; see {@link Kernels.lstm_backward}. */
   readonly lstm_backward = (T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
     dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
     dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
     dgates: number, work: number): void => {
-    lstmBackward(this.memory(), T, B, I, H, reverse, x, ldx, wih, whh, gates, hseq, cseq, dy, lddy, dhT, dcT, dx, lddx,
+    lstmBackward(this.memory(), T, B, I, H, reverse, x, ldx, mask, wih, whh, gates, hseq, cseq, dy, lddy, dhT, dcT, dx, lddx,
       accumDx, dh0, dc0, dwih, dwhh, dbih, dbhh, dgates, work);
   };
 
   /** GRU forward; see {@link Kernels.gru_forward}. */
   readonly gru_forward = (T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
     y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void => {
-    gruForward(this.memory(), T, B, I, H, reverse, resetAfter, x, ldx, wih, whh, bih, bhh, h0, y, ldy, gates, hn, hseq, work);
+    gruForward(this.memory(), T, B, I, H, reverse, resetAfter, x, ldx, mask, wih, whh, bih, bhh, h0, y, ldy, gates, hn, hseq, work);
   };
 
   /** GRU backward; see {@link Kernels.gru_backward}. */
   readonly gru_backward = (T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
+    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
     dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
     dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void => {
-    gruBackward(this.memory(), T, B, I, H, reverse, resetAfter, x, ldx, wih, whh, gates, hn, hseq, dy, lddy, dhT, dx, lddx,
+    gruBackward(this.memory(), T, B, I, H, reverse, resetAfter, x, ldx, mask, wih, whh, gates, hn, hseq, dy, lddy, dhT, dx, lddx,
       accumDx, dh0, dwih, dwhh, dbih, dbhh, dgx, dgh, work);
   };
 }

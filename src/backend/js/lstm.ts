@@ -6,16 +6,17 @@
 import { sigmoid } from './activations.ts';
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
 import { addColumnSums, copyOrZero, fillRowsWithBias } from './rows.ts';
+import { holdPaddedRows, isPadded, maskRow, zeroRealRows } from './mask.ts';
 import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, previousRun } from './sequence.ts';
 
 /**
  * Forward over T steps.
- * x (T,B,I) stride ldx · wih (4H,I) · whh (4H,H) · bih, bhh (4H) or 0 · h0, c0 (B,H) or 0
+ * x (T,B,I) stride ldx · mask (T,B) or 0 (a 0 value: padded step, h and c held, y row zero) · wih (4H,I) · whh (4H,H) · bih, bhh (4H) or 0 · h0, c0 (B,H) or 0
  * → y (T,B,·) stride ldy (or 0) · gates (T,B,4H) activated i,f,g,o · hseq, cseq (T+1,B,H).
  * Needs no workspace: the pre-activations are built in `gates` and activated in place.
  */
 export function lstmForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number,
-  x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
   y: number, ldy: number, gates: number, hseq: number, cseq: number): void {
   const G = 4 * H;
   const BH = B * H;
@@ -56,6 +57,9 @@ export function lstmForward(m: Float32Array, T: number, B: number, I: number, H:
         if (yRow >= 0) m[yRow + j] = h;
       }
     }
+    const mrow = maskRow(mask, t, B);
+    holdPaddedRows(m, B, H, mrow, hPrev, hOut, y === 0 ? -1 : (y >>> 2) + t * B * ldy, ldy);
+    holdPaddedRows(m, B, H, mrow, cPrev, cOut, -1, 0);
   }
 }
 
@@ -64,10 +68,11 @@ export function lstmForward(m: Float32Array, T: number, B: number, I: number, H:
  * dy (T,B,·) stride lddy or 0 · dhT, dcT (B,H) or 0 → dx (T,B,I) stride lddx (or 0; overwritten
  * unless accumDx) · dh0, dc0 (B,H) or 0 · dwih, dwhh, dbih, dbhh += (each may be 0).
  * dgates (T,B,4H): workspace receiving the gate pre-activation gradients;
- * work (2·B·H): the dh carry, then the dc carry.
+ * work (2·B·H): the dh carry, then the dc carry. mask: the forward's (T,B) mask or 0; a padded
+ * step ignores dy, gets zero dgates and passes both carries straight through.
  */
 export function lstmBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number,
-  x: number, ldx: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
   dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
   dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
   dgates: number, work: number): void {
@@ -88,9 +93,14 @@ export function lstmBackward(m: Float32Array, T: number, B: number, I: number, H
     const dgt = dg + t * B * G;
     const cPrev = cs + previousBlock(t, reverse) * BH;
     const cOut = cs + outputBlock(t, reverse) * BH;
+    const mrow = maskRow(mask, t, B);
     for (let b = 0; b < B; b++) {
       const row = gt + b * G;
       const dRow = dgt + b * G;
+      if (isPadded(m, mrow, b)) {
+        m.fill(0, dRow, dRow + G);
+        continue;
+      }
       const dyRow = dy === 0 ? -1 : (dy >>> 2) + (t * B + b) * lddy;
       for (let j = 0; j < H; j++) {
         const k = b * H + j;
@@ -108,9 +118,15 @@ export function lstmBackward(m: Float32Array, T: number, B: number, I: number, H
         m[dcCarry + k] = dc * f;
       }
     }
-    // dh_{t-1} = dgates_t · W_hh: into the carry, or into dh0 after the last step
-    if (s < T - 1) gemmNN(m, B, H, G, 1, dgt, G, whh >>> 2, H, 0, dhCarry, H);
-    else if (dh0 !== 0) gemmNN(m, B, H, G, 1, dgt, G, whh >>> 2, H, 0, dh0 >>> 2, H);
+    // dh_{t-1} = dgates_t · W_hh: into the carry, or into dh0 after the last step; a padded row's
+    // carry passes through (its real-row-zeroed carry + 0·W_hh, or copied into dh0)
+    if (s < T - 1) {
+      if (mrow >= 0) zeroRealRows(m, B, H, mrow, dhCarry, H);
+      gemmNN(m, B, H, G, 1, dgt, G, whh >>> 2, H, mrow >= 0 ? 1 : 0, dhCarry, H);
+    } else if (dh0 !== 0) {
+      gemmNN(m, B, H, G, 1, dgt, G, whh >>> 2, H, 0, dh0 >>> 2, H);
+      holdPaddedRows(m, B, H, mrow, dhCarry, dh0 >>> 2, -1, 0);
+    }
   }
   if (dc0 !== 0) m.copyWithin(dc0 >>> 2, dcCarry, dcCarry + BH);
   const rows = T * B;

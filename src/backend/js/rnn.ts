@@ -4,18 +4,19 @@
 
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
 import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rows.ts';
+import { holdPaddedRows, isPadded, maskRow, zeroRealRows } from './mask.ts';
 import { backwardTime, forwardTime, initialBlock, outputBlock, outputRun, previousBlock, previousRun } from './sequence.ts';
 
 /**
  * Forward over T steps.
- * x (T,B,I) stride ldx · wih (H,I) · whh (H,H) · bih, bhh (H) or 0 · h0 (B,H) or 0
+ * x (T,B,I) stride ldx · mask (T,B) or 0 (a 0 value: padded step, state held, y row zero) · wih (H,I) · whh (H,H) · bih, bhh (H) or 0 · h0 (B,H) or 0
  * → y (T,B,·) stride ldy (or 0) · hseq (T+1,B,H). Needs no workspace.
  *
  * The pre-activations of all steps are built in place in hseq's output run: one GEMM projects
  * all T·B input rows (plus both biases); each step then adds h_{t-1}·W_hhᵀ and activates.
  */
 export function rnnForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, relu: number,
-  x: number, ldx: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
   y: number, ldy: number, hseq: number): void {
   const BH = B * H;
   const hs = hseq >>> 2;
@@ -34,6 +35,7 @@ export function rnnForward(m: Float32Array, T: number, B: number, I: number, H: 
       for (let i = out, end = out + BH; i < end; i++) m[i] = Math.tanh(m[i]);
     }
     if (y !== 0) copyRows(m, B, H, out, H, (y >>> 2) + t * B * ldy, ldy);
+    holdPaddedRows(m, B, H, maskRow(mask, t, B), prev, out, y === 0 ? -1 : (y >>> 2) + t * B * ldy, ldy);
   }
 }
 
@@ -41,10 +43,12 @@ export function rnnForward(m: Float32Array, T: number, B: number, I: number, H: 
  * Backward of rnnForward.
  * dy (T,B,·) stride lddy or 0 · dhT (B,H) or 0 → dx (T,B,I) stride lddx (or 0; overwritten unless
  * accumDx) · dh0 (B,H) or 0 · dwih, dwhh, dbih, dbhh += (each may be 0).
- * dpre (T,B,H): workspace receiving the pre-activation gradients; work (B,H): the dh carry.
+ * dpre (T,B,H): workspace receiving the pre-activation gradients (zero on padded rows);
+ * work (B,H): the dh carry. mask: the forward's (T,B) mask or 0; a padded step ignores dy and
+ * passes the carry straight through.
  */
 export function rnnBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, relu: number,
-  x: number, ldx: number, wih: number, whh: number, hseq: number,
+  x: number, ldx: number, mask: number, wih: number, whh: number, hseq: number,
   dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
   dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void {
   const BH = B * H;
@@ -57,8 +61,13 @@ export function rnnBackward(m: Float32Array, T: number, B: number, I: number, H:
     const t = backwardTime(s, T, reverse);
     const out = hs + outputBlock(t, reverse) * BH;
     const dpt = dp + t * BH;
-    // dpre = (carry + dy_t) · act'(pre), act' written in terms of the saved output h
+    const mrow = maskRow(mask, t, B);
+    // dpre = (carry + dy_t) · act'(pre), act' written in terms of the saved output h; 0 when padded
     for (let b = 0; b < B; b++) {
+      if (isPadded(m, mrow, b)) {
+        m.fill(0, dpt + b * H, dpt + (b + 1) * H);
+        continue;
+      }
       const dyRow = dy === 0 ? -1 : (dy >>> 2) + (t * B + b) * lddy;
       for (let j = 0; j < H; j++) {
         const k = b * H + j;
@@ -67,9 +76,15 @@ export function rnnBackward(m: Float32Array, T: number, B: number, I: number, H:
         m[dpt + k] = relu ? (h > 0 ? dh : 0) : dh * (1 - h * h);
       }
     }
-    // dh_{t-1} = dpre_t · W_hh: into the carry, or into dh0 after the last step
-    if (s < T - 1) gemmNN(m, B, H, H, 1, dpt, H, whh >>> 2, H, 0, carry, H);
-    else if (dh0 !== 0) gemmNN(m, B, H, H, 1, dpt, H, whh >>> 2, H, 0, dh0 >>> 2, H);
+    // dh_{t-1} = dpre_t · W_hh: into the carry, or into dh0 after the last step; a padded row's
+    // carry passes through (its real-row-zeroed carry + 0·W_hh, or copied into dh0)
+    if (s < T - 1) {
+      if (mrow >= 0) zeroRealRows(m, B, H, mrow, carry, H);
+      gemmNN(m, B, H, H, 1, dpt, H, whh >>> 2, H, mrow >= 0 ? 1 : 0, carry, H);
+    } else if (dh0 !== 0) {
+      gemmNN(m, B, H, H, 1, dpt, H, whh >>> 2, H, 0, dh0 >>> 2, H);
+      holdPaddedRows(m, B, H, mrow, carry, dh0 >>> 2, -1, 0);
+    }
   }
   const rows = T * B;
   if (dwih !== 0) gemmTN(m, H, I, rows, 1, dp, H, x >>> 2, ldx, 1, dwih >>> 2, I);
