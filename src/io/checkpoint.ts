@@ -34,8 +34,8 @@ export function modelFromConfig(config: ModelConfig, backend: Backend | undefine
   return new SequenceModel({ layers, output: config.output });
 }
 
-function strip(c: RecurrentConfig): { inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; bias: boolean } {
-  return { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias };
+function strip(c: RecurrentConfig): { inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; bias: boolean; merge?: 'concat' | 'sum' } {
+  return { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias, merge: c.merge };
 }
 
 /** Model tensors named as by {@link SequenceModel.stateDict}. */

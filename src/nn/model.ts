@@ -5,7 +5,7 @@ import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import { Embedding } from './embedding.ts';
 import { describe, type ParameterSet, type StateDict } from './params.ts';
-import { RecurrentLayer, checkArray, positiveInt } from './recurrent.ts';
+import { RecurrentLayer, checkArray, positiveInt, writeStepMask } from './recurrent.ts';
 import { Workspace } from './workspace.ts';
 
 /** Anything a {@link SequenceModel} can stack. */
@@ -95,7 +95,7 @@ export class SequenceModel {
       if (r.inputSize !== width) {
         throw new RangeError(`SequenceModel: layer ${i} (${r.cell.toUpperCase()}) expects inputSize ${r.inputSize}, but the layer below gives ${width}`);
       }
-      width = r.hiddenSize * r.directions;
+      width = r.outputSize;
     }
     if (head.inFeatures !== width) throw new RangeError(`SequenceModel: the Dense head expects ${head.inFeatures} inputs, but the last recurrent layer gives ${width}`);
     this.workspace = new Workspace(this.backend.heap);
@@ -188,12 +188,16 @@ export class SequenceModel {
    * (B, O) for a head at the last step. Raw logits for softmax / sigmoid outputs.
    * @param input token ids (T·B) with an Embedding, else features (T·B·I)
    * @param options seqLen / batch (one may be inferred); `stateful` continues from the state left
-   *   by the previous stateful call (see {@link resetState})
+   *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches
    */
-  predict(input: SequenceInput, options: { seqLen?: number; batch?: number; stateful?: boolean } = {}): Float32Array {
-    const { T, B } = this.shapeOf(input, options, 'SequenceModel.predict');
-    const inputPtr = this.writeInput(input, T, B, 'SequenceModel.predict: input');
-    const logits = this.forwardInPlace(T, B, inputPtr, false, options.stateful ?? false);
+  predict(input: SequenceInput, options: { seqLen?: number; batch?: number; stateful?: boolean; lengths?: ArrayLike<number> } = {}): Float32Array {
+    const where = 'SequenceModel.predict';
+    const { T, B } = this.shapeOf(input, options, where);
+    const inputPtr = this.writeInput(input, T, B, `${where}: input`);
+    const p = this.plan(T, B);
+    const maskPtr = p[this.slots(p).mask];
+    const masked = writeStepMask(this.backend.heap.all(), maskPtr, T, B, { lengths: options.lengths }, where);
+    const logits = this.forwardInPlace(T, B, inputPtr, false, options.stateful ?? false, T, masked ? maskPtr : 0);
     return this.backend.heap.read(logits, this.outputRows(T, B) * this.outputSize);
   }
 
@@ -235,9 +239,14 @@ export class SequenceModel {
     const { T, B } = this.shapeOf(batch.input, batch, where);
     const input = this.writeInput(batch.input, T, B, `${where}: input`);
     const stateful = batch.stateful ?? false;
+    const p = this.plan(T, B);
+    const maskPtr = p[this.slots(p).mask];
+    const masked = writeStepMask(this.backend.heap.all(), maskPtr, T, B, { lengths: batch.lengths }, where);
     return {
       rows: this.outputRows(T, B),
-      forward: () => this.forwardInPlace(T, B, input, true, stateful),
+      // with lengths, padded steps are left out of a loss over every step
+      weights: masked && this.head.at === 'every' ? this.backend.heap.read(maskPtr, T * B) : undefined,
+      forward: () => this.forwardInPlace(T, B, input, true, stateful, T, masked ? maskPtr : 0),
       backward: (d) => this.backwardInPlace(d),
     };
   }
@@ -289,40 +298,41 @@ export class SequenceModel {
    * state after `carryAfter` steps (default T: the final state).
    * @returns pointer of the head's outputs, (T·B or B, O)
    */
-  forwardInPlace(T: number, B: number, input: number, train: boolean, stateful: boolean, carryAfter = T): number {
+  forwardInPlace(T: number, B: number, input: number, train: boolean, stateful: boolean, carryAfter = T, mask = 0): number {
     this.assertLive();
     const p = this.plan(T, B);
+    const at = this.slots(p);
     let x = input;
     if (this.embedding) {
       this.embedding.forwardInPlace(T * B, input, p[2]);
       x = p[2];
     }
     let width = this.embedding ? this.embedding.embeddingDim : this.inputSize;
-    let s = 4;
     if (this.dropInput && train) {
-      this.dropInput.forwardInPlace(this.backend, T * B * width, x, p[s], p[s + 1]);
-      x = p[s];
+      this.dropInput.forwardInPlace(this.backend, T * B * width, x, p[4], p[5]);
+      x = p[4];
     }
-    s += 2;
     if (stateful) this.ensureState(B);
     for (let i = 0; i < this.recurrent.length; i++) {
       const r = this.recurrent[i];
       const h0 = stateful ? this.statePtrs[2 * i] : 0;
       const c0 = stateful && r.cell === 'lstm' ? this.statePtrs[2 * i + 1] : 0;
-      x = r.forwardInPlace(T, B, x, h0, c0);
+      x = r.forwardInPlace(T, B, x, h0, c0, mask);
       if (stateful) r.copyFinalStates(this.statePtrs[2 * i], this.statePtrs[2 * i + 1], carryAfter);
-      width = r.hiddenSize * r.directions;
+      width = r.outputSize;
       const drop = this.dropAfter[i];
       if (drop && train) {
-        drop.forwardInPlace(this.backend, T * B * width, x, p[s], p[s + 1]);
-        x = p[s];
+        drop.forwardInPlace(this.backend, T * B * width, x, p[6 + 2 * i], p[7 + 2 * i]);
+        x = p[6 + 2 * i];
       }
-      s += 2;
     }
-    // head: every step (T·B rows) or the last step's B rows, read in place with the same stride
-    const rows = this.outputRows(T, B);
-    const headIn = this.head.at === 'last' ? x + (T - 1) * B * width * 4 : x;
-    this.head.forwardInPlace(rows, headIn, width, p[3], this.outputSize);
+    let headIn = x;
+    if (this.head.at === 'last') {
+      // the top layer's final states (with masks: each sequence's state at its last valid step)
+      this.gatherLast(B, p[at.dhTop], p[at.lastIn]);
+      headIn = p[at.lastIn];
+    }
+    this.head.forwardInPlace(this.outputRows(T, B), headIn, width, p[3], this.outputSize);
     this.last = { T, B, train, p: [...p] };
     this.headInput = headIn;
     return p[3];
@@ -336,25 +346,24 @@ export class SequenceModel {
     const last = this.last;
     if (last === null) throw new Error('SequenceModel.backward: run a forward pass first');
     const { T, B, train, p } = last;
+    const at = this.slots(p);
     const top = this.recurrent[this.recurrent.length - 1];
-    const width = top.hiddenSize * top.directions;
-    const rows = this.outputRows(T, B);
-    const dTop = p[p.length - 1];
-    const mem = this.backend.heap.all();
+    const width = top.outputSize;
+    let dy = p[at.dTop];
+    let dhT = 0;
     if (this.head.at === 'last') {
-      mem.fill(0, dTop >> 2, (dTop >> 2) + T * B * width);
-      this.head.backwardInPlace(rows, this.headInput, width, dlogits, this.outputSize, dTop + (T - 1) * B * width * 4, width);
+      this.head.backwardInPlace(B, this.headInput, width, dlogits, this.outputSize, p[at.dLast], width);
+      this.scatterLast(B, p[at.dLast], p[at.dhTop]);
+      dy = 0;
+      dhT = p[at.dhTop];
     } else {
-      this.head.backwardInPlace(rows, this.headInput, width, dlogits, this.outputSize, dTop, width);
+      this.head.backwardInPlace(T * B, this.headInput, width, dlogits, this.outputSize, dy, width);
     }
-    let dy = dTop;
-    let s = 6 + 2 * (this.recurrent.length - 1);
     for (let i = this.recurrent.length - 1; i >= 0; i--) {
       const r = this.recurrent[i];
       const drop = this.dropAfter[i];
-      if (drop && train) drop.backwardInPlace(this.backend, T * B * r.hiddenSize * r.directions, dy, p[s + 1], dy);
-      s -= 2;
-      dy = r.backwardInPlace(dy, 0, 0);
+      if (drop && train && dy !== 0) drop.backwardInPlace(this.backend, T * B * r.outputSize, dy, p[7 + 2 * i], dy);
+      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0);
     }
     if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
     if (this.embedding) this.embedding.backwardInPlace(T * B, p[0], dy);
@@ -398,12 +407,57 @@ export class SequenceModel {
     const inWidth = this.recurrent[0].inputSize;
     sizes.push(this.dropInput ? n * inWidth : 0, this.dropInput ? n * inWidth : 0);
     for (let i = 0; i < this.recurrent.length; i++) {
-      const w = this.recurrent[i].hiddenSize * this.recurrent[i].directions;
+      const w = this.recurrent[i].outputSize;
       sizes.push(this.dropAfter[i] ? n * w : 0, this.dropAfter[i] ? n * w : 0);
     }
     const top = this.recurrent[this.recurrent.length - 1];
-    sizes.push(n * top.hiddenSize * top.directions);
+    const topStates = top.numLayers * top.directions * B * top.hiddenSize;
+    // dTop, step mask, last-step head input and its gradient, top-layer final-state buffer
+    sizes.push(n * top.outputSize, n, B * top.outputSize, B * top.outputSize, topStates);
     return this.workspace.plan(sizes, this.ptrs);
+  }
+
+  /** Indices in {@link plan}'s pointers of the buffers after the per-layer ones. */
+  private slots(p: number[]): { dTop: number; mask: number; lastIn: number; dLast: number; dhTop: number } {
+    const base = p.length - 5;
+    return { dTop: base, mask: base + 1, lastIn: base + 2, dLast: base + 3, dhTop: base + 4 };
+  }
+
+  /** lastIn (B, outputSize) = the top layer's final states (its last layer, both directions merged). */
+  private gatherLast(B: number, states: number, lastIn: number): void {
+    const top = this.recurrent[this.recurrent.length - 1];
+    top.copyFinalStates(states, 0);
+    const mem = this.backend.heap.all();
+    const H = top.hiddenSize;
+    const D = top.directions;
+    const first = (top.numLayers - 1) * D * B * H;
+    const sum = top.merge === 'sum';
+    for (let b = 0; b < B; b++) {
+      const dst = (lastIn >> 2) + b * top.outputSize;
+      for (let d = 0; d < D; d++) {
+        const src = (states >> 2) + first + d * B * H + b * H;
+        for (let j = 0; j < H; j++) {
+          if (sum && d > 0) mem[dst + j] += mem[src + j];
+          else mem[dst + (sum ? 0 : d * H) + j] = mem[src + j];
+        }
+      }
+    }
+  }
+
+  /** dhT of the top layer (L·D, B, H) from dL/d(last-step head input) (B, outputSize); zeros elsewhere. */
+  private scatterLast(B: number, dLast: number, dhT: number): void {
+    const top = this.recurrent[this.recurrent.length - 1];
+    const mem = this.backend.heap.all();
+    const H = top.hiddenSize;
+    const D = top.directions;
+    mem.fill(0, dhT >> 2, (dhT >> 2) + top.numLayers * D * B * H);
+    const first = (top.numLayers - 1) * D * B * H;
+    for (let b = 0; b < B; b++) {
+      for (let d = 0; d < D; d++) {
+        const src = (dLast >> 2) + b * top.outputSize + (top.merge === 'sum' ? 0 : d * H);
+        mem.copyWithin((dhT >> 2) + first + d * B * H + b * H, src, src + H);
+      }
+    }
   }
 
   private ensureState(B: number): void {

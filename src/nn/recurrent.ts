@@ -23,6 +23,11 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
   /** Whether the layers have `bias_ih` and `bias_hh`; default true. */
   bias?: boolean;
+  /**
+   * How a bidirectional layer combines its directions in the output: `'concat'` (default, as
+   * PyTorch: D·H features) or `'sum'` (H features). Stacked layers below the top always concat.
+   */
+  merge?: 'concat' | 'sum';
   /** Initialisation; default PyTorch's U(−1/√H, 1/√H) for everything. */
   init?: RecurrentInit;
   /** Seed of the initialisation; default: the next seed of the global generator (`manualSeed`). */
@@ -55,6 +60,7 @@ export interface RecurrentConfig {
   numLayers: number;
   bidirectional: boolean;
   bias: boolean;
+  merge?: 'concat' | 'sum';
   nonlinearity?: 'tanh' | 'relu';
   resetAfter?: boolean;
 }
@@ -69,11 +75,18 @@ export interface ForwardOptions {
   h0?: ArrayLike<number>;
   /** Initial cell state (LSTM only), (numLayers·D, B, H); default zeros. */
   c0?: ArrayLike<number>;
+  /**
+   * Valid length of each sequence (B values in [0, T]) for right-padded batches: steps at or
+   * after a sequence's length do not advance its state, output zeros and get no gradient.
+   */
+  lengths?: ArrayLike<number>;
+  /** The same as a (T, B) step mask of 0 (padding) / 1 (valid), for any padding pattern. */
+  mask?: ArrayLike<number>;
 }
 
 /** What {@link RecurrentLayer.forward} returns (all fresh copies). */
 export interface RecurrentOutput {
-  /** The last layer's hidden state at every step, (T, B, D·H). */
+  /** The last layer's hidden state at every step, (T, B, outputSize). */
   output: Float32Array;
   /** Final hidden state of every layer and direction, (numLayers·D, B, H). */
   h: Float32Array;
@@ -83,7 +96,7 @@ export interface RecurrentOutput {
 
 /** Gradients of a loss with respect to the outputs of the last forward (each optional). */
 export interface RecurrentOutputGrads {
-  /** dL/d output, (T, B, D·H). */
+  /** dL/d output, (T, B, outputSize). */
   output?: ArrayLike<number>;
   /** dL/d final h, (numLayers·D, B, H). */
   h?: ArrayLike<number>;
@@ -120,6 +133,9 @@ interface Layout {
   dcT: number;
   dh0: number;
   dc0: number;
+  mask: number;
+  merged: number;
+  dmerged: number;
 }
 
 const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
@@ -142,6 +158,8 @@ export abstract class RecurrentLayer {
   readonly bidirectional: boolean;
   /** Whether biases exist. */
   readonly bias: boolean;
+  /** How directions combine in the output. */
+  readonly merge: 'concat' | 'sum';
   /** The backend the parameters live on. */
   readonly backend: Backend;
   /** @internal parameters and gradients (one slab each) */
@@ -151,7 +169,7 @@ export abstract class RecurrentLayer {
   private readonly kind: string;
   private readonly relu: number;
   private readonly resetAfter: number;
-  private saved: { T: number; B: number; x: number } | null = null;
+  private saved: { T: number; B: number; x: number; mask: number } | null = null;
   private readonly layoutSizes: number[] = [];
   private readonly layoutPtrs: number[] = [];
 
@@ -161,7 +179,7 @@ export abstract class RecurrentLayer {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object with inputSize and hiddenSize, received ${describe(options)}`);
     }
-    const allowed = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'bias', 'init', 'seed', 'backend',
+    const allowed = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'bias', 'merge', 'init', 'seed', 'backend',
       ...(cell === 'rnn' ? ['nonlinearity'] : []), ...(cell === 'gru' ? ['resetAfter'] : [])];
     for (const key of Object.keys(options)) {
       if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
@@ -173,6 +191,9 @@ export abstract class RecurrentLayer {
     this.numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
     this.bidirectional = bool(options.bidirectional ?? false, `${where}: bidirectional`);
     this.bias = bool(options.bias ?? true, `${where}: bias`);
+    const merge = options.merge ?? 'concat';
+    if (merge !== 'concat' && merge !== 'sum') throw new TypeError(`${where}: merge must be 'concat' or 'sum', received ${describe(merge)}`);
+    this.merge = merge;
     const nonlinearity = options.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
       throw new TypeError(`${where}: nonlinearity must be 'tanh' or 'relu', received ${describe(nonlinearity)}`);
@@ -213,6 +234,11 @@ export abstract class RecurrentLayer {
     return this.bidirectional ? 2 : 1;
   }
 
+  /** Features per output step: D·H, or H when a bidirectional layer sums its directions. */
+  get outputSize(): number {
+    return this.merge === 'sum' ? this.hiddenSize : this.directions * this.hiddenSize;
+  }
+
   /** Rows of each weight matrix: 4H (LSTM), 3H (GRU), H (RNN). */
   get gateRows(): number {
     return (this.cell === 'lstm' ? 4 : this.cell === 'gru' ? 3 : 1) * this.hiddenSize;
@@ -225,7 +251,7 @@ export abstract class RecurrentLayer {
 
   /** The configuration (constructor options without init, seed and backend), for checkpoints. */
   config(): RecurrentConfig {
-    const base = { type: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, bias: this.bias };
+    const base = { type: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, bias: this.bias, merge: this.merge };
     if (this.cell === 'rnn') return { ...base, nonlinearity: this.relu ? 'relu' : 'tanh' };
     if (this.cell === 'gru') return { ...base, resetAfter: this.resetAfter === 1 };
     return base;
@@ -283,12 +309,13 @@ export abstract class RecurrentLayer {
     }
     const p = this.layout(T, B);
     const heap = this.backend.heap;
+    const hasMask = writeStepMask(heap.all(), p.mask, T, B, options, where);
     heap.write(p.x, x);
     if (options.h0 !== undefined) heap.write(p.h0, options.h0);
     if (options.c0 !== undefined) heap.write(p.c0, options.c0);
-    this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0);
+    const out = this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0, hasMask ? p.mask : 0);
 
-    const output = heap.read(p.out[this.numLayers - 1], T * B * D * H);
+    const output = heap.read(out, T * B * this.outputSize);
     // the (unused until backward) dhT / dcT buffers have the (L·D,B,H) shape of the final states
     this.copyFinalStates(p.dhT, p.dcT);
     const h = heap.read(p.dhT, stateSize);
@@ -308,7 +335,7 @@ export abstract class RecurrentLayer {
     const H = this.hiddenSize;
     const D = this.directions;
     const stateSize = this.numLayers * D * B * H;
-    if (grads.output !== undefined) checkArray(grads.output, T * B * D * H, `${where}: output gradient`, `seqLen·batch·directions·hiddenSize = ${T}·${B}·${D}·${H}`);
+    if (grads.output !== undefined) checkArray(grads.output, T * B * this.outputSize, `${where}: output gradient`, `seqLen·batch·outputSize = ${T}·${B}·${this.outputSize}`);
     if (grads.h !== undefined) checkArray(grads.h, stateSize, `${where}: h gradient`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
     if (grads.c !== undefined) {
       if (this.cell !== 'lstm') throw new TypeError(`${where}: a c gradient applies to LSTM only`);
@@ -349,11 +376,19 @@ export abstract class RecurrentLayer {
    * h0 / c0 (L·D,B,H) or 0. Saves activations; returns the pointer of the output (T,B,D·H),
    * valid until the next forward of this layer.
    */
-  forwardInPlace(T: number, B: number, x: number, h0: number, c0: number): number {
+  forwardInPlace(T: number, B: number, x: number, h0: number, c0: number, mask = 0): number {
     const p = this.layout(T, B);
-    this.runForward(T, B, p, x, h0, c0);
-    this.saved = { T, B, x };
-    return p.out[this.numLayers - 1];
+    this.runForward(T, B, p, x, h0, c0, mask);
+    this.saved = { T, B, x, mask };
+    const top = p.out[this.numLayers - 1];
+    if (this.merge === 'concat' || !this.bidirectional) return top;
+    // sum the two directions: merged (T,B,H) = top[:, :H] + top[:, H:]
+    const mem = this.backend.heap.all();
+    const H = this.hiddenSize;
+    for (let r = 0, src = top >> 2, dst = p.merged >> 2; r < T * B; r++, src += 2 * H, dst += H) {
+      for (let j = 0; j < H; j++) mem[dst + j] = mem[src + j] + mem[src + H + j];
+    }
+    return p.merged;
   }
 
   /**
@@ -363,8 +398,19 @@ export abstract class RecurrentLayer {
    */
   backwardInPlace(dy: number, dhT: number, dcT: number): number {
     if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
-    const { T, B, x } = this.saved;
-    return this.runBackward(T, B, this.layout(T, B), x, dy, dhT, dcT);
+    const { T, B, x, mask } = this.saved;
+    const p = this.layout(T, B);
+    if (dy !== 0 && this.merge === 'sum' && this.bidirectional) {
+      // the sum's gradient reaches both directions unchanged
+      const mem = this.backend.heap.all();
+      const H = this.hiddenSize;
+      for (let r = 0, src = dy >> 2, dst = p.dmerged >> 2; r < T * B; r++, src += H, dst += 2 * H) {
+        mem.copyWithin(dst, src, src + H);
+        mem.copyWithin(dst + H, src, src + H);
+      }
+      dy = p.dmerged;
+    }
+    return this.runBackward(T, B, p, x, dy, dhT, dcT, mask);
   }
 
   /** @internal Pointers of dL/dh0 and dL/dc0 (L·D,B,H) after {@link backwardInPlace} (c: 0 unless LSTM). */
@@ -399,7 +445,7 @@ export abstract class RecurrentLayer {
 
   // ------------------------------------------------------------------------------------ internals
 
-  private runForward(T: number, B: number, p: Layout, x: number, h0p: number, c0p: number): void {
+  private runForward(T: number, B: number, p: Layout, x: number, h0p: number, c0p: number, mask: number): void {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -413,18 +459,18 @@ export abstract class RecurrentLayer {
         const c0 = c0p !== 0 ? c0p + i * B * H * 4 : 0;
         const y = p.out[k] + d * H * 4;
         if (this.cell === 'lstm') {
-          kn.lstm_forward(T, B, Ik, H, d, input, Ik, 0, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
+          kn.lstm_forward(T, B, Ik, H, d, input, Ik, mask, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
         } else if (this.cell === 'gru') {
-          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, 0, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
+          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
         } else {
-          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, 0, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
+          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
         }
       }
     }
   }
 
   /** @returns the pointer holding dL/dx */
-  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number): number {
+  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -442,13 +488,13 @@ export abstract class RecurrentLayer {
         const dcT = dcTp !== 0 ? dcTp + i * B * H * 4 : 0;
         const dh0 = p.dh0 + i * B * H * 4;
         if (this.cell === 'lstm') {
-          kn.lstm_backward(T, B, Ik, H, d, input, Ik, 0, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
+          kn.lstm_backward(T, B, Ik, H, d, input, Ik, mask, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
             dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
         } else if (this.cell === 'gru') {
-          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, 0, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
+          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
         } else {
-          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, 0, wih, whh, p.hseq[i], dyd, D * H, dhT,
+          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
         }
       }
@@ -483,6 +529,8 @@ export abstract class RecurrentLayer {
     const state = n * B * H;
     const dWidth = T * B * Math.max(I, D * H);
     s.push(state, lstm ? state : 0, work, T * B * G, gru ? T * B * G : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
+    const summed = this.merge === 'sum' && D === 2;
+    s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);
     let j = 0;
     const x = ptr[j++];
@@ -501,7 +549,7 @@ export abstract class RecurrentLayer {
     return {
       x, out, gates, hseq, cseq, hn,
       h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dgates: ptr[j++], dgh: ptr[j++], dA: ptr[j++], dB: ptr[j++],
-      dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++],
+      dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++], mask: ptr[j++], merged: ptr[j++], dmerged: ptr[j++],
     };
   }
 
@@ -623,4 +671,36 @@ export function checkArray(a: ArrayLike<number>, n: number, what: string, expect
     const v = a[i];
     if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);
   }
+}
+
+/**
+ * Writes a (T, B) 0/1 step mask at `ptr` from `options.lengths` (right padding) or `options.mask`;
+ * returns false (nothing written) when neither is given.
+ */
+export function writeStepMask(mem: Float32Array, ptr: number, T: number, B: number, options: { lengths?: ArrayLike<number>; mask?: ArrayLike<number> }, where: string): boolean {
+  if (options.lengths !== undefined && options.mask !== undefined) throw new TypeError(`${where}: give lengths or mask, not both`);
+  if (options.lengths !== undefined) {
+    const lengths = options.lengths;
+    if (lengths === null || typeof lengths !== 'object' || lengths.length !== B) {
+      throw new RangeError(`${where}: lengths must have one value per sequence (batch = ${B}), received ${describe(lengths)}`);
+    }
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      if (!Number.isInteger(n) || n < 0 || n > T) throw new RangeError(`${where}: lengths must be integers in [0, ${T}], received ${describe(n)} at index ${b}`);
+      for (let t = 0; t < T; t++) mem[(ptr >> 2) + t * B + b] = t < n ? 1 : 0;
+    }
+    return true;
+  }
+  if (options.mask !== undefined) {
+    const m = options.mask;
+    if (m === null || typeof m !== 'object' || m.length !== T * B) {
+      throw new RangeError(`${where}: mask must have seqLen·batch = ${T}·${B} = ${T * B} values of 0 or 1, received ${describe(m)}`);
+    }
+    for (let i = 0; i < T * B; i++) {
+      if (m[i] !== 0 && m[i] !== 1) throw new RangeError(`${where}: mask must hold 0 (padding) or 1 (valid), received ${describe(m[i])} at index ${i}`);
+      mem[(ptr >> 2) + i] = m[i];
+    }
+    return true;
+  }
+  return false;
 }

@@ -49,6 +49,11 @@ export interface Batch {
   batch?: number;
   /** Per output row weight (0 = masked out, e.g. padding), (T·B) or (B). */
   mask?: ArrayLike<number>;
+  /**
+   * Valid length of each sequence (B) of a right-padded batch: padded steps neither advance a
+   * sequence's state nor count in the loss, and a last-step head reads each sequence's last valid state.
+   */
+  lengths?: ArrayLike<number>;
   /** Continue from the model's carried state (and carry the new one). Default false. */
   stateful?: boolean;
 }
@@ -57,6 +62,8 @@ export interface Batch {
 export interface PreparedBatch {
   /** Output rows the loss sees. */
   rows: number;
+  /** Loss weights per row implied by the batch (e.g. padding from lengths), unless the batch gives a mask. */
+  weights?: ArrayLike<number>;
   /** Runs the training forward pass; returns the pointer of the outputs (rows, outputSize). */
   forward: () => number;
   /** Backpropagates from dL/d(outputs) at `dlogits`, accumulating parameter gradients. */
@@ -190,7 +197,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const where = 'Trainer.step';
     if (batch === null || typeof batch !== 'object') throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
     const prepared = this.model.prepare(batch, where);
-    this.writeTargets(batch.target, batch.mask, prepared.rows, where);
+    this.writeTargets(batch.target, batch.mask ?? prepared.weights, prepared.rows, where);
     return this.update(prepared);
   }
 

@@ -38,7 +38,7 @@ describe('forward and backward inputs', () => {
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, h0: new Float32Array(3) })).toThrow(/h0 must have numLayers·directions·batch·hiddenSize = 2·1·2·4 = 16 values, received 3/);
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite \(as float32\), received Infinity/);
     expect(() => lstm.forward('abc' as never)).toThrow(/x must be a Float32Array/);
-    expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(/output gradient must have seqLen·batch·directions·hiddenSize = 5·2·1·4 = 40 values, received 3/);
+    expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(/output gradient must have seqLen·batch·outputSize = 5·2·4 = 40 values, received 3/);
 
     // still usable, parameters unchanged, same result as before the errors
     expect(lstm.stateDict()).toEqual(params);
