@@ -203,19 +203,21 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
  * held, y row zero, gates row unspecified but finite); wih (4H,I); whh (4H,H); bih, bhh (4H) or 0;
  * h0, c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; gates (T,B,4H) receives the activated gates;
  * hseq, cseq (T+1,B,H): forward, block 0 = initial state and block t+1 = after step t; reverse,
- * block T = initial state and block t = after step t. work ≥ (I+H)·4H floats.
+ * block T = initial state and block t = after step t. work ≥ (I+H)·packed_stride(4H) floats.
  */
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
-  // work: wihT (I, 4H) then whhT (H, 4H)
+  // work: wihT (I, 4H) then whhT (H, 4H), rows padded to ldw floats so that a row stride of a
+  // multiple of 4 KiB does not map every row of the panel to the same L1 cache set
   const G = 4 * H;
+  const ldw = packed_stride(G);
   const stateBytes = <usize>(B * H) << 2;            // one (B,H) block
   const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
   const wihT = work;
-  const whhT = work + (<usize>(I * G) << 2);
-  transpose(G, I, wih, I, wihT, G);
-  transpose(G, H, whh, H, whhT, G);
+  const whhT = work + (<usize>(I * ldw) << 2);
+  transpose(G, I, wih, I, wihT, ldw);
+  transpose(G, H, whh, H, whhT, ldw);
 
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
@@ -226,7 +228,7 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   // gates of all T·B rows = bih + bhh + x·W_ihᵀ
   const rows = T * B;
   fill_rows_with_bias(rows, G, gates, G, bih, bhh);
-  gemm_nn(rows, G, I, 1, x, ldx, wihT, G, 1, gates, G);
+  gemm_nn(rows, G, I, 1, x, ldx, wihT, ldw, 1, gates, G);
 
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;
@@ -234,7 +236,7 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const gt = gates + <usize>t * stepGateBytes;
     // recurrent projection (skipped when h_prev is the zero initial state)
-    if (s > 0 || h0 != 0) gemm_nn(B, G, H, 1, hseq + prev, H, whhT, G, 1, gt, G);
+    if (s > 0 || h0 != 0) gemm_nn(B, G, H, 1, hseq + prev, H, whhT, ldw, 1, gt, G);
     const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
     lstm_gates_forward(B, H, gt, cseq + prev, cseq + next, hseq + next, yt, ldy);
     if (mask != 0) {
@@ -318,4 +320,9 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   if (dx != 0) gemm_nn(rows, I, G, 1, dgates, G, wih, I, accumDx != 0 ? 1 : 0, dx, lddx);
   accumulate_column_sums(rows, G, dgates, G, dbih);
   accumulate_column_sums(rows, G, dgates, G, dbhh);
+}
+
+/** Row stride of packed (·, G) weight panels: G, plus 16 floats when G·4 bytes is a multiple of 2 KiB. */
+export function packed_stride(G: i32): i32 {
+  return (G & 511) == 0 ? G + 16 : G;
 }

@@ -124,8 +124,14 @@ export interface Kernels {
 export const rnnForwardWork = (_B: number, I: number, H: number): number => (I + H) * H;
 /** Workspace (floats) rnn_backward needs: the dh carry. */
 export const rnnBackwardWork = (B: number, H: number): number => B * H;
-/** Workspace (floats) lstm_forward needs: packed transposed weights. */
-export const lstmForwardWork = (_B: number, I: number, H: number): number => (I + H) * 4 * H;
+/** Workspace (floats) lstm_forward needs: packed transposed weights, rows padded (see packedStride). */
+export const lstmForwardWork = (_B: number, I: number, H: number): number => (I + H) * packedStride(4 * H);
+
+/**
+ * Row stride of the packed weight panels of lstm_forward: G, plus 16 floats when G·4 bytes is a
+ * multiple of 2 KiB (rows that far apart share an L1 cache set and evict each other).
+ */
+export const packedStride = (G: number): number => ((G & 511) === 0 ? G + 16 : G);
 /** Workspace (floats) lstm_backward needs: dh and dc carries. */
 export const lstmBackwardWork = (B: number, H: number): number => 2 * B * H;
 /** Workspace (floats) gru_forward needs: packed transposed weights and one (B,3H) hidden projection. */
