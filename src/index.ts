@@ -33,3 +33,6 @@ export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
 export { EncoderDecoder, type EncoderDecoderOptions, type Decoded } from './nn/seq2seq.ts';
 export type { Trainable, PreparedBatch } from './train/trainer.ts';
+export { logProbability, perplexity, compare, beamSearch, type ScoreOptions, type SequenceScore, type Comparison, type BeamSearchOptions, type Beam } from './lm/score.ts';
+export { gradientFlow, type GradientFlowOptions, type GradientFlow, type LayerFlow } from './lm/gradflow.ts';
+export { gradcheck, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './lm/gradcheck.ts';

@@ -1,0 +1,212 @@
+import type { SequenceModel } from '../nn/model.ts';
+import { describe } from '../nn/params.ts';
+import { positiveInt } from '../nn/recurrent.ts';
+
+/** Options of {@link logProbability}, {@link perplexity}, {@link compare} and {@link beamSearch}. */
+export interface ScoreOptions {
+  /**
+   * Context the first token is conditioned on (run through the model, not scored); default
+   * `[2]` (`<EOS>`, as start of text — the same default as `generate`).
+   */
+  prime?: ArrayLike<number>;
+  /** Steps per forward call for long inputs (state carries between calls); default 256. */
+  window?: number;
+}
+
+/** The score of one token sequence under a next-token model. */
+export interface SequenceScore {
+  /** Σ_t log p(token_t | prime, tokens_<t), in nats (≤ 0). */
+  logProb: number;
+  /** The same in bits (log₂). */
+  bits: number;
+  /** log p(token_t | …) of every token, in nats. */
+  tokenLogProbs: Float64Array;
+  /** Number of scored tokens. */
+  tokens: number;
+  /** Mean negative log-probability per token (cross-entropy, nats / token). */
+  nll: number;
+  /** e^nll: the perplexity of the sequence. */
+  perplexity: number;
+}
+
+/** What {@link compare} returns. */
+export interface Comparison {
+  /** Score of the first sequence. */
+  a: SequenceScore;
+  /** Score of the second sequence. */
+  b: SequenceScore;
+  /** Which sequence has the larger total log-probability (`'equal'` on a tie). */
+  likelier: 'a' | 'b' | 'equal';
+  /** log p(a) − log p(b), in nats: > 0 when a is likelier, e^difference is the odds ratio. */
+  difference: number;
+}
+
+/** Options of {@link beamSearch}. */
+export interface BeamSearchOptions extends ScoreOptions {
+  /** Tokens to generate (at most). */
+  length: number;
+  /** Hypotheses kept after each step; default 4. Width 1 is greedy decoding. */
+  beamWidth?: number;
+  /** A hypothesis that emits this id (e.g. `vocab.eosId`) is finished and no longer extended. */
+  stopAt?: number;
+}
+
+/** One hypothesis of {@link beamSearch}. */
+export interface Beam {
+  /** The generated ids (without the prime). */
+  ids: Int32Array;
+  /** Their total log-probability given the prime, in nats. */
+  logProb: number;
+}
+
+const DEFAULT_WINDOW = 256;
+
+/**
+ * The log-probability of a token sequence under a next-token language model:
+ * log p(x_1 … x_n | prime) = Σ_t log p(x_t | prime, x_<t), with per-token terms and perplexity.
+ * The prime is run once; the sequence is then run in windows with carried state, so any length
+ * works in bounded memory. Uses the model's carried state (like `generate`): call
+ * `model.resetState()` before relying on it afterwards.
+ * @param model a model with an Embedding input, a Dense head at every step and softmax output
+ * @param ids the tokens to score (at least one)
+ */
+export function logProbability(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): SequenceScore {
+  const where = 'logProbability';
+  checkLanguageModel(model, where);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { prime?, window? }, received ${describe(options)}`);
+  checkIds(model, ids, `${where}: ids`);
+  if (ids.length < 1) throw new RangeError(`${where}: ids must hold at least one token id to score`);
+  const prime = options.prime ?? [2];
+  checkIds(model, prime, `${where}: prime`);
+  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
+  const window = positiveInt(options.window ?? DEFAULT_WINDOW, `${where}: window`);
+
+  // the input is prime ++ ids without the last id; the output at input position p predicts
+  // the token at p + 1, which is ids[p + 1 − prime.length] once p ≥ prime.length − 1
+  const P = prime.length;
+  const n = ids.length;
+  const total = P + n - 1;
+  const at = (p: number): number => (p < P ? prime[p] : ids[p - P]);
+  const V = model.outputSize;
+  const tokenLogProbs = new Float64Array(n);
+  const chunk = new Int32Array(Math.min(window, total));
+  const heap = model.backend.heap;
+  model.resetState(1);
+  for (let start = 0; start < total; start += window) {
+    const T = Math.min(window, total - start);
+    for (let t = 0; t < T; t++) chunk[t] = at(start + t);
+    const input = model.writeInput(chunk.subarray(0, T), T, 1, `${where}: ids`);
+    const logits = model.forwardInPlace(T, 1, input, false, true);
+    const mem = heap.all();
+    for (let t = 0; t < T; t++) {
+      const j = start + t + 1 - P; // index in ids of the token predicted here
+      if (j < 0) continue;
+      tokenLogProbs[j] = logSoftmaxAt(mem, (logits >> 2) + t * V, V, ids[j]);
+    }
+  }
+  return summarise(tokenLogProbs);
+}
+
+/** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
+export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
+  return logProbability(model, ids, options).perplexity;
+}
+
+/**
+ * Which of two continuations (of the same prime) the model finds more likely, by total
+ * log-probability. Both are scored with the same options.
+ */
+export function compare(model: SequenceModel, a: ArrayLike<number>, b: ArrayLike<number>, options: ScoreOptions = {}): Comparison {
+  const sa = logProbability(model, a, options);
+  const sb = logProbability(model, b, options);
+  const difference = sa.logProb - sb.logProb;
+  return { a: sa, b: sb, likelier: difference > 0 ? 'a' : difference < 0 ? 'b' : 'equal', difference };
+}
+
+/**
+ * Beam search: the `beamWidth` most likely continuations of the prime by total log-probability
+ * (no length normalisation), best first. Width 1 is greedy decoding; a width of
+ * V^(length−1) or more makes the search exhaustive. Each step runs all hypotheses as one batch
+ * over their whole prefix (O(length²) steps: meant for short outputs).
+ */
+export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
+  const where = 'beamSearch';
+  checkLanguageModel(model, where);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { length, beamWidth?, prime?, stopAt? }, received ${describe(options)}`);
+  const length = positiveInt(options.length, `${where}: length`);
+  const width = positiveInt(options.beamWidth ?? 4, `${where}: beamWidth`);
+  const prime = options.prime ?? [2];
+  checkIds(model, prime, `${where}: prime`);
+  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
+  const stopAt = options.stopAt;
+  const V = model.outputSize;
+  const P = prime.length;
+  const heap = model.backend.heap;
+  interface Hyp { ids: number[]; logProb: number; done: boolean }
+  let beams: Hyp[] = [{ ids: [], logProb: 0, done: false }];
+  for (let step = 0; step < length; step++) {
+    const live = beams.filter((b) => !b.done);
+    if (live.length === 0) break;
+    const B = live.length;
+    const T = P + step;
+    const input = new Int32Array(T * B);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) input[t * B + b] = t < P ? prime[t] : live[b].ids[t - P];
+    }
+    const ptr = model.writeInput(input, T, B, `${where}: prefix`);
+    const logits = model.forwardInPlace(T, B, ptr, false, false);
+    const mem = heap.all();
+    const candidates: Hyp[] = beams.filter((b) => b.done);
+    for (let b = 0; b < B; b++) {
+      const row = (logits >> 2) + ((T - 1) * B + b) * V;
+      const lse = logSumExp(mem, row, V);
+      for (let v = 0; v < V; v++) {
+        candidates.push({ ids: [...live[b].ids, v], logProb: live[b].logProb + mem[row + v] - lse, done: v === stopAt });
+      }
+    }
+    // stable sort: ties keep the order of (older hypothesis, smaller id)
+    candidates.sort((x, y) => y.logProb - x.logProb);
+    beams = candidates.slice(0, width);
+  }
+  return beams.map((b) => ({ ids: Int32Array.from(b.ids), logProb: b.logProb }));
+}
+
+// ------------------------------------------------------------------------------------ internals
+
+function checkLanguageModel(model: SequenceModel, where: string): void {
+  if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
+    throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
+  }
+  if (model.embedding === null || model.head.at !== 'every' || model.output !== 'softmax') {
+    throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense head at every step, softmax output)`);
+  }
+}
+
+function checkIds(model: SequenceModel, ids: ArrayLike<number>, what: string): void {
+  if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
+    throw new TypeError(`${what} must be an array of token ids, received ${describe(ids)}`);
+  }
+  model.embedding!.checkIds(ids, what);
+}
+
+/** log Σ exp(row[0..V)) in float64, shifted by the maximum. */
+function logSumExp(mem: Float32Array, row: number, V: number): number {
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) if (mem[row + v] > max) max = mem[row + v];
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += Math.exp(mem[row + v] - max);
+  return max + Math.log(sum);
+}
+
+/** log softmax(row)[target], in float64. */
+function logSoftmaxAt(mem: Float32Array, row: number, V: number, target: number): number {
+  return mem[row + target] - logSumExp(mem, row, V);
+}
+
+function summarise(tokenLogProbs: Float64Array): SequenceScore {
+  let logProb = 0;
+  for (const l of tokenLogProbs) logProb += l;
+  const n = tokenLogProbs.length;
+  const nll = -logProb / n;
+  return { logProb, bits: logProb / Math.LN2, tokenLogProbs, tokens: n, nll, perplexity: Math.exp(nll) };
+}
