@@ -17,7 +17,7 @@ export {
   RecurrentCell, RNNCell, LSTMCell, GRUCell, RecurrentState,
   type CellOptions, type CellGrads, type RecurrentStateJSON,
 } from './nn/cells.ts';
-export { Embedding, type EmbeddingOptions } from './nn/embedding.ts';
+export { Embedding, OneHot, type EmbeddingOptions } from './nn/embedding.ts';
 export { Dense, type DenseOptions } from './nn/dense.ts';
 export { Dropout } from './nn/dropout.ts';
 export { SequenceModel, type SequenceModelOptions, type ModelLayer, type OutputKind, type SequenceInput } from './nn/model.ts';

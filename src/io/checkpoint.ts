@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { Dense } from '../nn/dense.ts';
 import { Dropout } from '../nn/dropout.ts';
-import { Embedding } from '../nn/embedding.ts';
+import { Embedding, OneHot } from '../nn/embedding.ts';
 import { SequenceModel, type ModelLayer, type OutputKind } from '../nn/model.ts';
 import { GRU, LSTM, RNN, type RecurrentConfig } from '../nn/recurrent.ts';
 import { pack, unpack, type NamedTensor } from './container.ts';
@@ -23,6 +23,7 @@ export function modelFromConfig(config: ModelConfig, backend: Backend | undefine
   const layers: ModelLayer[] = config.layers.map((c, i) => {
     switch (c.type) {
       case 'embedding': return new Embedding(c.numEmbeddings, c.embeddingDim, { backend, seed: 0 });
+      case 'onehot': return new OneHot(c.numEmbeddings, { backend });
       case 'dense': return new Dense(c.inFeatures, c.outFeatures, { bias: c.bias, at: c.at, backend, seed: 0 });
       case 'dropout': return new Dropout(c.p, { seed: 0 });
       case 'rnn': return new RNN({ ...strip(c), nonlinearity: c.nonlinearity, backend, seed: 0 });

@@ -25,6 +25,8 @@ export class Embedding {
   readonly backend: Backend;
   /** @internal parameters and gradients */
   readonly params: ParameterSet;
+  /** Whether optimizers update the table (false for {@link OneHot}). */
+  readonly trainable: boolean = true;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     this.numEmbeddings = positiveInt(numEmbeddings, 'Embedding: numEmbeddings');
@@ -43,6 +45,7 @@ export class Embedding {
 
   /** @internal weight gradient rows += dy (n, E). */
   backwardInPlace(n: number, ids: number, dy: number): void {
+    if (!this.trainable) return;
     this.backend.kernels.embedding_backward(n, this.embeddingDim, ids, dy, this.embeddingDim, this.params.gradPtrOf('weight'));
   }
 
@@ -57,8 +60,8 @@ export class Embedding {
   }
 
   /** The configuration, for checkpoints. */
-  config(): { type: 'embedding'; numEmbeddings: number; embeddingDim: number } {
-    return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+  config(): { type: 'embedding' | 'onehot'; numEmbeddings: number; embeddingDim: number } {
+    return { type: this.trainable ? 'embedding' : 'onehot', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
   }
 
   /** Copies of the parameters (`weight`). */
@@ -74,5 +77,20 @@ export class Embedding {
   /** Frees the table. Idempotent. */
   dispose(): void {
     this.params.dispose();
+  }
+}
+
+/**
+ * One-hot input: token id → a vector of `size` zeros with a 1 at the id (as in min-char-rnn).
+ * A fixed identity table: it has no trainable parameters.
+ */
+export class OneHot extends Embedding {
+  override readonly trainable = false;
+
+  constructor(size: number, options: { backend?: Backend } = {}) {
+    super(size, size, { backend: options.backend, seed: 0 });
+    const w = this.params.view('weight');
+    w.fill(0);
+    for (let i = 0; i < size; i++) w[i * size + i] = 1;
   }
 }

@@ -115,7 +115,7 @@ export class SequenceModel {
   /** @internal every parameter slab of the model, bottom to top. */
   parameterSets(): ParameterSet[] {
     const sets: ParameterSet[] = [];
-    if (this.embedding) sets.push(this.embedding.params);
+    if (this.embedding?.trainable) sets.push(this.embedding.params);
     for (const r of this.recurrent) sets.push(r.params);
     sets.push(this.head.params);
     return sets;

@@ -99,3 +99,22 @@ describe('trainer checkpoints', () => {
     model.dispose();
   });
 });
+
+describe('one-hot input', () => {
+  it('feeds identity rows, has no trainable parameters, and round-trips through save/load', async () => {
+    const { OneHot } = await import('../../src/index.ts');
+    const model = new SequenceModel({ layers: [new OneHot(5), new LSTM(5, 4, { seed: 1 }), new Dense(4, 5, { seed: 2 })] });
+    const trainable = model.parameterSets().reduce((n, s) => n + s.count(), 0);
+    expect(trainable).toBe(4 * 4 * (5 + 4) + 2 * 16 + 4 * 5 + 5);
+    const before = model.stateDict()['0.weight'];
+    const trainer = new Trainer(model, { optimizer: { type: 'sgd', lr: 0.5 } });
+    trainer.step({ input: [0, 1, 2, 3], target: [1, 2, 3, 4], seqLen: 4, batch: 1 });
+    expect(model.stateDict()['0.weight']).toEqual(before);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(before[i * 5 + j]).toBe(i === j ? 1 : 0);
+    const again = SequenceModel.load(model.save());
+    expect(again.predict([0, 3], { seqLen: 2 })).toEqual(model.predict([0, 3], { seqLen: 2 }));
+    trainer.dispose();
+    model.dispose();
+    again.dispose();
+  });
+});
