@@ -1,7 +1,9 @@
 // `npm run bench`: the workloads of DESIGN.md §5 for strand's WebAssembly and pure-TypeScript
 // backends, in one process, with tinybench. Prints a table (value, unit, GFLOP/s, ratio to
 // strand-wasm) and writes it to bench/results/ as JSON and Markdown with machine, runtime and
-// commit. `--quick` for a short run; `--only W1,W3,K1` for a subset.
+// commit. `--quick` for a short run; `--only W1,W3,K1` for a subset; `--no-peers` for strand only.
+// Peers (TensorFlow.js cpu and wasm, brain.js, onnxruntime-web) run after strand, each checked
+// to compute strand's function with strand's weights before it is timed (bench/peers/).
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -68,6 +70,14 @@ try {
   console.log(`(K1 kernel benchmarks unavailable: ${(error as Error).message})`);
 }
 
+const skips: string[] = [];
+if (!process.argv.includes('--no-peers')) {
+  const { peerResults, peerSkips } = await import('./peers/index.ts');
+  for (const r of await peerResults({ quick, only })) rows.push({ id: r.id, system: r.system, value: r.value, unit: r.unit, gflops: r.gflops, higherIsBetter: r.higherIsBetter });
+  for (const s of peerSkips({ quick, only })) skips.push(`- ${s.id} ${s.system}: ${s.reason}`);
+}
+rows.sort((a, b) => a.id.localeCompare(b.id) || (a.system === 'strand-wasm' ? -1 : b.system === 'strand-wasm' ? 1 : 0));
+
 // ratios to strand-wasm, > 1 meaning strand-wasm is that many times faster
 const table = ['| id | system | value | unit | GFLOP/s | strand-wasm speed-up |', '|---|---|---|---|---|---|'];
 for (const row of rows) {
@@ -82,11 +92,12 @@ try {
   // not a git checkout
 }
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}`);
+const notRun = skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '';
+console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}`);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('latest.json', dir), JSON.stringify({ machine, commit, quick, date: new Date().toISOString(), rows }, null, 2));
-writeFileSync(new URL('latest.md', dir), `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}\n`);
+writeFileSync(new URL('latest.md', dir), `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}\n`);
 
 function format(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
