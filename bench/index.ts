@@ -9,17 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { createBackend, type Backend } from '../src/index.ts';
+import type { PeerRow } from './peers/index.ts';
 import { WORKLOADS } from './workloads.ts';
 
-/** One measured line of the results table. */
-export interface ResultRow {
-  id: string;
-  system: string;
-  value: number;
-  unit: string;
-  gflops: number;
-  higherIsBetter: boolean;
-}
+/** One measured line of the results table (the peers' row shape, without the note). */
+export type ResultRow = Omit<PeerRow, 'note'>;
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { createBackend, type Backend } from '../src/backend/index.ts';
 import type { Row } from './types.ts';
+import { noise } from './workloads.ts';
 
 /** One GEMM shape to time. */
 interface GemmShape {
@@ -35,18 +36,6 @@ const EXTRA: GemmShape[] = [
   { id: 'tn 1024x256x1600', op: 'tn', M: 1024, N: 256, K: 1600 },
 ];
 
-/** Seeded uniform [-1, 1) values (xorshift32). */
-function noise(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /** Median milliseconds of one call of `fn`, measured by tinybench. */
 async function medianMs(fn: () => void, quick: boolean): Promise<number> {
