@@ -41,6 +41,19 @@ export function noise(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** The input and targets of strand's training workloads. */
+export function trainingData(T: number, B: number, I: number, V: number, oneHot: boolean): { input: Float32Array; target: Int32Array } {
+  const target = Int32Array.from(noise(T * B, 3), (u) => Math.floor((u + 1) * 0.5 * V) % V);
+  let input: Float32Array;
+  if (oneHot) {
+    input = new Float32Array(T * B * I);
+    for (let r = 0; r < T * B; r++) input[r * I + ((r * 7) % I)] = 1;
+  } else {
+    input = noise(T * B * I, 4);
+  }
+  return { input, target };
+}
+
 /** FLOPs of one LSTM / GRU / RNN forward over T·B rows (the GEMMs; gate math is lower order). */
 export function recurrentForwardFlops(gatesPerUnit: number, T: number, B: number, I: number, H: number): number {
   return 2 * T * B * (I + H) * gatesPerUnit * H;
@@ -73,14 +86,7 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
           : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend });
       const model = new SequenceModel({ layers: [recurrent, new Dense(H, V, { seed: 2, backend })], output: 'softmax' });
       const trainer = new Trainer(model, { optimizer: optimizer === 'adam' ? { type: 'adam', lr: 1e-3 } : { type: 'adagrad', lr: 0.1 } });
-      const target = Int32Array.from(noise(T * B, 3), (u) => Math.floor((u + 1) * 0.5 * V) % V);
-      let input: Float32Array;
-      if (oneHot) {
-        input = new Float32Array(T * B * I);
-        for (let r = 0; r < T * B; r++) input[r * I + ((r * 7) % I)] = 1;
-      } else {
-        input = noise(T * B * I, 4);
-      }
+      const { input, target } = trainingData(T, B, I, V, oneHot);
       const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
       const headFlops = 2 * T * B * H * V;
       return {

@@ -8,7 +8,7 @@
 import {
   Dense, GRU, LSTM, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer, type StateDict,
 } from '../../src/index.ts';
-import { WORKLOADS, noise } from '../workloads.ts';
+import { WORKLOADS, noise, trainingData } from '../workloads.ts';
 
 /** Unit, value conversion and FLOPs of one repetition, as strand's workload reports them. */
 export interface Reporting {
@@ -113,18 +113,6 @@ function inferenceCase(backend: Backend, id: string, T: number, B: number, I: nu
   }
 }
 
-/** The input and targets of strand's training workloads (bench/workloads.ts). */
-export function trainingData(T: number, B: number, I: number, V: number, oneHot: boolean): { input: Float32Array; target: Int32Array } {
-  const target = Int32Array.from(noise(T * B, 3), (u) => Math.floor((u + 1) * 0.5 * V) % V);
-  let input: Float32Array;
-  if (oneHot) {
-    input = new Float32Array(T * B * I);
-    for (let r = 0; r < T * B; r++) input[r * I + ((r * 7) % I)] = 1;
-  } else {
-    input = noise(T * B * I, 4);
-  }
-  return { input, target };
-}
 
 function trainingCase(backend: Backend, id: string, spec: Omit<TrainingSpec, 'input' | 'target'>, oneHot: boolean): TrainingCase {
   const full: TrainingSpec = { ...spec, ...trainingData(spec.T, spec.B, spec.I, spec.V, oneHot) };

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type RecurrentLayer } from '../../src/index.ts';
 import type { Backend } from '../../src/backend/backend.ts';
 import { jsBackend, wasmBackend } from '../helpers/backends.ts';
+import { expectClose as expectWithin } from '../helpers/close.ts';
 import {
   analyticGrads64, finiteDifferenceGrad, forward64, randomParams64, seededUniform64, weightedLoss64,
   type RecurrentSpec, type RunSpec,
@@ -13,22 +14,8 @@ import {
 
 const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
 
-/** |a − e| ≤ rel·|e| + abs·max(1, max|e|): f32 rounding, scaled to the array. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 1e-4, abs = 2e-5): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (rel * Math.abs(expected[i]) + abs * scale);
-    if (!(excess <= worst)) {
-      worst = excess;
-      at = i;
-    }
-  }
-  expect(at, `${what}: index ${at}: ${actual[at]} vs ${expected[at]}`).toBe(-1);
-}
+/** f32 rounding through a whole layer: rel 1e-4, abs 2e-5 of the array's scale unless stated. */
+const expectClose = (a: ArrayLike<number>, e: ArrayLike<number>, what: string, rel = 1e-4, abs = 2e-5): void => expectWithin(a, e, what, rel, abs);
 
 const variants: Array<[string, RecurrentSpec]> = [
   ['RNN tanh, 2 layers, bidirectional', { cell: 'rnn', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, nonlinearity: 'tanh' }],

@@ -1,6 +1,9 @@
 // Shared helpers of the training tests: fenced heap buffers, int32 writes, tolerant comparison.
 import { expect } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
+import { expectClose } from '../helpers/close.ts';
+
+export { expectClose };
 
 /** Floats of canary fence on each side of a {@link Fenced} buffer. */
 const FENCE = 8;
@@ -54,26 +57,6 @@ export function putInts(backend: Backend, values: ArrayLike<number>): number {
   const ptr = backend.heap.allocF32(Math.max(1, values.length));
   new Int32Array(backend.heap.all().buffer, ptr, values.length).set(Array.from(values));
   return ptr;
-}
-
-/**
- * Asserts |actual − expected| ≤ rel·|expected| + abs·max(1, max|expected|) element-wise (NaN
- * fails), reporting the worst index.
- */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 1e-5, abs = 1e-6): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (rel * Math.abs(expected[i]) + abs * scale);
-    if (!(excess <= worst)) {
-      worst = excess;
-      at = i;
-    }
-  }
-  expect(at, `${what}: worst at index ${at}: ${actual[at]} vs expected ${expected[at]}`).toBe(-1);
 }
 
 /** Scalar version of {@link expectClose}. */
