@@ -1,0 +1,73 @@
+// The cross-runtime fixture: the same seed and build must give bit-identical weights after 20
+// training steps in every runtime (Node, Chromium, workerd, Deno, Bun). It takes the strand module
+// as an argument, so each runtime passes the build it loaded (source, dist or the packed package),
+// and it uses nothing but the public API and standard JavaScript.
+
+/** The part of strand's public API the fixture needs. */
+export interface StrandApi {
+  init(options?: Record<string, unknown>): Promise<unknown>;
+  manualSeed(seed: number): void;
+  SequenceModel: new (options: { layers: unknown[] }) => { stateDict(): Record<string, Float32Array>; dispose(): void };
+  Embedding: new (vocab: number, dim: number, options?: Record<string, unknown>) => unknown;
+  LSTM: new (input: number, hidden: number, options?: Record<string, unknown>) => unknown;
+  Dense: new (input: number, output: number, options?: Record<string, unknown>) => unknown;
+  Trainer: new (model: unknown, options?: Record<string, unknown>) => { step(batch: Record<string, unknown>): { loss: number }; dispose(): void };
+}
+
+/** What {@link twentySteps} reports: a digest of every weight's bits, and the losses seen. */
+export interface TwentyStepsResult {
+  /** FNV-1a (32-bit, hex) over the f32 bit patterns of every parameter, in state-dict order. */
+  digest: string;
+  /** The loss of each of the 20 steps. */
+  losses: number[];
+}
+
+/** FNV-1a over the bytes of a list of f32 arrays. */
+function fnv1a(arrays: Float32Array[]): string {
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let i = 0; i < bytes.length; i++) {
+      h ^= bytes[i];
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * Trains a small embedding → 2-layer LSTM → dense character model for 20 Adam steps with clipping
+ * on a fixed token pattern, and digests its weights.
+ * @param strand the strand module (namespace import)
+ * @param backend `'wasm'` (default) or `'js'`
+ */
+export async function twentySteps(strand: StrandApi, backend: 'wasm' | 'js' = 'wasm'): Promise<TwentyStepsResult> {
+  await strand.init({ backend });
+  const V = 13, T = 12, B = 4;
+  const model = new strand.SequenceModel({
+    layers: [
+      new strand.Embedding(V, 8, { seed: 1 }),
+      new strand.LSTM(8, 16, { seed: 2, numLayers: 2 }),
+      new strand.Dense(16, V, { seed: 3 }),
+    ],
+  });
+  const trainer = new strand.Trainer(model, { optimizer: { type: 'adam', lr: 0.01 }, clip: { norm: 1 } });
+  const input = new Int32Array(T * B);
+  const target = new Int32Array(T * B);
+  const losses: number[] = [];
+  for (let step = 0; step < 20; step++) {
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const x = (t * 3 + b * 5 + step * 7) % V;
+        input[t * B + b] = x;
+        target[t * B + b] = (x * x + 1) % V;
+      }
+    }
+    losses.push(trainer.step({ input, target, steps: T }).loss);
+  }
+  const sd = model.stateDict();
+  const digest = fnv1a(Object.keys(sd).map((k) => sd[k]));
+  trainer.dispose();
+  model.dispose();
+  return { digest, losses };
+}
