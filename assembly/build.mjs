@@ -2,7 +2,7 @@
 // Run through `npm run build:wasm`; every test and benchmark command runs it first.
 import { main } from 'assemblyscript/asc';
 
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['simd'];
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['simd', 'relaxed'];
 for (const target of targets) {
   const { error, stderr } = await main(['--config', 'asconfig.json', '--target', target], {});
   if (error) {

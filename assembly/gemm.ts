@@ -10,6 +10,8 @@
 
 // ---------------------------------------------------------------- scalar references
 
+import { madd } from './fma';
+
 /** C (M,N) = alpha · A (M,K) · B (K,N) + beta · C. */
 export function gemm_nn_ref(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {
   for (let i = 0; i < M; i++) {
@@ -102,9 +104,9 @@ const MC: i32 = 64;
 const NB: i32 = 128;
 
 /** c[0..4] = alpha·acc + beta·c[0..4]; c is only read when `readC` (beta ≠ 0). */
-@inline function finish4(c: usize, acc: v128, valpha: v128, vbeta: v128, readC: bool): void {
+@inline export function finish4(c: usize, acc: v128, valpha: v128, vbeta: v128, readC: bool): void {
   let r = f32x4.mul(acc, valpha);
-  if (readC) r = f32x4.add(r, f32x4.mul(v128.load(c), vbeta));
+  if (readC) r = madd(v128.load(c), vbeta, r);
   v128.store(c, r);
 }
 
@@ -149,17 +151,17 @@ function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: u
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const s0 = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+    c00 = madd(s0, b0, c00);
+    c01 = madd(s0, b1, c01);
     const s1 = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+    c10 = madd(s1, b0, c10);
+    c11 = madd(s1, b1, c11);
     const s2 = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+    c20 = madd(s2, b0, c20);
+    c21 = madd(s2, b1, c21);
     const s3 = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+    c30 = madd(s3, b0, c30);
+    c31 = madd(s3, b1, c31);
     a0 += 4; a1 += 4; a2 += 4; a3 += 4;
     b += ldb4;
   }
@@ -185,17 +187,17 @@ function tile_4x8_tn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: u
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const s0 = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+    c00 = madd(s0, b0, c00);
+    c01 = madd(s0, b1, c01);
     const s1 = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+    c10 = madd(s1, b0, c10);
+    c11 = madd(s1, b1, c11);
     const s2 = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+    c20 = madd(s2, b0, c20);
+    c21 = madd(s2, b1, c21);
     const s3 = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+    c30 = madd(s3, b0, c30);
+    c31 = madd(s3, b1, c31);
     a += lda4;
     b += ldb4;
   }
@@ -217,10 +219,10 @@ function tile_4x4(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, ldb4: usi
   let a3 = a2 + aRow;
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3), b0));
+    c0 = madd(v128.load32_splat(a0), b0, c0);
+    c1 = madd(v128.load32_splat(a1), b0, c1);
+    c2 = madd(v128.load32_splat(a2), b0, c2);
+    c3 = madd(v128.load32_splat(a3), b0, c3);
     a0 += aK; a1 += aK; a2 += aK; a3 += aK;
     b += ldb4;
   }
@@ -419,17 +421,17 @@ function dot_2x4(K: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize,
     const x0 = v128.load(a0);
     const x1 = v128.load(a1);
     const y0 = v128.load(b0);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y0));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y0));
+    s00 = madd(x0, y0, s00);
+    s10 = madd(x1, y0, s10);
     const y1 = v128.load(b1);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y1));
-    s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+    s01 = madd(x0, y1, s01);
+    s11 = madd(x1, y1, s11);
     const y2 = v128.load(b2);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y2));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y2));
+    s02 = madd(x0, y2, s02);
+    s12 = madd(x1, y2, s12);
     const y3 = v128.load(b3);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y3));
-    s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+    s03 = madd(x0, y3, s03);
+    s13 = madd(x1, y3, s13);
     a0 += 16; a1 += 16; b0 += 16; b1 += 16; b2 += 16; b3 += 16;
   }
   let r0 = hsum4(s00, s01, s02, s03);
@@ -439,8 +441,8 @@ function dot_2x4(K: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize,
     y = v128.load_lane<f32>(b1, y, 1);
     y = v128.load_lane<f32>(b2, y, 2);
     y = v128.load_lane<f32>(b3, y, 3);
-    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a0), y));
-    r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1), y));
+    r0 = madd(v128.load32_splat(a0), y, r0);
+    r1 = madd(v128.load32_splat(a1), y, r1);
     a0 += 4; a1 += 4; b0 += 4; b1 += 4; b2 += 4; b3 += 4;
   }
   const va = f32x4.splat(alpha);
@@ -460,10 +462,10 @@ function dot_1x4(K: i32, a: usize, b: usize, ldb4: usize, c: usize, alpha: f32, 
   const K4 = K & ~3;
   for (let k = 0; k < K4; k += 4) {
     const x = v128.load(a);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0)));
-    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2)));
-    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3)));
+    s0 = madd(x, v128.load(b0), s0);
+    s1 = madd(x, v128.load(b1), s1);
+    s2 = madd(x, v128.load(b2), s2);
+    s3 = madd(x, v128.load(b3), s3);
     a += 16; b0 += 16; b1 += 16; b2 += 16; b3 += 16;
   }
   let r = hsum4(s0, s1, s2, s3);
@@ -472,7 +474,7 @@ function dot_1x4(K: i32, a: usize, b: usize, ldb4: usize, c: usize, alpha: f32, 
     y = v128.load_lane<f32>(b1, y, 1);
     y = v128.load_lane<f32>(b2, y, 2);
     y = v128.load_lane<f32>(b3, y, 3);
-    r = f32x4.add(r, f32x4.mul(v128.load32_splat(a), y));
+    r = madd(v128.load32_splat(a), y, r);
     a += 4; b0 += 4; b1 += 4; b2 += 4; b3 += 4;
   }
   finish4(c, r, f32x4.splat(alpha), f32x4.splat(beta), beta != 0);
@@ -483,12 +485,12 @@ function dot_1x1(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): v
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   let k = 0;
   for (; k + 8 <= K; k += 8) {
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a), v128.load(b)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a, 16), v128.load(b, 16)));
+    s0 = madd(v128.load(a), v128.load(b), s0);
+    s1 = madd(v128.load(a, 16), v128.load(b, 16), s1);
     a += 32; b += 32;
   }
   if (k + 4 <= K) {
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a), v128.load(b)));
+    s0 = madd(v128.load(a), v128.load(b), s0);
     a += 16; b += 16; k += 4;
   }
   let acc = hsum(f32x4.add(s0, s1));

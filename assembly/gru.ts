@@ -16,7 +16,8 @@
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
-import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { gemm_tn } from './gemm';
+import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
@@ -385,16 +386,19 @@ export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: us
  * held, y row zero, gates / hn rows unspecified but finite); wih (3H,I); whh (3H,H); bih, bhh (3H)
  * or 0; h0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; gates (T,B,3H) receives activated r, z, n;
  * hn (T,B,H) receives W_hn h_prev + b_hn (resetAfter = 1) or r∘h_prev (resetAfter = 0); hseq (T+1,B,H).
- * work ≥ (I+H)·3H + B·3H floats: W_ihᵀ (I,3H), W_hhᵀ (H,3H), the (B,3H) hidden projection.
+ * work ≥ I·⌈3H/8⌉·8 + H·(⌈2H/8⌉·8 + ⌈H/8⌉·8) + B·3H floats: W_ihᵀ (I,3H) packed; W_hhᵀ packed
+ * whole (H,3H) (reset-after) or as its (H,2H) r,z part and (H,H) n part (reset-before); the (B,3H)
+ * hidden projection.
  */
 export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize): void {
   const G = 3 * H;
   const BH = B * H;
-  const wihT = work;                    // (I, 3H)
-  const whhT = at(work, I * G);         // (H, 3H)
-  const gh = at(work, (I + H) * G);     // (B, 3H)
+  const wihP = work;                                          // W_ihᵀ (I, 3H) packed
+  const whhP = at(work, packed_size(I, G));                   // W_hhᵀ (H, 3H) or (H, 2H) packed
+  const whnP = at(whhP, packed_size(H, 2 * H));               // reset-before: W_hnᵀ (H, H) packed
+  const gh = at(whnP, packed_size(H, H));                     // (B, 3H)
 
   // initial state
   const h0Block = at(hseq, reverse ? T * BH : 0);
@@ -402,13 +406,18 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
   else memory.fill(h0Block, 0, <usize>BH << 2);
   if (T <= 0 || B <= 0 || H <= 0) return;
 
-  transpose(G, I, wih, I, wihT, G);
-  transpose(G, H, whh, H, whhT, G);
+  pack_bt(I, G, wih, I, wihP);
+  if (resetAfter) {
+    pack_bt(H, G, whh, H, whhP);
+  } else {
+    pack_bt(H, 2 * H, whh, H, whhP);
+    pack_bt(H, H, at(whh, 2 * H * H), H, whnP);
+  }
 
   // input projection of all T·B rows: gates = X·W_ihᵀ + b_ih
   const rows = T * B;
   if (bih) fill_rows_with_bias(rows, G, gates, G, bih, 0);
-  gemm_nn(rows, G, I, 1.0, x, ldx, wihT, G, bih ? 1.0 : 0.0, gates, G);
+  gemm_packed(rows, G, I, 1.0, x, ldx, wihP, bih ? 1.0 : 0.0, gates, G);
 
   const betaH: f32 = bhh ? 1.0 : 0.0;
   for (let s = 0; s < T; s++) {
@@ -420,12 +429,12 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
     const yT: usize = y ? at(y, t * B * ldy) : 0;
     if (bhh) fill_rows_with_bias(B, G, gh, G, bhh, 0);
     if (resetAfter) {
-      gemm_nn(B, G, H, 1.0, hprev, H, whhT, G, betaH, gh, G);
+      gemm_packed(B, G, H, 1.0, hprev, H, whhP, betaH, gh, G);
       gru_gates_forward(B, H, gx, gh, hprev, hnew, hnT, yT, ldy);
     } else {
-      gemm_nn(B, 2 * H, H, 1.0, hprev, H, whhT, G, betaH, gh, G);
+      gemm_packed(B, 2 * H, H, 1.0, hprev, H, whhP, betaH, gh, G);
       gru_gates_forward_rz(B, H, gx, gh, hprev, hnT);
-      gemm_nn(B, H, H, 1.0, hnT, H, at(whhT, 2 * H), G, betaH, at(gh, 2 * H), G);
+      gemm_packed(B, H, H, 1.0, hnT, H, whnP, betaH, at(gh, 2 * H), G);
       gru_gates_forward_n(B, H, gx, gh, hprev, hnew, yT, ldy);
     }
     if (mask) mask_hold_rows(B, H, at(mask, t * B), hprev, hnew, yT, ldy);
@@ -438,7 +447,8 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
  * the forward; dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (or 0;
  * added to when accumDx = 1) and dh0 (B,H) (or 0); accumulates dwih (3H,I), dwhh (3H,H), dbih,
  * dbhh (3H) (each may be 0). dgx, dgh (T,B,3H) workspace (left holding the pre-activation
- * gradients, zero on padded rows); work ≥ 2·B·H floats: the dh carry and d(r∘h_prev) (reset-before).
+ * gradients, zero on padded rows); work ≥ 2·B·H + 3H·⌈max(H,I)/8⌉·8 floats: the dh carry,
+ * d(r∘h_prev) (reset-before) and W_hh (then W_ih) packed.
  * mask: the forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes
  * the dh carry straight through.
  */
@@ -450,6 +460,18 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   const BH = B * H;
   const carry = work;            // (B, H)
   const drh = at(work, BH);      // (B, H)
+  // W_hh (3H, H) packed as B panels: whole (reset-after), or its r,z rows (2H, H) and n rows
+  // (H, H) (reset-before); after the time loop, W_ih (3H, I) in the same place
+  const whhP = at(work, 2 * BH);
+  const whnP = at(whhP, packed_size(2 * H, H));
+  if (T > 0 && B > 0 && H > 0) {
+    if (resetAfter) {
+      pack_b(G, H, whh, H, whhP);
+    } else {
+      pack_b(2 * H, H, whh, H, whhP);
+      pack_b(H, H, at(whh, 2 * H * H), H, whnP);
+    }
+  }
   if (dhT) memory.copy(carry, dhT, <usize>BH << 2);
   else memory.fill(carry, 0, <usize>BH << 2);
 
@@ -465,12 +487,12 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
       if (!mask) {
         if (resetAfter) {
           gru_gates_backward(B, H, gT, hnT, hprev, dyT, lddy, carry, dgxT, dghT);
-          gemm_nn(B, H, G, 1.0, dghT, G, whh, H, 1.0, carry, H);
+          gemm_packed(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
         } else {
           gru_gates_backward_zn(B, H, gT, hprev, dyT, lddy, carry, dgxT, dghT);
-          gemm_nn(B, H, H, 1.0, at(dghT, 2 * H), G, at(whh, 2 * H * H), H, 0.0, drh, H);
+          gemm_packed(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
           gru_gates_backward_r(B, H, gT, hprev, drh, carry, dgxT, dghT);
-          gemm_nn(B, H, 2 * H, 1.0, dghT, G, whh, H, 1.0, carry, H);
+          gemm_packed(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
         }
         continue;
       }
@@ -493,9 +515,9 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
         b = e;
       }
       if (resetAfter) {
-        gemm_nn(B, H, G, 1.0, dghT, G, whh, H, 1.0, carry, H);
+        gemm_packed(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
       } else {
-        gemm_nn(B, H, H, 1.0, at(dghT, 2 * H), G, at(whh, 2 * H * H), H, 0.0, drh, H);
+        gemm_packed(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
         for (let b = 0; b < B;) {
           const e = mask_run_end(maskRow, b, B);
           if (!is_padded(maskRow, b)) {
@@ -504,7 +526,7 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
           }
           b = e;
         }
-        gemm_nn(B, H, 2 * H, 1.0, dghT, G, whh, H, 1.0, carry, H);
+        gemm_packed(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
       }
     }
 
@@ -519,7 +541,10 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
         gemm_tn(H, H, rows, 1.0, at(dgh, 2 * H), G, hn, H, 1.0, at(dwhh, 2 * H * H), H);
       }
     }
-    if (dx && I > 0) gemm_nn(rows, I, G, 1.0, dgx, G, wih, I, accumDx ? 1.0 : 0.0, dx, lddx);
+    if (dx && I > 0) {
+      pack_b(G, I, wih, I, whhP);
+      gemm_packed(rows, I, G, 1.0, dgx, G, whhP, accumDx ? 1.0 : 0.0, dx, lddx);
+    }
     accumulate_column_sums(rows, G, dgx, G, dbih); // dbih = 0: skipped
     accumulate_column_sums(rows, G, dgh, G, dbhh);
   } else if (dx && !accumDx && I > 0) {

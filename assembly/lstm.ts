@@ -16,7 +16,8 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { gemm_tn } from './gemm';
+import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
 import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -203,21 +204,20 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
  * held, y row zero, gates row unspecified but finite); wih (4H,I); whh (4H,H); bih, bhh (4H) or 0;
  * h0, c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; gates (T,B,4H) receives the activated gates;
  * hseq, cseq (T+1,B,H): forward, block 0 = initial state and block t+1 = after step t; reverse,
- * block T = initial state and block t = after step t. work ≥ (I+H)·packed_stride(4H) floats.
+ * block T = initial state and block t = after step t. work ≥ (I+H)·⌈4H/8⌉·8 floats: W_ih and W_hh
+ * packed as B panels of Wᵀ (see packed.ts).
  */
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
-  // work: wihT (I, 4H) then whhT (H, 4H), rows padded to ldw floats so that a row stride of a
-  // multiple of 4 KiB does not map every row of the panel to the same L1 cache set
+  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed
   const G = 4 * H;
-  const ldw = packed_stride(G);
   const stateBytes = <usize>(B * H) << 2;            // one (B,H) block
   const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
-  const wihT = work;
-  const whhT = work + (<usize>(I * ldw) << 2);
-  transpose(G, I, wih, I, wihT, ldw);
-  transpose(G, H, whh, H, whhT, ldw);
+  const wihP = work;
+  const whhP = work + (<usize>packed_size(I, G) << 2);
+  pack_bt(I, G, wih, I, wihP);
+  pack_bt(H, G, whh, H, whhP);
 
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
@@ -228,7 +228,7 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   // gates of all T·B rows = bih + bhh + x·W_ihᵀ
   const rows = T * B;
   fill_rows_with_bias(rows, G, gates, G, bih, bhh);
-  gemm_nn(rows, G, I, 1, x, ldx, wihT, ldw, 1, gates, G);
+  gemm_packed(rows, G, I, 1, x, ldx, wihP, 1, gates, G);
 
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;
@@ -236,7 +236,7 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const gt = gates + <usize>t * stepGateBytes;
     // recurrent projection (skipped when h_prev is the zero initial state)
-    if (s > 0 || h0 != 0) gemm_nn(B, G, H, 1, hseq + prev, H, whhT, ldw, 1, gt, G);
+    if (s > 0 || h0 != 0) gemm_packed(B, G, H, 1, hseq + prev, H, whhP, 1, gt, G);
     const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
     lstm_gates_forward(B, H, gt, cseq + prev, cseq + next, hseq + next, yt, ldy);
     if (mask != 0) {
@@ -252,7 +252,8 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
  * dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0), dh0, dc0 (B,H) (each skipped when 0); accumulates dwih (4H,I),
  * dwhh (4H,H), dbih, dbhh (4H) (bias pointers may be 0). dgates (T,B,4H) receives the
- * pre-activation gradients in time order (zero on padded rows); work ≥ 2·B·H floats. mask: the
+ * pre-activation gradients in time order (zero on padded rows); work ≥ 2·B·H + 4H·⌈max(H,I)/8⌉·8
+ * floats. mask: the
  * forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes the dh and
  * dc carries straight through.
  */
@@ -261,12 +262,15 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   dy: usize, lddy: i32, dhT: usize, dcT: usize, dx: usize, lddx: i32, accumDx: i32,
   dh0: usize, dc0: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize,
   dgates: usize, work: usize): void {
-  // work: dh carry (B, H) then dc carry (B, H)
+  // work: dh carry (B, H), dc carry (B, H), then W_hh (4H, H) packed as B panels (and, after the
+  // time loop, W_ih (4H, I) in the same place)
   const G = 4 * H;
   const stateBytes = <usize>(B * H) << 2;
   const stepGateBytes = <usize>(B * G) << 2;
   const dhCarry = work;
   const dcCarry = work + stateBytes;
+  const wP = work + 2 * stateBytes;
+  if (T > 0) pack_b(G, H, whh, H, wP);
   if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
   if (dcT != 0) memory.copy(dcCarry, dcT, stateBytes); else memory.fill(dcCarry, 0, stateBytes);
 
@@ -280,8 +284,8 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     if (mask == 0) {
       lstm_gates_backward(B, H, gt, cseq + prev, cseq + next, dhCarry, dyt, lddy, dcCarry, dgt);
       // dh carry for h_prev = dgates_t · W_hh; the last one goes straight to dh0
-      if (s > 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dhCarry, H);
-      else if (dh0 != 0) gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+      if (s > 0) gemm_packed(B, H, G, 1, dgt, G, wP, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_packed(B, H, G, 1, dgt, G, wP, 0, dh0, H);
       continue;
     }
     // masked: the fused kernel on each run of real rows, zero dgates on padded rows
@@ -303,9 +307,9 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     if (s > 0) {
       // real rows: carry = dgates·W_hh; padded rows: carry + 0·W_hh = carry
       mask_zero_real_rows(B, H, maskRow, dhCarry, H);
-      gemm_nn(B, H, G, 1, dgt, G, whh, H, 1, dhCarry, H);
+      gemm_packed(B, H, G, 1, dgt, G, wP, 1, dhCarry, H);
     } else if (dh0 != 0) {
-      gemm_nn(B, H, G, 1, dgt, G, whh, H, 0, dh0, H);
+      gemm_packed(B, H, G, 1, dgt, G, wP, 0, dh0, H);
       mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
     }
   }
@@ -317,12 +321,10 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
   if (dwih != 0) gemm_tn(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I);
   if (dwhh != 0) gemm_tn(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H);
-  if (dx != 0) gemm_nn(rows, I, G, 1, dgates, G, wih, I, accumDx != 0 ? 1 : 0, dx, lddx);
+  if (dx != 0) {
+    pack_b(G, I, wih, I, wP);
+    gemm_packed(rows, I, G, 1, dgates, G, wP, accumDx != 0 ? 1 : 0, dx, lddx);
+  }
   accumulate_column_sums(rows, G, dgates, G, dbih);
   accumulate_column_sums(rows, G, dgates, G, dbhh);
-}
-
-/** Row stride of packed (·, G) weight panels: G, plus 16 floats when G·4 bytes is a multiple of 2 KiB. */
-export function packed_stride(G: i32): i32 {
-  return (G & 511) == 0 ? G + 16 : G;
 }

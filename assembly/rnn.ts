@@ -15,7 +15,8 @@
 //   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
 //   carry whose real rows were zeroed).
 
-import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { gemm_tn } from './gemm';
+import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
 import { s_tanh, tanh_lane, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -120,17 +121,17 @@ export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: us
  * held, y row zero); wih (H,I); whh (H,H); bih, bhh (H) or 0; h0 (B,H) or 0;
  * y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H): forward, block 0 = initial state and block
  * t+1 = after step t; reverse, block T = initial state and block t = after step t.
- * work ≥ (I+H)·H floats.
+ * work ≥ (I+H)·⌈H/8⌉·8 floats: W_ihᵀ and W_hhᵀ packed as B panels (see packed.ts).
  */
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, hseq: usize, work: usize): void {
-  // work: wihT (I, H) then whhT (H, H)
+  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed
   const stateBytes = <usize>(B * H) << 2;
-  const wihT = work;
-  const whhT = work + (<usize>(I * H) << 2);
-  transpose(H, I, wih, I, wihT, H);
-  transpose(H, H, whh, H, whhT, H);
+  const wihP = work;
+  const whhP = work + (<usize>packed_size(I, H) << 2);
+  pack_bt(I, H, wih, I, wihP);
+  pack_bt(H, H, whh, H, whhP);
 
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
   if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
@@ -140,13 +141,13 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
   const rows = T * B;
   const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
   fill_rows_with_bias(rows, H, outputs, H, bih, bhh);
-  gemm_nn(rows, H, I, 1, x, ldx, wihT, H, 1, outputs, H);
+  gemm_packed(rows, H, I, 1, x, ldx, wihP, 1, outputs, H);
 
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;
     const prev = hseq + <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
     const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
-    if (s > 0 || h0 != 0) gemm_nn(B, H, H, 1, prev, H, whhT, H, 1, next, H);
+    if (s > 0 || h0 != 0) gemm_packed(B, H, H, 1, prev, H, whhP, 1, next, H);
     const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
     rnn_act_forward(B, H, relu, next, yt, ldy);
     if (mask != 0) mask_hold_rows(B, H, mask + (<usize>(t * B) << 2), prev, next, yt, ldy);
@@ -158,16 +159,18 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
  * dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0) and dh0 (B,H) (skipped when 0); accumulates dwih (H,I), dwhh (H,H),
  * dbih, dbhh (H) (bias pointers may be 0). dpre (T,B,H) receives the pre-activation gradients in
- * time order (zero on padded rows); work ≥ B·H floats. mask: the forward's (T,B) mask or 0; a
+ * time order (zero on padded rows); work ≥ B·H + H·⌈max(H,I)/8⌉·8 floats. mask: the forward's (T,B) mask or 0; a
  * padded step ignores dy, contributes nothing, and passes the dh carry straight through.
  */
 export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dpre: usize, work: usize): void {
-  // work: dh carry (B, H)
+  // work: dh carry (B, H), then W_hh (H, H) packed as B panels (after the time loop, W_ih (H, I))
   const stateBytes = <usize>(B * H) << 2;
   const dhCarry = work;
+  const wP = work + stateBytes;
+  if (T > 0) pack_b(H, H, whh, H, wP);
   if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
 
   for (let s = T - 1; s >= 0; s--) {
@@ -177,8 +180,8 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
     const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
     if (mask == 0) {
       rnn_act_backward(B, H, relu, next, dhCarry, dyt, lddy, dpt);
-      if (s > 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dhCarry, H);
-      else if (dh0 != 0) gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+      if (s > 0) gemm_packed(B, H, H, 1, dpt, H, wP, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_packed(B, H, H, 1, dpt, H, wP, 0, dh0, H);
       continue;
     }
     // masked: the fused kernel on each run of real rows, zero dpre on padded rows
@@ -194,9 +197,9 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
     if (s > 0) {
       // real rows: carry = dpre·W_hh; padded rows: carry + 0·W_hh = carry
       mask_zero_real_rows(B, H, maskRow, dhCarry, H);
-      gemm_nn(B, H, H, 1, dpt, H, whh, H, 1, dhCarry, H);
+      gemm_packed(B, H, H, 1, dpt, H, wP, 1, dhCarry, H);
     } else if (dh0 != 0) {
-      gemm_nn(B, H, H, 1, dpt, H, whh, H, 0, dh0, H);
+      gemm_packed(B, H, H, 1, dpt, H, wP, 0, dh0, H);
       mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
     }
   }
@@ -209,7 +212,10 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
   if (dwih != 0) gemm_tn(H, I, rows, 1, dpre, H, x, ldx, 1, dwih, I);
   if (dwhh != 0) gemm_tn(H, H, rows, 1, dpre, H, hPrev, H, 1, dwhh, H);
-  if (dx != 0) gemm_nn(rows, I, H, 1, dpre, H, wih, I, accumDx != 0 ? 1 : 0, dx, lddx);
+  if (dx != 0) {
+    pack_b(H, I, wih, I, wP);
+    gemm_packed(rows, I, H, 1, dpre, H, wP, accumDx != 0 ? 1 : 0, dx, lddx);
+  }
   accumulate_column_sums(rows, H, dpre, H, dbih);
   accumulate_column_sums(rows, H, dpre, H, dbhh);
 }

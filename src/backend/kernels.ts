@@ -70,7 +70,7 @@ export interface Kernels {
   /**
    * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
    * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
-   * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(B,H).
+   * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(B,I,H).
    * mask (T,B) or 0: the forward's step mask.
    */
   rnn_backward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
@@ -90,7 +90,7 @@ export interface Kernels {
   /**
    * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
    * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
-   * work ≥ lstmBackwardWork(B,H) floats. mask (T,B) or 0: the forward's step mask.
+   * work ≥ lstmBackwardWork(B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
   lstm_backward(T: number, B: number, I: number, H: number, reverse: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
@@ -111,7 +111,7 @@ export interface Kernels {
     y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void;
   /**
    * Backward of gru_forward. dgx, dgh (T,B,3H): workspace for the gradients of the input-side and
-   * hidden-side pre-activations; work ≥ gruBackwardWork(B,H) floats. mask (T,B) or 0: the
+   * hidden-side pre-activations; work ≥ gruBackwardWork(B,I,H) floats. mask (T,B) or 0: the
    * forward's step mask.
    */
   gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
@@ -120,21 +120,21 @@ export interface Kernels {
     dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void;
 }
 
-/** Workspace (floats) rnn_forward needs: packed transposed weights. */
-export const rnnForwardWork = (_B: number, I: number, H: number): number => (I + H) * H;
-/** Workspace (floats) rnn_backward needs: the dh carry. */
-export const rnnBackwardWork = (B: number, H: number): number => B * H;
-/** Workspace (floats) lstm_forward needs: packed transposed weights, rows padded (see packedStride). */
-export const lstmForwardWork = (_B: number, I: number, H: number): number => (I + H) * packedStride(4 * H);
-
+/** Floats that a (K,N) matrix occupies packed as 8-column panels (see assembly/packed.ts): K·⌈N/8⌉·8. */
+export const packedSize = (K: number, N: number): number => K * ((N + 7) & ~7);
+/** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed. */
+export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H);
+/** Workspace (floats) rnn_backward needs: the dh carry, then W_hh (or W_ih) packed. */
+export const rnnBackwardWork = (B: number, I: number, H: number): number => B * H + packedSize(H, Math.max(H, I));
+/** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed. */
+export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H);
+/** Workspace (floats) lstm_backward needs: dh and dc carries, then W_hh (or W_ih) packed. */
+export const lstmBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + packedSize(4 * H, Math.max(H, I));
 /**
- * Row stride of the packed weight panels of lstm_forward: G, plus 16 floats when G·4 bytes is a
- * multiple of 2 KiB (rows that far apart share an L1 cache set and evict each other).
+ * Workspace (floats) gru_forward needs: W_ihᵀ packed, W_hhᵀ packed whole or in its (r,z) and n
+ * parts, and one (B,3H) hidden projection.
  */
-export const packedStride = (G: number): number => ((G & 511) === 0 ? G + 16 : G);
-/** Workspace (floats) lstm_backward needs: dh and dc carries. */
-export const lstmBackwardWork = (B: number, H: number): number => 2 * B * H;
-/** Workspace (floats) gru_forward needs: packed transposed weights and one (B,3H) hidden projection. */
-export const gruForwardWork = (B: number, I: number, H: number): number => (I + H) * 3 * H + B * 3 * H;
-/** Workspace (floats) gru_backward needs: dh carry and one (B,H) scratch row block. */
-export const gruBackwardWork = (B: number, H: number): number => 2 * B * H;
+export const gruForwardWork = (B: number, I: number, H: number): number =>
+  packedSize(I, 3 * H) + packedSize(H, 2 * H) + packedSize(H, H) + B * 3 * H;
+/** Workspace (floats) gru_backward needs: dh carry, one (B,H) scratch block, then W_hh (or W_ih) packed. */
+export const gruBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + packedSize(3 * H, Math.max(H, I));

@@ -518,7 +518,7 @@ export abstract class RecurrentLayer {
     for (let k = 0; k < L; k++) {
       const Ik = k === 0 ? I : D * H;
       const f = lstm ? lstmForwardWork(B, Ik, H) : gru ? gruForwardWork(B, Ik, H) : rnnForwardWork(B, Ik, H);
-      const b = lstm ? lstmBackwardWork(B, H) : gru ? gruBackwardWork(B, H) : rnnBackwardWork(B, H);
+      const b = lstm ? lstmBackwardWork(B, Ik, H) : gru ? gruBackwardWork(B, Ik, H) : rnnBackwardWork(B, Ik, H);
       work = Math.max(work, f, b);
     }
     const s = this.layoutSizes;

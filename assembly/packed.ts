@@ -1,0 +1,314 @@
+import { madd } from './fma';
+import { finish4 } from './gemm';
+
+// GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
+// holds columns 8p..8p+8 as K rows of 8 contiguous floats (columns past N are zero):
+//   P[p][k][c] = B[k][8p + c],   panel p at P + p·K·8 floats,   packedSize(K,N) = K·ceil(N/8)·8.
+// The micro-kernel then reads B strictly sequentially (32 bytes per k), whatever ldb was, so a
+// panel streams from L1/L2 with hardware prefetch and no cache-set conflicts. Recurrent weights
+// are packed once per sequence call (or once per optimizer update) and reused by every step.
+
+/** Floats that a packed (K,N) B occupies: K · ceil(N/8) · 8. */
+export function packed_size(K: i32, N: i32): i32 {
+  return K * ((N + 7) & ~7);
+}
+
+/**
+ * Packs B (K,N), row-major with row stride ldb, into panels at P (packed_size(K,N) floats).
+ * Shape of use: a weight already stored (in, out), or activations for a weight gradient.
+ */
+export function pack_b(K: i32, N: i32, B: usize, ldb: i32, P: usize): void {
+  const ldb4 = <usize>ldb << 2;
+  const full = N >> 3;
+  for (let p = 0; p < full; p++) {
+    let src = B + (<usize>p << 5);
+    let dst = P + (<usize>(p * K) << 5);
+    for (let k = 0; k < K; k++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += ldb4;
+      dst += 32;
+    }
+  }
+  const rest = N & 7;
+  if (rest != 0) {
+    let src = B + (<usize>full << 5);
+    let dst = P + (<usize>(full * K) << 5);
+    for (let k = 0; k < K; k++) {
+      for (let c = 0; c < 8; c++) store<f32>(dst + (<usize>c << 2), c < rest ? load<f32>(src + (<usize>c << 2)) : 0);
+      src += ldb4;
+      dst += 32;
+    }
+  }
+}
+
+/**
+ * Packs Bᵀ where the source W is stored (N,K) row-major with row stride ldw — PyTorch's (out, in)
+ * weight layout — so that gemm_packed computes A · Wᵀ. P[p][k][c] = W[8p + c][k].
+ * Reads 8 rows of W at a time, 4 columns per step, and writes 4 k-rows of the panel (a 4×8
+ * transpose in registers).
+ */
+export function pack_bt(K: i32, N: i32, W: usize, ldw: i32, P: usize): void {
+  const ldw4 = <usize>ldw << 2;
+  const K4 = K & ~3;
+  const panels = (N + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const n0 = p << 3;
+    const rows = min(8, N - n0);
+    const dst0 = P + (<usize>(p * K) << 5);
+    if (rows == 8) {
+      const w0 = W + <usize>n0 * ldw4;
+      const w1 = w0 + ldw4, w2 = w1 + ldw4, w3 = w2 + ldw4;
+      const w4 = w3 + ldw4, w5 = w4 + ldw4, w6 = w5 + ldw4, w7 = w6 + ldw4;
+      for (let k = 0; k < K4; k += 4) {
+        const o = <usize>k << 2;
+        // rows r0..r3 → columns 0..3 of k-rows k..k+3
+        const a0 = v128.load(w0 + o), a1 = v128.load(w1 + o), a2 = v128.load(w2 + o), a3 = v128.load(w3 + o);
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        const d = dst0 + (<usize>k << 5);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+        const b0 = v128.load(w4 + o), b1 = v128.load(w5 + o), b2 = v128.load(w6 + o), b3 = v128.load(w7 + o);
+        const u0 = v128.shuffle<f32>(b0, b1, 0, 4, 1, 5);
+        const u1 = v128.shuffle<f32>(b2, b3, 0, 4, 1, 5);
+        const u2 = v128.shuffle<f32>(b0, b1, 2, 6, 3, 7);
+        const u3 = v128.shuffle<f32>(b2, b3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), 16);
+        v128.store(d, v128.shuffle<f32>(u0, u1, 2, 3, 6, 7), 48);
+        v128.store(d, v128.shuffle<f32>(u2, u3, 0, 1, 4, 5), 80);
+        v128.store(d, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7), 112);
+      }
+      for (let k = K4; k < K; k++) {
+        const d = dst0 + (<usize>k << 5);
+        for (let c = 0; c < 8; c++) store<f32>(d + (<usize>c << 2), load<f32>(W + <usize>(n0 + c) * ldw4 + (<usize>k << 2)));
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const d = dst0 + (<usize>k << 5);
+        for (let c = 0; c < 8; c++) {
+          store<f32>(d + (<usize>c << 2), c < rows ? load<f32>(W + <usize>(n0 + c) * ldw4 + (<usize>k << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Bytes of A kept in L1 by one row block of gemm_packed (half of a 32 KiB L1). */
+const MC_BYTES: i32 = 16384;
+
+/** Scratch for a partial (4,8) tile at the right edge (columns past N are not stored). */
+const EDGE: usize = memory.data(128, 16);
+
+/**
+ * C (4,8) = alpha · A (4,K) · panel (K,8) + beta · C. A rows lda4 bytes apart, the panel read
+ * sequentially. 8 accumulators + 2 panel vectors + 4 broadcasts fit the 15 usable xmm registers.
+ */
+function micro_4x8(K: i32, a: usize, lda4: usize, b: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a0 = a;
+  const a1 = lda4, a2 = lda4 << 1, a3 = lda4 * 3;
+  const end = b + (<usize>K << 5);
+  while (b < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const s0 = v128.load32_splat(a0);
+    c00 = madd(s0, b0, c00);
+    c01 = madd(s0, b1, c01);
+    const s1 = v128.load32_splat(a0 + a1);
+    c10 = madd(s1, b0, c10);
+    c11 = madd(s1, b1, c11);
+    const s2 = v128.load32_splat(a0 + a2);
+    c20 = madd(s2, b0, c20);
+    c21 = madd(s2, b1, c21);
+    const s3 = v128.load32_splat(a0 + a3);
+    c30 = madd(s3, b0, c30);
+    c31 = madd(s3, b1, c31);
+    a0 += 4;
+    b += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  const readC = beta != 0;
+  finish4(c, c00, va, vb, readC); finish4(c + 16, c01, va, vb, readC); c += ldc4;
+  finish4(c, c10, va, vb, readC); finish4(c + 16, c11, va, vb, readC); c += ldc4;
+  finish4(c, c20, va, vb, readC); finish4(c + 16, c21, va, vb, readC); c += ldc4;
+  finish4(c, c30, va, vb, readC); finish4(c + 16, c31, va, vb, readC);
+}
+
+/**
+ * C (1,32) = alpha · a (1,K) · four consecutive panels + beta · C: the batch-1 (GEMV) path.
+ * Eight independent accumulators hide the add latency that a single 1×8 row would expose.
+ */
+function micro_1x32(K: i32, a: usize, b: usize, panel4: usize, c: usize, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  const b1 = panel4, b2 = panel4 << 1, b3 = panel4 * 3;
+  const end = b + (<usize>K << 5);
+  while (b < end) {
+    const s = v128.load32_splat(a);
+    c0 = madd(s, v128.load(b), c0);
+    c1 = madd(s, v128.load(b, 16), c1);
+    c2 = madd(s, v128.load(b + b1), c2);
+    c3 = madd(s, v128.load(b + b1, 16), c3);
+    c4 = madd(s, v128.load(b + b2), c4);
+    c5 = madd(s, v128.load(b + b2, 16), c5);
+    c6 = madd(s, v128.load(b + b3), c6);
+    c7 = madd(s, v128.load(b + b3, 16), c7);
+    a += 4;
+    b += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  const readC = beta != 0;
+  finish4(c, c0, va, vb, readC); finish4(c + 16, c1, va, vb, readC);
+  finish4(c + 32, c2, va, vb, readC); finish4(c + 48, c3, va, vb, readC);
+  finish4(c + 64, c4, va, vb, readC); finish4(c + 80, c5, va, vb, readC);
+  finish4(c + 96, c6, va, vb, readC); finish4(c + 112, c7, va, vb, readC);
+}
+
+/**
+ * C (1,8) = alpha · a (1,K) · panel + beta · C, with four partial sums along K (k mod 4) so that
+ * the adds of consecutive k do not wait on each other.
+ */
+function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const s0 = v128.load32_splat(a);
+    const s1 = v128.load32_splat(a, 4);
+    p0 = madd(s0, v128.load(b), p0);
+    p1 = madd(s0, v128.load(b, 16), p1);
+    q0 = madd(s1, v128.load(b, 32), q0);
+    q1 = madd(s1, v128.load(b, 48), q1);
+    a += 8;
+    b += 64;
+  }
+  if (k < K) {
+    const s0 = v128.load32_splat(a);
+    p0 = madd(s0, v128.load(b), p0);
+    p1 = madd(s0, v128.load(b, 16), p1);
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  const readC = beta != 0;
+  finish4(c, f32x4.add(p0, q0), va, vb, readC);
+  finish4(c + 16, f32x4.add(p1, q1), va, vb, readC);
+}
+
+/** Copies the first `cols` columns of `rows` rows of the EDGE tile (rows 32 bytes apart) into C. */
+function edge_store(rows: i32, cols: i32, c: usize, ldc4: usize): void {
+  for (let r = 0; r < rows; r++) {
+    memory.copy(c + <usize>r * ldc4, EDGE + (<usize>r << 5), <usize>cols << 2);
+  }
+}
+
+/** Loads `rows`×`cols` of C into the EDGE tile (for beta ≠ 0 at the right edge). */
+function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
+  for (let r = 0; r < rows; r++) {
+    memory.copy(EDGE + (<usize>r << 5), c + <usize>r * ldc4, <usize>cols << 2);
+  }
+}
+
+/**
+ * C (M,N) = alpha · A (M,K) · B + beta · C, where B (K,N) was packed by pack_b / pack_bt into P.
+ * A row-major (stride lda), C row-major (stride ldc); beta = 0: C written without being read.
+ * Panels outer, 4-row tiles inner: a panel (K·32 bytes) stays in L1 while every row tile passes;
+ * M = 1 takes the GEMV path over four panels at a time.
+ */
+export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+  const lda4 = <usize>lda << 2;
+  const ldc4 = <usize>ldc << 2;
+  const panelBytes = <usize>K << 5;
+  const full = N >> 3;
+  const rest = N & 7;
+  const M4 = M & ~3;
+  let p = 0;
+  if (M < 4) {
+    // GEMV-like: each row of A against four panels at a time
+    for (let i = 0; i < M; i++) {
+      const a = A + <usize>i * lda4;
+      const c = C + <usize>i * ldc4;
+      p = 0;
+      for (; p + 4 <= full; p += 4) micro_1x32(K, a, P + <usize>p * panelBytes, panelBytes, c + (<usize>p << 5), alpha, beta);
+      for (; p < full; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
+      if (rest != 0) {
+        if (beta != 0) edge_load(1, rest, c + (<usize>full << 5), ldc4);
+        micro_1x8(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);
+        edge_store(1, rest, c + (<usize>full << 5), ldc4);
+      }
+    }
+    return;
+  }
+  // rows in blocks whose (rows, K) slice of A stays in L1 while every panel passes over it
+  const mc = max(4, min(M4, (MC_BYTES / (K << 2)) & ~3));
+  for (let i0 = 0; i0 < M4; i0 += mc) {
+    const i1 = min(i0 + mc, M4);
+    for (p = 0; p < full; p++) {
+      const b = P + <usize>p * panelBytes;
+      const cp = C + (<usize>p << 5);
+      for (let i = i0; i < i1; i += 4) micro_4x8(K, A + <usize>i * lda4, lda4, b, cp + <usize>i * ldc4, ldc4, alpha, beta);
+    }
+  }
+  for (p = 0; p < full; p++) {
+    const b = P + <usize>p * panelBytes;
+    const cp = C + (<usize>p << 5);
+    for (let i = M4; i < M; i++) micro_1x8(K, A + <usize>i * lda4, b, cp + <usize>i * ldc4, alpha, beta);
+  }
+  if (rest != 0) {
+    const b = P + <usize>full * panelBytes;
+    const cp = C + (<usize>full << 5);
+    for (let i = 0; i < M; i += 4) {
+      const rows = min(4, M - i);
+      if (beta != 0) edge_load(rows, rest, cp + <usize>i * ldc4, ldc4);
+      if (rows == 4) micro_4x8(K, A + <usize>i * lda4, lda4, b, EDGE, 32, alpha, beta);
+      else for (let r = 0; r < rows; r++) micro_1x8(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, beta);
+      edge_store(rows, rest, cp + <usize>i * ldc4, ldc4);
+    }
+  }
+}
+
+/** C (M,N) = beta · C (0 when beta = 0, never read). */
+function scale_c(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
+  for (let i = 0; i < M; i++) {
+    const c = C + (<usize>(i * ldc) << 2);
+    for (let j = 0; j < N; j++) {
+      const o = c + (<usize>j << 2);
+      store<f32>(o, beta == 0 ? <f32>0 : beta * load<f32>(o));
+    }
+  }
+}
+
+/**
+ * The register-only ceiling: the 4×8 micro-kernel's arithmetic with no memory traffic in the
+ * loop (A values and B vectors stay in registers). 2·32·iters FLOP; the result is stored so
+ * the work cannot be optimised away. Used by the benchmark to report the machine's f32x4 peak.
+ */
+export function ceiling_4x8(iters: i32, out: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const b0 = v128.load(out), b1 = v128.load(out, 16);
+  const s0 = f32x4.splat(1.0001), s1 = f32x4.splat(0.9999), s2 = f32x4.splat(1.0002), s3 = f32x4.splat(0.9998);
+  for (let k = 0; k < iters; k++) {
+    c00 = madd(s0, b0, c00);
+    c01 = madd(s0, b1, c01);
+    c10 = madd(s1, b0, c10);
+    c11 = madd(s1, b1, c11);
+    c20 = madd(s2, b0, c20);
+    c21 = madd(s2, b1, c21);
+    c30 = madd(s3, b0, c30);
+    c31 = madd(s3, b1, c31);
+  }
+  v128.store(out, f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)), f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31))));
+}
