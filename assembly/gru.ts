@@ -16,8 +16,7 @@
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
-import { gemm_tn } from './gemm';
-import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
@@ -447,8 +446,8 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
  * the forward; dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (or 0;
  * added to when accumDx = 1) and dh0 (B,H) (or 0); accumulates dwih (3H,I), dwhh (3H,H), dbih,
  * dbhh (3H) (each may be 0). dgx, dgh (T,B,3H) workspace (left holding the pre-activation
- * gradients, zero on padded rows); work ≥ 2·B·H + 3H·⌈max(H,I)/8⌉·8 floats: the dh carry,
- * d(r∘h_prev) (reset-before) and W_hh (then W_ih) packed.
+ * gradients, zero on padded rows); work ≥ gruBackwardWork(B,I,H) floats (src/backend/kernels.ts):
+ * the dh carry, d(r∘h_prev) (reset-before), then W_hh packed, dW chunks, W_ih packed in turn.
  * mask: the forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes
  * the dh carry straight through.
  */
@@ -461,7 +460,8 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   const carry = work;            // (B, H)
   const drh = at(work, BH);      // (B, H)
   // W_hh (3H, H) packed as B panels: whole (reset-after), or its r,z rows (2H, H) and n rows
-  // (H, H) (reset-before); after the time loop, W_ih (3H, I) in the same place
+  // (H, H) (reset-before); after the time loop the same region holds the chunks of the
+  // weight-gradient GEMMs, then W_ih (3H, I) packed (dx)
   const whhP = at(work, 2 * BH);
   const whnP = at(whhP, packed_size(2 * H, H));
   if (T > 0 && B > 0 && H > 0) {
@@ -532,13 +532,13 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
 
     const rows = T * B;
     const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
-    if (dwih && I > 0) gemm_tn(G, I, rows, 1.0, dgx, G, x, ldx, 1.0, dwih, I);
+    if (dwih && I > 0) gemm_tn_packed(G, I, rows, 1.0, dgx, G, x, ldx, 1.0, dwih, I, whhP);
     if (dwhh) {
       if (resetAfter) {
-        gemm_tn(G, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H);
+        gemm_tn_packed(G, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H, whhP);
       } else {
-        gemm_tn(2 * H, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H);
-        gemm_tn(H, H, rows, 1.0, at(dgh, 2 * H), G, hn, H, 1.0, at(dwhh, 2 * H * H), H);
+        gemm_tn_packed(2 * H, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H, whhP);
+        gemm_tn_packed(H, H, rows, 1.0, at(dgh, 2 * H), G, hn, H, 1.0, at(dwhh, 2 * H * H), H, whhP);
       }
     }
     if (dx && I > 0) {

@@ -3,7 +3,7 @@
 // above `heap_base()`.
 
 export { gemm_nn, gemm_nt, gemm_tn, gemm_nn_ref, gemm_nt_ref, gemm_tn_ref, transpose, transpose_ref } from './gemm';
-export { packed_size, pack_b, pack_bt, gemm_packed, ceiling_4x8 } from './packed';
+export { packed_size, pack_b, pack_bt, gemm_packed, gemm_tn_packed, tn_packed_work, ceiling_4x8 } from './packed';
 export { sigmoid, tanh, relu, sigmoid_ref, tanh_ref, relu_ref } from './math';
 
 /** First byte above the module's static data: where the TypeScript heap may start. */

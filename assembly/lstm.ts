@@ -16,8 +16,7 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { gemm_tn } from './gemm';
-import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
 import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -252,8 +251,8 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
  * dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0), dh0, dc0 (B,H) (each skipped when 0); accumulates dwih (4H,I),
  * dwhh (4H,H), dbih, dbhh (4H) (bias pointers may be 0). dgates (T,B,4H) receives the
- * pre-activation gradients in time order (zero on padded rows); work ≥ 2·B·H + 4H·⌈max(H,I)/8⌉·8
- * floats. mask: the
+ * pre-activation gradients in time order (zero on padded rows); work ≥ lstmBackwardWork(B,I,H)
+ * floats (src/backend/kernels.ts). mask: the
  * forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes the dh and
  * dc carries straight through.
  */
@@ -262,8 +261,8 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   dy: usize, lddy: i32, dhT: usize, dcT: usize, dx: usize, lddx: i32, accumDx: i32,
   dh0: usize, dc0: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize,
   dgates: usize, work: usize): void {
-  // work: dh carry (B, H), dc carry (B, H), then W_hh (4H, H) packed as B panels (and, after the
-  // time loop, W_ih (4H, I) in the same place)
+  // work: dh carry (B, H), dc carry (B, H), then one region used in turn for W_hh (4H, H) packed as
+  // B panels (the time loop), the chunks of the weight-gradient GEMMs, and W_ih (4H, I) packed (dx)
   const G = 4 * H;
   const stateBytes = <usize>(B * H) << 2;
   const stepGateBytes = <usize>(B * G) << 2;
@@ -319,8 +318,8 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
 
   const rows = T * B;
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
-  if (dwih != 0) gemm_tn(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I);
-  if (dwhh != 0) gemm_tn(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H);
+  if (dwih != 0) gemm_tn_packed(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I, wP);
+  if (dwhh != 0) gemm_tn_packed(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H, wP);
   if (dx != 0) {
     pack_b(G, I, wih, I, wP);
     gemm_packed(rows, I, G, 1, dgates, G, wP, accumDx != 0 ? 1 : 0, dx, lddx);

@@ -1,5 +1,5 @@
 import { madd } from './fma';
-import { finish4 } from './gemm';
+import { finish4, transpose } from './gemm';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
 // holds columns 8p..8p+8 as K rows of 8 contiguous floats (columns past N are zero):
@@ -144,63 +144,44 @@ function micro_4x8(K: i32, a: usize, lda4: usize, b: usize, c: usize, ldc4: usiz
 }
 
 /**
- * C (1,32) = alpha · a (1,K) · four consecutive panels + beta · C: the batch-1 (GEMV) path.
- * Eight independent accumulators hide the add latency that a single 1×8 row would expose.
+ * C (1,8) = alpha · a (1,K) · panel + beta · C: the batch-1 (GEMV) kernel, also used for leftover
+ * rows. Four k per iteration: one 16-byte load of a, four lane broadcasts, 128 contiguous bytes of
+ * the panel into eight accumulators (four partial sums along K, so consecutive multiply-adds never
+ * wait on each other); k mod 4 steps at the end.
  */
-function micro_1x32(K: i32, a: usize, b: usize, panel4: usize, c: usize, alpha: f32, beta: f32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-  const b1 = panel4, b2 = panel4 << 1, b3 = panel4 * 3;
-  const end = b + (<usize>K << 5);
-  while (b < end) {
-    const s = v128.load32_splat(a);
-    c0 = madd(s, v128.load(b), c0);
-    c1 = madd(s, v128.load(b, 16), c1);
-    c2 = madd(s, v128.load(b + b1), c2);
-    c3 = madd(s, v128.load(b + b1, 16), c3);
-    c4 = madd(s, v128.load(b + b2), c4);
-    c5 = madd(s, v128.load(b + b2, 16), c5);
-    c6 = madd(s, v128.load(b + b3), c6);
-    c7 = madd(s, v128.load(b + b3, 16), c7);
+function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+  let r0 = f32x4.splat(0), r1 = f32x4.splat(0), t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+  const end4 = b + (<usize>(K & ~3) << 5);
+  while (b < end4) {
+    const s = v128.load(a);
+    const s0 = v128.shuffle<f32>(s, s, 0, 0, 0, 0);
+    const s1 = v128.shuffle<f32>(s, s, 1, 1, 1, 1);
+    const s2 = v128.shuffle<f32>(s, s, 2, 2, 2, 2);
+    const s3 = v128.shuffle<f32>(s, s, 3, 3, 3, 3);
+    p0 = madd(s0, v128.load(b), p0);
+    p1 = madd(s0, v128.load(b, 16), p1);
+    q0 = madd(s1, v128.load(b, 32), q0);
+    q1 = madd(s1, v128.load(b, 48), q1);
+    r0 = madd(s2, v128.load(b, 64), r0);
+    r1 = madd(s2, v128.load(b, 80), r1);
+    t0 = madd(s3, v128.load(b, 96), t0);
+    t1 = madd(s3, v128.load(b, 112), t1);
+    a += 16;
+    b += 128;
+  }
+  for (let k = K & 3; k > 0; k--) {
+    const s0 = v128.load32_splat(a);
+    p0 = madd(s0, v128.load(b), p0);
+    p1 = madd(s0, v128.load(b, 16), p1);
     a += 4;
     b += 32;
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
   const readC = beta != 0;
-  finish4(c, c0, va, vb, readC); finish4(c + 16, c1, va, vb, readC);
-  finish4(c + 32, c2, va, vb, readC); finish4(c + 48, c3, va, vb, readC);
-  finish4(c + 64, c4, va, vb, readC); finish4(c + 80, c5, va, vb, readC);
-  finish4(c + 96, c6, va, vb, readC); finish4(c + 112, c7, va, vb, readC);
-}
-
-/**
- * C (1,8) = alpha · a (1,K) · panel + beta · C, with four partial sums along K (k mod 4) so that
- * the adds of consecutive k do not wait on each other.
- */
-function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
-  let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    const s0 = v128.load32_splat(a);
-    const s1 = v128.load32_splat(a, 4);
-    p0 = madd(s0, v128.load(b), p0);
-    p1 = madd(s0, v128.load(b, 16), p1);
-    q0 = madd(s1, v128.load(b, 32), q0);
-    q1 = madd(s1, v128.load(b, 48), q1);
-    a += 8;
-    b += 64;
-  }
-  if (k < K) {
-    const s0 = v128.load32_splat(a);
-    p0 = madd(s0, v128.load(b), p0);
-    p1 = madd(s0, v128.load(b, 16), p1);
-  }
-  const va = f32x4.splat(alpha);
-  const vb = f32x4.splat(beta);
-  const readC = beta != 0;
-  finish4(c, f32x4.add(p0, q0), va, vb, readC);
-  finish4(c + 16, f32x4.add(p1, q1), va, vb, readC);
+  finish4(c, f32x4.add(f32x4.add(p0, q0), f32x4.add(r0, t0)), va, vb, readC);
+  finish4(c + 16, f32x4.add(f32x4.add(p1, q1), f32x4.add(r1, t1)), va, vb, readC);
 }
 
 /** Copies the first `cols` columns of `rows` rows of the EDGE tile (rows 32 bytes apart) into C. */
@@ -221,7 +202,7 @@ function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
  * C (M,N) = alpha · A (M,K) · B + beta · C, where B (K,N) was packed by pack_b / pack_bt into P.
  * A row-major (stride lda), C row-major (stride ldc); beta = 0: C written without being read.
  * Panels outer, 4-row tiles inner: a panel (K·32 bytes) stays in L1 while every row tile passes;
- * M = 1 takes the GEMV path over four panels at a time.
+ * M < 4 takes the GEMV path, one row against one panel at a time.
  */
 export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
   if (M <= 0 || N <= 0) return;
@@ -234,13 +215,11 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
   const M4 = M & ~3;
   let p = 0;
   if (M < 4) {
-    // GEMV-like: each row of A against four panels at a time
+    // GEMV-like: each row of A against every panel
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * lda4;
       const c = C + <usize>i * ldc4;
-      p = 0;
-      for (; p + 4 <= full; p += 4) micro_1x32(K, a, P + <usize>p * panelBytes, panelBytes, c + (<usize>p << 5), alpha, beta);
-      for (; p < full; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
+      for (p = 0; p < full; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
       if (rest != 0) {
         if (beta != 0) edge_load(1, rest, c + (<usize>full << 5), ldc4);
         micro_1x8(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);
@@ -311,4 +290,35 @@ export function ceiling_4x8(iters: i32, out: usize): void {
     c31 = madd(s3, b1, c31);
   }
   v128.store(out, f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)), f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31))));
+}
+
+/** Rows of K per chunk of gemm_tn_packed: its transposed A chunk and packed B chunk stay in L2. */
+const KC_TN: i32 = 128;
+
+/** Floats of workspace gemm_tn_packed needs for C (M,N): M·128 + 128·⌈N/8⌉·8. */
+export function tn_packed_work(M: i32, N: i32): i32 {
+  return M * KC_TN + packed_size(KC_TN, N);
+}
+
+/**
+ * C (M,N) = alpha · A (K,M)ᵀ · B (K,N) + beta · C, through the packed kernel: K in chunks of 128;
+ * each chunk of A is transposed to (M,128) and each chunk of B packed into panels, in `work`
+ * (tn_packed_work(M,N) floats), then accumulated by gemm_packed. Shape of use: the weight
+ * gradients of the sequence kernels, dW (G,I) += dGates (T·B,G)ᵀ · X (T·B,I), with K = T·B.
+ */
+export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
+  beta: f32, C: usize, ldc: i32, work: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const At = work;
+  const P = work + (<usize>(M * KC_TN) << 2);
+  let k0 = 0;
+  do { // runs once when K <= 0: C = beta·C
+    const kc = max(0, min(KC_TN, K - k0));
+    if (kc > 0) {
+      transpose(kc, M, A + (<usize>k0 * <usize>lda << 2), lda, At, kc);
+      pack_b(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
+    }
+    gemm_packed(M, N, kc, alpha, At, kc, P, k0 == 0 ? beta : 1, C, ldc);
+    k0 += KC_TN;
+  } while (k0 < K);
 }

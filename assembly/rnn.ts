@@ -15,8 +15,7 @@
 //   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
 //   carry whose real rows were zeroed).
 
-import { gemm_tn } from './gemm';
-import { gemm_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
 import { s_tanh, tanh_lane, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -159,14 +158,15 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
  * dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (added to when
  * accumDx = 1; skipped when 0) and dh0 (B,H) (skipped when 0); accumulates dwih (H,I), dwhh (H,H),
  * dbih, dbhh (H) (bias pointers may be 0). dpre (T,B,H) receives the pre-activation gradients in
- * time order (zero on padded rows); work ≥ B·H + H·⌈max(H,I)/8⌉·8 floats. mask: the forward's (T,B) mask or 0; a
+ * time order (zero on padded rows); work ≥ rnnBackwardWork(B,I,H) floats (src/backend/kernels.ts). mask: the forward's (T,B) mask or 0; a
  * padded step ignores dy, contributes nothing, and passes the dh carry straight through.
  */
 export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dpre: usize, work: usize): void {
-  // work: dh carry (B, H), then W_hh (H, H) packed as B panels (after the time loop, W_ih (H, I))
+  // work: dh carry (B, H), then one region used in turn for W_hh (H, H) packed (the time loop), the
+  // chunks of the weight-gradient GEMMs, and W_ih (H, I) packed (dx)
   const stateBytes = <usize>(B * H) << 2;
   const dhCarry = work;
   const wP = work + stateBytes;
@@ -210,8 +210,8 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
 
   const rows = T * B;
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
-  if (dwih != 0) gemm_tn(H, I, rows, 1, dpre, H, x, ldx, 1, dwih, I);
-  if (dwhh != 0) gemm_tn(H, H, rows, 1, dpre, H, hPrev, H, 1, dwhh, H);
+  if (dwih != 0) gemm_tn_packed(H, I, rows, 1, dpre, H, x, ldx, 1, dwih, I, wP);
+  if (dwhh != 0) gemm_tn_packed(H, H, rows, 1, dpre, H, hPrev, H, 1, dwhh, H, wP);
   if (dx != 0) {
     pack_b(H, I, wih, I, wP);
     gemm_packed(rows, I, H, 1, dpre, H, wP, accumDx != 0 ? 1 : 0, dx, lddx);

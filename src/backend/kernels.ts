@@ -122,19 +122,29 @@ export interface Kernels {
 
 /** Floats that a (K,N) matrix occupies packed as 8-column panels (see assembly/packed.ts): K·⌈N/8⌉·8. */
 export const packedSize = (K: number, N: number): number => K * ((N + 7) & ~7);
+/** Rows of K per chunk of the weight-gradient GEMM of the backward kernels (assembly/packed.ts). */
+const TN_CHUNK = 128;
+/**
+ * The weight part of a backward kernel's workspace, for G gate rows: W_hh (G,H) or W_ih (G,I)
+ * packed, or, for the weight gradients, one (G,128) chunk of dGatesᵀ and one (128,·) packed chunk.
+ */
+const backwardWeightWork = (G: number, I: number, H: number): number => {
+  const N = Math.max(H, I);
+  return Math.max(packedSize(G, N), G * TN_CHUNK + packedSize(TN_CHUNK, N));
+};
 /** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed. */
 export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H);
-/** Workspace (floats) rnn_backward needs: the dh carry, then W_hh (or W_ih) packed. */
-export const rnnBackwardWork = (B: number, I: number, H: number): number => B * H + packedSize(H, Math.max(H, I));
+/** Workspace (floats) rnn_backward needs: the dh carry, then packed weights / gradient chunks. */
+export const rnnBackwardWork = (B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H);
 /** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed. */
 export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H);
-/** Workspace (floats) lstm_backward needs: dh and dc carries, then W_hh (or W_ih) packed. */
-export const lstmBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + packedSize(4 * H, Math.max(H, I));
+/** Workspace (floats) lstm_backward needs: dh and dc carries, then packed weights / gradient chunks. */
+export const lstmBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H);
 /**
  * Workspace (floats) gru_forward needs: W_ihᵀ packed, W_hhᵀ packed whole or in its (r,z) and n
  * parts, and one (B,3H) hidden projection.
  */
 export const gruForwardWork = (B: number, I: number, H: number): number =>
   packedSize(I, 3 * H) + packedSize(H, 2 * H) + packedSize(H, H) + B * 3 * H;
-/** Workspace (floats) gru_backward needs: dh carry, one (B,H) scratch block, then W_hh (or W_ih) packed. */
-export const gruBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + packedSize(3 * H, Math.max(H, I));
+/** Workspace (floats) gru_backward needs: dh carry, one (B,H) scratch block, then packed weights / gradient chunks. */
+export const gruBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(3 * H, I, H);

@@ -3,15 +3,18 @@
 // as an argument, so each runtime passes the build it loaded (source, dist or the packed package),
 // and it uses nothing but the public API and standard JavaScript.
 
+/** A class constructor, loosely typed so that any build of strand (source, dist, packed) fits. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor = new (...args: any[]) => any;
+
 /** The part of strand's public API the fixture needs. */
 export interface StrandApi {
-  init(options?: Record<string, unknown>): Promise<unknown>;
-  manualSeed(seed: number): void;
-  SequenceModel: new (options: { layers: unknown[] }) => { stateDict(): Record<string, Float32Array>; dispose(): void };
-  Embedding: new (vocab: number, dim: number, options?: Record<string, unknown>) => unknown;
-  LSTM: new (input: number, hidden: number, options?: Record<string, unknown>) => unknown;
-  Dense: new (input: number, output: number, options?: Record<string, unknown>) => unknown;
-  Trainer: new (model: unknown, options?: Record<string, unknown>) => { step(batch: Record<string, unknown>): { loss: number }; dispose(): void };
+  init(options?: { backend?: 'wasm' | 'js' | 'auto' }): Promise<unknown>;
+  SequenceModel: Constructor;
+  Embedding: Constructor;
+  LSTM: Constructor;
+  Dense: Constructor;
+  Trainer: Constructor;
 }
 
 /** What {@link twentySteps} reports: a digest of every weight's bits, and the losses seen. */
@@ -65,8 +68,8 @@ export async function twentySteps(strand: StrandApi, backend: 'wasm' | 'js' = 'w
     }
     losses.push(trainer.step({ input, target, steps: T }).loss);
   }
-  const sd = model.stateDict();
-  const digest = fnv1a(Object.keys(sd).map((k) => sd[k]));
+  const sd: Record<string, Float32Array> = model.stateDict();
+  const digest = fnv1a(Object.keys(sd).map((k) => sd[k] as Float32Array));
   trainer.dispose();
   model.dispose();
   return { digest, losses };
