@@ -34,5 +34,5 @@ export { builtinCorpus } from './data/corpus.ts';
 export { EncoderDecoder, type EncoderDecoderOptions, type Decoded } from './nn/seq2seq.ts';
 export type { Trainable, PreparedBatch } from './train/trainer.ts';
 export { logProbability, perplexity, compare, beamSearch, type ScoreOptions, type SequenceScore, type Comparison, type BeamSearchOptions, type Beam } from './lm/score.ts';
-export { gradientFlow, type GradientFlowOptions, type GradientFlow, type LayerFlow } from './lm/gradflow.ts';
+export { gradientFlow, type GradientFlowOptions, type GradientFlow, type LayerFlow, type ClipReport } from './lm/gradflow.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './lm/gradcheck.ts';

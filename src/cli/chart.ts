@@ -1,4 +1,5 @@
-// A log-scale bar chart of gradient norms against the distance to the last step, for terminals.
+// A log-scale bar chart of gradient norms against the distance to the last step, for terminals;
+// a curve may carry a second, clipped version drawn row by row under the raw one.
 
 /** One curve: ‖∂L_T/∂h_k‖ for k = 0 … T−1. */
 export interface FlowSeries {
@@ -6,6 +7,10 @@ export interface FlowSeries {
   label: string;
   /** The norms by step k (the last one is the last step T−1). */
   norms: readonly number[];
+  /** The same norms after global-norm clipping (drawn under each raw row, on the same scale). */
+  clipped?: readonly number[];
+  /** A note appended to the title line, e.g. the clip factor. */
+  note?: string;
 }
 
 /** Options of {@link flowChart}. */
@@ -32,7 +37,7 @@ export function logRange(series: readonly FlowSeries[]): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (const s of series) {
-    for (const v of s.norms) {
+    for (const v of [...s.norms, ...(s.clipped ?? [])]) {
       if (v > 0 && Number.isFinite(v)) {
         min = Math.min(min, v);
         max = Math.max(max, v);
@@ -68,18 +73,22 @@ export function flowChart(series: readonly FlowSeries[], options: FlowChartOptio
   lines.push(`‖∂L_T/∂h_k‖ against the distance T−1−k from the last step (T = ${T}); ${scale}`);
   const distances = chartDistances(T, rows);
   const pad = String(T - 1).length;
+  const row = (head: string, v: number): string => {
+    const cells = v > 0 && Number.isFinite(v) ? ((Math.log10(v) - lo) / (hi - lo)) * width : 0;
+    const full = Math.floor(cells);
+    const half = cells - full >= 0.5 ? '▌' : '';
+    const barText = ('█'.repeat(Math.max(0, full)) + half).padEnd(width, ' ');
+    return `  ${head} │${barText}│ ${Number.isFinite(v) ? v.toExponential(2) : String(v)}`;
+  };
   for (const s of series) {
     const { ratio, word } = verdict(s.norms);
-    lines.push('', `${s.label}: ${word} — ‖∂L_T/∂h_0‖ / ‖∂L_T/∂h_{T−1}‖ = ${Number.isFinite(ratio) ? ratio.toExponential(1) : 'n/a'}`);
+    lines.push('', `${s.label}: ${word} — ‖∂L_T/∂h_0‖ / ‖∂L_T/∂h_{T−1}‖ = ${Number.isFinite(ratio) ? ratio.toExponential(1) : 'n/a'}${s.note ? `; ${s.note}` : ''}`);
     for (const d of distances) {
       const k = s.norms.length - 1 - d;
       if (k < 0) continue;
-      const v = s.norms[k];
-      const cells = v > 0 && Number.isFinite(v) ? ((Math.log10(v) - lo) / (hi - lo)) * width : 0;
-      const full = Math.floor(cells);
-      const half = cells - full >= 0.5 ? '▌' : '';
-      const barText = ('█'.repeat(Math.max(0, full)) + half).padEnd(width, ' ');
-      lines.push(`  T−1−k = ${String(d).padStart(pad)} │${barText}│ ${Number.isFinite(v) ? v.toExponential(2) : String(v)}`);
+      const head = `T−1−k = ${String(d).padStart(pad)}`;
+      lines.push(row(head, s.norms[k]));
+      if (s.clipped !== undefined) lines.push(row('clipped'.padStart(head.length), s.clipped[k]));
     }
   }
   return lines;

@@ -15,6 +15,11 @@ export interface GradientFlowOptions {
    * (softmax), zeros (sigmoid, linear).
    */
   target?: ArrayLike<number>;
+  /**
+   * Also report the flow after clipping the parameter gradient by its global norm, as
+   * `new Trainer(model, { clip: { norm } })` would before the update (see {@link ClipReport}).
+   */
+  clip?: { norm: number };
 }
 
 /** ‖∂L_T/∂h_k‖ of one recurrent layer (forward direction), for every step k. */
@@ -25,6 +30,27 @@ export interface LayerFlow {
   label: string;
   /** ‖∂L_T/∂h_k‖ for k = 0 … T−1 (the norm over the batch and the hidden units). */
   norms: number[];
+  /** With the `clip` option: the same norms after global-norm clipping, `norms[k] × clip.factor`. */
+  clipped?: number[];
+}
+
+/**
+ * Global-norm clipping applied to the lens's gradient. Clipping multiplies the whole parameter
+ * gradient by one factor, which is the same as multiplying the loss by it; every ∂L_T/∂h_k is
+ * scaled by the same factor, so the curve keeps its shape while its size is bounded.
+ */
+export interface ClipReport {
+  /** The threshold, `clip.norm`. */
+  maxNorm: number;
+  /**
+   * The factor training would multiply every gradient by — the Trainer's rule,
+   * `maxNorm / (gradNorm + 1e-6)` when {@link GradientFlow.gradNorm} exceeds `maxNorm`, else 1 —
+   * i.e. min(1, maxNorm / ‖g‖) up to the 1e-6 guard. NaN when the gradient is not finite (the
+   * Trainer refuses such a step).
+   */
+  factor: number;
+  /** The global norm after clipping, `gradNorm × factor` (≤ maxNorm). */
+  gradNorm: number;
 }
 
 /** What {@link gradientFlow} returns. */
@@ -35,6 +61,14 @@ export interface GradientFlow {
   layers: LayerFlow[];
   /** The loss L_T at the last step (mean over the batch). */
   loss: number;
+  /**
+   * ‖∇_θ L_T‖: the global norm of the gradient of L_T with respect to every trainable parameter
+   * (embedding, recurrent layers, head) — what the Trainer reports as `gradNorm` and clips by,
+   * for a batch whose loss is L_T. From the same backward pass as the flow.
+   */
+  gradNorm: number;
+  /** With the `clip` option: the clipping training would apply to this gradient. */
+  clip?: ClipReport;
 }
 
 /**
@@ -43,13 +77,17 @@ export interface GradientFlow {
  * A fast decay with the distance T−1−k is the vanishing gradient of plain RNNs; growth is the
  * exploding one. The derivative is total: it follows every path from h_k to L_T (along the
  * time axis and up through the layers above), with h_k and (LSTM) c_k as separate variables.
+ * It also reports the global norm of the parameter gradient of L_T and, with `clip`, what
+ * global-norm clipping does to both.
  *
  * Method (no extra kernels): one backward pass of the whole stack gives dL_T/dy_k, the gradient
- * arriving at each layer's output from above; the recurrent part is then dL_T/dh0 of that layer
- * re-run from step k + 1 with the true states (h_k, c_k) as its initial state. That costs
- * O(T²) steps per layer: a lens for understanding, not for training. Dropout is off.
- * The loss is the one the Trainer uses, at the last step only, averaged over the batch:
- * cross-entropy (softmax), binary cross-entropy (sigmoid) or mean squared error (linear).
+ * arriving at each layer's output from above, and every parameter gradient; the recurrent part
+ * is then dL_T/dh0 of that layer re-run from step k + 1 with the true states (h_k, c_k) as its
+ * initial state. That costs O(T²) steps per layer: a lens for understanding, not for training.
+ * Dropout is off. The loss is the one the Trainer uses, at the last step only, averaged over the
+ * batch: cross-entropy (softmax), binary cross-entropy (sigmoid) or mean squared error (linear).
+ * A head at the last step reads the final states, as the model does (with a bidirectional top
+ * layer, the reverse direction's final state is the one after step 0).
  * @param model any SequenceModel (token ids with an Embedding, else features)
  * @param input token ids (T·B) or features (T·B·I), time-major
  */
@@ -58,22 +96,24 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).shapeOf !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { seqLen?, batch?, target? }, received ${describe(options)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { seqLen?, batch?, target?, clip? }, received ${describe(options)}`);
+  const maxNorm = clipNorm(options.clip, where);
   const { T, B } = model.shapeOf(input, options, where);
   const backend = model.backend;
   const x0 = inputFeatures(model, input, T, B, where);
 
   const clones: RecurrentLayer[] = [];
   try {
-    // one unit per internal layer: the full (maybe bidirectional) layer and its forward direction
+    // one unit per internal layer: the full (maybe bidirectional) layer and its forward direction;
+    // the last internal layer of a model layer merges its directions as that layer does
     const units: Array<{ full: RecurrentLayer; fwd: RecurrentLayer; label: string }> = [];
     model.recurrent.forEach((r, i) => {
       const weights = r.stateDict();
       for (let s = 0; s < r.numLayers; s++) {
         const inputSize = s === 0 ? r.inputSize : r.hiddenSize * r.directions;
-        const full = cloneLayer(r, inputSize, r.bidirectional, backend);
+        const full = cloneLayer(r, inputSize, r.bidirectional, s === r.numLayers - 1 ? r.merge : 'concat', backend);
         clones.push(full);
-        const fwd = cloneLayer(r, inputSize, false, backend);
+        const fwd = cloneLayer(r, inputSize, false, 'concat', backend);
         clones.push(fwd);
         const rename = (layerSuffix: string, reverse: boolean): Record<string, Float32Array> => {
           const out: Record<string, Float32Array> = {};
@@ -90,39 +130,68 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
       }
     });
 
-    // forward through the stack, keeping every unit's input and output (T, B, ·)
+    // forward through the stack, keeping every unit's input (T, B, ·) and the top's final states
     const inputs: Float32Array[] = [];
-    const outputs: Float32Array[] = [];
     let x = x0;
+    let finalH: Float32Array = new Float32Array(0);
     for (const u of units) {
       inputs.push(x);
-      x = u.full.forward(x, { seqLen: T, batch: B }).output;
-      outputs.push(x);
+      const run = u.full.forward(x, { seqLen: T, batch: B });
+      x = run.output;
+      finalH = run.h;
     }
 
-    // loss at the last step and its gradient with respect to the top output
-    const top = model.recurrent[model.recurrent.length - 1];
-    const width = top.hiddenSize * top.directions;
-    const { loss, dTop } = lastStepLoss(model, x.subarray((T - 1) * B * width), B, width, options.target, where);
-    let dy: Float32Array = new Float32Array(T * B * width);
-    dy.set(dTop, (T - 1) * B * width);
+    // the head's input at the last step, the loss there and its gradients
+    const top = units[units.length - 1].full;
+    const W = top.outputSize;
+    const atLast = model.head.at === 'last';
+    const headIn = atLast ? mergeFinal(finalH, top, B) : x.subarray((T - 1) * B * W, T * B * W);
+    const { loss, dlogits, dHeadIn } = lastStepLoss(model, headIn, B, W, options.target, where);
 
-    // backward through the stack: the gradient arriving at each unit's output from above
-    const grads: Float32Array[] = new Array(units.length);
+    // backward through the stack: the gradient arriving at each unit from above, as dL_T/d(output)
+    // of its forward direction (T, B, H); every clone accumulates its parameter gradients
+    const arriving: Float32Array[] = new Array(units.length);
+    let dy: Float32Array = new Float32Array(T * B * W);
     for (let u = units.length - 1; u >= 0; u--) {
-      grads[u] = dy;
-      dy = units[u].full.backward({ output: dy }).input;
+      const { full } = units[u];
+      const H = full.hiddenSize;
+      full.zeroGrad();
+      const g = new Float32Array(T * B * H);
+      let back;
+      if (u === units.length - 1 && atLast) {
+        // the head reads the final states (L·D = D, B, H): direction 0 is the state after T − 1
+        const dh = new Float32Array(full.directions * B * H);
+        for (let b = 0; b < B; b++) {
+          for (let d = 0; d < full.directions; d++) {
+            const from = b * W + (full.merge === 'sum' ? 0 : d * H);
+            dh.set(dHeadIn.subarray(from, from + H), (d * B + b) * H);
+          }
+        }
+        g.set(dh.subarray(0, B * H), (T - 1) * B * H);
+        back = full.backward({ h: dh });
+      } else {
+        if (u === units.length - 1) dy.set(dHeadIn, (T - 1) * B * W);
+        const width = full.outputSize; // D·H, or H for one direction or summed directions
+        for (let r = 0; r < T * B; r++) g.set(dy.subarray(r * width, r * width + H), r * H);
+        back = full.backward({ output: dy });
+      }
+      arriving[u] = g;
+      dy = back.input;
+    }
+
+    const gradNorm = Math.sqrt(parameterSumSquares(model, units.map((u) => u.full), input, dy, T * B, headIn, dlogits, B, W));
+    let clip: ClipReport | undefined;
+    if (maxNorm !== undefined) {
+      const factor = !Number.isFinite(gradNorm) ? NaN : gradNorm > maxNorm ? maxNorm / (gradNorm + 1e-6) : 1;
+      clip = { maxNorm, factor, gradNorm: gradNorm * factor };
     }
 
     const layers: LayerFlow[] = units.map((u, index) => {
       const H = u.fwd.hiddenSize;
-      const D = u.full.directions;
       const I = u.fwd.inputSize;
       const lstm = u.fwd.cell === 'lstm';
       const xs = inputs[index];
-      // the forward direction's slice of the output gradient, (T, B, H)
-      const g = new Float32Array(T * B * H);
-      for (let r = 0; r < T * B; r++) g.set(grads[index].subarray(r * D * H, r * D * H + H), r * H);
+      const g = arriving[index];
       const norms: number[] = [];
       let h: Float32Array | undefined;
       let c: Float32Array | undefined;
@@ -141,9 +210,11 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
         for (const v of total) sumSq += v * v;
         norms.push(Math.sqrt(sumSq));
       }
-      return { layer: index, label: u.label, norms };
+      const flow: LayerFlow = { layer: index, label: u.label, norms };
+      if (clip) flow.clipped = norms.map((n) => n * clip.factor);
+      return flow;
     });
-    return { steps: Array.from({ length: T }, (_, k) => k), layers, loss };
+    return { steps: Array.from({ length: T }, (_, k) => k), layers, loss, gradNorm, ...(clip ? { clip } : {}) };
   } finally {
     for (const c of clones) c.dispose();
   }
@@ -166,19 +237,19 @@ function inputFeatures(model: SequenceModel, input: SequenceInput, T: number, B:
 }
 
 /** A fresh single-layer copy of layer `r`'s cell type and options (weights loaded by the caller). */
-function cloneLayer(r: RecurrentLayer, inputSize: number, bidirectional: boolean, backend: Backend): RecurrentLayer {
+function cloneLayer(r: RecurrentLayer, inputSize: number, bidirectional: boolean, merge: 'concat' | 'sum', backend: Backend): RecurrentLayer {
   const config = r.config();
-  const base = { inputSize, hiddenSize: r.hiddenSize, numLayers: 1, bidirectional, bias: r.bias, backend, seed: 0 };
+  const base = { inputSize, hiddenSize: r.hiddenSize, numLayers: 1, bidirectional, bias: r.bias, backend, seed: 0, ...(bidirectional ? { merge } : {}) };
   if (config.type === 'rnn') return new RNN({ ...base, nonlinearity: config.nonlinearity });
   if (config.type === 'gru') return new GRU({ ...base, resetAfter: config.resetAfter });
   return new LSTM(base);
 }
 
 /**
- * The loss at the last step, averaged over the batch as the Trainer does, from the top layer's
- * last output yT (B, W); returns it with dL/dyT (B, W). Float64 throughout.
+ * The loss at the last step, averaged over the batch as the Trainer does, from the head's input
+ * yT (B, W); returns it with dL/dlogits (B, O) and dL/dyT (B, W). Float64 throughout.
  */
-function lastStepLoss(model: SequenceModel, yT: Float32Array, B: number, W: number, target: ArrayLike<number> | undefined, where: string): { loss: number; dTop: Float32Array } {
+function lastStepLoss(model: SequenceModel, yT: Float32Array, B: number, W: number, target: ArrayLike<number> | undefined, where: string): { loss: number; dlogits: Float64Array; dHeadIn: Float32Array } {
   const head = model.head.params.stateDict();
   const weight = head.weight;
   const bias = head.bias;
@@ -223,13 +294,89 @@ function lastStepLoss(model: SequenceModel, yT: Float32Array, B: number, W: numb
       }
     }
   }
-  const dTop = new Float32Array(B * W);
+  const dHeadIn = new Float32Array(B * W);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < W; j++) {
       let s = 0;
       for (let o = 0; o < O; o++) s += dlogits[b * O + o] * weight[o * W + j];
-      dTop[b * W + j] = s;
+      dHeadIn[b * W + j] = s;
     }
   }
-  return { loss, dTop };
+  return { loss, dlogits, dHeadIn };
+}
+
+/** Validates the `clip` option; returns its norm, or undefined without clipping. */
+function clipNorm(clip: unknown, where: string): number | undefined {
+  if (clip === undefined) return undefined;
+  if (clip === null || typeof clip !== 'object' || Array.isArray(clip)) {
+    throw new TypeError(`${where}: clip must be an object { norm } (global-norm clipping), received ${describe(clip)}`);
+  }
+  for (const key of Object.keys(clip)) {
+    if (key !== 'norm') {
+      throw new TypeError(`${where}: clip takes only { norm } — global-norm clipping, one factor for the whole gradient (clipping by value has no single factor) — received the key '${key}'`);
+    }
+  }
+  const norm = (clip as { norm?: unknown }).norm;
+  if (typeof norm !== 'number' || !Number.isFinite(norm) || norm <= 0) {
+    throw new RangeError(`${where}: clip.norm must be a finite number > 0, received ${describe(norm)}`);
+  }
+  return norm;
+}
+
+/**
+ * The head input (B, W) of a head at the last step, as the model forms it: the top layer's final
+ * states (D, B, H) of each sequence, directions concatenated or summed.
+ */
+function mergeFinal(h: Float32Array, top: RecurrentLayer, B: number): Float32Array {
+  const H = top.hiddenSize;
+  const D = top.directions;
+  const W = top.outputSize;
+  const out = new Float32Array(B * W);
+  for (let b = 0; b < B; b++) {
+    for (let d = 0; d < D; d++) {
+      const src = h.subarray((d * B + b) * H, (d * B + b + 1) * H);
+      if (top.merge === 'sum' && d > 0) for (let j = 0; j < H; j++) out[b * W + j] += src[j];
+      else out.set(src, b * W + (top.merge === 'sum' ? 0 : d * H));
+    }
+  }
+  return out;
+}
+
+/**
+ * Σ of the squared gradients of L_T over every trainable parameter of the model, from the
+ * backward pass: the recurrent clones' accumulated gradients, the head's dW = dlogitsᵀ·yT and
+ * db = Σ dlogits, and the embedding rows' sums of dL/dx over the positions holding their id.
+ * @param dx dL/d(recurrent input) (rows, E); rows = T·B
+ */
+function parameterSumSquares(model: SequenceModel, layers: RecurrentLayer[], input: SequenceInput, dx: Float32Array, rows: number,
+  headIn: Float32Array, dlogits: Float64Array, B: number, W: number): number {
+  let sum = 0;
+  for (const layer of layers) {
+    for (const g of Object.values(layer.gradDict())) for (const v of g) sum += v * v;
+  }
+  const O = model.outputSize;
+  const hasBias = model.head.params.has('bias');
+  for (let o = 0; o < O; o++) {
+    let db = 0;
+    for (let b = 0; b < B; b++) db += dlogits[b * O + o];
+    if (hasBias) sum += db * db;
+    for (let j = 0; j < W; j++) {
+      let dw = 0;
+      for (let b = 0; b < B; b++) dw += dlogits[b * O + o] * headIn[b * W + j];
+      sum += dw * dw;
+    }
+  }
+  const embedding = model.embedding;
+  if (embedding !== null && embedding.trainable) {
+    const E = embedding.embeddingDim;
+    const byId = new Map<number, Float64Array>();
+    for (let i = 0; i < rows; i++) {
+      const id = input[i];
+      let row = byId.get(id);
+      if (row === undefined) byId.set(id, (row = new Float64Array(E)));
+      for (let j = 0; j < E; j++) row[j] += dx[i * E + j];
+    }
+    for (const row of byId.values()) for (const v of row) sum += v * v;
+  }
+  return sum;
 }

@@ -126,8 +126,13 @@ export function compare(model: SequenceModel, a: ArrayLike<number>, b: ArrayLike
 /**
  * Beam search: the `beamWidth` most likely continuations of the prime by total log-probability
  * (no length normalisation), best first. Width 1 is greedy decoding; a width of
- * V^(length−1) or more makes the search exhaustive. Each step runs all hypotheses as one batch
- * over their whole prefix (O(length²) steps: meant for short outputs).
+ * V^(length−1) or more makes the search exhaustive.
+ *
+ * The prime is run once; then every step advances all live hypotheses as ONE batch (one row per
+ * beam, one fused step per layer) from their carried states, and the states follow the selected
+ * hypotheses ({@link SequenceModel.reorderState}) — no prefix is ever re-run, so the work is
+ * O(prime + length × beamWidth) time steps. Ties keep the order of (older hypothesis, smaller
+ * id). The model's carried state is left as it was. Needs unidirectional recurrent layers.
  */
 export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
   const where = 'beamSearch';
@@ -138,37 +143,74 @@ export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Be
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
+  model.recurrent.forEach((r, i) => {
+    if (r.bidirectional) throw new TypeError(`${where}: recurrent layer ${i} is bidirectional; decoding one token at a time with carried state needs unidirectional layers`);
+  });
   const stopAt = options.stopAt;
   const V = model.outputSize;
   const P = prime.length;
   const heap = model.backend.heap;
-  interface Hyp { ids: number[]; logProb: number; done: boolean }
-  let beams: Hyp[] = [{ ids: [], logProb: 0, done: false }];
-  for (let step = 0; step < length; step++) {
-    const live = beams.filter((b) => !b.done);
-    if (live.length === 0) break;
-    const B = live.length;
-    const T = P + step;
-    const input = new Int32Array(T * B);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) input[t * B + b] = t < P ? prime[t] : live[b].ids[t - P];
-    }
-    const ptr = model.writeInput(input, T, B, `${where}: prefix`);
-    const logits = model.forwardInPlace(T, B, ptr, false, false);
-    const mem = heap.all();
-    const candidates: Hyp[] = beams.filter((b) => b.done);
-    for (let b = 0; b < B; b++) {
-      const row = (logits >> 2) + ((T - 1) * B + b) * V;
-      const lse = logSumExp(mem, row, V);
-      for (let v = 0; v < V; v++) {
-        candidates.push({ ids: [...live[b].ids, v], logProb: live[b].logProb + mem[row + v] - lse, done: v === stopAt });
+  // `row`: the hypothesis's row in the batch of carried states (live hypotheses only)
+  interface Hyp { ids: number[]; logProb: number; done: boolean; row: number }
+  // a candidate extension: `token` appended to beams[from] (token −1: a finished beam carried over)
+  interface Candidate { from: number; token: number; logProb: number }
+  const saved = model.saveState();
+  try {
+    model.resetState(1);
+    let logits = model.forwardInPlace(P, 1, model.writeInput(prime, P, 1, `${where}: prime`), false, true);
+    let firstRow = P - 1; // logits row of live row 0
+    let beams: Hyp[] = [{ ids: [], logProb: 0, done: false, row: 0 }];
+    const lse = new Float64Array(width);
+    for (let step = 0; step < length; step++) {
+      const mem = heap.all();
+      const live = beams.filter((b) => !b.done);
+      for (const b of live) lse[b.row] = logSumExp(mem, (logits >> 2) + (firstRow + b.row) * V, V);
+      // the `width` best candidates, in the order a stable sort by descending log-probability
+      // gives over (finished beams, then each live beam's extensions by id)
+      const top: Candidate[] = [];
+      const offer = (from: number, token: number, logProb: number): void => {
+        if (top.length === width && !(logProb > top[width - 1].logProb)) return;
+        let at = top.length;
+        while (at > 0 && top[at - 1].logProb < logProb) at--;
+        top.splice(at, 0, { from, token, logProb });
+        if (top.length > width) top.pop();
+      };
+      beams.forEach((b, from) => {
+        if (b.done) offer(from, -1, b.logProb);
+      });
+      beams.forEach((b, from) => {
+        if (b.done) return;
+        const row = (logits >> 2) + (firstRow + b.row) * V;
+        for (let v = 0; v < V; v++) offer(from, v, b.logProb + mem[row + v] - lse[b.row]);
+      });
+      const next: Hyp[] = [];
+      const parents: number[] = [];
+      const tokens: number[] = [];
+      for (const c of top) {
+        const parent = beams[c.from];
+        if (c.token < 0) {
+          next.push(parent);
+          continue;
+        }
+        const done = c.token === stopAt;
+        next.push({ ids: [...parent.ids, c.token], logProb: c.logProb, done, row: done ? -1 : parents.length });
+        if (!done) {
+          parents.push(parent.row);
+          tokens.push(c.token);
+        }
       }
+      beams = next;
+      if (parents.length === 0 || step === length - 1) break;
+      // every live hypothesis takes its parent's state, then all advance by their new token
+      model.reorderState(parents);
+      const B = parents.length;
+      logits = model.forwardInPlace(1, B, model.writeInput(tokens, 1, B, `${where}: tokens`), false, true);
+      firstRow = 0;
     }
-    // stable sort: ties keep the order of (older hypothesis, smaller id)
-    candidates.sort((x, y) => y.logProb - x.logProb);
-    beams = candidates.slice(0, width);
+    return beams.map((b) => ({ ids: Int32Array.from(b.ids), logProb: b.logProb }));
+  } finally {
+    model.restoreState(saved);
   }
-  return beams.map((b) => ({ ids: Int32Array.from(b.ids), logProb: b.logProb }));
 }
 
 // ------------------------------------------------------------------------------------ internals

@@ -228,6 +228,45 @@ export class SequenceModel {
     });
   }
 
+  /**
+   * Rearranges the carried state of a stateful run by rows: afterwards stream `b` continues from
+   * the state that stream `rows[b]` had, and the carried batch is `rows.length` (a row may be
+   * repeated or left out). With it, B independent continuations advance as one batch, one fused
+   * step per layer, while each keeps its own state: beam search follows the selected hypotheses
+   * this way without re-running their prefixes.
+   * @param rows indices into the current carried batch (at least one)
+   */
+  reorderState(rows: ArrayLike<number>): void {
+    const where = 'SequenceModel.reorderState';
+    this.assertLive();
+    if (rows === null || typeof rows !== 'object' || typeof rows.length !== 'number' || rows.length < 1) {
+      throw new TypeError(`${where}: rows must be a non-empty array of stream indices, received ${describe(rows)}`);
+    }
+    const B = this.stateBatch;
+    if (B === 0) throw new Error(`${where}: there is no carried state (run a stateful forward or resetState(batch) first)`);
+    for (let i = 0; i < rows.length; i++) {
+      if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= B) throw new RangeError(`${where}: rows must hold stream indices in [0, ${B}), received ${describe(rows[i])} at index ${i}`);
+    }
+    const old = this.saveState(); // copies: ensureState may move the buffers
+    this.ensureState(rows.length);
+    const mem = this.backend.heap.all();
+    this.recurrent.forEach((r, i) => {
+      const H = r.hiddenSize;
+      const blocks = r.numLayers * r.directions; // each buffer is (L·D, B, H)
+      for (let j = 0; j < 2; j++) {
+        const ptr = this.statePtrs[2 * i + j];
+        if (ptr === 0) continue;
+        const from = old.buffers[2 * i + j];
+        for (let s = 0; s < blocks; s++) {
+          for (let b = 0; b < rows.length; b++) {
+            const src = (s * B + rows[b]) * H;
+            mem.set(from.subarray(src, src + H), (ptr >> 2) + (s * rows.length + b) * H);
+          }
+        }
+      }
+    });
+  }
+
   /** Zeroes the carried state of a stateful run for `batch` streams (all streams when omitted). */
   resetState(batch?: number): void {
     if (batch !== undefined) this.ensureState(positiveInt(batch, 'SequenceModel.resetState: batch'));
