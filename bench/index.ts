@@ -8,7 +8,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
-import { createBackend, type Backend } from '../src/index.ts';
+import { referenceSystem, strandSystems } from './flavors.ts';
 import type { PeerRow } from './peers/index.ts';
 import { WORKLOADS } from './workloads.ts';
 
@@ -34,20 +34,23 @@ async function measure(fn: () => void, slow: boolean): Promise<number> {
 }
 
 const rows: ResultRow[] = [];
-const systems: Array<[string, Backend]> = [
-  ['strand-wasm', await createBackend({ backend: 'wasm' })],
-  ['strand-js', await createBackend({ backend: 'js' })],
-];
+const systems = await strandSystems();
+const reference = referenceSystem();
+const memoryNotes: string[] = [];
 
 for (const w of WORKLOADS) {
   if (only && !only.includes(w.id)) continue;
   for (const [system, backend] of systems) {
     const prepared = w.prepare(backend);
-    const ms = await measure(prepared.run, system !== 'strand-wasm');
+    const ms = await measure(prepared.run, system === 'strand-js');
+    const memory = prepared.memory?.();
+    if (memory && system === reference) {
+      memoryNotes.push(`- ${w.id} (${system}): heap peak ${mib(memory.peakBytes)} MiB = ${(memory.peakBytes / memory.requiredBytes).toFixed(2)}× the ${mib(memory.requiredBytes)} MiB that parameters, gradients, optimizer state and the activations BPTT keeps need (${memory.breakdown})`);
+    }
     prepared.dispose();
     const row = { id: w.id, system, value: prepared.value(ms), unit: prepared.unit, gflops: prepared.flops / (ms * 1e6), higherIsBetter: w.higherIsBetter };
     rows.push(row);
-    console.log(`${w.id.padEnd(4)} ${system.padEnd(12)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+    console.log(`${w.id.padEnd(4)} ${system.padEnd(20)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s`);
   }
 }
 
@@ -55,9 +58,9 @@ try {
   const { benchKernels } = await import('./kernels.ts');
   if (!only || only.includes('K1')) {
     for (const r of await benchKernels({ quick })) {
-      const row = { id: r.id, system: r.backend === 'wasm' ? 'strand-wasm' : r.backend === 'js' ? 'strand-js' : r.backend, value: r.value, unit: r.unit, gflops: r.gflops ?? r.value, higherIsBetter: true };
+      const row = { id: r.id, system: r.backend, value: r.value, unit: r.unit, gflops: r.gflops ?? r.value, higherIsBetter: true };
       rows.push(row);
-      console.log(`${row.id.padEnd(4)} ${row.system.padEnd(12)} ${format(row.value).padStart(10)} ${row.unit}`);
+      console.log(`${row.id.padEnd(4)} ${row.system.padEnd(20)} ${format(row.value).padStart(10)} ${row.unit}`);
     }
   }
 } catch (error) {
@@ -70,12 +73,13 @@ if (!process.argv.includes('--no-peers')) {
   for (const r of await peerResults({ quick, only })) rows.push({ id: r.id, system: r.system, value: r.value, unit: r.unit, gflops: r.gflops, higherIsBetter: r.higherIsBetter });
   for (const s of peerSkips({ quick, only })) skips.push(`- ${s.id} ${s.system}: ${s.reason}`);
 }
-rows.sort((a, b) => a.id.localeCompare(b.id) || (a.system === 'strand-wasm' ? -1 : b.system === 'strand-wasm' ? 1 : 0));
+const order = (system: string): number => (system === reference ? 0 : system.startsWith('strand') ? 1 : 2);
+rows.sort((a, b) => a.id.localeCompare(b.id) || order(a.system) - order(b.system));
 
-// ratios to strand-wasm, > 1 meaning strand-wasm is that many times faster
-const table = ['| id | system | value | unit | GFLOP/s | strand-wasm speed-up |', '|---|---|---|---|---|---|'];
+// ratios to the reference (the fastest strand build here), > 1 meaning it is that many times faster
+const table = [`| id | system | value | unit | GFLOP/s | ${reference} speed-up |`, '|---|---|---|---|---|---|'];
 for (const row of rows) {
-  const ref = rows.find((r) => r.id === row.id && r.system === 'strand-wasm' && r.unit === row.unit);
+  const ref = rows.find((r) => r.id === row.id && r.system === reference && r.unit === row.unit);
   const ratio = ref ? (row.higherIsBetter ? ref.value / row.value : row.value / ref.value) : NaN;
   table.push(`| ${row.id} | ${row.system} | ${format(row.value)} | ${row.unit} | ${row.gflops.toFixed(2)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : ''} |`);
 }
@@ -86,12 +90,16 @@ try {
   // not a git checkout
 }
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-const notRun = skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '';
+const notRun = (memoryNotes.length ? `\n\nMemory:\n${memoryNotes.join('\n')}` : '') + (skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '');
 console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}`);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('latest.json', dir), JSON.stringify({ machine, commit, quick, date: new Date().toISOString(), rows }, null, 2));
 writeFileSync(new URL('latest.md', dir), `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}\n`);
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
 
 function format(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);

@@ -17,6 +17,18 @@ export interface PreparedWorkload {
   flops: number;
   /** Frees the workload's memory. */
   dispose: () => void;
+  /** Training workloads: the heap's peak over the runs so far against what training must hold. */
+  memory?: () => MemoryReport;
+}
+
+/** Peak heap use of a training workload against the memory its algorithm cannot do without. */
+export interface MemoryReport {
+  /** Most bytes live at once since the workload was prepared (its own blocks only). */
+  peakBytes: number;
+  /** Parameters + gradients + optimizer state + the activations BPTT keeps from forward to backward. */
+  requiredBytes: number;
+  /** The parts of `requiredBytes`, in words. */
+  breakdown: string;
 }
 
 /** A workload definition. */
@@ -81,6 +93,8 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
   return {
     id, title, higherIsBetter: cell === 'rnn',
     prepare: (backend) => {
+      const baseBytes = backend.heap.stats().bytesInUse;
+      backend.heap.resetPeak();
       const recurrent: RecurrentLayer = cell === 'lstm' ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
         : cell === 'gru' ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend })
           : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend });
@@ -95,6 +109,23 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
         unit: cell === 'rnn' ? 'steps/s' : 'ms/step',
         // forward + backward ≈ 3 × forward for the GEMMs, head included
         flops: 3 * (recurrentForwardFlops(G, T, B, I, H) + headFlops),
+        memory: () => {
+          const params = Object.values(model.stateDict()).reduce((n, p) => n + p.length, 0);
+          const optimizerState = (optimizer === 'adam' ? 2 : 1) * params;
+          // kept from forward to backward: the input, the recurrent layer's saved activations
+          // (activated gates, state sequences, outputs) and the head's probabilities
+          const inputs = oneHot ? T * B : T * B * I;
+          const recurrentSaved = cell === 'lstm' ? T * B * 4 * H + 2 * (T + 1) * B * H + T * B * H
+            : cell === 'gru' ? T * B * 3 * H + T * B * H + (T + 1) * B * H + T * B * H
+              : (T + 1) * B * H + T * B * H;
+          const head = T * B * V;
+          const floats = 2 * params + optimizerState + inputs + recurrentSaved + head;
+          return {
+            peakBytes: backend.heap.stats().peakBytes - baseBytes,
+            requiredBytes: 4 * floats,
+            breakdown: `parameters and gradients ${2 * params}, optimizer state ${optimizerState}, input ${inputs}, recurrent activations ${recurrentSaved}, head probabilities ${head} floats`,
+          };
+        },
         dispose: () => {
           trainer.dispose();
           model.dispose();

@@ -117,6 +117,14 @@ export class Heap {
     return ptr;
   }
 
+  /**
+   * Starts a new peak measurement: `stats().peakBytes` becomes the bytes in use now, and from then
+   * on the most bytes live at once (for measuring one workload on a shared heap).
+   */
+  resetPeak(): void {
+    this.peak = this.inUse;
+  }
+
   /** Frees a block returned by {@link alloc}. Freeing 0 is a no-op; a double free throws. */
   release(ptr: number): void {
     if (ptr === 0) return;
