@@ -1,4 +1,5 @@
-// Runs the whole vitest suite and prints the plain closing line CI reads: "N passed, N failed".
+// Runs the whole vitest suite — both projects, 'node' and 'chromium' (vitest.config.ts) — and prints
+// the plain closing line CI reads: "N passed, N failed", counting the tests of both projects.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -15,6 +16,12 @@ try {
   console.error('strand: vitest wrote no results (did it crash?)');
   process.exit(run.status || 1);
 }
-const failed = summary.numFailedTests + (summary.numFailedTestSuites ?? 0);
+// a failed test counts once; a test file that failed without a failed test (it did not load, or a
+// hook threw) counts as one more failure. (numFailedTestSuites would count describe blocks too.)
+const brokenFiles = (summary.testResults ?? []).filter(
+  (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+).length;
+// vitest exiting non-zero with every test passed (an unhandled error) is a failure too
+const failed = Math.max(summary.numFailedTests + brokenFiles, run.status !== 0 ? 1 : 0);
 console.log(`${summary.numPassedTests} passed, ${failed} failed`);
 process.exit(failed > 0 || summary.numTotalTests === 0 || run.status !== 0 ? 1 : 0);

@@ -1,17 +1,33 @@
-// Test helpers: both backends, side by side, each with its own memory.
-import { readFileSync } from 'node:fs';
+// Test helpers: both backends, side by side, each with its own memory. Page-safe: the same file
+// runs under Node and in headless Chromium (vitest's 'chromium' project).
 import type { Backend } from '../../src/backend/backend.ts';
 import { createJsBackend } from '../../src/backend/js/index.ts';
 import { createWasmBackend, type WasmExports } from '../../src/backend/wasm.ts';
 
-/** The compiled kernel module's bytes (built by `npm run build:wasm`). */
-export function wasmBytes(): Uint8Array {
-  return readFileSync(new URL('../../build/strand-simd.wasm', import.meta.url));
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+/**
+ * The compiled kernel module (built by `npm run build:wasm`), compiled once per test file: read
+ * from disk under Node, fetched from the dev server in a browser page.
+ */
+export function wasmModule(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => {
+    const url = new URL('../../build/strand-simd.wasm', import.meta.url);
+    if (url.protocol === 'file:') {
+      const fs = 'node:fs/promises'; // a variable, so that bundlers leave it out of the page
+      const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+      return WebAssembly.compile(await readFile(url));
+    }
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`test helpers: could not fetch ${url} (${response.status}); run \`npm run build:wasm\``);
+    return WebAssembly.compile(await response.arrayBuffer());
+  })();
+  return compiled;
 }
 
 /** A fresh WebAssembly backend. */
 export async function wasmBackend(): Promise<Backend & { exports: WasmExports }> {
-  return (await createWasmBackend(wasmBytes())) as Backend & { exports: WasmExports };
+  return (await createWasmBackend(await wasmModule())) as Backend & { exports: WasmExports };
 }
 
 /** A fresh pure-TypeScript backend. */
