@@ -1,10 +1,10 @@
-// The WebAssembly module's exports: every kernel of src/backend/kernels.ts, plus scalar
-// references (`*_ref`) for tests. Kernels never allocate: the TypeScript heap owns all memory
-// above `heap_base()`.
+// The WebAssembly module's exports: every kernel of src/backend/kernels.ts (the scalar references
+// `*_ref` that tests compare against are exported by reference.ts, in the plain-SIMD build only).
+// Kernels never allocate: the TypeScript heap owns all memory above `heap_base()`.
 
-export { gemm_nn, gemm_nt, gemm_tn, gemm_nn_ref, gemm_nt_ref, gemm_tn_ref, transpose, transpose_ref } from './gemm';
+export { gemm_nn, gemm_nt, gemm_tn, transpose } from './gemm';
 export { packed_size, pack_b, pack_bt, gemm_packed, gemm_tn_packed, tn_packed_work, ceiling_4x8 } from './packed';
-export { sigmoid, tanh, relu, sigmoid_ref, tanh_ref, relu_ref } from './math';
+export { sigmoid, tanh, relu } from './math';
 
 /** First byte above the module's static data: where the TypeScript heap may start. */
 export function heap_base(): usize {
@@ -14,14 +14,10 @@ export function heap_base(): usize {
 export { rnn_forward, rnn_backward } from './rnn';
 export { lstm_forward, lstm_backward } from './lstm';
 export { gru_forward, gru_backward } from './gru';
-export {
-  gru_gates_forward, gru_gates_forward_ref, gru_gates_forward_rz, gru_gates_forward_rz_ref,
-  gru_gates_forward_n, gru_gates_forward_n_ref, gru_gates_backward, gru_gates_backward_ref,
-  gru_gates_backward_zn, gru_gates_backward_zn_ref, gru_gates_backward_r, gru_gates_backward_r_ref,
-} from './gru';
-export { lstm_gates_forward, lstm_gates_forward_ref, lstm_gates_backward, lstm_gates_backward_ref } from './lstm';
-export { rnn_act_forward, rnn_act_forward_ref, rnn_act_backward, rnn_act_backward_ref } from './rnn';
-export { fill_rows_with_bias, fill_rows_with_bias_ref, accumulate_column_sums, accumulate_column_sums_ref } from './rowops';
+export { gru_gates_forward, gru_gates_forward_rz, gru_gates_forward_n, gru_gates_backward, gru_gates_backward_zn, gru_gates_backward_r } from './gru';
+export { lstm_gates_forward, lstm_gates_backward } from './lstm';
+export { rnn_act_forward, rnn_act_backward } from './rnn';
+export { fill_rows_with_bias, accumulate_column_sums } from './rowops';
 
 // heads, losses, optimizers (src/backend/training-kernels.ts)
 export { dense_forward, dense_backward } from './dense';
@@ -29,3 +25,6 @@ export { embedding_forward, embedding_backward } from './embedding';
 export { softmax_xent, softmax_rows, sigmoid_bce, mse } from './loss';
 export { sum_squares, scale, clip_value, count_nonfinite, dropout_forward, dropout_backward } from './vec';
 export { sgd_step, adagrad_step, rmsprop_step, adam_step } from './optim';
+
+// threads (assembly/threads.ts): which share of the threaded kernels this instance computes
+export { set_thread } from './threads';

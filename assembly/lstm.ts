@@ -16,7 +16,8 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -209,40 +210,58 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
-  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed
+  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed.
+  // Threaded (threads.ts): panels, rows of the input projection, columns of each recurrent gemm
+  // and batch rows of each fused step are shared out, with a barrier wherever one thread's output
+  // is another's input.
   const G = 4 * H;
   const stateBytes = <usize>(B * H) << 2;            // one (B,H) block
   const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
   const wihP = work;
   const whhP = work + (<usize>packed_size(I, G) << 2);
-  pack_bt(I, G, wih, I, wihP);
-  pack_bt(H, G, whh, H, whhP);
+  pack_bt_share(I, G, wih, I, wihP);
+  pack_bt_share(H, G, whh, H, whhP);
 
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
-  if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
-  if (c0 != 0) memory.copy(cseq + initial, c0, stateBytes); else memory.fill(cseq + initial, 0, stateBytes);
+  if (is_first_thread()) {
+    if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
+    if (c0 != 0) memory.copy(cseq + initial, c0, stateBytes); else memory.fill(cseq + initial, 0, stateBytes);
+  }
+  barrier();
   if (T <= 0) return;
 
-  // gates of all T·B rows = bih + bhh + x·W_ihᵀ
+  // gates of all T·B rows = bih + bhh + x·W_ihᵀ (this thread's rows)
   const rows = T * B;
-  fill_rows_with_bias(rows, G, gates, G, bih, bhh);
-  gemm_packed(rows, G, I, 1, x, ldx, wihP, 1, gates, G);
+  const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
+  fill_rows_with_bias(r1 - r0, G, gates + (<usize>r0 * <usize>G << 2), G, bih, bhh);
+  gemm_packed(r1 - r0, G, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 1, gates + (<usize>r0 * <usize>G << 2), G);
+  barrier();
 
+  // this thread's batch rows of the fused step
+  const b0 = share_start(B, 1), nb = share_end(B, 1) - b0;
+  const rowH = <usize>b0 * <usize>H << 2;
+  const rowG = <usize>b0 * <usize>G << 2;
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;
     const prev = <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
     const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const gt = gates + <usize>t * stepGateBytes;
     // recurrent projection (skipped when h_prev is the zero initial state)
-    if (s > 0 || h0 != 0) gemm_packed(B, G, H, 1, hseq + prev, H, whhP, 1, gt, G);
-    const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
-    lstm_gates_forward(B, H, gt, cseq + prev, cseq + next, hseq + next, yt, ldy);
-    if (mask != 0) {
-      const maskRow = mask + (<usize>(t * B) << 2);
-      mask_hold_rows(B, H, maskRow, hseq + prev, hseq + next, yt, ldy);
-      mask_hold_rows(B, H, maskRow, cseq + prev, cseq + next, 0, 0);
+    if (s > 0 || h0 != 0) {
+      gemm_packed_cols(B, G, H, 1, hseq + prev, H, whhP, 1, gt, G);
+      barrier();
     }
+    if (nb > 0) {
+      const yt = y != 0 ? y + ((<usize>t * <usize>B + <usize>b0) * <usize>ldy << 2) : 0;
+      lstm_gates_forward(nb, H, gt + rowG, cseq + prev + rowH, cseq + next + rowH, hseq + next + rowH, yt, ldy);
+      if (mask != 0) {
+        const maskRow = mask + (<usize>(t * B + b0) << 2);
+        mask_hold_rows(nb, H, maskRow, hseq + prev + rowH, hseq + next + rowH, yt, ldy);
+        mask_hold_rows(nb, H, maskRow, cseq + prev + rowH, cseq + next + rowH, 0, 0);
+      }
+    }
+    barrier();
   }
 }
 
@@ -262,17 +281,25 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   dh0: usize, dc0: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize,
   dgates: usize, work: usize): void {
   // work: dh carry (B, H), dc carry (B, H), then one region used in turn for W_hh (4H, H) packed as
-  // B panels (the time loop), the chunks of the weight-gradient GEMMs, and W_ih (4H, I) packed (dx)
+  // B panels (the time loop), the chunks of the weight-gradient GEMMs, and W_ih (4H, I) packed (dx).
+  // Threaded: batch rows of each fused step, columns of each carry gemm, rows of the weight and
+  // input gradients and columns of the bias sums are shared out (see lstm_forward).
   const G = 4 * H;
   const stateBytes = <usize>(B * H) << 2;
   const stepGateBytes = <usize>(B * G) << 2;
   const dhCarry = work;
   const dcCarry = work + stateBytes;
   const wP = work + 2 * stateBytes;
-  if (T > 0) pack_b(G, H, whh, H, wP);
-  if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
-  if (dcT != 0) memory.copy(dcCarry, dcT, stateBytes); else memory.fill(dcCarry, 0, stateBytes);
+  if (is_first_thread()) {
+    if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
+    if (dcT != 0) memory.copy(dcCarry, dcT, stateBytes); else memory.fill(dcCarry, 0, stateBytes);
+  }
+  if (T > 0) pack_b_share(G, H, whh, H, wP);
+  barrier();
 
+  const b0 = share_start(B, 1), b1 = share_end(B, 1);
+  const hBytes = <usize>H << 2;
+  const gBytes = <usize>G << 2;
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse != 0 ? T - 1 - s : s;
     const prev = <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
@@ -281,18 +308,23 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     const dgt = dgates + <usize>t * stepGateBytes;
     const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
     if (mask == 0) {
-      lstm_gates_backward(B, H, gt, cseq + prev, cseq + next, dhCarry, dyt, lddy, dcCarry, dgt);
+      if (b1 > b0) {
+        const offH = <usize>b0 * hBytes;
+        const offG = <usize>b0 * gBytes;
+        lstm_gates_backward(b1 - b0, H, gt + offG, cseq + prev + offH, cseq + next + offH, dhCarry + offH,
+          dyt != 0 ? dyt + (<usize>b0 * <usize>lddy << 2) : 0, lddy, dcCarry + offH, dgt + offG);
+      }
+      barrier();
       // dh carry for h_prev = dgates_t · W_hh; the last one goes straight to dh0
-      if (s > 0) gemm_packed(B, H, G, 1, dgt, G, wP, 0, dhCarry, H);
-      else if (dh0 != 0) gemm_packed(B, H, G, 1, dgt, G, wP, 0, dh0, H);
+      if (s > 0) gemm_packed_cols(B, H, G, 1, dgt, G, wP, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_packed_cols(B, H, G, 1, dgt, G, wP, 0, dh0, H);
+      barrier();
       continue;
     }
     // masked: the fused kernel on each run of real rows, zero dgates on padded rows
     const maskRow = mask + (<usize>(t * B) << 2);
-    const hBytes = <usize>H << 2;
-    const gBytes = <usize>G << 2;
-    for (let b = 0; b < B;) {
-      const e = mask_run_end(maskRow, b, B);
+    for (let b = b0; b < b1;) {
+      const e = min(mask_run_end(maskRow, b, B), b1);
       const offH = <usize>b * hBytes;
       const offG = <usize>b * gBytes;
       if (is_padded(maskRow, b)) {
@@ -305,15 +337,21 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     }
     if (s > 0) {
       // real rows: carry = dgates·W_hh; padded rows: carry + 0·W_hh = carry
-      mask_zero_real_rows(B, H, maskRow, dhCarry, H);
-      gemm_packed(B, H, G, 1, dgt, G, wP, 1, dhCarry, H);
+      if (b1 > b0) mask_zero_real_rows(b1 - b0, H, maskRow + (<usize>b0 << 2), dhCarry + <usize>b0 * hBytes, H);
+      barrier();
+      gemm_packed_cols(B, H, G, 1, dgt, G, wP, 1, dhCarry, H);
     } else if (dh0 != 0) {
-      gemm_packed(B, H, G, 1, dgt, G, wP, 0, dh0, H);
-      mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
+      barrier();
+      gemm_packed_cols(B, H, G, 1, dgt, G, wP, 0, dh0, H);
+      barrier();
+      if (b1 > b0) mask_hold_rows(b1 - b0, H, maskRow + (<usize>b0 << 2), dhCarry + <usize>b0 * hBytes, dh0 + <usize>b0 * hBytes, 0, 0);
     }
+    barrier();
   }
-  if (T <= 0 && dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
-  if (dc0 != 0) memory.copy(dc0, dcCarry, stateBytes);
+  if (is_first_thread()) {
+    if (T <= 0 && dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
+    if (dc0 != 0) memory.copy(dc0, dcCarry, stateBytes);
+  }
   if (T <= 0) return;
 
   const rows = T * B;
@@ -321,9 +359,15 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   if (dwih != 0) gemm_tn_packed(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I, wP);
   if (dwhh != 0) gemm_tn_packed(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H, wP);
   if (dx != 0) {
-    pack_b(G, I, wih, I, wP);
-    gemm_packed(rows, I, G, 1, dgates, G, wP, accumDx != 0 ? 1 : 0, dx, lddx);
+    pack_b_share(G, I, wih, I, wP);
+    barrier();
+    gemm_packed_rows(rows, I, G, 1, dgates, G, wP, accumDx != 0 ? 1 : 0, dx, lddx);
   }
-  accumulate_column_sums(rows, G, dgates, G, dbih);
-  accumulate_column_sums(rows, G, dgates, G, dbhh);
+  const c0 = share_start(G, 4), c1 = share_end(G, 4);
+  if (c1 > c0) {
+    const off = <usize>c0 << 2;
+    accumulate_column_sums(rows, c1 - c0, dgates + off, G, dbih != 0 ? dbih + off : 0);
+    accumulate_column_sums(rows, c1 - c0, dgates + off, G, dbhh != 0 ? dbhh + off : 0);
+  }
+  barrier();
 }

@@ -1,5 +1,6 @@
 import { madd } from './fma';
 import { finish4, transpose } from './gemm';
+import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
 // holds columns 8p..8p+8 as K rows of 8 contiguous floats (columns past N are zero):
@@ -101,8 +102,11 @@ export function pack_bt(K: i32, N: i32, W: usize, ldw: i32, P: usize): void {
 /** Bytes of A kept in L1 by one row block of gemm_packed (half of a 32 KiB L1). */
 const MC_BYTES: i32 = 16384;
 
-/** Scratch for a partial (4,8) tile at the right edge (columns past N are not stored). */
-const EDGE: usize = memory.data(128, 16);
+/**
+ * Scratch for a partial (4,8) tile at the right edge (columns past N are not stored): 128 bytes
+ * per thread, since threads computing different rows may reach the edge panel at once.
+ */
+const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
 
 /**
  * C (4,8) = alpha · A (4,K) · panel (K,8) + beta · C. A rows lda4 bytes apart, the panel read
@@ -184,8 +188,14 @@ function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32):
   finish4(c + 16, f32x4.add(f32x4.add(p1, q1), f32x4.add(r1, t1)), va, vb, readC);
 }
 
+/** This thread's edge tile. */
+@inline function edge_tile(): usize {
+  return EDGE_TILES + (<usize>thread_slot() << 7);
+}
+
 /** Copies the first `cols` columns of `rows` rows of the EDGE tile (rows 32 bytes apart) into C. */
 function edge_store(rows: i32, cols: i32, c: usize, ldc4: usize): void {
+  const EDGE = edge_tile();
   for (let r = 0; r < rows; r++) {
     memory.copy(c + <usize>r * ldc4, EDGE + (<usize>r << 5), <usize>cols << 2);
   }
@@ -193,6 +203,7 @@ function edge_store(rows: i32, cols: i32, c: usize, ldc4: usize): void {
 
 /** Loads `rows`×`cols` of C into the EDGE tile (for beta ≠ 0 at the right edge). */
 function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
+  const EDGE = edge_tile();
   for (let r = 0; r < rows; r++) {
     memory.copy(EDGE + (<usize>r << 5), c + <usize>r * ldc4, <usize>cols << 2);
   }
@@ -205,6 +216,7 @@ function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
  * M < 4 takes the GEMV path, one row against one panel at a time.
  */
 export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+  const EDGE = edge_tile();
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
   const lda4 = <usize>lda << 2;
@@ -311,14 +323,48 @@ export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda
   if (M <= 0 || N <= 0) return;
   const At = work;
   const P = work + (<usize>(M * KC_TN) << 2);
+  // threaded: each thread transposes its share of A's columns, packs its share of B's panels and,
+  // after a barrier, computes its share of C's rows
+  const m0 = share_start(M, 4), m1 = share_end(M, 4);
   let k0 = 0;
   do { // runs once when K <= 0: C = beta·C
     const kc = max(0, min(KC_TN, K - k0));
     if (kc > 0) {
-      transpose(kc, M, A + (<usize>k0 * <usize>lda << 2), lda, At, kc);
-      pack_b(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
+      if (m1 > m0) transpose(kc, m1 - m0, A + (<usize>k0 * <usize>lda << 2) + (<usize>m0 << 2), lda, At + (<usize>(m0 * kc) << 2), kc);
+      pack_b_share(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
     }
-    gemm_packed(M, N, kc, alpha, At, kc, P, k0 == 0 ? beta : 1, C, ldc);
+    barrier();
+    if (m1 > m0) gemm_packed(m1 - m0, N, kc, alpha, At + (<usize>(m0 * kc) << 2), kc, P, k0 == 0 ? beta : 1, C + (<usize>m0 * <usize>ldc << 2), ldc);
+    barrier();
     k0 += KC_TN;
   } while (k0 < K);
+}
+
+// ------------------------------------------------ shares of the threaded build (threads.ts)
+
+/** pack_bt, this thread's share of the panels. */
+export function pack_bt_share(K: i32, N: i32, W: usize, ldw: i32, P: usize): void {
+  const panels = (N + 7) >> 3;
+  const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
+  if (p1 > p0) pack_bt(K, min(N, p1 << 3) - (p0 << 3), W + (<usize>(p0 << 3) * <usize>ldw << 2), ldw, P + (<usize>(p0 * K) << 5));
+}
+
+/** pack_b, this thread's share of the panels. */
+export function pack_b_share(K: i32, N: i32, B: usize, ldb: i32, P: usize): void {
+  const panels = (N + 7) >> 3;
+  const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
+  if (p1 > p0) pack_b(K, min(N, p1 << 3) - (p0 << 3), B + (<usize>p0 << 5), ldb, P + (<usize>(p0 * K) << 5));
+}
+
+/** gemm_packed, this thread's share of the columns (whole panels). */
+export function gemm_packed_cols(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+  const panels = (N + 7) >> 3;
+  const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
+  if (p1 > p0) gemm_packed(M, min(N, p1 << 3) - (p0 << 3), K, alpha, A, lda, P + (<usize>(p0 * K) << 5), beta, C + (<usize>p0 << 5), ldc);
+}
+
+/** gemm_packed, this thread's share of the rows (multiples of 4). */
+export function gemm_packed_rows(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+  const m0 = share_start(M, 4), m1 = share_end(M, 4);
+  if (m1 > m0) gemm_packed(m1 - m0, N, K, alpha, A + (<usize>m0 * <usize>lda << 2), lda, P, beta, C + (<usize>m0 * <usize>ldc << 2), ldc);
 }

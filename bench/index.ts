@@ -90,7 +90,15 @@ try {
   // not a git checkout
 }
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-const notRun = (memoryNotes.length ? `\n\nMemory:\n${memoryNotes.join('\n')}` : '') + (skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '');
+const threadNotes: string[] = [];
+for (const row of rows) {
+  if (!row.system.endsWith('-2t')) continue;
+  const single = rows.find((r) => r.id === row.id && r.system === reference && r.unit === row.unit);
+  if (!single) continue;
+  const speedup = row.higherIsBetter ? row.value / single.value : single.value / row.value;
+  threadNotes.push(`- ${row.id}: ${row.system} is ${speedup.toFixed(2)}× ${reference} (one thread)`);
+}
+const notRun = (threadNotes.length ? `\n\nTwo threads:\n${threadNotes.join('\n')}` : '') + (memoryNotes.length ? `\n\nMemory:\n${memoryNotes.join('\n')}` : '') + (skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '');
 console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}`);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });

@@ -131,7 +131,7 @@ async function benchCeiling(system: string, px: PackedExports, backend: Backend,
 export async function benchKernels(opts: { quick?: boolean; all?: boolean } = {}): Promise<Row[]> {
   const quick = opts.quick ?? false;
   const shapes = opts.all ? [...K1, ...EXTRA] : K1;
-  const systems = await strandSystems();
+  const systems = await strandSystems(false);
   const rows: Row[] = [];
   for (const [system, backend] of systems) {
     const px = packedExports(backend);

@@ -1,0 +1,94 @@
+// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM layers on 2 and 3
+// threads give bit-for-bit the results of the single-threaded plain-SIMD build — the threads
+// split columns, rows and panels but never change the order of any sum — over awkward batch sizes
+// (1, odd, fewer rows than threads), masks, two layers and both directions; kernels that are not
+// threaded still run; dispose() falls back to one thread; bad options are refused with clear
+// errors. Runs in Node (worker_threads) and in the cross-origin isolated Chromium page (Web Workers,
+// where the page's thread may not block and only spins).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backend/backend.ts';
+import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
+import { GRU, LSTM } from '../../src/index.ts';
+import { randomArray, wasmBackend } from '../helpers/backends.ts';
+import { threadedBackend } from '../helpers/threads.ts';
+
+let single: Backend;
+let two: ThreadedBackend;
+let three: ThreadedBackend;
+
+beforeAll(async () => {
+  expect(threadsSupported()).toBe(true);
+  single = await wasmBackend();
+  two = await threadedBackend(2);
+  three = await threadedBackend(3);
+});
+
+afterAll(() => {
+  two?.dispose();
+  three?.dispose();
+});
+
+/** Output, input gradient, state gradients and every weight gradient of one forward + backward. */
+function run(backend: Backend, T: number, B: number, opts: { lengths?: number[]; bidirectional?: boolean; numLayers?: number }): Float32Array[] {
+  const I = 11, H = 21;
+  const layer = new LSTM(I, H, { seed: 7, backend, bidirectional: opts.bidirectional, numLayers: opts.numLayers ?? 1 });
+  try {
+    const out = layer.forward(randomArray(T * B * I, 1), { seqLen: T, batch: B, lengths: opts.lengths });
+    const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3), c: randomArray(out.c!.length, 4) });
+    return [out.output, out.h, out.c!, grads.input, grads.h0, grads.c0!, ...Object.values(layer.gradDict())];
+  } finally {
+    layer.dispose();
+  }
+}
+
+/** Whether two lists of arrays are equal bit for bit (NaN patterns included). */
+function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
+}
+
+describe('threaded LSTM equals the single-threaded build bit for bit', () => {
+  const cases: Array<[string, number, number, { lengths?: number[]; bidirectional?: boolean; numLayers?: number }]> = [
+    ['T 9, B 5', 9, 5, {}],
+    ['T 6, B 1 (one row: the second thread only helps with columns)', 6, 1, {}],
+    ['T 4, B 2 (fewer rows than three threads)', 4, 2, {}],
+    ['T 7, B 6, masked lengths', 7, 6, { lengths: [7, 3, 0, 5, 7, 1] }],
+    ['T 5, B 3, two layers, bidirectional', 5, 3, { bidirectional: true, numLayers: 2 }],
+    ['T 140, B 4 (weight gradients over more than one 128-row chunk)', 140, 4, {}],
+  ];
+  it.each(cases)('%s', (_name, T, B, opts) => {
+    const reference = run(single, T, B, opts);
+    expect(reference[0].some((v) => v !== 0)).toBe(true);
+    expect(sameBits(run(two, T, B, opts), reference), '2 threads').toBe(true);
+    expect(sameBits(run(three, T, B, opts), reference), '3 threads').toBe(true);
+  });
+});
+
+describe('threaded backend', () => {
+  it('runs the kernels that are not threaded (GRU) on the calling thread, with the same results', () => {
+    const results = [single, two].map((backend) => {
+      const gru = new GRU(5, 8, { seed: 2, backend });
+      const y = gru.forward(randomArray(4 * 3 * 5, 9), { seqLen: 4, batch: 3 }).output;
+      gru.dispose();
+      return y;
+    });
+    expect(sameBits([results[1]], [results[0]])).toBe(true);
+  });
+
+  it('after dispose(), threaded kernels run on the calling thread alone and still agree', async () => {
+    const backend = await threadedBackend(2);
+    const before = run(backend, 5, 3, {});
+    backend.dispose();
+    expect(sameBits(run(backend, 5, 3, {}), before)).toBe(true);
+  });
+
+  it('refuses bad options with errors that name them', async () => {
+    const module = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    await expect(createThreadedBackend(module, { threads: 1, spawn: () => { throw new Error('not called'); } }))
+      .rejects.toThrow(/options\.threads must be an integer from 2 to 16, received 1/);
+    await expect(createThreadedBackend(module, { threads: 2.5, spawn: () => { throw new Error('not called'); } }))
+      .rejects.toThrow(/options\.threads/);
+    await expect(createThreadedBackend(module, { threads: 2, spawn: 'no' as never }))
+      .rejects.toThrow(/options\.spawn must be a function/);
+  });
+});
