@@ -17,7 +17,7 @@ export const relaxedSimdAvailable = (): boolean => WebAssembly.validate(RELAXED_
 
 /** A fresh backend on one wasm build (read from build/). */
 export async function wasmFlavor(flavor: 'simd' | 'relaxed'): Promise<Backend> {
-  return createWasmBackend(readFileSync(new URL(`../build/strand-${flavor}.wasm`, import.meta.url)));
+  return createWasmBackend(readFileSync(new URL(`../build/strand-${flavor}.wasm`, import.meta.url)), flavor);
 }
 
 /** A fresh two-thread backend on the threaded build of `flavor` (workers from worker_threads). */

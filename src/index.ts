@@ -2,7 +2,7 @@
  * strand: recurrent neural networks (RNN, LSTM, GRU) with WebAssembly SIMD kernels.
  * @packageDocumentation
  */
-export { init, createBackend, getBackend, type InitOptions, type Backend, type BackendName } from './backend/index.ts';
+export { init, createBackend, getBackend, type InitOptions, type Backend, type BackendName, type WasmFlavor } from './backend/index.ts';
 export type { Heap, HeapStats } from './backend/heap.ts';
 export type { Kernels } from './backend/kernels.ts';
 export { manualSeed, Rng } from './nn/rng.ts';

@@ -1,7 +1,9 @@
-// Node (and Deno / Bun, which resolve the `node` condition): read the .wasm beside the package.
-import { readFile } from 'node:fs/promises';
+// `#wasm-source` in the repository under Node (vitest, tsx, the dev CLI): the builds in build/.
+import { nodePlatform } from './node.ts';
+import type { WasmPlatform } from './platform.ts';
 
-/** The bytes of strand's SIMD kernel module. */
-export async function loadWasmSource(): Promise<BufferSource> {
-  return readFile(new URL('../../build/strand-simd.wasm', import.meta.url));
-}
+/** Reads build/strand-*.wasm of this checkout. */
+export const platform: WasmPlatform = nodePlatform({
+  simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
+  relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
+}, '; run `npm run build:wasm` first');

@@ -1,12 +1,10 @@
-// Browsers and bundlers: fetch the .wasm next to this module.
+// `#wasm-source` in the repository in a browser page (vitest browser mode, the Vite demo): the
+// dev server serves build/ at the project root.
+import { fetchPlatform } from './fetch.ts';
+import type { WasmPlatform } from './platform.ts';
 
-/** The compiled SIMD kernel module. */
-export async function loadWasmSource(): Promise<WebAssembly.Module> {
-  const url = new URL('../../build/strand-simd.wasm', import.meta.url);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`strand: could not fetch ${url} (${response.status})`);
-  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
-    return WebAssembly.compileStreaming(response);
-  }
-  return WebAssembly.compile(await response.arrayBuffer());
-}
+/** Fetches build/strand-*.wasm of this checkout from the dev server. */
+export const platform: WasmPlatform = fetchPlatform('browser', {
+  simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
+  relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
+});

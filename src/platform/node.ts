@@ -1,0 +1,41 @@
+// Loading wasm from disk in Node (and Deno and Bun, which resolve the `node` export condition):
+// Node's fetch cannot read `file:` URLs, so files are read with node:fs.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fetchWasm } from './fetch.ts';
+import type { BuildUrls, WasmPlatform } from './platform.ts';
+
+/** Reads a wasm file; a failure names the file and how to get past it. */
+async function readWasm(url: URL, hint: string): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    const bytes = await readFile(url);
+    return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new Error(`strand: cannot read ${fileURLToPath(url)}${code ? ` (${code})` : ''}${hint}`);
+  }
+}
+
+/** `init({ url })` in Node: a path or `file:` URL is read from disk, anything else fetched. */
+function toUrl(url: string | URL): URL {
+  if (url instanceof URL) return url;
+  if (isAbsolute(url) || !/^[a-z][a-z0-9+.-]+:/i.test(url)) return pathToFileURL(resolve(url));
+  return new URL(url);
+}
+
+/**
+ * A platform that reads each build from disk.
+ * @param urls the `file:` URL of each build
+ * @param hint appended to a failed read, e.g. how to build the file
+ */
+export function nodePlatform(urls: BuildUrls, hint: string): WasmPlatform {
+  return {
+    name: 'node',
+    load: (build) => readWasm(urls[build.flavor](), hint),
+    loadUrl: (given) => {
+      const url = toUrl(given);
+      return url.protocol === 'file:' ? readWasm(url, '') : fetchWasm(url);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The seam between strand's core and the runtime it runs in: how the kernel module's bytes or
+// compiled module are obtained. The core knows only this interface; each runtime's entry
+// (src/entry/) registers an implementation, and nothing here touches a runtime-specific API.
+import type { WasmBuild } from '../backend/wasm.ts';
+
+/** A kernel module, compiled or as bytes. */
+export type WasmSource = WebAssembly.Module | BufferSource;
+
+/** Loads strand's wasm in one kind of runtime. */
+export interface WasmPlatform {
+  /** Which loader this is, e.g. `'node'`, `'browser'`, `'workerd'`, `'inline'` (for messages). */
+  readonly name: string;
+  /** Loads one of strand's own builds (for `init()` without a module). */
+  load(build: WasmBuild): Promise<WasmSource>;
+  /** Loads a module from a location the user gave as `init({ url })`. */
+  loadUrl(url: string | URL): Promise<WasmSource>;
+}
+
+/** The location of each build, as a function so that a bad base URL fails at `init()`, not at import. */
+export type BuildUrls = Record<WasmBuild['flavor'], () => URL>;
