@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 import { WASM_BUILDS } from './src/backend/wasm.ts';
+import { THREADED_BUILD_FILES } from './src/backend/threads.ts';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -71,6 +72,6 @@ export default defineConfig({
     options.chunkNames = 'core-[hash]';
   },
   onSuccess: async () => {
-    for (const file of wasmFiles()) copyFileSync(build(file), new URL(`./dist/${file}`, import.meta.url));
+    for (const file of [...wasmFiles(), ...Object.values(THREADED_BUILD_FILES)]) copyFileSync(build(file), new URL(`./dist/${file}`, import.meta.url));
   },
 });

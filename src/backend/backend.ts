@@ -21,4 +21,6 @@ export interface Backend {
   readonly heap: Heap;
   /** The kernels (see {@link Kernels} for the conventions). */
   readonly kernels: AllKernels;
+  /** Threads the threaded kernels run on, the calling one included (absent: 1). */
+  readonly threads?: number;
 }

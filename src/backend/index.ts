@@ -2,6 +2,7 @@ import type { Backend, BackendName } from './backend.ts';
 import { createJsBackend } from './js/index.ts';
 import { WASM_BUILDS, WASM_FLAVORS, createWasmBackend, supportedWasmBuilds, wasmBuild, type WasmBuild, type WasmFlavor } from './wasm.ts';
 import type { WasmPlatform, WasmSource } from '../platform/platform.ts';
+import { MAX_THREADS, createThreadedBackend, threadsSupported } from './threads.ts';
 // The loader used until an entry registers its own: in the repository it reads or fetches
 // build/*.wasm (package.json "imports"); in the dist build it is a stub that every entry replaces.
 import { platform as defaultPlatform } from '#wasm-source';
@@ -30,10 +31,17 @@ export interface InitOptions {
   url?: string | URL;
   /** The kernel module, compiled or as bytes: the older name of `module` / `bytes`. */
   wasm?: WebAssembly.Module | BufferSource;
+  /**
+   * Threads for the threaded kernels (LSTM forward and backward), the calling one included: 1
+   * (default) or up to 16. Needs shared memory (in a page: cross-origin isolation, COOP + COEP)
+   * and workers (Node, Deno, Bun, browsers); elsewhere strand quietly runs on one thread. The
+   * results are bit-identical to one thread of the same flavor. See `backend.threads`.
+   */
+  threads?: number;
 }
 
 /** The option names {@link InitOptions} knows, for the unknown-option error. */
-const OPTION_NAMES = ['backend', 'flavor', 'module', 'bytes', 'url', 'wasm'] as const;
+const OPTION_NAMES = ['backend', 'flavor', 'module', 'bytes', 'url', 'wasm', 'threads'] as const;
 
 /** The loader in use (see {@link setWasmPlatform}). */
 let platform: WasmPlatform = defaultPlatform;
@@ -97,7 +105,15 @@ function checkOptions(options: InitOptions): Supplied | null {
   if (flavor !== 'auto' && wasmBuild(flavor) === undefined) {
     throw new TypeError(`init: options.flavor must be 'auto', ${WASM_FLAVORS.map((f) => `'${f}'`).join(' or ')}, received ${describe(flavor)}`);
   }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new TypeError(`init: options.threads must be an integer from 1 to ${MAX_THREADS}, received ${describe(threads)}`);
+  }
   const given = (['module', 'bytes', 'url', 'wasm'] as const).filter((k) => options[k] !== undefined);
+  if (threads > 1 && backend === 'js') throw new TypeError("init: options.threads needs the wasm backend, but options.backend is 'js'");
+  if (threads > 1 && given.length > 0) {
+    throw new TypeError(`init: options.threads loads strand's own threaded build; it cannot be combined with options.${given[0]}`);
+  }
   if (given.length > 1) {
     throw new TypeError(`init: give at most one of options.module, options.bytes and options.url, received ${given.map((k) => `options.${k}`).join(' and ')}`);
   }
@@ -150,6 +166,18 @@ async function ownBuild(forced: WasmBuild | null, supported: WasmBuild[]): Promi
   throw new Error(`init: could not load strand's wasm (${platform.name} loader) — ${errors.join('; ')}`);
 }
 
+/**
+ * The threaded build of `build`'s flavor on `threads` threads, or null where this runtime has no
+ * workers or no shared memory (strand then runs on one thread).
+ */
+async function threadedBuild(build: WasmBuild, threads: number): Promise<Backend | null> {
+  const tp = platform.threads;
+  if (tp === undefined || !threadsSupported()) return null;
+  const source = await tp.load(build.flavor);
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+  return createThreadedBackend(module, { threads, spawn: tp.spawn, flavor: build.flavor });
+}
+
 /** Creates a new, independent backend (its own memory and heap). */
 export async function createBackend(options: InitOptions = {}): Promise<Backend> {
   const supplied = checkOptions(options);
@@ -165,7 +193,14 @@ export async function createBackend(options: InitOptions = {}): Promise<Backend>
     if (choice === 'wasm') throw new Error("init: backend 'wasm' needs WebAssembly SIMD, which this engine does not support");
     return createJsBackend();
   }
-  if (supplied === null) return ownBuild(forced, supported);
+  if (supplied === null) {
+    const threads = options.threads ?? 1;
+    if (threads > 1) {
+      const threaded = await threadedBuild(forced ?? supported[0], threads);
+      if (threaded !== null) return threaded;
+    }
+    return ownBuild(forced, supported);
+  }
   const label = forced?.flavor ?? (WASM_BUILDS.find((b) => b.flavor === 'simd') ?? WASM_BUILDS[0]).flavor;
   let source: WasmSource;
   try {

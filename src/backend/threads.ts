@@ -22,10 +22,15 @@ export interface ThreadWorker {
   onError(listener: (error: unknown) => void): void;
   /** Stops the worker. */
   terminate(): void;
+  /** Lets the runtime exit while the worker idles (Node's unref); called once the pool is ready. */
+  release?(): void;
 }
 
 /** Starts a worker running the given classic-script source (see {@link THREAD_WORKER_SOURCE}). */
 export type ThreadSpawner = (source: string) => ThreadWorker;
+
+/** The threaded builds' file names, by flavor (in build/ and dist/). */
+export const THREADED_BUILD_FILES = { simd: 'strand-threads.wasm', relaxed: 'strand-threads-relaxed.wasm' } as const;
 
 /** The kernels that split their work across threads (assembly/lstm.ts). */
 export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward'] as const;
@@ -150,6 +155,7 @@ export async function createThreadedBackend(module: WebAssembly.Module, options:
     for (const worker of workers) worker.terminate();
     throw error;
   }
+  for (const worker of workers) worker.release?.();
 
   let running = true;
   /** Runs a threaded kernel on every thread; returns when all shares are done. */

@@ -1,6 +1,7 @@
 // Loading wasm over `fetch` (browsers, web workers, bundlers, Deno, Bun): streaming compilation
 // when the server says `application/wasm`, else compilation from the downloaded bytes.
-import type { BuildUrls, WasmPlatform } from './platform.ts';
+import type { BuildUrls, ThreadedBuildUrls, WasmPlatform } from './platform.ts';
+import { spawnWebThread } from './threads.web.ts';
 
 /**
  * Resolves a user-given location: absolute URLs as they are, relative ones against the page's
@@ -36,10 +37,14 @@ export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** A platform that fetches each build from its URL (browsers, web workers, bundlers). */
-export function fetchPlatform(name: string, urls: BuildUrls): WasmPlatform {
+/**
+ * A platform that fetches each build from its URL (browsers, web workers, bundlers).
+ * @param threaded the URL of each threaded build (Web Workers, started from a Blob URL)
+ */
+export function fetchPlatform(name: string, urls: BuildUrls, threaded?: ThreadedBuildUrls): WasmPlatform {
   return {
     name,
+    threads: threaded && typeof Worker === 'function' ? { load: (flavor) => fetchWasm(threaded[flavor]()), spawn: spawnWebThread } : undefined,
     load: (build) => fetchWasm(urls[build.flavor]()),
     loadUrl: (url) => fetchWasm(resolveUrl(url)),
   };

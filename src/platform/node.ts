@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fetchWasm } from './fetch.ts';
-import type { BuildUrls, WasmPlatform } from './platform.ts';
+import type { BuildUrls, ThreadedBuildUrls, WasmPlatform } from './platform.ts';
+import { spawnNodeThread } from './threads.node.ts';
 
 /** Reads a wasm file; a failure names the file and how to get past it. */
 async function readWasm(url: URL, hint: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -28,10 +29,12 @@ function toUrl(url: string | URL): URL {
  * A platform that reads each build from disk.
  * @param urls the `file:` URL of each build
  * @param hint appended to a failed read, e.g. how to build the file
+ * @param threaded the `file:` URL of each threaded build (worker_threads start the workers)
  */
-export function nodePlatform(urls: BuildUrls, hint: string): WasmPlatform {
+export function nodePlatform(urls: BuildUrls, hint: string, threaded?: ThreadedBuildUrls): WasmPlatform {
   return {
     name: 'node',
+    threads: threaded && { load: (flavor) => readWasm(threaded[flavor](), hint), spawn: spawnNodeThread },
     load: (build) => readWasm(urls[build.flavor](), hint),
     loadUrl: (given) => {
       const url = toUrl(given);

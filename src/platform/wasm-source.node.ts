@@ -6,4 +6,7 @@ import type { WasmPlatform } from './platform.ts';
 export const platform: WasmPlatform = nodePlatform({
   simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
   relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
-}, '; run `npm run build:wasm` first');
+}, '; run `npm run build:wasm` first', {
+  simd: () => new URL('../../build/strand-threads.wasm', import.meta.url),
+  relaxed: () => new URL('../../build/strand-threads-relaxed.wasm', import.meta.url),
+});

@@ -7,4 +7,7 @@ import type { WasmPlatform } from './platform.ts';
 export const platform: WasmPlatform = fetchPlatform('browser', {
   simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
   relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
+}, {
+  simd: () => new URL('../../build/strand-threads.wasm', import.meta.url),
+  relaxed: () => new URL('../../build/strand-threads-relaxed.wasm', import.meta.url),
 });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
-import { GRU, LSTM } from '../../src/index.ts';
+import { GRU, LSTM, createBackend } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
 
@@ -90,5 +90,26 @@ describe('threaded backend', () => {
       .rejects.toThrow(/options\.threads/);
     await expect(createThreadedBackend(module, { threads: 2, spawn: 'no' as never }))
       .rejects.toThrow(/options\.spawn must be a function/);
+  });
+
+  it("createBackend({ threads: 2 }) loads the threaded build through this runtime's loader; same numbers as one thread", async () => {
+    const threaded = (await createBackend({ flavor: 'simd', threads: 2 })) as ThreadedBackend;
+    try {
+      expect(threaded.threads).toBe(2);
+      expect(threaded.flavor).toBe('simd');
+      const one = await createBackend({ flavor: 'simd' });
+      expect(one.threads ?? 1).toBe(1);
+      expect(sameBits(run(threaded, 8, 6, {}), run(one, 8, 6, {}))).toBe(true);
+    } finally {
+      threaded.dispose();
+    }
+  });
+
+  it('refuses bad options.threads with errors that name it', async () => {
+    await expect(createBackend({ threads: 0 })).rejects.toThrow(/options\.threads must be an integer from 1 to 16, received number 0/);
+    await expect(createBackend({ threads: 17 })).rejects.toThrow(/options\.threads must be an integer from 1 to 16/);
+    await expect(createBackend({ threads: 1.5 })).rejects.toThrow(/options\.threads/);
+    await expect(createBackend({ threads: 2, backend: 'js' })).rejects.toThrow(/options\.threads needs the wasm backend/);
+    await expect(createBackend({ threads: 2, bytes: new Uint8Array(8) })).rejects.toThrow(/cannot be combined with options\.bytes/);
   });
 });
