@@ -3,7 +3,8 @@
 // ../shared/data/tinyshakespeare.txt (95 / 5 split): validation loss in nats per character against
 // wall time and per epoch, for strand and — for the same time — TensorFlow.js (cpu backend), side
 // by side. Flags: --minutes N (default 15, per system), --system strand|tfjs|both (default both),
-// --dropout P (strand, between the LSTM layers), --data FILE.
+// --dropout P (strand, between the LSTM layers), --threads N (strand; default 2, one where there
+// are no workers), --data FILE.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Dense, Dropout, Embedding, LSTM, SequenceModel, Trainer, Vocab, init } from '../src/index.ts';
 
@@ -12,6 +13,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const minutes = Number(args.get('minutes') ?? 15);
 const system = args.get('system') ?? 'both';
 const dropout = Number(args.get('dropout') ?? 0);
+const threads = Number(args.get('threads') ?? 2);
+let strandBuild = '';
 const dataPath = args.get('data') ?? new URL('../../shared/data/tinyshakespeare.txt', import.meta.url).pathname;
 
 let text: string;
@@ -32,7 +35,9 @@ const SEQ = 50, BATCH = 50, HIDDEN = 128, EMBED = 64;
 interface Point { seconds: number; epoch: number; validLoss: number }
 
 async function runStrand(): Promise<Point[]> {
-  await init({ backend: 'wasm' });
+  const backend = await init({ backend: 'wasm', threads });
+  strandBuild = `${backend.flavor} SIMD, ${backend.threads ?? 1} thread${(backend.threads ?? 1) > 1 ? 's' : ''}`;
+  console.log(`strand: wasm ${strandBuild}`);
   const layers = [
     new Embedding(V, EMBED, { seed: 1 }),
     new LSTM(EMBED, HIDDEN, { seed: 2, init: { forgetBias: 1 } }),
@@ -146,8 +151,8 @@ for (const [name, points] of Object.entries(results)) {
   const b = best(points);
   lines.push(`| ${name} | ${b.validLoss.toFixed(4)} | ${b.seconds.toFixed(0)} s | ${points[points.length - 1].epoch} |`);
 }
-const summary = `# bench:lm (${minutes} min per system${dropout ? `, dropout ${dropout}` : ''})\n\n${lines.join('\n')}\n`;
+const summary = `# bench:lm (${minutes} min per system${dropout ? `, dropout ${dropout}` : ''}${strandBuild ? `; strand: ${strandBuild}` : ''})\n\n${lines.join('\n')}\n`;
 console.log(`\n${summary}`);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/lm.json', import.meta.url), JSON.stringify({ minutes, dropout, results }, null, 2));
+writeFileSync(new URL('./results/lm.json', import.meta.url), JSON.stringify({ minutes, dropout, strandBuild, results }, null, 2));
 writeFileSync(new URL('./results/lm.md', import.meta.url), summary);
