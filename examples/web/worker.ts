@@ -77,7 +77,9 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     run.model.dispose();
     run = null;
   }
-  backend ??= await init();
+  // two kernel threads when the page is cross-origin isolated (shared memory); strand itself falls
+  // back to one thread where workers or shared memory are missing
+  backend ??= await init({ threads: self.crossOriginIsolated ? 2 : 1 });
   temperature = message.temperature;
   const text = message.text ?? builtinCorpus(CORPUS_CHARS);
   const vocab = Vocab.fromText(text, { level: 'char' });
@@ -104,7 +106,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   };
   run = r;
   post({
-    type: 'ready', backend: `${backend.name}/${backend.flavor}`, isolated: self.crossOriginIsolated,
+    type: 'ready', backend: `${backend.name}/${backend.flavor}, ${backend.threads ?? 1} thread${(backend.threads ?? 1) > 1 ? 's' : ''}`, isolated: self.crossOriginIsolated,
     parameters: model.parameterCount(), vocabSize: vocab.size, tokens: ids.length,
     source: message.text === null ? 'the built-in corpus' : 'your text',
     model: `${message.cell.toUpperCase()} ${message.hidden}`,

@@ -70,6 +70,8 @@ it('trains from the page: the loss falls, a sample appears, the gradient flow is
   const sample = (await page.locator('#sample').textContent()) ?? '';
   expect(sample.startsWith('MARLOW:\n')).toBe(true);
   expect(await numberIn('#speed')).toBeGreaterThan(0);
+  // the page is cross-origin isolated, so the worker trains with two kernel threads
+  expect(await page.locator('#status').textContent()).toMatch(/wasm\/\w+, 2 threads/);
   await page.waitForFunction(() => Number((document.querySelector('#flow-chart') as HTMLElement | null)?.dataset.profiles) >= 1, null, { timeout: 20_000 });
   expect(Number(await page.locator('#loss-chart').getAttribute('data-points'))).toBeGreaterThan(1);
 
