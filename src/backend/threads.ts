@@ -50,7 +50,8 @@ export const MAX_THREADS = 16;
 export const THREAD_WORKER_SOURCE = `
 'use strict';
 const node = typeof process === 'object' && process !== null && !!(process.versions && process.versions.node) && typeof require === 'function';
-const port = node ? require('node:worker_threads').parentPort : self;
+// the module name is assembled so that browser bundles name no Node built-in module
+const port = node ? require(['node', 'worker_threads'].join(':')).parentPort : self;
 const listen = (fn) => node ? port.on('message', fn) : (self.onmessage = (event) => fn(event.data));
 listen(async (message) => {
   try {
