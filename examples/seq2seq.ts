@@ -2,13 +2,14 @@
 // ("305" → "three zero five<eos>"): 1–3 digits in, 3–17 characters out, and the output's length
 // depends on which digits came in, not only on how many.
 //
-// strand has no EncoderDecoder class yet, so this example builds one from public pieces:
+// strand's EncoderDecoder class (src/nn/seq2seq.ts; see the README) packages this whole model;
+// this example builds it from public pieces instead, to show the mechanics:
 //   - an encoder LSTM reads the digits (one-hot); its final h and c become
 //   - the initial state of a decoder LSTM, which reads the previous output character (teacher
 //     forcing: the true one while training, its own guess while decoding greedily);
 //   - a linear softmax head over the decoder's outputs, written here in plain TypeScript, as are
-//     the masked cross-entropy and a small Adam, because Dense, the losses and the Optimizer
-//     have no public API outside a SequenceModel / Trainer.
+//     the masked cross-entropy and a small Adam (EncoderDecoder and Trainer run these as wasm
+//     kernels).
 // Gradients flow back with the layers' public backward(): head → decoder outputs → decoder's
 // initial state → encoder's final state. The test strings (150 of length 2–3) are never trained
 // on. `npx tsx examples/seq2seq.ts`
