@@ -402,10 +402,13 @@ export class SequenceModel {
       const r = this.recurrent[i];
       const drop = this.dropAfter[i];
       if (drop && train && dy !== 0) drop.backwardInPlace(this.backend, T * B * r.outputSize, dy, p[7 + 2 * i], dy);
-      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0);
+      // the first layer's dL/dx is needed only by an embedding (features from data take none)
+      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null);
     }
-    if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
-    if (this.embedding) this.embedding.backwardInPlace(T * B, p[0], dy);
+    if (this.embedding) {
+      if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
+      this.embedding.backwardInPlace(T * B, p[0], dy);
+    }
   }
 
   /** Whether {@link dispose} has run. */

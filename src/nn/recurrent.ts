@@ -393,10 +393,12 @@ export abstract class RecurrentLayer {
 
   /**
    * @internal Backward over heap buffers: dy (T,B,D·H), dhT / dcT (L·D,B,H), each may be 0.
-   * Accumulates parameter gradients; returns the pointer of dL/dx (T,B,I) in the workspace.
-   * dL/dh0 and dL/dc0 are then at {@link initialStateGrads}.
+   * Accumulates parameter gradients; returns the pointer of dL/dx (T,B,I) in the workspace, or 0
+   * when `inputGrad` is false (nothing consumes dL/dx, e.g. features fed straight from data: the
+   * first layer's input-gradient GEMM is then skipped). dL/dh0 and dL/dc0 are then at
+   * {@link initialStateGrads}.
    */
-  backwardInPlace(dy: number, dhT: number, dcT: number): number {
+  backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true): number {
     if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
     const { T, B, x, mask } = this.saved;
     const p = this.layout(T, B);
@@ -410,7 +412,7 @@ export abstract class RecurrentLayer {
       }
       dy = p.dmerged;
     }
-    return this.runBackward(T, B, p, x, dy, dhT, dcT, mask);
+    return this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad);
   }
 
   /** @internal Pointers of dL/dh0 and dL/dc0 (L·D,B,H) after {@link backwardInPlace} (c: 0 unless LSTM). */
@@ -469,14 +471,16 @@ export abstract class RecurrentLayer {
     }
   }
 
-  /** @returns the pointer holding dL/dx */
-  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number): number {
+  /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
+  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number,
+    inputGrad: boolean): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
     let dy = dyTop;
     let dx = dyTop === p.dB ? p.dA : p.dB;
     for (let k = this.numLayers - 1; k >= 0; k--) {
+      if (k === 0 && !inputGrad) dx = 0;
       const input = k === 0 ? x : p.out[k - 1];
       const Ik = k === 0 ? this.inputSize : D * H;
       for (let d = 0; d < D; d++) {
