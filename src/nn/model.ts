@@ -286,7 +286,7 @@ export class SequenceModel {
       // with lengths, padded steps are left out of a loss over every step
       weights: masked && this.head.at === 'every' ? this.backend.heap.read(maskPtr, T * B) : undefined,
       forward: () => this.forwardInPlace(T, B, input, true, stateful, T, masked ? maskPtr : 0),
-      backward: (d) => this.backwardInPlace(d),
+      backward: (d) => this.backwardInPlace(d, true),
     };
   }
 
@@ -380,8 +380,10 @@ export class SequenceModel {
   /**
    * @internal Backward from dL/d(head outputs) at `dlogits` (rows, O) through the last forward.
    * Accumulates every parameter gradient. Stops at the input (no gradient to ids / features).
+   * `release`: the recurrent layers may overwrite saved activations (the Trainer's single
+   * backward per forward); a second backward of the same forward then throws.
    */
-  backwardInPlace(dlogits: number): void {
+  backwardInPlace(dlogits: number, release = false): void {
     const last = this.last;
     if (last === null) throw new Error('SequenceModel.backward: run a forward pass first');
     const { T, B, train, p } = last;
@@ -403,7 +405,7 @@ export class SequenceModel {
       const drop = this.dropAfter[i];
       if (drop && train && dy !== 0) drop.backwardInPlace(this.backend, T * B * r.outputSize, dy, p[7 + 2 * i], dy);
       // the first layer's dL/dx is needed only by an embedding (features from data take none)
-      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null);
+      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null, release);
     }
     if (this.embedding) {
       if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);

@@ -165,6 +165,14 @@ export abstract class RecurrentLayer {
   /** @internal parameters and gradients (one slab each) */
   readonly params: ParameterSet;
   private readonly workspace: Workspace;
+  /**
+   * LSTM gate gradients (T,B,4H) for a backward that keeps the saved activations (the public
+   * backward, gradient checks): allocated on first use. A backward that releases them (the
+   * Trainer's) writes the gate gradients over the saved gates instead and never needs this.
+   */
+  private readonly retainedGateGrads: Workspace;
+  /** Whether a releasing backward has overwritten the saved gates since the last forward. */
+  private activationsReleased = false;
   private readonly names: string[][][];
   private readonly kind: string;
   private readonly relu: number;
@@ -226,6 +234,7 @@ export abstract class RecurrentLayer {
     }
     this.params = new ParameterSet(this.backend, specs);
     this.workspace = new Workspace(this.backend.heap);
+    this.retainedGateGrads = new Workspace(this.backend.heap);
     this.initialise(init, new Rng(seed));
   }
 
@@ -361,6 +370,7 @@ export abstract class RecurrentLayer {
   dispose(): void {
     this.params.dispose();
     this.workspace.dispose();
+    this.retainedGateGrads.dispose();
     this.saved = null;
   }
 
@@ -380,6 +390,7 @@ export abstract class RecurrentLayer {
     const p = this.layout(T, B);
     this.runForward(T, B, p, x, h0, c0, mask);
     this.saved = { T, B, x, mask };
+    this.activationsReleased = false;
     const top = p.out[this.numLayers - 1];
     if (this.merge === 'concat' || !this.bidirectional) return top;
     // sum the two directions: merged (T,B,H) = top[:, :H] + top[:, H:]
@@ -396,10 +407,15 @@ export abstract class RecurrentLayer {
    * Accumulates parameter gradients; returns the pointer of dL/dx (T,B,I) in the workspace, or 0
    * when `inputGrad` is false (nothing consumes dL/dx, e.g. features fed straight from data: the
    * first layer's input-gradient GEMM is then skipped). dL/dh0 and dL/dc0 are then at
-   * {@link initialStateGrads}.
+   * {@link initialStateGrads}. `release`: the LSTM's gate gradients overwrite the saved gates
+   * (saving T·B·4H floats of workspace), so this forward cannot be backpropagated again — as
+   * PyTorch frees the graph unless asked to retain it; a second backward then throws.
    */
-  backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true): number {
+  backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true, release = false): number {
     if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
+    if (this.activationsReleased) {
+      throw new Error(`${this.kind}.backward: this forward's saved activations were released by an earlier backward (the Trainer's); run forward() again`);
+    }
     const { T, B, x, mask } = this.saved;
     const p = this.layout(T, B);
     if (dy !== 0 && this.merge === 'sum' && this.bidirectional) {
@@ -412,8 +428,16 @@ export abstract class RecurrentLayer {
       }
       dy = p.dmerged;
     }
-    return this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad);
+    const released = release && this.cell === 'lstm';
+    const gateGrads = this.cell !== 'lstm' || released ? 0
+      : this.retainedGateGrads.plan([T * B * this.gateRows], this.retainedPtr)[0];
+    const dx = this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad, gateGrads);
+    if (released) this.activationsReleased = true;
+    return dx;
   }
+
+  /** Scratch for {@link retainedGateGrads}' pointer. */
+  private readonly retainedPtr: number[] = [];
 
   /** @internal Pointers of dL/dh0 and dL/dc0 (L·D,B,H) after {@link backwardInPlace} (c: 0 unless LSTM). */
   initialStateGrads(): { h: number; c: number } {
@@ -473,7 +497,7 @@ export abstract class RecurrentLayer {
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
   private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number,
-    inputGrad: boolean): number {
+    inputGrad: boolean, lstmGateGrads: number): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -493,7 +517,7 @@ export abstract class RecurrentLayer {
         const dh0 = p.dh0 + i * B * H * 4;
         if (this.cell === 'lstm') {
           kn.lstm_backward(T, B, Ik, H, d, input, Ik, mask, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
-            dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
+            dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, lstmGateGrads || p.gates[i], p.work);
         } else if (this.cell === 'gru') {
           kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
@@ -532,7 +556,9 @@ export abstract class RecurrentLayer {
     for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
     const state = n * B * H;
     const dWidth = T * B * Math.max(I, D * H);
-    s.push(state, lstm ? state : 0, work, T * B * G, gru ? T * B * G : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
+    // gate gradients: GRU's input side and RNN's pre-activations; an LSTM's go over its saved gates
+    // or into retainedGateGrads (see backwardInPlace)
+    s.push(state, lstm ? state : 0, work, lstm ? 0 : T * B * G, gru ? T * B * G : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
     const summed = this.merge === 'sum' && D === 2;
     s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);

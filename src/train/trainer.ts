@@ -269,7 +269,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
         const window: PreparedBatch = {
           rows: n,
           forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter),
-          backward: (d) => model.backwardInPlace(d),
+          backward: (d) => model.backwardInPlace(d, true),
         };
         const result = this.update(window);
         steps++;
