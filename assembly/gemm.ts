@@ -135,10 +135,10 @@ const NB: i32 = 128;
 
 /**
  * C (4,8) tile over kc steps for gemm_nn, the main register tile: A (4,kc) rows lda4 bytes apart,
- * B (kc,8). Per k: two f32x4 of B row k, four broadcast A values, 8 multiply/adds into 8
+ * B (kc,8) rows ldb4 bytes apart (32 for a packed panel, see packed.ts). Per k: two f32x4 of B row k, four broadcast A values, 8 multiply/adds into 8
  * accumulators (8 + 6 loaded values = 14 of the 15 xmm registers V8 allocates: no spills).
  */
-function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
+export function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

@@ -1,5 +1,5 @@
 import { madd } from './fma';
-import { finish4, transpose } from './gemm';
+import { finish4, tile_4x8_nn, transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
@@ -109,45 +109,6 @@ const MC_BYTES: i32 = 16384;
 const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
 
 /**
- * C (4,8) = alpha · A (4,K) · panel (K,8) + beta · C. A rows lda4 bytes apart, the panel read
- * sequentially. 8 accumulators + 2 panel vectors + 4 broadcasts fit the 15 usable xmm registers.
- */
-function micro_4x8(K: i32, a: usize, lda4: usize, b: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let a0 = a;
-  const a1 = lda4, a2 = lda4 << 1, a3 = lda4 * 3;
-  const end = b + (<usize>K << 5);
-  while (b < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const s0 = v128.load32_splat(a0);
-    c00 = madd(s0, b0, c00);
-    c01 = madd(s0, b1, c01);
-    const s1 = v128.load32_splat(a0 + a1);
-    c10 = madd(s1, b0, c10);
-    c11 = madd(s1, b1, c11);
-    const s2 = v128.load32_splat(a0 + a2);
-    c20 = madd(s2, b0, c20);
-    c21 = madd(s2, b1, c21);
-    const s3 = v128.load32_splat(a0 + a3);
-    c30 = madd(s3, b0, c30);
-    c31 = madd(s3, b1, c31);
-    a0 += 4;
-    b += 32;
-  }
-  const va = f32x4.splat(alpha);
-  const vb = f32x4.splat(beta);
-  const readC = beta != 0;
-  finish4(c, c00, va, vb, readC); finish4(c + 16, c01, va, vb, readC); c += ldc4;
-  finish4(c, c10, va, vb, readC); finish4(c + 16, c11, va, vb, readC); c += ldc4;
-  finish4(c, c20, va, vb, readC); finish4(c + 16, c21, va, vb, readC); c += ldc4;
-  finish4(c, c30, va, vb, readC); finish4(c + 16, c31, va, vb, readC);
-}
-
-/**
  * C (1,8) = alpha · a (1,K) · panel + beta · C: the batch-1 (GEMV) kernel, also used for leftover
  * rows. Four k per iteration: one 16-byte load of a, four lane broadcasts, 128 contiguous bytes of
  * the panel into eight accumulators (four partial sums along K, so consecutive multiply-adds never
@@ -247,7 +208,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
     for (p = 0; p < full; p++) {
       const b = P + <usize>p * panelBytes;
       const cp = C + (<usize>p << 5);
-      for (let i = i0; i < i1; i += 4) micro_4x8(K, A + <usize>i * lda4, lda4, b, cp + <usize>i * ldc4, ldc4, alpha, beta);
+      for (let i = i0; i < i1; i += 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta);
     }
   }
   for (p = 0; p < full; p++) {
@@ -261,7 +222,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
     for (let i = 0; i < M; i += 4) {
       const rows = min(4, M - i);
       if (beta != 0) edge_load(rows, rest, cp + <usize>i * ldc4, ldc4);
-      if (rows == 4) micro_4x8(K, A + <usize>i * lda4, lda4, b, EDGE, 32, alpha, beta);
+      if (rows == 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, EDGE, 32, alpha, beta);
       else for (let r = 0; r < rows; r++) micro_1x8(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, beta);
       edge_store(rows, rest, cp + <usize>i * ldc4, ldc4);
     }
@@ -307,15 +268,10 @@ export function ceiling_4x8(iters: i32, out: usize): void {
 /** Rows of K per chunk of gemm_tn_packed: its transposed A chunk and packed B chunk stay in L2. */
 const KC_TN: i32 = 128;
 
-/** Floats of workspace gemm_tn_packed needs for C (M,N): M·128 + 128·⌈N/8⌉·8. */
-export function tn_packed_work(M: i32, N: i32): i32 {
-  return M * KC_TN + packed_size(KC_TN, N);
-}
-
 /**
  * C (M,N) = alpha · A (K,M)ᵀ · B (K,N) + beta · C, through the packed kernel: K in chunks of 128;
  * each chunk of A is transposed to (M,128) and each chunk of B packed into panels, in `work`
- * (tn_packed_work(M,N) floats), then accumulated by gemm_packed. Shape of use: the weight
+ * (M·128 + 128·⌈N/8⌉·8 floats; src/backend/kernels.ts sizes it), then accumulated by gemm_packed. Shape of use: the weight
  * gradients of the sequence kernels, dW (G,I) += dGates (T·B,G)ᵀ · X (T·B,I), with K = T·B.
  */
 export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
