@@ -3,28 +3,23 @@
 // whose multiply-adds may fuse) — and the pure-TypeScript backend (`strand-js`). Node 20 runs the
 // relaxed build only with `--experimental-wasm-relaxed-simd`, which `npm run bench` passes; newer
 // engines (Chromium, Deno, Bun, workerd, Node 22+) run it by default.
-import { readFileSync } from 'node:fs';
 import { createBackend, type Backend } from '../src/index.ts';
-import { createWasmBackend } from '../src/backend/wasm.ts';
-import { createThreadedBackend, threadsSupported } from '../src/backend/threads.ts';
-import { spawnNodeThread } from '../src/platform/threads.node.ts';
+import { wasmBuild } from '../src/backend/wasm.ts';
+import { threadsSupported } from '../src/backend/threads.ts';
 
-/** A module using f32x4.relaxed_madd: it validates only where relaxed SIMD exists. */
-const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+/** Whether this engine runs WebAssembly relaxed SIMD (the library's own feature test). */
+export const relaxedSimdAvailable = (): boolean => wasmBuild('relaxed')?.supported() ?? false;
 
-/** Whether this engine runs WebAssembly relaxed SIMD. */
-export const relaxedSimdAvailable = (): boolean => WebAssembly.validate(RELAXED_PROBE);
-
-/** A fresh backend on one wasm build (read from build/). */
-export async function wasmFlavor(flavor: 'simd' | 'relaxed'): Promise<Backend> {
-  return createWasmBackend(readFileSync(new URL(`../build/strand-${flavor}.wasm`, import.meta.url)), flavor);
+/** A fresh backend on one wasm build, loaded as `init()` loads it. */
+export function wasmFlavor(flavor: 'simd' | 'relaxed'): Promise<Backend> {
+  return createBackend({ backend: 'wasm', flavor });
 }
 
-/** A fresh two-thread backend on the threaded build of `flavor` (workers from worker_threads). */
+/** A fresh two-thread backend on the threaded twin of `flavor` (workers from worker_threads). */
 export async function threadedFlavor(flavor: 'simd' | 'relaxed'): Promise<Backend> {
-  const file = flavor === 'relaxed' ? 'strand-threads-relaxed.wasm' : 'strand-threads.wasm';
-  const module = new WebAssembly.Module(readFileSync(new URL(`../build/${file}`, import.meta.url)));
-  return createThreadedBackend(module, { threads: 2, spawn: spawnNodeThread, flavor: `threads-${flavor}` });
+  const backend = await createBackend({ backend: 'wasm', flavor, threads: 2 });
+  if (backend.threads !== 2) throw new Error(`bench: asked for 2 threads, got ${backend.threads ?? 1}`);
+  return backend;
 }
 
 /**
