@@ -16,13 +16,44 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { edge_tile, gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
-import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_tanh } from './math';
+import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused gate kernels
+
+/**
+ * Four columns of one LSTM row: reads the pre-activations at gi, gf, gg, go and c_prev at cp;
+ * stores the activated gates over them and c_t, h_t at cc, hh. Three divisions where five
+ * activations need them: i and f share one, o and g another (math.ts, fused-kernel pieces).
+ */
+@inline function lstm_cell4(gi: usize, gf: usize, gg: usize, go: usize, cp: usize, cc: usize, hh: usize): v128 {
+  const one = f32x4.splat(1.0);
+  const xg = v128.load(gg);
+  const di = v_sigmoid_den(v128.load(gi));
+  const df = v_sigmoid_den(v128.load(gf));
+  const dO = v_sigmoid_den(v128.load(go));
+  const ag = f32x4.abs(xg);
+  const dg = v_tanh_den(ag);
+  const rif = f32x4.div(one, f32x4.mul(di, df));
+  const rog = f32x4.div(one, f32x4.mul(dO, dg));
+  const i = f32x4.mul(rif, df);
+  const f = f32x4.mul(rif, di);
+  const o = f32x4.mul(rog, dg);
+  const g = v_tanh_from_inv(xg, ag, f32x4.mul(rog, dO));
+  v128.store(gi, i);
+  v128.store(gf, f);
+  v128.store(gg, g);
+  v128.store(go, o);
+  const cNew = f32x4.add(f32x4.mul(f, v128.load(cp)), f32x4.mul(i, g));
+  const ac = f32x4.abs(cNew);
+  const hNew = f32x4.mul(o, v_tanh_from_inv(cNew, ac, f32x4.div(one, v_tanh_den(ac))));
+  v128.store(cc, cNew);
+  v128.store(hh, hNew);
+  return hNew;
+}
 
 /**
  * One LSTM step's element-wise part, for B rows.
@@ -33,6 +64,9 @@ import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './
 export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, h: usize, y: usize, ldy: i32): void {
   // gates (B, 4H); cPrev, c, h (B, H); y (B, ·) stride ldy
   const hBytes = <usize>H << 2;
+  const H4 = H & ~3;
+  const tail = H - H4;
+  const slots = edge_tile(); // 128 bytes of this thread's scratch: 7 slots of 16 (see the tail below)
   for (let b = 0; b < B; b++) {
     const gi = gates + <usize>b * (hBytes << 2);
     const gf = gi + hBytes;
@@ -43,38 +77,30 @@ export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c
     const cc = c + rowH;
     const hh = h + rowH;
     const yy = y + (<usize>b * <usize>ldy << 2);
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
+    for (let j = 0; j < H4; j += 4) {
       const o4 = <usize>j << 2;
-      const i = v_sigmoid(v128.load(gi + o4));
-      const f = v_sigmoid(v128.load(gf + o4));
-      const g = v_tanh(v128.load(gg + o4));
-      const o = v_sigmoid(v128.load(go + o4));
-      v128.store(gi + o4, i);
-      v128.store(gf + o4, f);
-      v128.store(gg + o4, g);
-      v128.store(go + o4, o);
-      const cNew = f32x4.add(f32x4.mul(f, v128.load(cp + o4)), f32x4.mul(i, g));
-      const hNew = f32x4.mul(o, v_tanh(cNew));
-      v128.store(cc + o4, cNew);
-      v128.store(hh + o4, hNew);
+      const hNew = lstm_cell4(gi + o4, gf + o4, gg + o4, go + o4, cp + o4, cc + o4, hh + o4);
       if (y != 0) v128.store(yy + o4, hNew);
     }
-    for (; j < H; j++) {
-      const o4 = <usize>j << 2;
-      const i = sigmoid_lane(load<f32>(gi + o4));
-      const f = sigmoid_lane(load<f32>(gf + o4));
-      const g = tanh_lane(load<f32>(gg + o4));
-      const o = sigmoid_lane(load<f32>(go + o4));
-      store<f32>(gi + o4, i);
-      store<f32>(gf + o4, f);
-      store<f32>(gg + o4, g);
-      store<f32>(go + o4, o);
-      const cNew = f * load<f32>(cp + o4) + i * g;
-      const hNew = o * tanh_lane(cNew);
-      store<f32>(cc + o4, cNew);
-      store<f32>(hh + o4, hNew);
-      if (y != 0) store<f32>(yy + o4, hNew);
+    if (tail != 0) {
+      // the last H mod 4 columns go through the same vector code in scratch slots: four gate
+      // pre-activations, c_prev, then c and h out (zero-padded lanes are discarded)
+      const o4 = <usize>H4 << 2;
+      const n = <usize>tail << 2;
+      memory.fill(slots, 0, 80);
+      memory.copy(slots, gi + o4, n);
+      memory.copy(slots + 16, gf + o4, n);
+      memory.copy(slots + 32, gg + o4, n);
+      memory.copy(slots + 48, go + o4, n);
+      memory.copy(slots + 64, cp + o4, n);
+      lstm_cell4(slots, slots + 16, slots + 32, slots + 48, slots + 64, slots + 80, slots + 96);
+      memory.copy(gi + o4, slots, n);
+      memory.copy(gf + o4, slots + 16, n);
+      memory.copy(gg + o4, slots + 32, n);
+      memory.copy(go + o4, slots + 48, n);
+      memory.copy(cc + o4, slots + 80, n);
+      memory.copy(hh + o4, slots + 96, n);
+      if (y != 0) memory.copy(yy + o4, slots + 96, n);
     }
   }
 }

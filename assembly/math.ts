@@ -11,6 +11,8 @@
 // 1 − 2 / (e^{2|x|} + 1); the sign of x is copied onto the result (so tanh(−0) = −0).
 // sigmoid: 1 / (1 + e^{−x}); e^{−x} = +∞ for x ≤ −89 gives exactly 0.
 
+import { madd } from './fma';
+
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
@@ -19,25 +21,36 @@ const EXP_HI: f32 = 89.0;
 /** 1.5·2²³: adding it to |v| < 2²² rounds v to an integer held in the low mantissa bits. */
 const ROUND_MAGIC: f32 = 12582912.0;
 
+/**
+ * n = round(x·log2e) by the 1.5·2²³ trick, as `shifted` = x·log2e + 1.5·2²³ (its low mantissa
+ * bits hold n; `i32x4.sub(shifted, ROUND_MAGIC)` is n as an integer): the first half of e^x.
+ */
+@inline function exp_shifted(x: v128): v128 {
+  return f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+}
+
+/** e^r for r = x − n·ln2 (n from {@link exp_shifted}): 1 + r + r²·P(r), Cephes expf coefficients. */
+@inline function exp_mantissa(x: v128, shifted: v128): v128 {
+  const n = f32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500E-4);
+  p = madd(p, r, f32x4.splat(1.3981999507E-3));
+  p = madd(p, r, f32x4.splat(8.3334519073E-3));
+  p = madd(p, r, f32x4.splat(4.1665795894E-2));
+  p = madd(p, r, f32x4.splat(1.6666665459E-1));
+  p = madd(p, r, f32x4.splat(5.0000001201E-1));
+  const r2 = f32x4.mul(r, r);
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
+}
+
 /** e^x for four lanes (≤ 2 ulp relative error for normal results; +∞ above ln(FLT_MAX)). */
 @inline export function v_exp(x: v128): v128 {
   // clamp with pmin/pmax (one instruction each; a NaN input stays NaN)
   x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  // n = round(x·log2e) by the 1.5·2²³ trick: after the add, the low mantissa bits hold n
-  const shifted = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
-  const n = f32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
+  const shifted = exp_shifted(x);
+  const p = exp_mantissa(x, shifted);
   const ni = i32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));   // integer n (bit patterns differ by n)
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  // e^r ≈ 1 + r + r²·P(r), Cephes expf coefficients
-  let p = f32x4.splat(1.9875691500E-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507E-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073E-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894E-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459E-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201E-1));
-  const r2 = f32x4.mul(r, r);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
   // 2^n with n ∈ [−150, 129], as two factors whose exponents stay normal
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
@@ -55,20 +68,55 @@ const ROUND_MAGIC: f32 = 12582912.0;
 
 /** tanh(x) for four lanes. */
 @inline export function v_tanh(x: v128): v128 {
+  // large |x|: 1 − 2 / (e^{2|x|} + 1), written as 1 − 2·(1 / (e^{2|x|} + 1)), the same value
+  // (doubling is exact); e^{2|x|} = +∞ gives exactly 1
   const ax = f32x4.abs(x);
-  // small |x|: |x| + |x|³·P(x²), Cephes tanhf coefficients
+  const one = f32x4.splat(1.0);
+  return v_tanh_from_inv(x, ax, f32x4.div(one, f32x4.add(v_exp(f32x4.add(ax, ax)), one)));
+}
+
+// ---------------------------------------------------------------- fused-kernel pieces
+// The fused gate kernels need several activations of one element at once. A division costs as
+// much as the rest of an activation, so they share one: with d_a = 1 + e^{−a} and d_b = 1 + e^{−b},
+// r = 1 / (d_a·d_b) gives σ(a) = r·d_b and σ(b) = r·d_a (and likewise a tanh's e^{2|x|} + 1).
+// Arguments are clamped to ±40 (|x| ≤ 20 for tanh) so that a product of two denominators stays
+// below 2^127; σ(−40) ≈ 4e−18 and tanh(20) rounds to 1 in f32, so the absolute error contract
+// above still holds (≤ 1e−6; a few ulp in practice). A NaN input stays NaN.
+
+/** e^x for x already in [−87, 87] (normal results only): {@link v_exp} with one 2^n factor. */
+@inline function v_exp_narrow(x: v128): v128 {
+  const shifted = exp_shifted(x);
+  const ni = i32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
+  return f32x4.mul(exp_mantissa(x, shifted), i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23));
+}
+
+/** 1 + e^{−x}, x clamped to ±40: σ(x) = 1 / this. In [1, 2.4e17]. */
+@inline export function v_sigmoid_den(x: v128): v128 {
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-40.0)), f32x4.splat(40.0));
+  return f32x4.add(f32x4.splat(1.0), v_exp_narrow(f32x4.neg(xc)));
+}
+
+/** e^{2|x|} + 1 from ax = |x|, clamped to 20: tanh(|x|) = 1 − 2 / this for |x| ≥ 0.625. In [2, 2.4e17]. */
+@inline export function v_tanh_den(ax: v128): v128 {
+  const a = f32x4.pmin(ax, f32x4.splat(20.0));
+  return f32x4.add(v_exp_narrow(f32x4.add(a, a)), f32x4.splat(1.0));
+}
+
+/**
+ * tanh(x) from ax = |x| and inv = 1 / (e^{2|x|} + 1) (however that reciprocal was computed or
+ * shared): for |x| < 0.625 Cephes' odd polynomial |x| + |x|³·P(x²) (no cancellation near 0),
+ * else 1 − 2·inv; picked per lane (bitwise, so a NaN in the unused branch never leaks), then x's
+ * sign is copied on (so tanh(−0) = −0).
+ */
+@inline export function v_tanh_from_inv(x: v128, ax: v128, inv: v128): v128 {
   const z = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745E-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954E-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531E-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036E-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422E-1));
+  p = madd(p, z, f32x4.splat(2.06390887954E-2));
+  p = madd(p, z, f32x4.splat(-5.37397155531E-2));
+  p = madd(p, z, f32x4.splat(1.33314422036E-1));
+  p = madd(p, z, f32x4.splat(-3.33332819422E-1));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
-  // large |x|: 1 − 2 / (e^{2|x|} + 1); e^{2|x|} = +∞ gives exactly 1
-  const one = f32x4.splat(1.0);
-  const e = v_exp(f32x4.add(ax, ax));
-  const big = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
-  // pick per lane (bitwise, so a NaN in the unused branch never leaks), then copy x's sign
+  const big = f32x4.sub(f32x4.splat(1.0), f32x4.add(inv, inv));
   const magnitude = v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
   return v128.or(magnitude, v128.and(x, i32x4.splat(0x80000000)));
 }

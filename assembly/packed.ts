@@ -110,32 +110,32 @@ const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
 
 /**
  * C (1,8) = alpha · a (1,K) · panel + beta · C: the batch-1 (GEMV) kernel, also used for leftover
- * rows. Four k per iteration: one 16-byte load of a, four lane broadcasts, 128 contiguous bytes of
- * the panel into eight accumulators (four partial sums along K, so consecutive multiply-adds never
- * wait on each other); k mod 4 steps at the end.
+ * rows. Three k per iteration: three broadcast loads of a, 96 contiguous bytes of the panel into
+ * six accumulators (three partial sums along K, so consecutive multiply-adds never wait on each
+ * other); k mod 3 steps at the end.
+ * Why three and not four: V8 issues every load of a loop body before the multiply-adds that use
+ * them, so the body's live vectors are its loads plus its accumulators. Three k keep that at
+ * 9 + 6 = 15, the x64 register file; four k (12 + 8) spilled accumulators to the stack every
+ * iteration and ran at two thirds of this speed.
  */
-function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
+@inline function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
   let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
-  let r0 = f32x4.splat(0), r1 = f32x4.splat(0), t0 = f32x4.splat(0), t1 = f32x4.splat(0);
-  const end4 = b + (<usize>(K & ~3) << 5);
-  while (b < end4) {
-    const s = v128.load(a);
-    const s0 = v128.shuffle<f32>(s, s, 0, 0, 0, 0);
-    const s1 = v128.shuffle<f32>(s, s, 1, 1, 1, 1);
-    const s2 = v128.shuffle<f32>(s, s, 2, 2, 2, 2);
-    const s3 = v128.shuffle<f32>(s, s, 3, 3, 3, 3);
+  let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
+  const end3 = b + (<usize>(K - K % 3) << 5);
+  while (b < end3) {
+    const s0 = v128.load32_splat(a);
     p0 = madd(s0, v128.load(b), p0);
     p1 = madd(s0, v128.load(b, 16), p1);
+    const s1 = v128.load32_splat(a, 4);
     q0 = madd(s1, v128.load(b, 32), q0);
     q1 = madd(s1, v128.load(b, 48), q1);
+    const s2 = v128.load32_splat(a, 8);
     r0 = madd(s2, v128.load(b, 64), r0);
     r1 = madd(s2, v128.load(b, 80), r1);
-    t0 = madd(s3, v128.load(b, 96), t0);
-    t1 = madd(s3, v128.load(b, 112), t1);
-    a += 16;
-    b += 128;
+    a += 12;
+    b += 96;
   }
-  for (let k = K & 3; k > 0; k--) {
+  for (let k = K % 3; k > 0; k--) {
     const s0 = v128.load32_splat(a);
     p0 = madd(s0, v128.load(b), p0);
     p1 = madd(s0, v128.load(b, 16), p1);
@@ -145,12 +145,23 @@ function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32):
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
   const readC = beta != 0;
-  finish4(c, f32x4.add(f32x4.add(p0, q0), f32x4.add(r0, t0)), va, vb, readC);
-  finish4(c + 16, f32x4.add(f32x4.add(p1, q1), f32x4.add(r1, t1)), va, vb, readC);
+  finish4(c, f32x4.add(f32x4.add(p0, q0), r0), va, vb, readC);
+  finish4(c + 16, f32x4.add(f32x4.add(p1, q1), r1), va, vb, readC);
 }
 
-/** This thread's edge tile. */
-@inline function edge_tile(): usize {
+/** {@link micro_1x8} as a call, for the edge panel and the edge rows (one copy of its code). */
+function micro_1x8_edge(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
+  micro_1x8(K, a, b, c, alpha, beta);
+}
+
+/** C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + beta · C row: one row against whole panels. */
+function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32): void {
+  const panelBytes = <usize>K << 5;
+  for (let p = 0; p < panels; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
+}
+
+/** This thread's edge tile: 128 bytes of per-thread scratch (also the LSTM kernel's tail columns). */
+@inline export function edge_tile(): usize {
   return EDGE_TILES + (<usize>thread_slot() << 7);
 }
 
@@ -195,7 +206,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
       for (p = 0; p < full; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
       if (rest != 0) {
         if (beta != 0) edge_load(1, rest, c + (<usize>full << 5), ldc4);
-        micro_1x8(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);
+        micro_1x8_edge(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);
         edge_store(1, rest, c + (<usize>full << 5), ldc4);
       }
     }
@@ -211,11 +222,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
       for (let i = i0; i < i1; i += 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta);
     }
   }
-  for (p = 0; p < full; p++) {
-    const b = P + <usize>p * panelBytes;
-    const cp = C + (<usize>p << 5);
-    for (let i = M4; i < M; i++) micro_1x8(K, A + <usize>i * lda4, b, cp + <usize>i * ldc4, alpha, beta);
-  }
+  for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, beta);
   if (rest != 0) {
     const b = P + <usize>full * panelBytes;
     const cp = C + (<usize>full << 5);
@@ -223,7 +230,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
       const rows = min(4, M - i);
       if (beta != 0) edge_load(rows, rest, cp + <usize>i * ldc4, ldc4);
       if (rows == 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, EDGE, 32, alpha, beta);
-      else for (let r = 0; r < rows; r++) micro_1x8(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, beta);
+      else for (let r = 0; r < rows; r++) micro_1x8_edge(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, beta);
       edge_store(rows, rest, cp + <usize>i * ldc4, ldc4);
     }
   }
@@ -263,6 +270,31 @@ export function ceiling_4x8(iters: i32, out: usize): void {
     c31 = madd(s3, b1, c31);
   }
   v128.store(out, f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)), f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31))));
+}
+
+/**
+ * The machine's f32x4 multiply-add peak: 12 independent accumulators (enough to cover the
+ * latency of an FMA on two ports, which the 4×8 tile's 8 cannot), no memory traffic in the loop.
+ * 2·4·12·iters FLOP; stores Σ accumulators (accumulator i starts at i). The bench reports it beside ceiling_4x8: the gap is
+ * what a tile with more accumulators could gain if the engine kept them all in registers (V8
+ * issues a loop body's loads first, and larger tiles then spill).
+ */
+export function peak_12(iters: i32, out: usize): void {
+  // distinct starting values, so that no optimiser can merge accumulators that evolve alike
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(1), c2 = f32x4.splat(2), c3 = f32x4.splat(3);
+  let c4 = f32x4.splat(4), c5 = f32x4.splat(5), c6 = f32x4.splat(6), c7 = f32x4.splat(7);
+  let c8 = f32x4.splat(8), c9 = f32x4.splat(9), c10 = f32x4.splat(10), c11 = f32x4.splat(11);
+  const b = v128.load(out);
+  const s = f32x4.splat(1.0001);
+  for (let k = 0; k < iters; k++) {
+    c0 = madd(s, b, c0); c1 = madd(s, b, c1); c2 = madd(s, b, c2); c3 = madd(s, b, c3);
+    c4 = madd(s, b, c4); c5 = madd(s, b, c5); c6 = madd(s, b, c6); c7 = madd(s, b, c7);
+    c8 = madd(s, b, c8); c9 = madd(s, b, c9); c10 = madd(s, b, c10); c11 = madd(s, b, c11);
+  }
+  const q0 = f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3));
+  const q1 = f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7));
+  const q2 = f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11));
+  v128.store(out, f32x4.add(f32x4.add(q0, q1), q2));
 }
 
 /** Rows of K per chunk of gemm_tn_packed: its transposed A chunk and packed B chunk stay in L2. */

@@ -7,7 +7,9 @@
 //   weights are packed once per sequence call, not per step (pure TS: its gemm_nn);
 // - `K1 … unpacked B`: gemm_nn on a plain row-major B (what a one-off product costs);
 // - `K1 ceiling`: the register-only 4×8 kernel (the same arithmetic as the micro-kernel, no memory
-//   traffic), i.e. what f32x4 multiply-adds reach on this machine, in this engine.
+//   traffic), i.e. what the tile's 8 accumulator chains reach on this machine, in this engine;
+// - `K1 peak`: the same with 12 accumulators, enough to hide the multiply-add latency: the
+//   machine's f32x4 peak in this engine.
 //
 // `benchKernels({ quick })` returns the rows for bench/index.ts; `npx tsx bench/kernels.ts` runs it
 // alone (add `--quick` for a short run, `--all` for extra shapes: batch-1, padded strides, gemm_nt
@@ -54,6 +56,7 @@ interface PackedExports {
   pack_b(K: number, N: number, B: number, ldb: number, P: number): void;
   gemm_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, C: number, ldc: number): void;
   ceiling_4x8(iters: number, out: number): void;
+  peak_12(iters: number, out: number): void;
 }
 
 /** The packed exports of a wasm backend, or null for the pure-TS backend. */
@@ -109,14 +112,24 @@ async function benchShape(system: string, backend: Backend, s: GemmShape, quick:
   }
 }
 
-/** The register-only ceiling of one wasm build: 64 FLOP per iteration of its 4×8 kernel. */
-async function benchCeiling(system: string, px: PackedExports, backend: Backend, quick: boolean): Promise<Row> {
+/**
+ * The register-only ceilings of one wasm build: its 4×8 tile's arithmetic (64 FLOP per iteration,
+ * 8 accumulators) and the f32x4 peak with 12 accumulators (96 FLOP per iteration).
+ */
+async function benchCeilings(system: string, px: PackedExports, backend: Backend, quick: boolean): Promise<Row[]> {
   const out = backend.heap.allocF32(8);
   try {
     const iters = 1_000_000;
-    const ms = await medianMs(() => px.ceiling_4x8(iters, out), quick);
-    const gflops = (64 * iters) / (ms * 1e6);
-    return { id: 'K1 ceiling (register-only 4×8)', backend: system, value: gflops, unit: 'GFLOP/s', gflops };
+    const rows: Row[] = [];
+    for (const [id, run, flop] of [
+      ['K1 ceiling (register-only 4×8 tile)', px.ceiling_4x8, 64],
+      ['K1 peak (register-only, 12 accumulators)', px.peak_12, 96],
+    ] as const) {
+      const ms = await medianMs(() => run(iters, out), quick);
+      const gflops = (flop * iters) / (ms * 1e6);
+      rows.push({ id, backend: system, value: gflops, unit: 'GFLOP/s', gflops });
+    }
+    return rows;
   } finally {
     backend.heap.release(out);
   }
@@ -124,7 +137,7 @@ async function benchCeiling(system: string, px: PackedExports, backend: Backend,
 
 /**
  * K1: SGEMM GFLOP/s on 256×256×256 and 32×1024×256, single-threaded, for every strand system
- * (plain and relaxed SIMD builds, pure TypeScript), plus each wasm build's register-only ceiling.
+ * (plain and relaxed SIMD builds, pure TypeScript), plus each wasm build's register-only ceiling and peak.
  * @param opts.quick shorter timing budget
  * @param opts.all also time the extra shapes (batch-1, padded ldb, gemm_nt, gemm_tn)
  */
@@ -135,7 +148,7 @@ export async function benchKernels(opts: { quick?: boolean; all?: boolean } = {}
   const rows: Row[] = [];
   for (const [system, backend] of systems) {
     const px = packedExports(backend);
-    if (px) rows.push(await benchCeiling(system, px, backend, quick));
+    if (px) rows.push(...(await benchCeilings(system, px, backend, quick)));
   }
   for (const s of shapes) {
     for (const [system, backend] of systems) {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
 import { put, randomArray, wasmBackend } from '../helpers/backends.ts';
+import { relaxedBackend } from '../helpers/relaxed.ts';
 
 type Unary = (x: number, y: number, n: number) => void;
 
@@ -198,5 +199,46 @@ describe('relu', () => {
     for (let i = 0; i < n; i++) expect(out[i]).toBe(Math.max(input[i], 0));
     for (let i = n; i < n + 8; i++) expect(out[i]).toBe(7);
     backend.heap.release(x);
+  });
+});
+
+// The relaxed-SIMD build evaluates the same polynomials with madd, which may fuse into one FMA per
+// step (assembly/fma.ts): its activations get the same accuracy contract as the plain build's.
+describe('the relaxed-SIMD build (polynomial steps may fuse)', () => {
+  let relaxed: Backend;
+  const runOn = (fn: 'sigmoid' | 'tanh', input: Float32Array): Float32Array => {
+    const x = put(relaxed, input);
+    const y = relaxed.heap.allocF32(input.length);
+    relaxed.kernels[fn](x, y, input.length);
+    const out = relaxed.heap.read(y, input.length);
+    relaxed.heap.release(x);
+    relaxed.heap.release(y);
+    return out;
+  };
+  beforeAll(async () => {
+    relaxed = await relaxedBackend();
+  });
+
+  it.each(['tanh', 'sigmoid'] as const)('%s: max abs error ≤ 1e-6 against float64 over the sweep and edges', (fn) => {
+    const input = sweepInputs();
+    const { err, at } = maxAbsError(input, runOn(fn, input), fn === 'tanh' ? refTanh : refSigmoid);
+    expect(err, `worst at x = ${at}`).toBeLessThanOrEqual(1e-6);
+  });
+
+  it.each(['tanh', 'sigmoid'] as const)('%s: exact limits at ±∞ and far out, NaN stays NaN', (fn) => {
+    const got = runOn(fn, Float32Array.from([Infinity, -Infinity, FLT_MAX, -FLT_MAX, 200, -200, NaN]));
+    expect(Array.from(got.subarray(0, 6))).toEqual(fn === 'tanh' ? [1, -1, 1, -1, 1, -1] : [1, 0, 1, 0, 1, 0]);
+    expect(Number.isNaN(got[6])).toBe(true);
+  });
+
+  it('tanh: relative error ≤ 1e-6 for |x| in [1e-30, 1]', () => {
+    const values: number[] = [];
+    for (let e = -30; e <= 0; e += 0.002) values.push(10 ** e, -(10 ** e));
+    for (let i = 1; i <= 10_000; i++) values.push(i / 10_000, -i / 10_000);
+    const input = Float32Array.from(values);
+    const got = runOn('tanh', input);
+    let worst = 0;
+    for (let i = 0; i < input.length; i++) worst = Math.max(worst, Math.abs(got[i] - Math.tanh(input[i])) / Math.abs(Math.tanh(input[i])));
+    expect(worst).toBeLessThanOrEqual(1e-6);
   });
 });

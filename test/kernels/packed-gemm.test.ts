@@ -21,6 +21,7 @@ interface PackedExports {
   pack_bt(K: number, N: number, W: number, ldw: number, P: number): void;
   gemm_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, C: number, ldc: number): void;
   ceiling_4x8(iters: number, out: number): void;
+  peak_12(iters: number, out: number): void;
 }
 
 type WasmBackend = Backend & { exports: WasmExports };
@@ -188,6 +189,21 @@ describe('ceiling_4x8 (the benchmark\'s register-only kernel)', () => {
     const s = [1.0001, 0.9999, 1.0002, 0.9998].map(Math.fround).reduce((x, y) => x + y, 0);
     for (let lane = 0; lane < 4; lane++) {
       const expected = iters * s * ((lane + 1) + (lane + 5));
+      expect(Math.abs(got[lane] - expected) / expected).toBeLessThan(1e-4);
+    }
+    plain.heap.release(out.base);
+  });
+});
+
+describe('peak_12 (the benchmark\'s register-only peak kernel)', () => {
+  it('computes Σ over its 12 accumulators (accumulator i starts at i) of i + iters · 1.0001 · b', () => {
+    const k = packed(plain);
+    const out = guarded(plain, [1, 2, 3, 4]);
+    const iters = 1000;
+    k.peak_12(iters, out.ptr);
+    const got = plain.heap.read(out.ptr, 4);
+    for (let lane = 0; lane < 4; lane++) {
+      const expected = 66 + 12 * iters * Math.fround(1.0001) * (lane + 1);
       expect(Math.abs(got[lane] - expected) / expected).toBeLessThan(1e-4);
     }
     plain.heap.release(out.base);
