@@ -391,7 +391,8 @@ export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: us
  */
 export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
-  y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize): void {
+  y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize, prepacked: i32): void {
+  // prepacked ≠ 0: the packed weights at the start of work are already there (an earlier call)
   const G = 3 * H;
   const BH = B * H;
   const wihP = work;                                          // W_ihᵀ (I, 3H) packed
@@ -405,12 +406,14 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
   else memory.fill(h0Block, 0, <usize>BH << 2);
   if (T <= 0 || B <= 0 || H <= 0) return;
 
-  pack_bt(I, G, wih, I, wihP);
-  if (resetAfter) {
-    pack_bt(H, G, whh, H, whhP);
-  } else {
-    pack_bt(H, 2 * H, whh, H, whhP);
-    pack_bt(H, H, at(whh, 2 * H * H), H, whnP);
+  if (prepacked == 0) {
+    pack_bt(I, G, wih, I, wihP);
+    if (resetAfter) {
+      pack_bt(H, G, whh, H, whhP);
+    } else {
+      pack_bt(H, 2 * H, whh, H, whhP);
+      pack_bt(H, H, at(whh, 2 * H * H), H, whnP);
+    }
   }
 
   // input projection of all T·B rows: gates = X·W_ihᵀ + b_ih

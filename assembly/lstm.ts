@@ -235,8 +235,9 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
  */
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
-  y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize): void {
-  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed.
+  y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize, prepacked: i32): void {
+  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed;
+  // prepacked ≠ 0: work already holds that packing of these weights (from an earlier call).
   // Threaded (threads.ts): panels, rows of the input projection, columns of each recurrent gemm
   // and batch rows of each fused step are shared out, with a barrier wherever one thread's output
   // is another's input.
@@ -245,8 +246,10 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
   const wihP = work;
   const whhP = work + (<usize>packed_size(I, G) << 2);
-  pack_bt_share(I, G, wih, I, wihP);
-  pack_bt_share(H, G, whh, H, whhP);
+  if (prepacked == 0) {
+    pack_bt_share(I, G, wih, I, wihP);
+    pack_bt_share(H, G, whh, H, whhP);
+  }
 
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;

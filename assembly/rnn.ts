@@ -124,13 +124,15 @@ export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: us
  */
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
-  y: usize, ldy: i32, hseq: usize, work: usize): void {
-  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed
+  y: usize, ldy: i32, hseq: usize, work: usize, prepacked: i32): void {
+  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed (prepacked ≠ 0: already, by an earlier call)
   const stateBytes = <usize>(B * H) << 2;
   const wihP = work;
   const whhP = work + (<usize>packed_size(I, H) << 2);
-  pack_bt(I, H, wih, I, wihP);
-  pack_bt(H, H, whh, H, whhP);
+  if (prepacked == 0) {
+    pack_bt(I, H, wih, I, wihP);
+    pack_bt(H, H, whh, H, whhP);
+  }
 
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
   if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);

@@ -16,6 +16,11 @@
  * - Weights in PyTorch layout and gate order: `wih (G, I)`, `whh (G, H)`, `bih (G)`, `bhh (G)`;
  *   LSTM gates i, f, g, o; GRU gates r, z, n.
  * - Kernels never allocate, never keep a pointer, never throw. Booleans are passed as 0 / 1.
+ * - The three sequence forward kernels start their `work` with the packed weights (W_ihᵀ, W_hhᵀ as
+ *   8-column panels, see assembly/packed.ts). `prepacked` = 1 says that `work` still holds the
+ *   packing an earlier call of the same kernel made of the same weights (same I, H, cell options):
+ *   the kernel then skips packing, which for a one-step call (streaming, generation) costs more
+ *   than the step. Absent or 0: pack. The pure-TypeScript backend packs nothing and ignores it.
  * - Backward kernels ACCUMULATE into parameter gradients (`dwih += …`), like PyTorch's `.grad`;
  *   they overwrite `dh0` / `dc0`; `dx` is overwritten unless `accumDx` is 1.
  *
@@ -66,7 +71,7 @@ export interface Kernels {
    */
   rnn_forward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-    y: number, ldy: number, hseq: number, work: number): void;
+    y: number, ldy: number, hseq: number, work: number, prepacked?: number): void;
   /**
    * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
    * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
@@ -86,7 +91,7 @@ export interface Kernels {
    */
   lstm_forward(T: number, B: number, I: number, H: number, reverse: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
-    y: number, ldy: number, gates: number, hseq: number, cseq: number, work: number): void;
+    y: number, ldy: number, gates: number, hseq: number, cseq: number, work: number, prepacked?: number): void;
   /**
    * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
    * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
@@ -108,7 +113,7 @@ export interface Kernels {
    */
   gru_forward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-    y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void;
+    y: number, ldy: number, gates: number, hn: number, hseq: number, work: number, prepacked?: number): void;
   /**
    * Backward of gru_forward. dgx, dgh (T,B,3H): workspace for the gradients of the input-side and
    * hidden-side pre-activations; work ≥ gruBackwardWork(B,I,H) floats. mask (T,B) or 0: the

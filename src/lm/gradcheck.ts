@@ -1,5 +1,5 @@
 import type { SequenceModel } from '../nn/model.ts';
-import { describe } from '../nn/params.ts';
+import { describe, type ParameterSet } from '../nn/params.ts';
 import { positiveInt } from '../nn/recurrent.ts';
 import { Rng } from '../nn/rng.ts';
 import type { Batch, LossName } from '../train/trainer.ts';
@@ -134,12 +134,12 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
     const loss = lossAt();
 
     // the values to check: one per tensor first, then uniformly at random
-    const tensors: Array<{ name: string; param: number; grad: number; size: number }> = [];
+    const tensors: Array<{ name: string; param: number; grad: number; size: number; set: ParameterSet }> = [];
     const named = Object.keys(model.stateDict());
     let k = 0;
     for (const set of model.parameterSets()) {
       for (const e of set.entries()) {
-        tensors.push({ name: named[k++], param: set.slab + e.offset * 4, grad: set.gradSlab + e.offset * 4, size: e.size });
+        tensors.push({ name: named[k++], param: set.slab + e.offset * 4, grad: set.gradSlab + e.offset * 4, size: e.size, set });
       }
     }
     const rng = new Rng(options.seed ?? 1);
@@ -163,14 +163,19 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
     const entries: GradcheckEntry[] = [];
     let maxAbs = 0;
     for (const [t, i] of picks) {
-      const { name, param, grad } = tensors[t];
+      const { name, param, grad, set } = tensors[t];
       const analytic = heap.all()[(grad >> 2) + i];
       const saved = heap.all()[(param >> 2) + i];
-      heap.all()[(param >> 2) + i] = saved + epsilon;
+      // each write goes through a pointer taken earlier: tell the set, so cached packings repack
+      const setParam = (v: number): void => {
+        heap.all()[(param >> 2) + i] = v;
+        set.markWritten();
+      };
+      setParam(saved + epsilon);
       const plus = lossAt();
-      heap.all()[(param >> 2) + i] = saved - epsilon;
+      setParam(saved - epsilon);
       const minus = lossAt();
-      heap.all()[(param >> 2) + i] = saved;
+      setParam(saved);
       // the step actually taken in float32
       const step = Math.fround(saved + epsilon) - Math.fround(saved - epsilon);
       const numeric = (plus - minus) / step;

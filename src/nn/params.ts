@@ -28,6 +28,7 @@ export class ParameterSet {
   readonly size: number;
   private paramPtr: number;
   private gradPtr: number;
+  private writes = 0;
 
   /** Allocates zeroed slabs for the given (name, shape) list, in that order. */
   constructor(backend: Backend, specs: ReadonlyArray<readonly [string, readonly number[]]>) {
@@ -55,8 +56,32 @@ export class ParameterSet {
     return this.order.reduce((n, e) => n + e.size, 0);
   }
 
-  /** Byte pointer of the parameter slab. */
+  /**
+   * Byte pointer of the parameter slab, for code that writes the parameters in place (optimizers,
+   * gradient checks): handing it out counts as a write (see {@link version}).
+   */
   get slab(): number {
+    this.assertLive();
+    this.writes++;
+    return this.paramPtr;
+  }
+
+  /**
+   * A number that changes whenever the parameters may have changed: on every {@link slab},
+   * {@link view} and {@link loadStateDict}. Caches derived from the weights (the recurrent
+   * layers' packed weight panels) are valid while it stays the same.
+   */
+  get version(): number {
+    return this.writes;
+  }
+
+  /** @internal Records a write through a pointer taken earlier from {@link slab} (bumps {@link version}). */
+  markWritten(): void {
+    this.writes++;
+  }
+
+  /** The slab pointer for reading (kernel arguments, copies): not a write. */
+  private get readSlab(): number {
     this.assertLive();
     return this.paramPtr;
   }
@@ -67,10 +92,10 @@ export class ParameterSet {
     return this.gradPtr;
   }
 
-  /** Byte pointer of parameter `name` (0 if `name` is absent, e.g. a disabled bias). */
+  /** Byte pointer of parameter `name` (0 if `name` is absent, e.g. a disabled bias), for kernels that read it. */
   ptr(name: string): number {
     const e = this.byName.get(name);
-    return e === undefined ? 0 : this.slab + e.offset * 4;
+    return e === undefined ? 0 : this.readSlab + e.offset * 4;
   }
 
   /** Byte pointer of the gradient of `name` (0 if absent). */
@@ -87,13 +112,13 @@ export class ParameterSet {
   /** A live view of parameter `name` (valid until the next allocation): for initialisers. */
   view(name: string): Float32Array {
     const e = this.entry(name);
-    return this.backend.heap.f32(this.slab + e.offset * 4, e.size);
+    return this.backend.heap.f32(this.slab + e.offset * 4, e.size); // a live view: counts as a write
   }
 
   /** Copies of every parameter, by name. */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const e of this.order) out[e.name] = this.backend.heap.read(this.slab + e.offset * 4, e.size);
+    for (const e of this.order) out[e.name] = this.backend.heap.read(this.readSlab + e.offset * 4, e.size);
     return out;
   }
 
@@ -143,6 +168,7 @@ export class ParameterSet {
       const missing = this.order.filter((e) => !(e.name in dict)).map((e) => e.name);
       if (missing.length > 0) throw new Error(`${where}: missing parameters ${missing.join(', ')} (pass strict = false to load a subset)`);
     }
+    this.writes++;
     for (const [name, value] of Object.entries(dict)) this.backend.heap.write(this.ptr(name), value);
   }
 

@@ -138,6 +138,14 @@ interface Layout {
   dmerged: number;
 }
 
+/**
+ * Forward calls over at most this many rows (T·B) keep their packed weight panels between calls
+ * (while the parameters are unchanged): for one-step streaming, generation and beam search the
+ * packing costs more than the step. Larger calls pack into the shared workspace, where packing is
+ * a small part of the work and a second copy of the weights would only cost memory.
+ */
+const PACKED_CACHE_MAX_ROWS = 256;
+
 const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
 
 /**
@@ -171,6 +179,13 @@ export abstract class RecurrentLayer {
    * Trainer's) writes the gate gradients over the saved gates instead and never needs this.
    */
   private readonly retainedGateGrads: Workspace;
+  /** Packed weights of each layer and direction for small forward calls (see PACKED_CACHE_MAX_ROWS). */
+  private readonly packedCache: Workspace;
+  private readonly packedPtrs: number[] = [];
+  private readonly packedPtrsBefore: number[] = [];
+  private readonly packedSizes: number[] = [];
+  /** `params.version` when packedCache was last filled (−1: never, or invalidated). */
+  private packedVersion = -1;
   /** Whether a releasing backward has overwritten the saved gates since the last forward. */
   private activationsReleased = false;
   private readonly names: string[][][];
@@ -235,6 +250,7 @@ export abstract class RecurrentLayer {
     this.params = new ParameterSet(this.backend, specs);
     this.workspace = new Workspace(this.backend.heap);
     this.retainedGateGrads = new Workspace(this.backend.heap);
+    this.packedCache = new Workspace(this.backend.heap);
     this.initialise(init, new Rng(seed));
   }
 
@@ -371,6 +387,8 @@ export abstract class RecurrentLayer {
     this.params.dispose();
     this.workspace.dispose();
     this.retainedGateGrads.dispose();
+    this.packedCache.dispose();
+    this.packedVersion = -1;
     this.saved = null;
   }
 
@@ -475,6 +493,8 @@ export abstract class RecurrentLayer {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
+    const cached = T * B <= PACKED_CACHE_MAX_ROWS && T > 0 && B > 0;
+    const prepacked = cached && this.planPackedCache(B) ? 1 : 0;
     for (let k = 0; k < this.numLayers; k++) {
       const input = k === 0 ? x : p.out[k - 1];
       const Ik = k === 0 ? this.inputSize : D * H;
@@ -484,15 +504,50 @@ export abstract class RecurrentLayer {
         const h0 = h0p !== 0 ? h0p + i * B * H * 4 : 0;
         const c0 = c0p !== 0 ? c0p + i * B * H * 4 : 0;
         const y = p.out[k] + d * H * 4;
+        const work = cached ? this.packedPtrs[i] : p.work;
         if (this.cell === 'lstm') {
-          kn.lstm_forward(T, B, Ik, H, d, input, Ik, mask, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], p.work);
+          kn.lstm_forward(T, B, Ik, H, d, input, Ik, mask, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], work, prepacked);
         } else if (this.cell === 'gru') {
-          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], p.work);
+          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], work, prepacked);
         } else {
-          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], p.work);
+          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], work, prepacked);
         }
       }
     }
+    if (cached) this.packedVersion = this.params.version;
+  }
+
+  /** Floats of workspace this layer's forward kernel needs for batch B and input width Ik. */
+  private forwardWork(B: number, Ik: number): number {
+    const H = this.hiddenSize;
+    return this.cell === 'lstm' ? lstmForwardWork(B, Ik, H) : this.cell === 'gru' ? gruForwardWork(B, Ik, H) : rnnForwardWork(B, Ik, H);
+  }
+
+  /**
+   * Lays out the packed-weight cache for batch B (one forward workspace per layer and direction)
+   * and says whether it still holds the packing of the current parameters: same version, and
+   * no region moved since it was filled.
+   */
+  private planPackedCache(B: number): boolean {
+    const H = this.hiddenSize;
+    const sizes = this.packedSizes;
+    sizes.length = 0;
+    for (let k = 0; k < this.numLayers; k++) {
+      const Ik = k === 0 ? this.inputSize : this.directions * H;
+      const f = this.forwardWork(B, Ik);
+      for (let d = 0; d < this.directions; d++) sizes.push(f);
+    }
+    // the regions must not have moved: a new slab, or (GRU: the work holds a B-sized scratch
+    // after the panels) other region sizes shifting the later regions, make the packing stale
+    const before = this.packedPtrsBefore;
+    before.length = 0;
+    before.push(...this.packedPtrs);
+    const reserved = this.packedCache.reserved;
+    this.packedCache.plan(sizes, this.packedPtrs);
+    let valid = this.packedVersion === this.params.version && this.packedCache.reserved === reserved && before.length === this.packedPtrs.length;
+    for (let i = 0; valid && i < before.length; i++) valid = before[i] === this.packedPtrs[i];
+    if (!valid) this.packedVersion = -1;
+    return valid;
   }
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
@@ -545,7 +600,7 @@ export abstract class RecurrentLayer {
     let work = 0;
     for (let k = 0; k < L; k++) {
       const Ik = k === 0 ? I : D * H;
-      const f = lstm ? lstmForwardWork(B, Ik, H) : gru ? gruForwardWork(B, Ik, H) : rnnForwardWork(B, Ik, H);
+      const f = this.forwardWork(B, Ik);
       const b = lstm ? lstmBackwardWork(B, Ik, H) : gru ? gruBackwardWork(B, Ik, H) : rnnBackwardWork(B, Ik, H);
       work = Math.max(work, f, b);
     }
