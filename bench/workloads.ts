@@ -2,7 +2,7 @@
 // builds its model once and returns the function that tinybench times, plus how to turn a
 // median time into the workload's unit.
 import {
-  Dense, GRU, LSTM, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer,
+  Dense, GRU, LSTM, LSTMCell, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer,
 } from '../src/index.ts';
 
 /** A workload ready to time. */
@@ -135,11 +135,39 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
   };
 }
 
-/** W1–W5 of DESIGN.md §5. */
+/**
+ * S1, beside DESIGN.md's workloads: streaming inference, one LSTMCell step at a time with the
+ * state carried (what generation, beam search and an edge function answering token by token run):
+ * µs per step over 100 steps. Each call is one step, so per-call costs (packing the weights,
+ * crossing into wasm, copying the state) count here, not only the arithmetic.
+ */
+function streamingStep(id: string, title: string, I: number, H: number): Workload {
+  const steps = 100;
+  return {
+    id, title, higherIsBetter: false,
+    prepare: (backend) => {
+      const cell = new LSTMCell(I, H, { seed: 1, backend });
+      const x = noise(I, 5);
+      return {
+        run: () => {
+          let state = cell.zeroState();
+          for (let s = 0; s < steps; s++) state = cell.step(x, state);
+        },
+        value: (ms) => (ms * 1000) / steps,
+        unit: 'µs/step',
+        flops: recurrentForwardFlops(4, steps, 1, I, H),
+        dispose: () => cell.dispose(),
+      };
+    },
+  };
+}
+
+/** W1–W5 of DESIGN.md §5, and the streaming step S1. */
 export const WORKLOADS: Workload[] = [
   inference('W1', 'LSTM inference, B 1, T 100, I 64, H 256', 100, 1, 64, 256, true),
   inference('W2', 'LSTM inference, B 32, T 50, I 128, H 256', 50, 32, 128, 256, false),
   trainingStep('W3', 'LSTM training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'lstm', 50, 32, 128, 256, 65, 'adam', false),
   trainingStep('W4', 'GRU training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'gru', 50, 32, 128, 256, 65, 'adam', false),
   trainingStep('W5', 'vanilla RNN training step, B 1, T 25, one-hot V 65, H 100, Adagrad', 'rnn', 25, 1, 65, 100, 65, 'adagrad', true),
+  streamingStep('S1', 'LSTM streaming, one LSTMCell step at a time, B 1, I 64, H 256', 64, 256),
 ];

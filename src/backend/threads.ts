@@ -95,8 +95,30 @@ export interface ThreadedBackend extends Backend {
   readonly threads: number;
   /** The calling thread's instance. */
   readonly exports: WasmExports;
+  /**
+   * Threaded kernel calls with fewer floating-point operations than this run on the calling
+   * thread alone, because waking the workers (tens of µs) costs more than sharing such a call
+   * saves: a one-step LSTM call (streaming, generation) stays on one thread, a sequence splits.
+   * Default {@link DEFAULT_MIN_PARALLEL_FLOPS}; 0 splits every call. The results are the same
+   * either way (the threaded kernels are bit-identical to one thread).
+   */
+  minParallelFlops: number;
+  /** How many threaded kernel calls have run split over every thread so far. */
+  readonly parallelCalls: number;
   /** Stops the workers; afterwards the threaded kernels run on the calling thread alone. */
   dispose(): void;
+}
+
+/** Default {@link ThreadedBackend.minParallelFlops}: about 80 µs of single-thread work. */
+export const DEFAULT_MIN_PARALLEL_FLOPS = 4e6;
+
+/**
+ * FLOPs of the matrix products of a threaded kernel call (args as the kernel takes them: T, B,
+ * I, H first): 2·T·B·(I+H)·4H forward, twice that backward.
+ */
+function callFlops(kernel: (typeof THREADED_KERNELS)[number], args: number[]): number {
+  const [T, B, I, H] = args;
+  return (kernel === 'lstm_backward' ? 4 : 2) * T * B * (I + H) * 4 * H;
 }
 
 /** Whether this engine can share memory between threads (SharedArrayBuffer, Atomics, and, in a page, cross-origin isolation). */
@@ -159,14 +181,17 @@ export async function createThreadedBackend(module: WebAssembly.Module, options:
   for (const worker of workers) worker.release?.();
 
   let running = true;
-  /** Runs a threaded kernel on every thread; returns when all shares are done. */
+  let parallelCalls = 0;
+  let minParallelFlops = DEFAULT_MIN_PARALLEL_FLOPS;
+  /** Runs a threaded kernel on every thread (or, when small, on this one); returns when all shares are done. */
   const parallel = (kernel: number, args: number[]): void => {
     const name = THREADED_KERNELS[kernel];
     const fn = exports[name] as (...a: number[]) => void;
-    if (!running) {
+    if (!running || callFlops(name, args) < minParallelFlops) {
       fn(...args);
       return;
     }
+    parallelCalls++;
     const words = new Int32Array(memory.buffer, control, CONTROL_WORDS);
     new Float64Array(memory.buffer, control + 16, args.length).set(args);
     words[1] = kernel;
@@ -192,6 +217,18 @@ export async function createThreadedBackend(module: WebAssembly.Module, options:
     kernels,
     exports,
     threads,
+    get minParallelFlops(): number {
+      return minParallelFlops;
+    },
+    set minParallelFlops(value: number) {
+      if (typeof value !== 'number' || !(value >= 0)) {
+        throw new RangeError(`minParallelFlops must be a number ≥ 0, received ${String(value)}`);
+      }
+      minParallelFlops = value;
+    },
+    get parallelCalls(): number {
+      return parallelCalls;
+    },
     dispose(): void {
       if (!running) return;
       running = false;

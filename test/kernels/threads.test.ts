@@ -75,6 +75,27 @@ describe('threaded backend', () => {
     expect(sameBits([results[1]], [results[0]])).toBe(true);
   });
 
+  it('splits a call only above minParallelFlops (one-step calls stay on the calling thread), with the same bits', async () => {
+    const backend = (await createBackend({ flavor: 'simd', threads: 2 })) as ThreadedBackend;
+    try {
+      expect(backend.minParallelFlops).toBeGreaterThan(0);
+      // one step of an 11→21 LSTM: far below the default threshold
+      const small = run(backend, 1, 2, {});
+      expect(backend.parallelCalls).toBe(0);
+      // a long sequence is split (forward and backward)
+      const big = run(backend, 400, 4, {});
+      expect(backend.parallelCalls).toBe(2);
+      expect(sameBits(small, run(single, 1, 2, {}))).toBe(true);
+      expect(sameBits(big, run(single, 400, 4, {}))).toBe(true);
+      backend.minParallelFlops = 0;
+      run(backend, 1, 2, {});
+      expect(backend.parallelCalls).toBe(4);
+      expect(() => { backend.minParallelFlops = -1; }).toThrow(/minParallelFlops must be a number ≥ 0, received -1/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it('after dispose(), threaded kernels run on the calling thread alone and still agree', async () => {
     const backend = await threadedBackend(2);
     const before = run(backend, 5, 3, {});
