@@ -16,7 +16,8 @@
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
-import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
@@ -392,7 +393,10 @@ export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: us
 export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetAfter: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, gates: usize, hn: usize, hseq: usize, work: usize, prepacked: i32): void {
-  // prepacked ≠ 0: the packed weights at the start of work are already there (an earlier call)
+  // prepacked ≠ 0: the packed weights at the start of work are already there (an earlier call).
+  // Threaded (threads.ts): panels of the packing, rows of the input projection, columns of each
+  // recurrent GEMM and batch rows of the gate kernels are shared out, with a barrier wherever one
+  // thread's output is another's input (as in lstm_forward).
   const G = 3 * H;
   const BH = B * H;
   const wihP = work;                                          // W_ihᵀ (I, 3H) packed
@@ -401,27 +405,34 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
   const gh = at(whnP, packed_size(H, H));                     // (B, 3H)
 
   // initial state
-  const h0Block = at(hseq, reverse ? T * BH : 0);
-  if (h0) memory.copy(h0Block, h0, <usize>BH << 2);
-  else memory.fill(h0Block, 0, <usize>BH << 2);
-  if (T <= 0 || B <= 0 || H <= 0) return;
+  if (is_first_thread()) {
+    const h0Block = at(hseq, reverse ? T * BH : 0);
+    if (h0) memory.copy(h0Block, h0, <usize>BH << 2);
+    else memory.fill(h0Block, 0, <usize>BH << 2);
+  }
+  if (T <= 0 || B <= 0 || H <= 0) { barrier(); return; }
 
   if (prepacked == 0) {
-    pack_bt(I, G, wih, I, wihP);
+    pack_bt_share(I, G, wih, I, wihP);
     if (resetAfter) {
-      pack_bt(H, G, whh, H, whhP);
+      pack_bt_share(H, G, whh, H, whhP);
     } else {
-      pack_bt(H, 2 * H, whh, H, whhP);
-      pack_bt(H, H, at(whh, 2 * H * H), H, whnP);
+      pack_bt_share(H, 2 * H, whh, H, whhP);
+      pack_bt_share(H, H, at(whh, 2 * H * H), H, whnP);
     }
   }
+  barrier();
 
-  // input projection of all T·B rows: gates = X·W_ihᵀ + b_ih
+  // input projection of all T·B rows (this thread's rows): gates = X·W_ihᵀ + b_ih
   const rows = T * B;
-  if (bih) fill_rows_with_bias(rows, G, gates, G, bih, 0);
-  gemm_packed(rows, G, I, 1.0, x, ldx, wihP, bih ? 1.0 : 0.0, gates, G);
+  const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
+  if (r1 > r0) {
+    if (bih) fill_rows_with_bias(r1 - r0, G, at(gates, r0 * G), G, bih, 0);
+    gemm_packed(r1 - r0, G, I, 1.0, at(x, r0 * ldx), ldx, wihP, bih ? 1.0 : 0.0, at(gates, r0 * G), G);
+  }
+  barrier();
 
-  const betaH: f32 = bhh ? 1.0 : 0.0;
+  const b0 = share_start(B, 1), nb = share_end(B, 1) - b0;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const hprev = at(hseq, (reverse ? t + 1 : t) * BH);
@@ -429,18 +440,36 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
     const gx = at(gates, t * B * G);
     const hnT = at(hn, t * BH);
     const yT: usize = y ? at(y, t * B * ldy) : 0;
-    if (bhh) fill_rows_with_bias(B, G, gh, G, bhh, 0);
+    const yRows: usize = y ? at(yT, b0 * ldy) : 0;
     if (resetAfter) {
-      gemm_packed(B, G, H, 1.0, hprev, H, whhP, betaH, gh, G);
-      gru_gates_forward(B, H, gx, gh, hprev, hnew, hnT, yT, ldy);
+      recurrent_cols(B, G, H, hprev, whhP, bhh, gh, G);
+      barrier();
+      if (nb > 0) gru_gates_forward(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnew, b0 * H), at(hnT, b0 * H), yRows, ldy);
     } else {
-      gemm_packed(B, 2 * H, H, 1.0, hprev, H, whhP, betaH, gh, G);
-      gru_gates_forward_rz(B, H, gx, gh, hprev, hnT);
-      gemm_packed(B, H, H, 1.0, hnT, H, whnP, betaH, at(gh, 2 * H), G);
-      gru_gates_forward_n(B, H, gx, gh, hprev, hnew, yT, ldy);
+      recurrent_cols(B, 2 * H, H, hprev, whhP, bhh, gh, G);
+      barrier();
+      if (nb > 0) gru_gates_forward_rz(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnT, b0 * H));
+      barrier();
+      recurrent_cols(B, H, H, hnT, whnP, bhh ? at(bhh, 2 * H) : 0, at(gh, 2 * H), G);
+      barrier();
+      if (nb > 0) gru_gates_forward_n(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnew, b0 * H), yRows, ldy);
     }
-    if (mask) mask_hold_rows(B, H, at(mask, t * B), hprev, hnew, yT, ldy);
+    if (mask && nb > 0) mask_hold_rows(nb, H, at(mask, t * B + b0), at(hprev, b0 * H), at(hnew, b0 * H), yRows, ldy);
+    barrier();
   }
+}
+
+/**
+ * This thread's columns (whole 8-column panels, as gemm_packed_cols splits them) of
+ * C (B,N) = bias + A (B,K) · P, where P is a packed (K,N) B: the bias row (when given) is filled
+ * into those columns, then the product is added. A rows are K floats apart, C rows ldc.
+ */
+function recurrent_cols(B: i32, N: i32, K: i32, A: usize, P: usize, bias: usize, C: usize, ldc: i32): void {
+  const panels = (N + 7) >> 3;
+  const c0 = min(N, share_start(panels, 1) << 3), c1 = min(N, share_end(panels, 1) << 3);
+  if (c1 <= c0) return;
+  if (bias) fill_rows_with_bias(B, c1 - c0, at(C, c0), ldc, at(bias, c0), 0);
+  gemm_packed_cols(B, N, K, 1.0, A, K, P, bias ? 1.0 : 0.0, C, ldc);
 }
 
 /**
@@ -458,6 +487,8 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, gates: usize, hn: usize, hseq: usize,
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dgx: usize, dgh: usize, work: usize): void {
+  // Threaded: batch rows of the gate kernels, columns of each carry GEMM, and the shares of the
+  // weight-gradient GEMMs, dX rows and bias columns, as in lstm_backward.
   const G = 3 * H;
   const BH = B * H;
   const carry = work;            // (B, H)
@@ -467,18 +498,23 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   // weight-gradient GEMMs, then W_ih (3H, I) packed (dx)
   const whhP = at(work, 2 * BH);
   const whnP = at(whhP, packed_size(2 * H, H));
-  if (T > 0 && B > 0 && H > 0) {
+  const live = T > 0 && B > 0 && H > 0;
+  if (live) {
     if (resetAfter) {
-      pack_b(G, H, whh, H, whhP);
+      pack_b_share(G, H, whh, H, whhP);
     } else {
-      pack_b(2 * H, H, whh, H, whhP);
-      pack_b(H, H, at(whh, 2 * H * H), H, whnP);
+      pack_b_share(2 * H, H, whh, H, whhP);
+      pack_b_share(H, H, at(whh, 2 * H * H), H, whnP);
     }
   }
-  if (dhT) memory.copy(carry, dhT, <usize>BH << 2);
-  else memory.fill(carry, 0, <usize>BH << 2);
+  if (is_first_thread()) {
+    if (dhT) memory.copy(carry, dhT, <usize>BH << 2);
+    else memory.fill(carry, 0, <usize>BH << 2);
+  }
+  barrier();
 
-  if (T > 0 && B > 0 && H > 0) {
+  const b0 = share_start(B, 1), b1 = share_end(B, 1);
+  if (live) {
     for (let s = T - 1; s >= 0; s--) {
       const t = reverse ? T - 1 - s : s;
       const hprev = at(hseq, (reverse ? t + 1 : t) * BH);
@@ -487,25 +523,13 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
       const dghT = at(dgh, t * B * G);
       const dyT: usize = dy ? at(dy, t * B * lddy) : 0;
       const hnT = at(hn, t * BH);
-      if (!mask) {
-        if (resetAfter) {
-          gru_gates_backward(B, H, gT, hnT, hprev, dyT, lddy, carry, dgxT, dghT);
-          gemm_packed(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
-        } else {
-          gru_gates_backward_zn(B, H, gT, hprev, dyT, lddy, carry, dgxT, dghT);
-          gemm_packed(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
-          gru_gates_backward_r(B, H, gT, hprev, drh, carry, dgxT, dghT);
-          gemm_packed(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
-        }
-        continue;
-      }
-      // masked: the gate kernels on each run of real rows; padded rows get dgx = dgh = 0, so
-      // every GEMM below leaves their carry as it is (carry + 0·W_hh)
-      const maskRow = at(mask, t * B);
-      for (let b = 0; b < B;) {
-        const e = mask_run_end(maskRow, b, B);
+      // this thread's rows: all of [b0, b1) unmasked, else each run of real rows in it (padded
+      // rows get dgx = dgh = 0, so every GEMM below leaves their carry as it is: carry + 0·W_hh)
+      const maskRow: usize = mask ? at(mask, t * B) : 0;
+      for (let b = b0; b < b1;) {
+        const e = mask ? min(mask_run_end(maskRow, b, B), b1) : b1;
         const n = e - b;
-        if (is_padded(maskRow, b)) {
+        if (mask && is_padded(maskRow, b)) {
           memory.fill(at(dgxT, b * G), 0, <usize>(n * G) << 2);
           memory.fill(at(dghT, b * G), 0, <usize>(n * G) << 2);
         } else if (resetAfter) {
@@ -517,20 +541,24 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
         }
         b = e;
       }
+      barrier();
       if (resetAfter) {
-        gemm_packed(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
+        gemm_packed_cols(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
       } else {
-        gemm_packed(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
-        for (let b = 0; b < B;) {
-          const e = mask_run_end(maskRow, b, B);
-          if (!is_padded(maskRow, b)) {
+        gemm_packed_cols(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
+        barrier();
+        for (let b = b0; b < b1;) {
+          const e = mask ? min(mask_run_end(maskRow, b, B), b1) : b1;
+          if (!mask || !is_padded(maskRow, b)) {
             gru_gates_backward_r(e - b, H, at(gT, b * G), at(hprev, b * H), at(drh, b * H), at(carry, b * H),
               at(dgxT, b * G), at(dghT, b * G));
           }
           b = e;
         }
-        gemm_packed(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
+        barrier();
+        gemm_packed_cols(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
       }
+      barrier();
     }
 
     const rows = T * B;
@@ -545,15 +573,20 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
       }
     }
     if (dx && I > 0) {
-      pack_b(G, I, wih, I, whhP);
-      gemm_packed(rows, I, G, 1.0, dgx, G, whhP, accumDx ? 1.0 : 0.0, dx, lddx);
+      pack_b_share(G, I, wih, I, whhP);
+      barrier();
+      gemm_packed_rows(rows, I, G, 1.0, dgx, G, whhP, accumDx ? 1.0 : 0.0, dx, lddx);
     }
-    accumulate_column_sums(rows, G, dgx, G, dbih); // dbih = 0: skipped
-    accumulate_column_sums(rows, G, dgh, G, dbhh);
-  } else if (dx && !accumDx && I > 0) {
+    const c0 = share_start(G, 4), c1 = share_end(G, 4);
+    if (c1 > c0) {
+      accumulate_column_sums(rows, c1 - c0, at(dgx, c0), G, dbih ? at(dbih, c0) : 0); // dbih = 0: skipped
+      accumulate_column_sums(rows, c1 - c0, at(dgh, c0), G, dbhh ? at(dbhh, c0) : 0);
+    }
+  } else if (dx && !accumDx && I > 0 && is_first_thread()) {
     // H = 0 or B = 0 with rows present: dx = 0 (nothing flows back)
     fill_rows_with_bias(T * B, I, dx, lddx, 0, 0);
   }
 
-  if (dh0) memory.copy(dh0, carry, <usize>BH << 2);
+  if (dh0 && is_first_thread()) memory.copy(dh0, carry, <usize>BH << 2);
+  barrier();
 }

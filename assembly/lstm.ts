@@ -64,8 +64,7 @@ import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './
 export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, h: usize, y: usize, ldy: i32): void {
   // gates (B, 4H); cPrev, c, h (B, H); y (B, ·) stride ldy
   const hBytes = <usize>H << 2;
-  const H4 = H & ~3;
-  const tail = H - H4;
+  const n = <usize>(H & 3) << 2;    // bytes of the tail columns
   const slots = edge_tile(); // 128 bytes of this thread's scratch: 7 slots of 16 (see the tail below)
   for (let b = 0; b < B; b++) {
     const gi = gates + <usize>b * (hBytes << 2);
@@ -77,30 +76,33 @@ export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c
     const cc = c + rowH;
     const hh = h + rowH;
     const yy = y + (<usize>b * <usize>ldy << 2);
-    for (let j = 0; j < H4; j += 4) {
+    for (let j = 0; j < H; j += 4) {
       const o4 = <usize>j << 2;
-      const hNew = lstm_cell4(gi + o4, gf + o4, gg + o4, go + o4, cp + o4, cc + o4, hh + o4);
-      if (y != 0) v128.store(yy + o4, hNew);
-    }
-    if (tail != 0) {
-      // the last H mod 4 columns go through the same vector code in scratch slots: four gate
-      // pre-activations, c_prev, then c and h out (zero-padded lanes are discarded)
-      const o4 = <usize>H4 << 2;
-      const n = <usize>tail << 2;
-      memory.fill(slots, 0, 80);
-      memory.copy(slots, gi + o4, n);
-      memory.copy(slots + 16, gf + o4, n);
-      memory.copy(slots + 32, gg + o4, n);
-      memory.copy(slots + 48, go + o4, n);
-      memory.copy(slots + 64, cp + o4, n);
-      lstm_cell4(slots, slots + 16, slots + 32, slots + 48, slots + 64, slots + 80, slots + 96);
-      memory.copy(gi + o4, slots, n);
-      memory.copy(gf + o4, slots + 16, n);
-      memory.copy(gg + o4, slots + 32, n);
-      memory.copy(go + o4, slots + 48, n);
-      memory.copy(cc + o4, slots + 80, n);
-      memory.copy(hh + o4, slots + 96, n);
-      if (y != 0) memory.copy(yy + o4, slots + 96, n);
+      let pi = gi + o4, pf = gf + o4, pg = gg + o4, po = go + o4, pc = cp + o4, pcc = cc + o4, ph = hh + o4;
+      const tail = j + 4 > H;
+      if (tail) {
+        // the last H mod 4 columns go through the same vector code in scratch slots: four gate
+        // pre-activations and c_prev in, c and h out (the zero-padded lanes are discarded)
+        memory.fill(slots, 0, 80);
+        memory.copy(slots, pi, n);
+        memory.copy(slots + 16, pf, n);
+        memory.copy(slots + 32, pg, n);
+        memory.copy(slots + 48, po, n);
+        memory.copy(slots + 64, pc, n);
+        pi = slots; pf = slots + 16; pg = slots + 32; po = slots + 48; pc = slots + 64; pcc = slots + 80; ph = slots + 96;
+      }
+      const hNew = lstm_cell4(pi, pf, pg, po, pc, pcc, ph);
+      if (tail) {
+        memory.copy(gi + o4, slots, n);
+        memory.copy(gf + o4, slots + 16, n);
+        memory.copy(gg + o4, slots + 32, n);
+        memory.copy(go + o4, slots + 48, n);
+        memory.copy(cc + o4, slots + 80, n);
+        memory.copy(hh + o4, slots + 96, n);
+        if (y != 0) memory.copy(yy + o4, slots + 96, n);
+      } else if (y != 0) {
+        v128.store(yy + o4, hNew);
+      }
     }
   }
 }

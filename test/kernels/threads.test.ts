@@ -1,4 +1,4 @@
-// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM layers on 2 and 3
+// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM and GRU layers on 2 and 3
 // threads give bit-for-bit the results of the single-threaded plain-SIMD build — the threads
 // split columns, rows and panels but never change the order of any sum — over awkward batch sizes
 // (1, odd, fewer rows than threads), masks, two layers and both directions; kernels that are not
@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
-import { GRU, LSTM, createBackend } from '../../src/index.ts';
+import { GRU, LSTM, RNN, createBackend } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
 
@@ -28,14 +28,17 @@ afterAll(() => {
   three?.dispose();
 });
 
-/** Output, input gradient, state gradients and every weight gradient of one forward + backward. */
-function run(backend: Backend, T: number, B: number, opts: { lengths?: number[]; bidirectional?: boolean; numLayers?: number }): Float32Array[] {
+interface RunOptions { lengths?: number[]; bidirectional?: boolean; numLayers?: number; gru?: 'after' | 'before' }
+
+/** Output, input gradient, state gradients and every weight gradient of one forward + backward (LSTM, or GRU). */
+function run(backend: Backend, T: number, B: number, opts: RunOptions): Float32Array[] {
   const I = 11, H = 21;
-  const layer = new LSTM(I, H, { seed: 7, backend, bidirectional: opts.bidirectional, numLayers: opts.numLayers ?? 1 });
+  const shape = { seed: 7, backend, bidirectional: opts.bidirectional, numLayers: opts.numLayers ?? 1 };
+  const layer = opts.gru ? new GRU(I, H, { ...shape, resetAfter: opts.gru === 'after' }) : new LSTM(I, H, shape);
   try {
     const out = layer.forward(randomArray(T * B * I, 1), { seqLen: T, batch: B, lengths: opts.lengths });
-    const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3), c: randomArray(out.c!.length, 4) });
-    return [out.output, out.h, out.c!, grads.input, grads.h0, grads.c0!, ...Object.values(layer.gradDict())];
+    const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3), ...(out.c ? { c: randomArray(out.c.length, 4) } : {}) });
+    return [out.output, out.h, ...(out.c ? [out.c] : []), grads.input, grads.h0, ...(grads.c0 ? [grads.c0] : []), ...Object.values(layer.gradDict())];
   } finally {
     layer.dispose();
   }
@@ -47,14 +50,22 @@ function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
   return a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
 }
 
-describe('threaded LSTM equals the single-threaded build bit for bit', () => {
-  const cases: Array<[string, number, number, { lengths?: number[]; bidirectional?: boolean; numLayers?: number }]> = [
+describe('threaded LSTM and GRU equal the single-threaded build bit for bit', () => {
+  const cases: Array<[string, number, number, RunOptions]> = [
     ['T 9, B 5', 9, 5, {}],
     ['T 6, B 1 (one row: the second thread only helps with columns)', 6, 1, {}],
     ['T 4, B 2 (fewer rows than three threads)', 4, 2, {}],
     ['T 7, B 6, masked lengths', 7, 6, { lengths: [7, 3, 0, 5, 7, 1] }],
     ['T 5, B 3, two layers, bidirectional', 5, 3, { bidirectional: true, numLayers: 2 }],
     ['T 140, B 4 (weight gradients over more than one 128-row chunk)', 140, 4, {}],
+    ['GRU reset-after, T 9, B 5', 9, 5, { gru: 'after' }],
+    ['GRU reset-before, T 9, B 5', 9, 5, { gru: 'before' }],
+    ['GRU reset-after, T 6, B 1', 6, 1, { gru: 'after' }],
+    ['GRU reset-before, T 4, B 2 (fewer rows than three threads)', 4, 2, { gru: 'before' }],
+    ['GRU reset-after, T 7, B 6, masked lengths', 7, 6, { gru: 'after', lengths: [7, 3, 0, 5, 7, 1] }],
+    ['GRU reset-before, T 7, B 6, masked lengths', 7, 6, { gru: 'before', lengths: [7, 3, 0, 5, 7, 1] }],
+    ['GRU reset-before, T 5, B 3, two layers, bidirectional', 5, 3, { gru: 'before', bidirectional: true, numLayers: 2 }],
+    ['GRU reset-after, T 140, B 4 (more than one weight-gradient chunk)', 140, 4, { gru: 'after' }],
   ];
   it.each(cases)('%s', (_name, T, B, opts) => {
     const reference = run(single, T, B, opts);
@@ -65,11 +76,11 @@ describe('threaded LSTM equals the single-threaded build bit for bit', () => {
 });
 
 describe('threaded backend', () => {
-  it('runs the kernels that are not threaded (GRU) on the calling thread, with the same results', () => {
+  it('runs the kernels that are not threaded (RNN) on the calling thread, with the same results', () => {
     const results = [single, two].map((backend) => {
-      const gru = new GRU(5, 8, { seed: 2, backend });
-      const y = gru.forward(randomArray(4 * 3 * 5, 9), { seqLen: 4, batch: 3 }).output;
-      gru.dispose();
+      const rnn = new RNN(5, 8, { seed: 2, backend });
+      const y = rnn.forward(randomArray(4 * 3 * 5, 9), { seqLen: 4, batch: 3 }).output;
+      rnn.dispose();
       return y;
     });
     expect(sameBits([results[1]], [results[0]])).toBe(true);
@@ -120,7 +131,9 @@ describe('threaded backend', () => {
       expect(threaded.flavor).toBe('simd');
       const one = await createBackend({ flavor: 'simd' });
       expect(one.threads ?? 1).toBe(1);
+      threaded.minParallelFlops = 0; // split even this small call
       expect(sameBits(run(threaded, 8, 6, {}), run(one, 8, 6, {}))).toBe(true);
+      expect(threaded.parallelCalls).toBe(2);
     } finally {
       threaded.dispose();
     }
