@@ -1,19 +1,27 @@
 // Dense (linear) layer: y = x·Wᵀ + b, W (O, I) in PyTorch layout. Forward beside backward.
 import { gemm_nn, gemm_tn, transpose } from './gemm';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { barrier, is_first_thread, share_end, share_start } from './threads';
 
 /**
  * y (M,O) stride ldy = x (M,I) stride ldx · W (O,I)ᵀ + b (O) (b = 0: no bias).
  * work: I·O floats for Wᵀ (I,O), so the product runs on the row-contiguous gemm_nn path.
  */
 export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usize, b: usize, y: usize, ldy: i32, work: usize): void {
-  transpose(O, I, w, I, work, O);
-  if (b != 0) {
-    fill_rows_with_bias(M, O, y, ldy, b, 0);
-    gemm_nn(M, O, I, 1, x, ldx, work, O, 1, y, ldy);
-  } else {
-    gemm_nn(M, O, I, 1, x, ldx, work, O, 0, y, ldy);
+  // threaded (threads.ts): the first thread transposes W, then each thread computes its rows
+  if (is_first_thread()) transpose(O, I, w, I, work, O);
+  barrier();
+  const r0 = share_start(M, 4), r1 = share_end(M, 4);
+  if (r1 > r0) {
+    const xr = x + (<usize>r0 * <usize>ldx << 2), yr = y + (<usize>r0 * <usize>ldy << 2);
+    if (b != 0) {
+      fill_rows_with_bias(r1 - r0, O, yr, ldy, b, 0);
+      gemm_nn(r1 - r0, O, I, 1, xr, ldx, work, O, 1, yr, ldy);
+    } else {
+      gemm_nn(r1 - r0, O, I, 1, xr, ldx, work, O, 0, yr, ldy);
+    }
   }
+  barrier();
 }
 
 /**
@@ -23,7 +31,15 @@ export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usi
  */
 export function dense_backward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usize, dy: usize, lddy: i32,
   dx: usize, lddx: i32, accumDx: i32, dw: usize, db: usize): void {
-  if (dx != 0) gemm_nn(M, I, O, 1, dy, lddy, w, I, accumDx != 0 ? 1 : 0, dx, lddx);
-  gemm_tn(O, I, M, 1, dy, lddy, x, ldx, 1, dw, I);
-  accumulate_column_sums(M, O, dy, lddy, db);
+  // threaded: rows of dx, rows of dw and columns of db are shared out (no thread reads another's)
+  const r0 = share_start(M, 4), r1 = share_end(M, 4);
+  if (dx != 0 && r1 > r0) {
+    gemm_nn(r1 - r0, I, O, 1, dy + (<usize>r0 * <usize>lddy << 2), lddy, w, I, accumDx != 0 ? 1 : 0, dx + (<usize>r0 * <usize>lddx << 2), lddx);
+  }
+  const o0 = share_start(O, 4), o1 = share_end(O, 4);
+  if (o1 > o0) {
+    gemm_tn(o1 - o0, I, M, 1, dy + (<usize>o0 << 2), lddy, x, ldx, 1, dw + (<usize>o0 * <usize>I << 2), I);
+    accumulate_column_sums(M, o1 - o0, dy + (<usize>o0 << 2), lddy, db != 0 ? db + (<usize>o0 << 2) : 0);
+  }
+  barrier();
 }

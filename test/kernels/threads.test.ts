@@ -1,4 +1,5 @@
-// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM and GRU layers on 2 and 3
+// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM and GRU layers and the
+// dense head (whole training steps) on 2 and 3
 // threads give bit-for-bit the results of the single-threaded plain-SIMD build — the threads
 // split columns, rows and panels but never change the order of any sum — over awkward batch sizes
 // (1, odd, fewer rows than threads), masks, two layers and both directions; kernels that are not
@@ -8,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
-import { GRU, LSTM, RNN, createBackend } from '../../src/index.ts';
+import { Dense, GRU, LSTM, RNN, SequenceModel, Trainer, createBackend } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
 
@@ -72,6 +73,36 @@ describe('threaded LSTM and GRU equal the single-threaded build bit for bit', ()
     expect(reference[0].some((v) => v !== 0)).toBe(true);
     expect(sameBits(run(two, T, B, opts), reference), '2 threads').toBe(true);
     expect(sameBits(run(three, T, B, opts), reference), '3 threads').toBe(true);
+  });
+});
+
+describe('threaded dense head: whole training steps equal one thread bit for bit', () => {
+  /** Every weight after two Adam steps of GRU → Dense (O outputs, every step or the last only). */
+  function train(backend: Backend, T: number, B: number, O: number, at: 'every' | 'last'): Float32Array[] {
+    const model = new SequenceModel({
+      layers: [new GRU(6, 10, { seed: 3, backend }), new Dense(10, O, { seed: 4, backend, at })], output: 'softmax',
+    });
+    const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.01 } });
+    try {
+      const rows = at === 'every' ? T * B : B;
+      const target = Int32Array.from({ length: rows }, (_, i) => (i * 7) % O);
+      for (let s = 0; s < 2; s++) trainer.step({ input: randomArray(T * B * 6, 11 + s), target, seqLen: T, batch: B });
+      return Object.values(model.stateDict());
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+  it.each([
+    ['T 5, B 3, 65 outputs at every step (15 rows: not a multiple of 4)', 5, 3, 65, 'every'],
+    ['T 4, B 1, 3 outputs at every step (fewer output rows than threads)', 4, 1, 3, 'every'],
+    ['T 6, B 7, 9 outputs at the last step', 6, 7, 9, 'last'],
+  ] as const)('%s', (_name, T, B, O, at) => {
+    const reference = train(single, T, B, O, at);
+    const before = two.parallelCalls;
+    expect(sameBits(train(two, T, B, O, at), reference), '2 threads').toBe(true);
+    expect(two.parallelCalls).toBeGreaterThan(before);
+    expect(sameBits(train(three, T, B, O, at), reference), '3 threads').toBe(true);
   });
 });
 
