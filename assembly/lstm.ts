@@ -18,7 +18,7 @@
 
 import { edge_tile, gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
-import { s_sigmoid, s_tanh, sigmoid_lane, tanh_lane, v_sigmoid, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
+import { s_sigmoid, s_tanh, tanh_lane, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 

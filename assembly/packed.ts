@@ -155,7 +155,7 @@ function micro_1x8_edge(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: 
 }
 
 /** C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + beta · C row: one row against whole panels. */
-function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32): void {
+@inline function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32): void {
   const panelBytes = <usize>K << 5;
   for (let p = 0; p < panels; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
 }
@@ -203,7 +203,7 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * lda4;
       const c = C + <usize>i * ldc4;
-      for (p = 0; p < full; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
+      gemv_row(K, full, a, P, c, alpha, beta);
       if (rest != 0) {
         if (beta != 0) edge_load(1, rest, c + (<usize>full << 5), ldc4);
         micro_1x8_edge(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);

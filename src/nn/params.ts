@@ -62,7 +62,7 @@ export class ParameterSet {
    */
   get slab(): number {
     this.assertLive();
-    this.writes++;
+    this.markWritten();
     return this.paramPtr;
   }
 
@@ -75,7 +75,7 @@ export class ParameterSet {
     return this.writes;
   }
 
-  /** @internal Records a write through a pointer taken earlier from {@link slab} (bumps {@link version}). */
+  /** @internal Records a write to the parameters (bumps {@link version}), e.g. through a pointer taken earlier from {@link slab}. */
   markWritten(): void {
     this.writes++;
   }
@@ -168,7 +168,7 @@ export class ParameterSet {
       const missing = this.order.filter((e) => !(e.name in dict)).map((e) => e.name);
       if (missing.length > 0) throw new Error(`${where}: missing parameters ${missing.join(', ')} (pass strict = false to load a subset)`);
     }
-    this.writes++;
+    this.markWritten();
     for (const [name, value] of Object.entries(dict)) this.backend.heap.write(this.ptr(name), value);
   }
 

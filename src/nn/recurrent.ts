@@ -182,10 +182,11 @@ export abstract class RecurrentLayer {
   /** Packed weights of each layer and direction for small forward calls (see PACKED_CACHE_MAX_ROWS). */
   private readonly packedCache: Workspace;
   private readonly packedPtrs: number[] = [];
-  private readonly packedPtrsBefore: number[] = [];
   private readonly packedSizes: number[] = [];
   /** `params.version` when packedCache was last filled (−1: never, or invalidated). */
   private packedVersion = -1;
+  /** The batch size packedCache was laid out for when filled (its layout depends on B only). */
+  private packedBatch = 0;
   /** Whether a releasing backward has overwritten the saved gates since the last forward. */
   private activationsReleased = false;
   private readonly names: string[][][];
@@ -514,7 +515,10 @@ export abstract class RecurrentLayer {
         }
       }
     }
-    if (cached) this.packedVersion = this.params.version;
+    if (cached) {
+      this.packedVersion = this.params.version;
+      this.packedBatch = B;
+    }
   }
 
   /** Floats of workspace this layer's forward kernel needs for batch B and input width Ik. */
@@ -525,29 +529,20 @@ export abstract class RecurrentLayer {
 
   /**
    * Lays out the packed-weight cache for batch B (one forward workspace per layer and direction)
-   * and says whether it still holds the packing of the current parameters: same version, and
-   * no region moved since it was filled.
+   * and says whether it still holds the packing of the current parameters. The layout depends on
+   * B alone (a GRU's work has a B-sized scratch after its panels), so the packing is current when
+   * the version and the batch size are those it was filled with.
    */
   private planPackedCache(B: number): boolean {
     const H = this.hiddenSize;
     const sizes = this.packedSizes;
     sizes.length = 0;
     for (let k = 0; k < this.numLayers; k++) {
-      const Ik = k === 0 ? this.inputSize : this.directions * H;
-      const f = this.forwardWork(B, Ik);
+      const f = this.forwardWork(B, k === 0 ? this.inputSize : this.directions * H);
       for (let d = 0; d < this.directions; d++) sizes.push(f);
     }
-    // the regions must not have moved: a new slab, or (GRU: the work holds a B-sized scratch
-    // after the panels) other region sizes shifting the later regions, make the packing stale
-    const before = this.packedPtrsBefore;
-    before.length = 0;
-    before.push(...this.packedPtrs);
-    const reserved = this.packedCache.reserved;
     this.packedCache.plan(sizes, this.packedPtrs);
-    let valid = this.packedVersion === this.params.version && this.packedCache.reserved === reserved && before.length === this.packedPtrs.length;
-    for (let i = 0; valid && i < before.length; i++) valid = before[i] === this.packedPtrs[i];
-    if (!valid) this.packedVersion = -1;
-    return valid;
+    return this.packedVersion === this.params.version && this.packedBatch === B;
   }
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
