@@ -5,11 +5,12 @@ import { barrier, is_first_thread, share_end, share_start } from './threads';
 
 /**
  * y (M,O) stride ldy = x (M,I) stride ldx · W (O,I)ᵀ + b (O) (b = 0: no bias).
- * work: I·O floats for Wᵀ (I,O), so the product runs on the row-contiguous gemm_nn path.
+ * work: I·O floats for Wᵀ (I,O), so the product runs on the row-contiguous gemm_nn path;
+ * transposed ≠ 0: work already holds Wᵀ of this W (from an earlier call), which is then reused.
  */
-export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usize, b: usize, y: usize, ldy: i32, work: usize): void {
+export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usize, b: usize, y: usize, ldy: i32, work: usize, transposed: i32): void {
   // threaded (threads.ts): the first thread transposes W, then each thread computes its rows
-  if (is_first_thread()) transpose(O, I, w, I, work, O);
+  if (transposed == 0 && is_first_thread()) transpose(O, I, w, I, work, O);
   barrier();
   const r0 = share_start(M, 4), r1 = share_end(M, 4);
   if (r1 > r0) {

@@ -8,9 +8,11 @@ export interface TrainingKernels {
   // ---------------------------------------------------------------- dense (linear) layer
   /**
    * y (M,O) stride ldy = x (M,I) stride ldx · Wᵀ + b; W (O,I) PyTorch layout, b (O) or 0.
-   * work ≥ denseForwardWork(I,O) floats (holds Wᵀ).
+   * work ≥ denseForwardWork(I,O) floats (holds Wᵀ); transposed = 1: work still holds Wᵀ of this
+   * W from an earlier call, so the transpose is skipped (absent or 0: transpose). The pure-TS
+   * backend reads W directly and ignores both.
    */
-  dense_forward(M: number, I: number, O: number, x: number, ldx: number, w: number, b: number, y: number, ldy: number, work: number): void;
+  dense_forward(M: number, I: number, O: number, x: number, ldx: number, w: number, b: number, y: number, ldy: number, work: number, transposed?: number): void;
   /**
    * From dy (M,O) stride lddy: dx (M,I) stride lddx = dy·W (added when accumDx = 1; skipped
    * when dx = 0); dw (O,I) += dyᵀ·x; db (O) += column sums of dy (skipped when 0).

@@ -35,6 +35,8 @@ export class Dense {
   readonly params: ParameterSet;
   private readonly workspace: Workspace;
   private readonly ptrs: number[] = [];
+  /** `params.version` when the workspace last received Wᵀ (−1: never); reused while it matches. */
+  private transposedVersion = -1;
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     this.inFeatures = positiveInt(inFeatures, 'Dense: inFeatures');
@@ -58,8 +60,12 @@ export class Dense {
 
   /** @internal y (M, out) stride ldy = x (M, in) stride ldx · Wᵀ + b. */
   forwardInPlace(M: number, x: number, ldx: number, y: number, ldy: number): void {
+    // the workspace has one fixed size, so once allocated it never moves: Wᵀ stays valid while
+    // the parameters' version does (one-step calls: generation, streaming)
     const [work] = this.workspace.plan([denseForwardWork(this.inFeatures, this.outFeatures)], this.ptrs);
-    this.backend.kernels.dense_forward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), this.params.ptr('bias'), y, ldy, work);
+    const transposed = this.transposedVersion === this.params.version ? 1 : 0;
+    this.backend.kernels.dense_forward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), this.params.ptr('bias'), y, ldy, work, transposed);
+    this.transposedVersion = this.params.version;
   }
 
   /** @internal dx (M, in) = dy·W (skipped when dx = 0); accumulates weight and bias gradients. */
@@ -87,5 +93,6 @@ export class Dense {
   dispose(): void {
     this.params.dispose();
     this.workspace.dispose();
+    this.transposedVersion = -1;
   }
 }

@@ -1,4 +1,5 @@
-// The packed-weight cache of the recurrent layers (src/nn/recurrent.ts, PACKED_CACHE_MAX_ROWS):
+// The packed-weight cache of the recurrent layers (src/nn/recurrent.ts, PACKED_CACHE_MAX_ROWS) and
+// Dense's kept Wᵀ (src/nn/dense.ts):
 // small forward calls keep their packed weight panels between calls while the parameters are
 // unchanged, and pack again after anything that may change them (loadStateDict, an optimizer
 // step, a gradient check's perturbations). Checked on the wasm backend, whose kernels pack:
@@ -16,20 +17,26 @@ const KERNELS = ['lstm_forward', 'gru_forward', 'rnn_forward'] as const;
 /** prepacked is the last argument of each sequence forward kernel. */
 const PREPACKED_ARG: Record<(typeof KERNELS)[number], number> = { lstm_forward: 20, gru_forward: 20, rnn_forward: 18 };
 
-/** A copy of a wasm backend whose sequence forward kernels record their prepacked argument. */
-async function spiedBackend(): Promise<{ backend: Backend; seen: number[] }> {
+/**
+ * A copy of a wasm backend whose sequence forward kernels record their prepacked argument in
+ * `seen`, and whose dense_forward records its transposed argument in `dense`.
+ */
+async function spiedBackend(): Promise<{ backend: Backend; seen: number[]; dense: number[] }> {
   const real = await wasmBackend();
   const backend = { ...real, kernels: { ...real.kernels } } as Backend;
   const seen: number[] = [];
+  const dense: number[] = [];
   const kernels = backend.kernels as unknown as Record<string, Fn>;
-  for (const name of KERNELS) {
+  const spy = (name: string, arg: number, into: number[]): void => {
     const fn = kernels[name];
     kernels[name] = (...args: number[]) => {
-      seen.push(args[PREPACKED_ARG[name]] ?? 0);
+      into.push(args[arg] ?? 0);
       fn(...args);
     };
-  }
-  return { backend, seen };
+  };
+  for (const name of KERNELS) spy(name, PREPACKED_ARG[name], seen);
+  spy('dense_forward', 10, dense);
+  return { backend, seen, dense };
 }
 
 const VARIANTS: Array<[string, (backend: Backend) => RecurrentLayer]> = [
@@ -93,19 +100,22 @@ describe('packed-weight cache', () => {
     other.dispose();
   });
 
-  it('an optimizer step invalidates the packing: the trained model equals a fresh one with its weights', async () => {
-    const { backend, seen } = await spiedBackend();
+  it('an optimizer step invalidates the packing and Dense\'s Wᵀ: the trained model equals a fresh one with its weights', async () => {
+    const { backend, seen, dense } = await spiedBackend();
     const make = () => new SequenceModel({ layers: [new LSTM(4, 10, { seed: 1, backend }), new Dense(10, 3, { seed: 2, backend })], output: 'softmax' });
     const model = make();
     const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.05 } });
     const input = randomArray(4 * 2 * 4, 3);
     const target = Int32Array.from({ length: 8 }, (_, i) => i % 3);
     const probe = randomArray(4, 9);
-    const before = model.predict(probe, { seqLen: 1, batch: 1 });          // fills the cache
+    const before = model.predict(probe, { seqLen: 1, batch: 1 });          // fills both caches
+    expect(Array.from(model.predict(probe, { seqLen: 1, batch: 1 }))).toEqual(Array.from(before));
+    expect([seen, dense]).toEqual([[0, 1], [0, 1]]);                        // the second call reused them
     for (let s = 0; s < 3; s++) trainer.step({ input, target, seqLen: 4, batch: 2 });
     seen.length = 0;
+    dense.length = 0;
     const after = model.predict(probe, { seqLen: 1, batch: 1 });
-    expect(seen).toEqual([0]);
+    expect([seen, dense]).toEqual([[0], [0]]);
     const copy = make();
     copy.loadStateDict(model.stateDict());
     expect(Array.from(after)).toEqual(Array.from(copy.predict(probe, { seqLen: 1, batch: 1 })));
