@@ -27,4 +27,4 @@ export { sum_squares, scale, clip_value, count_nonfinite, dropout_forward, dropo
 export { sgd_step, adagrad_step, rmsprop_step, adam_step } from './optim';
 
 // threads (assembly/threads.ts): which share of the threaded kernels this instance computes
-export { set_thread } from './threads';
+export { set_thread, set_spin_limit } from './threads';

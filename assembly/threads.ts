@@ -19,8 +19,28 @@ let thread_can_wait: bool = false;
 /** Spins at a barrier before a thread that may block goes to sleep (about 10–50 µs). */
 const SPIN_LIMIT: i32 = 20000;
 
-/** The shared barrier: arrivals at +0, generation at +4 (one cache line of its own). */
-const BARRIER: usize = memory.data(64, 64);
+/**
+ * The shared barrier: arrivals at +0, generation at +4, the spin-limit override at +8 (0 = the
+ * default, else limit + 1; see set_spin_limit), then, from +64, one word per thread slot (16 of
+ * them): the generation that thread waits to see change (see barrier_wait for why it lives in
+ * memory). Shared by every instance, so one store from any thread sets the override for all.
+ */
+const BARRIER: usize = memory.data(128, 64);
+
+/**
+ * How long threads spin at a barrier before they may sleep: `limit` spins (0 = sleep at once),
+ * or the default (about 10–50 µs of spinning) when `limit` < 0. For all threads of this memory.
+ * Tests use 0 so that every barrier takes the sleeping path.
+ */
+export function set_spin_limit(limit: i32): void {
+  store<i32>(BARRIER, limit < 0 ? 0 : limit + 1, 8);
+}
+
+/** The current spin limit (see set_spin_limit). */
+@inline function spin_limit(): i32 {
+  const stored = load<i32>(BARRIER, 8);
+  return stored > 0 ? stored - 1 : SPIN_LIMIT;
+}
 
 /**
  * Sets which share of the following kernel calls this instance computes: thread `index` of `count`.
@@ -79,17 +99,35 @@ function share_bound(n: i32, align: i32, k: i32): i32 {
 export function barrier(): void {
   if (ASC_FEATURE_THREADS) {
     if (thread_count <= 1) return;
-    const generation = atomic.load<i32>(BARRIER, 4);
+    store<i32>(waiting_slot(), atomic.load<i32>(BARRIER, 4));
     if (atomic.add<i32>(BARRIER, 1) == thread_count - 1) {
       atomic.store<i32>(BARRIER, 0);
       atomic.add<i32>(BARRIER, 1, 4);
       atomic.notify(BARRIER + 4, MAX_THREADS);
     } else {
-      let spins = 0;
-      while (atomic.load<i32>(BARRIER, 4) == generation) {
-        // spin while the others are about to arrive; then, where allowed, sleep until notified
-        if (thread_can_wait && ++spins > SPIN_LIMIT) atomic.wait<i32>(BARRIER + 4, generation, -1);
-      }
+      barrier_wait();
     }
+  }
+}
+
+/** This thread's word in the barrier block: the generation it waits to see change. */
+@inline function waiting_slot(): usize {
+  return BARRIER + 64 + (<usize>thread_slot() << 2);
+}
+
+/**
+ * Spins until the barrier's generation moves past the one in this thread's waiting slot, then,
+ * where the thread may block, sleeps in memory.atomic.wait32 until notified.
+ * A call of its own that keeps nothing in locals across the wait: Node 20's baseline compiler
+ * (V8's Liftoff) can hand back a clobbered local after memory.atomic.wait32 returns, which let a
+ * thread leave the barrier early and read a panel its partner had not packed yet (the threads
+ * tests caught it once kernels ran long enough in baseline code to sleep). So the expected
+ * generation is re-read from memory on every check, and the kernels' own locals stay in the
+ * caller's frame, which an ordinary call preserves.
+ */
+function barrier_wait(): void {
+  let spins = 0;
+  while (atomic.load<i32>(BARRIER, 4) == load<i32>(waiting_slot())) {
+    if (thread_can_wait && ++spins > spin_limit()) atomic.wait<i32>(BARRIER + 4, load<i32>(waiting_slot()), -1);
   }
 }
