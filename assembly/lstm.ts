@@ -16,10 +16,10 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { edge_tile, gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { edge_tile, gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_sigmoid, s_tanh, tanh_lane, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
-import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused gate kernels
@@ -387,18 +387,12 @@ export function lstm_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
 
   const rows = T * B;
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
-  if (dwih != 0) gemm_tn_packed(G, I, rows, 1, dgates, G, x, ldx, 1, dwih, I, wP);
-  if (dwhh != 0) gemm_tn_packed(G, H, rows, 1, dgates, G, hPrev, H, 1, dwhh, H, wP);
+  // dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev, db_ih and db_hh += Σ dGates: one pass over dGates
+  gemm_tn_packed_pair(G, rows, 1, dgates, G, x, ldx, I, dwih, I, hPrev, H, H, dwhh, H, 1, dbih, dbhh, wP);
   if (dx != 0) {
     pack_b_share(G, I, wih, I, wP);
     barrier();
     gemm_packed_rows(rows, I, G, 1, dgates, G, wP, accumDx != 0 ? 1 : 0, dx, lddx);
-  }
-  const c0 = share_start(G, 4), c1 = share_end(G, 4);
-  if (c1 > c0) {
-    const off = <usize>c0 << 2;
-    accumulate_column_sums(rows, c1 - c0, dgates + off, G, dbih != 0 ? dbih + off : 0);
-    accumulate_column_sums(rows, c1 - c0, dgates + off, G, dbhh != 0 ? dbhh + off : 0);
   }
   barrier();
 }

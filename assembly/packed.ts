@@ -1,4 +1,5 @@
 import { madd } from './fma';
+import { accumulate_column_sums2 } from './rowops';
 import { finish4, tile_4x8_nn, transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
@@ -308,24 +309,51 @@ const KC_TN: i32 = 128;
  */
 export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
   beta: f32, C: usize, ldc: i32, work: usize): void {
-  if (M <= 0 || N <= 0) return;
+  gemm_tn_packed_pair(M, K, alpha, A, lda, B, ldb, N, C, ldc, 0, 0, 0, 0, 0, beta, 0, 0, work);
+}
+
+/**
+ * Two products over one transposed A, and its column sums: C1 (M,N1) = alpha·Aᵀ·B1 + beta·C1 and
+ * C2 (M,N2) = alpha·Aᵀ·B2 + beta·C2 for A (K,M) stride lda, B1 (K,N1), B2 (K,N2); each product is
+ * skipped when its C is 0. s1 and s2 (M) += Σ_k A[k,·] (unscaled; each skipped when 0), summed
+ * per K chunk while the chunk is in cache. Shape of use: a recurrent layer's backward, where
+ * dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev and db_ih, db_hh += Σ dGates share every chunk of
+ * dGatesᵀ. work as for gemm_tn_packed with N = max(N1, N2).
+ */
+export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i32,
+  B1: usize, ldb1: i32, N1: i32, C1: usize, ldc1: i32, B2: usize, ldb2: i32, N2: i32, C2: usize, ldc2: i32,
+  beta: f32, s1: usize, s2: usize, work: usize): void {
+  if (M <= 0) return;
+  const products = (C1 != 0 && N1 > 0) || (C2 != 0 && N2 > 0);
   const At = work;
   const P = work + (<usize>(M * KC_TN) << 2);
-  // threaded: each thread transposes its share of A's columns, packs its share of B's panels and,
-  // after a barrier, computes its share of C's rows
+  // threaded: each thread transposes (and sums) its share of A's columns, packs its share of B's
+  // panels and, after a barrier, computes its share of C's rows
   const m0 = share_start(M, 4), m1 = share_end(M, 4);
+  const mine = m1 > m0;
+  const off = <usize>m0 << 2;
   let k0 = 0;
   do { // runs once when K <= 0: C = beta·C
     const kc = max(0, min(KC_TN, K - k0));
-    if (kc > 0) {
-      if (m1 > m0) transpose(kc, m1 - m0, A + (<usize>k0 * <usize>lda << 2) + (<usize>m0 << 2), lda, At + (<usize>(m0 * kc) << 2), kc);
-      pack_b_share(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
+    const chunk = A + (<usize>k0 * <usize>lda << 2) + off;
+    if (kc > 0 && mine) {
+      if (products) transpose(kc, m1 - m0, chunk, lda, At + (<usize>(m0 * kc) << 2), kc);
+      accumulate_column_sums2(kc, m1 - m0, chunk, lda, s1 != 0 ? s1 + off : 0, s2 != 0 ? s2 + off : 0);
     }
-    barrier();
-    if (m1 > m0) gemm_packed(m1 - m0, N, kc, alpha, At + (<usize>(m0 * kc) << 2), kc, P, k0 == 0 ? beta : 1, C + (<usize>m0 * <usize>ldc << 2), ldc);
-    barrier();
+    const b = k0 == 0 ? beta : <f32>1;
+    if (C1 != 0 && N1 > 0) tn_chunk(kc, k0, N1, alpha, B1, ldb1, b, C1, ldc1, At, P, m0, m1);
+    if (C2 != 0 && N2 > 0) tn_chunk(kc, k0, N2, alpha, B2, ldb2, b, C2, ldc2, At, P, m0, m1);
     k0 += KC_TN;
   } while (k0 < K);
+}
+
+/** One K chunk of {@link gemm_tn_packed_pair}'s products: pack this B chunk, then this thread's C rows. */
+function tn_chunk(kc: i32, k0: i32, N: i32, alpha: f32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
+  At: usize, P: usize, m0: i32, m1: i32): void {
+  if (kc > 0) pack_b_share(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
+  barrier();
+  if (m1 > m0) gemm_packed(m1 - m0, N, kc, alpha, At + (<usize>(m0 * kc) << 2), kc, P, beta, C + (<usize>m0 * <usize>ldc << 2), ldc);
+  barrier();
 }
 
 // ------------------------------------------------ shares of the threaded build (threads.ts)

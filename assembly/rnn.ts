@@ -15,9 +15,9 @@
 //   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
 //   carry whose real rows were zeroed).
 
-import { gemm_packed, gemm_tn_packed, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_tn_packed_pair, pack_b, pack_bt, packed_size } from './packed';
 import { s_tanh, tanh_lane, v_tanh } from './math';
-import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused activation kernels
@@ -212,12 +212,10 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
 
   const rows = T * B;
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
-  if (dwih != 0) gemm_tn_packed(H, I, rows, 1, dpre, H, x, ldx, 1, dwih, I, wP);
-  if (dwhh != 0) gemm_tn_packed(H, H, rows, 1, dpre, H, hPrev, H, 1, dwhh, H, wP);
+  // dW_ih += dPreᵀ·X, dW_hh += dPreᵀ·H_prev, db_ih and db_hh += Σ dPre: one pass over dPre
+  gemm_tn_packed_pair(H, rows, 1, dpre, H, x, ldx, I, dwih, I, hPrev, H, H, dwhh, H, 1, dbih, dbhh, wP);
   if (dx != 0) {
     pack_b(H, I, wih, I, wP);
     gemm_packed(rows, I, H, 1, dpre, H, wP, accumDx != 0 ? 1 : 0, dx, lddx);
   }
-  accumulate_column_sums(rows, H, dpre, H, dbih);
-  accumulate_column_sums(rows, H, dpre, H, dbhh);
 }

@@ -52,8 +52,25 @@ export function fill_rows_with_bias_ref(R: i32, C: i32, dst: usize, ldd: i32, b1
  * accumulator, which is then added to out (out may be 0: nothing happens).
  */
 export function accumulate_column_sums(R: i32, C: i32, src: usize, lds: i32, out: usize): void {
-  // src (R, C) stride lds; out (C)
-  if (out == 0 || C <= 0) return;
+  accumulate_column_sums2(R, C, src, lds, out, 0);
+}
+
+/** Adds one column-sum vector to out (or nothing when out is 0). */
+@inline function add_sums(out: usize, j: i32, at: u32, v: v128): void {
+  if (out != 0) {
+    const o = out + (<usize>j << 2) + <usize>at;
+    v128.store(o, f32x4.add(v128.load(o), v));
+  }
+}
+
+/**
+ * {@link accumulate_column_sums} into two outputs at once (either may be 0): out1[j] += s[j] and
+ * out2[j] += s[j], with s computed once — the two bias gradients of a recurrent layer (b_ih and
+ * b_hh receive the same sum).
+ */
+export function accumulate_column_sums2(R: i32, C: i32, src: usize, lds: i32, out1: usize, out2: usize): void {
+  // src (R, C) stride lds; out1, out2 (C) or 0
+  if ((out1 == 0 && out2 == 0) || C <= 0) return;
   const rowStride = <usize>lds << 2;
   let j = 0;
   // 16 columns at a time: four independent accumulators, each row read as 64 contiguous bytes
@@ -67,11 +84,8 @@ export function accumulate_column_sums(R: i32, C: i32, src: usize, lds: i32, out
       a3 = f32x4.add(a3, v128.load(p, 48));
       p += rowStride;
     }
-    const o = out + (<usize>j << 2);
-    v128.store(o, f32x4.add(v128.load(o), a0));
-    v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
-    v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
-    v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
+    add_sums(out1, j, 0, a0); add_sums(out1, j, 16, a1); add_sums(out1, j, 32, a2); add_sums(out1, j, 48, a3);
+    add_sums(out2, j, 0, a0); add_sums(out2, j, 16, a1); add_sums(out2, j, 32, a2); add_sums(out2, j, 48, a3);
   }
   for (; j + 4 <= C; j += 4) {
     let a = f32x4.splat(0);
@@ -80,8 +94,8 @@ export function accumulate_column_sums(R: i32, C: i32, src: usize, lds: i32, out
       a = f32x4.add(a, v128.load(p));
       p += rowStride;
     }
-    const o = out + (<usize>j << 2);
-    v128.store(o, f32x4.add(v128.load(o), a));
+    add_sums(out1, j, 0, a);
+    add_sums(out2, j, 0, a);
   }
   for (; j < C; j++) {
     let a: f32 = 0;
@@ -90,8 +104,9 @@ export function accumulate_column_sums(R: i32, C: i32, src: usize, lds: i32, out
       a += load<f32>(p);
       p += rowStride;
     }
-    const o = out + (<usize>j << 2);
-    store<f32>(o, load<f32>(o) + a);
+    const o = <usize>j << 2;
+    if (out1 != 0) store<f32>(out1 + o, load<f32>(out1 + o) + a);
+    if (out2 != 0) store<f32>(out2 + o, load<f32>(out2 + o) + a);
   }
 }
 
