@@ -1,26 +1,24 @@
 // Dense (linear) layer: y = x·Wᵀ + b, W (O, I) in PyTorch layout. Forward beside backward.
-import { gemm_nn, gemm_tn, transpose } from './gemm';
+import { gemm_nn, gemm_tn } from './gemm';
+import { gemm_packed, pack_bt_share } from './packed';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
-import { barrier, is_first_thread, share_end, share_start } from './threads';
+import { barrier, share_end, share_start } from './threads';
 
 /**
  * y (M,O) stride ldy = x (M,I) stride ldx · W (O,I)ᵀ + b (O) (b = 0: no bias).
- * work: I·O floats for Wᵀ (I,O), so the product runs on the row-contiguous gemm_nn path;
- * transposed ≠ 0: work already holds Wᵀ of this W (from an earlier call), which is then reused.
+ * work ≥ packed_size(I,O) floats for Wᵀ packed as panels (pack_bt reads W in its (O,I) layout),
+ * so the product runs on the packed kernel; transposed ≠ 0: work already holds that packing of
+ * this W (from an earlier call), which is then reused.
  */
 export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usize, b: usize, y: usize, ldy: i32, work: usize, transposed: i32): void {
-  // threaded (threads.ts): the first thread transposes W, then each thread computes its rows
-  if (transposed == 0 && is_first_thread()) transpose(O, I, w, I, work, O);
+  // threaded (threads.ts): each thread packs its share of the panels, then computes its rows
+  if (transposed == 0) pack_bt_share(I, O, w, I, work);
   barrier();
   const r0 = share_start(M, 4), r1 = share_end(M, 4);
   if (r1 > r0) {
     const xr = x + (<usize>r0 * <usize>ldx << 2), yr = y + (<usize>r0 * <usize>ldy << 2);
-    if (b != 0) {
-      fill_rows_with_bias(r1 - r0, O, yr, ldy, b, 0);
-      gemm_nn(r1 - r0, O, I, 1, xr, ldx, work, O, 1, yr, ldy);
-    } else {
-      gemm_nn(r1 - r0, O, I, 1, xr, ldx, work, O, 0, yr, ldy);
-    }
+    if (b != 0) fill_rows_with_bias(r1 - r0, O, yr, ldy, b, 0);
+    gemm_packed(r1 - r0, O, I, 1, xr, ldx, work, b != 0 ? 1 : 0, yr, ldy);
   }
   barrier();
 }

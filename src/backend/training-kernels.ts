@@ -8,9 +8,9 @@ export interface TrainingKernels {
   // ---------------------------------------------------------------- dense (linear) layer
   /**
    * y (M,O) stride ldy = x (M,I) stride ldx · Wᵀ + b; W (O,I) PyTorch layout, b (O) or 0.
-   * work ≥ denseForwardWork(I,O) floats (holds Wᵀ); transposed = 1: work still holds Wᵀ of this
-   * W from an earlier call, so the transpose is skipped (absent or 0: transpose). The pure-TS
-   * backend reads W directly and ignores both.
+   * work ≥ denseForwardWork(I,O) floats (holds Wᵀ packed as panels); transposed = 1: work still
+   * holds that packing of this W from an earlier call, so it is not redone (absent or 0: pack).
+   * The pure-TS backend reads W directly and ignores both.
    */
   dense_forward(M: number, I: number, O: number, x: number, ldx: number, w: number, b: number, y: number, ldy: number, work: number, transposed?: number): void;
   /**
@@ -82,5 +82,5 @@ export interface TrainingKernels {
     eps: number, weightDecay: number, decoupled: number, step: number): void;
 }
 
-/** Workspace (floats) dense_forward needs: Wᵀ. */
-export const denseForwardWork = (I: number, O: number): number => I * O;
+/** Workspace (floats) dense_forward needs: Wᵀ (I,O) packed as 8-column panels. */
+export const denseForwardWork = (I: number, O: number): number => I * ((O + 7) & ~7);

@@ -35,7 +35,10 @@ export class Dense {
   readonly params: ParameterSet;
   private readonly workspace: Workspace;
   private readonly ptrs: number[] = [];
-  /** `params.version` when the workspace last received Wᵀ (−1: never); reused while it matches. */
+  /**
+   * `params.version` when the workspace last received packed Wᵀ (−1: never); reused while it
+   * matches.
+   */
   private transposedVersion = -1;
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
