@@ -71,6 +71,16 @@ export function recurrentForwardFlops(gatesPerUnit: number, T: number, B: number
   return 2 * T * B * (I + H) * gatesPerUnit * H;
 }
 
+/**
+ * FLOPs of the GEMMs one training step of a recurrent layer runs: the forward, then the backward's
+ * weight gradients dW_ih and dW_hh (the forward's FLOPs again) and the dh carry through W_hh (its
+ * recurrent half once more). No input gradient: the features come from data, so strand (like
+ * PyTorch and TensorFlow.js) does not compute one.
+ */
+export function recurrentTrainingFlops(gatesPerUnit: number, T: number, B: number, I: number, H: number): number {
+  return 2 * recurrentForwardFlops(gatesPerUnit, T, B, I, H) + 2 * T * B * H * gatesPerUnit * H;
+}
+
 function inference(id: string, title: string, T: number, B: number, I: number, H: number, perSequence: boolean): Workload {
   return {
     id, title, higherIsBetter: !perSequence,
@@ -107,8 +117,8 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
         run: () => void trainer.step({ input, target, seqLen: T, batch: B }),
         value: cell === 'rnn' ? (ms) => 1000 / ms : (ms) => ms,
         unit: cell === 'rnn' ? 'steps/s' : 'ms/step',
-        // forward + backward ≈ 3 × forward for the GEMMs, head included
-        flops: 3 * (recurrentForwardFlops(G, T, B, I, H) + headFlops),
+        // the recurrent layer's GEMMs, and the head's three (forward, dx, dW)
+        flops: recurrentTrainingFlops(G, T, B, I, H) + 3 * headFlops,
         memory: () => {
           const params = Object.values(model.stateDict()).reduce((n, p) => n + p.length, 0);
           const optimizerState = (optimizer === 'adam' ? 2 : 1) * params;
