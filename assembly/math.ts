@@ -22,39 +22,53 @@ const EXP_HI: f32 = 89.0;
 const ROUND_MAGIC: f32 = 12582912.0;
 
 /**
+ * The vector activations' constants, one f32x4 each, in memory: V8 builds a v128 constant in
+ * three instructions (and rebuilds it wherever registers run short), a load is one.
+ * Index = position in this list: LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, expf P0..P5, 1, EXP_LO,
+ * EXP_HI, −40, 40, 20, tanh P0..P4, 0.625.
+ */
+const KF: usize = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, LN2_HI, LN2_HI, LN2_HI, LN2_HI, LN2_LO, LN2_LO, LN2_LO, LN2_LO, 1.9875691500E-4, 1.9875691500E-4, 1.9875691500E-4, 1.9875691500E-4, 1.3981999507E-3, 1.3981999507E-3, 1.3981999507E-3, 1.3981999507E-3, 8.3334519073E-3, 8.3334519073E-3, 8.3334519073E-3, 8.3334519073E-3, 4.1665795894E-2, 4.1665795894E-2, 4.1665795894E-2, 4.1665795894E-2, 1.6666665459E-1, 1.6666665459E-1, 1.6666665459E-1, 1.6666665459E-1, 5.0000001201E-1, 5.0000001201E-1, 5.0000001201E-1, 5.0000001201E-1, 1.0, 1.0, 1.0, 1.0, EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, -40.0, -40.0, -40.0, -40.0, 40.0, 40.0, 40.0, 40.0, 20.0, 20.0, 20.0, 20.0, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, 0.625, 0.625, 0.625, 0.625], 16);
+/** Integer constants: 127 (the f32 exponent bias), the sign bit. */
+const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
+/** Constant i of {@link KF}. */
+@inline function kf(i: i32): v128 { return v128.load(KF + (<usize>i << 4)); }
+/** Constant i of {@link KI}. */
+@inline function ki(i: i32): v128 { return v128.load(KI + (<usize>i << 4)); }
+
+/**
  * n = round(x·log2e) by the 1.5·2²³ trick, as `shifted` = x·log2e + 1.5·2²³ (its low mantissa
  * bits hold n; `i32x4.sub(shifted, ROUND_MAGIC)` is n as an integer): the first half of e^x.
  */
 @inline function exp_shifted(x: v128): v128 {
-  return f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  return f32x4.add(f32x4.mul(x, kf(0)), kf(1));
 }
 
 /** e^r for r = x − n·ln2 (n from {@link exp_shifted}): 1 + r + r²·P(r), Cephes expf coefficients. */
 @inline function exp_mantissa(x: v128, shifted: v128): v128 {
-  const n = f32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500E-4);
-  p = madd(p, r, f32x4.splat(1.3981999507E-3));
-  p = madd(p, r, f32x4.splat(8.3334519073E-3));
-  p = madd(p, r, f32x4.splat(4.1665795894E-2));
-  p = madd(p, r, f32x4.splat(1.6666665459E-1));
-  p = madd(p, r, f32x4.splat(5.0000001201E-1));
+  const n = f32x4.sub(shifted, kf(1));
+  let r = f32x4.sub(x, f32x4.mul(n, kf(2)));
+  r = f32x4.sub(r, f32x4.mul(n, kf(3)));
+  let p = kf(4);
+  p = madd(p, r, kf(5));
+  p = madd(p, r, kf(6));
+  p = madd(p, r, kf(7));
+  p = madd(p, r, kf(8));
+  p = madd(p, r, kf(9));
   const r2 = f32x4.mul(r, r);
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), kf(10));
 }
 
 /** e^x for four lanes (≤ 2 ulp relative error for normal results; +∞ above ln(FLT_MAX)). */
 @inline export function v_exp(x: v128): v128 {
   // clamp with pmin/pmax (one instruction each; a NaN input stays NaN)
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  x = f32x4.pmin(f32x4.pmax(x, kf(11)), kf(12));
   const shifted = exp_shifted(x);
   const p = exp_mantissa(x, shifted);
-  const ni = i32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));   // integer n (bit patterns differ by n)
+  const ni = i32x4.sub(shifted, kf(1));   // integer n (bit patterns differ by n)
   // 2^n with n ∈ [−150, 129], as two factors whose exponents stay normal
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  const bias = i32x4.splat(127);
+  const bias = ki(0);
   const scale1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const scale2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, scale1), scale2);
@@ -62,7 +76,7 @@ const ROUND_MAGIC: f32 = 12582912.0;
 
 /** 1 / (1 + e^{-x}) for four lanes. */
 @inline export function v_sigmoid(x: v128): v128 {
-  const one = f32x4.splat(1.0);
+  const one = kf(10);
   return f32x4.div(one, f32x4.add(one, v_exp(f32x4.neg(x))));
 }
 
@@ -71,7 +85,7 @@ const ROUND_MAGIC: f32 = 12582912.0;
   // large |x|: 1 − 2 / (e^{2|x|} + 1), written as 1 − 2·(1 / (e^{2|x|} + 1)), the same value
   // (doubling is exact); e^{2|x|} = +∞ gives exactly 1
   const ax = f32x4.abs(x);
-  const one = f32x4.splat(1.0);
+  const one = kf(10);
   return v_tanh_from_inv(x, ax, f32x4.div(one, f32x4.add(v_exp(f32x4.add(ax, ax)), one)));
 }
 
@@ -86,20 +100,20 @@ const ROUND_MAGIC: f32 = 12582912.0;
 /** e^x for x already in [−87, 87] (normal results only): {@link v_exp} with one 2^n factor. */
 @inline function v_exp_narrow(x: v128): v128 {
   const shifted = exp_shifted(x);
-  const ni = i32x4.sub(shifted, f32x4.splat(ROUND_MAGIC));
-  return f32x4.mul(exp_mantissa(x, shifted), i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23));
+  const ni = i32x4.sub(shifted, kf(1));
+  return f32x4.mul(exp_mantissa(x, shifted), i32x4.shl(i32x4.add(ni, ki(0)), 23));
 }
 
 /** 1 + e^{−x}, x clamped to ±40: σ(x) = 1 / this. In [1, 2.4e17]. */
 @inline export function v_sigmoid_den(x: v128): v128 {
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-40.0)), f32x4.splat(40.0));
-  return f32x4.add(f32x4.splat(1.0), v_exp_narrow(f32x4.neg(xc)));
+  const xc = f32x4.pmin(f32x4.pmax(x, kf(13)), kf(14));
+  return f32x4.add(kf(10), v_exp_narrow(f32x4.neg(xc)));
 }
 
 /** e^{2|x|} + 1 from ax = |x|, clamped to 20: tanh(|x|) = 1 − 2 / this for |x| ≥ 0.625. In [2, 2.4e17]. */
 @inline export function v_tanh_den(ax: v128): v128 {
-  const a = f32x4.pmin(ax, f32x4.splat(20.0));
-  return f32x4.add(v_exp_narrow(f32x4.add(a, a)), f32x4.splat(1.0));
+  const a = f32x4.pmin(ax, kf(15));
+  return f32x4.add(v_exp_narrow(f32x4.add(a, a)), kf(10));
 }
 
 /**
@@ -110,15 +124,15 @@ const ROUND_MAGIC: f32 = 12582912.0;
  */
 @inline export function v_tanh_from_inv(x: v128, ax: v128, inv: v128): v128 {
   const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745E-3);
-  p = madd(p, z, f32x4.splat(2.06390887954E-2));
-  p = madd(p, z, f32x4.splat(-5.37397155531E-2));
-  p = madd(p, z, f32x4.splat(1.33314422036E-1));
-  p = madd(p, z, f32x4.splat(-3.33332819422E-1));
+  let p = kf(16);
+  p = madd(p, z, kf(17));
+  p = madd(p, z, kf(18));
+  p = madd(p, z, kf(19));
+  p = madd(p, z, kf(20));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
-  const big = f32x4.sub(f32x4.splat(1.0), f32x4.add(inv, inv));
-  const magnitude = v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
-  return v128.or(magnitude, v128.and(x, i32x4.splat(0x80000000)));
+  const big = f32x4.sub(kf(10), f32x4.add(inv, inv));
+  const magnitude = v128.bitselect(small, big, f32x4.lt(ax, kf(21)));
+  return v128.or(magnitude, v128.and(x, ki(1)));
 }
 
 /** {@link v_sigmoid} of one value (lane 0): for the scalar tails of SIMD kernels, so that every
