@@ -25,11 +25,11 @@ import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './
 // ---------------------------------------------------------------- fused gate kernels
 
 /**
- * Four columns of one LSTM row: reads the pre-activations at gi, gf, gg, go and c_prev at cp;
- * stores the activated gates over them and c_t, h_t at cc, hh. Three divisions where five
- * activations need them: i and f share one, o and g another (math.ts, fused-kernel pieces).
+ * Four columns of one LSTM row, first half: the pre-activations at gi, gf, gg, go become the
+ * activated gates i, f, g, o, in place. Two divisions where four activations need them: i and f
+ * share one, o and g another (math.ts, fused-kernel pieces).
  */
-@inline function lstm_cell4(gi: usize, gf: usize, gg: usize, go: usize, cp: usize, cc: usize, hh: usize): v128 {
+@inline function lstm_gates4(gi: usize, gf: usize, gg: usize, go: usize): void {
   const one = f32x4.splat(1.0);
   const xg = v128.load(gg);
   const di = v_sigmoid_den(v128.load(gi));
@@ -39,17 +39,22 @@ import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './
   const dg = v_tanh_den(ag);
   const rif = f32x4.div(one, f32x4.mul(di, df));
   const rog = f32x4.div(one, f32x4.mul(dO, dg));
-  const i = f32x4.mul(rif, df);
-  const f = f32x4.mul(rif, di);
-  const o = f32x4.mul(rog, dg);
-  const g = v_tanh_from_inv(xg, ag, f32x4.mul(rog, dO));
-  v128.store(gi, i);
-  v128.store(gf, f);
-  v128.store(gg, g);
-  v128.store(go, o);
-  const cNew = f32x4.add(f32x4.mul(f, v128.load(cp)), f32x4.mul(i, g));
+  v128.store(gi, f32x4.mul(rif, df));
+  v128.store(gf, f32x4.mul(rif, di));
+  v128.store(gg, v_tanh_from_inv(xg, ag, f32x4.mul(rog, dO)));
+  v128.store(go, f32x4.mul(rog, dg));
+}
+
+/**
+ * Second half: from the activated gates and c_prev at cp, c_t = f·c_prev + i·g and
+ * h_t = o·tanh(c_t), stored at cc and hh; returns h_t. A loop of its own, so that each loop
+ * body keeps its values in registers (one body for all four activations and the state spilled).
+ */
+@inline function lstm_state4(gi: usize, gf: usize, gg: usize, go: usize, cp: usize, cc: usize, hh: usize): v128 {
+  const one = f32x4.splat(1.0);
+  const cNew = f32x4.add(f32x4.mul(v128.load(gf), v128.load(cp)), f32x4.mul(v128.load(gi), v128.load(gg)));
   const ac = f32x4.abs(cNew);
-  const hNew = f32x4.mul(o, v_tanh_from_inv(cNew, ac, f32x4.div(one, v_tanh_den(ac))));
+  const hNew = f32x4.mul(v128.load(go), v_tanh_from_inv(cNew, ac, f32x4.div(one, v_tanh_den(ac))));
   v128.store(cc, cNew);
   v128.store(hh, hNew);
   return hNew;
@@ -76,6 +81,11 @@ export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c
     const cc = c + rowH;
     const hh = h + rowH;
     const yy = y + (<usize>b * <usize>ldy << 2);
+    const H4 = H & ~3;
+    for (let j = 0; j < H4; j += 4) {
+      const o4 = <usize>j << 2;
+      lstm_gates4(gi + o4, gf + o4, gg + o4, go + o4);
+    }
     for (let j = 0; j < H; j += 4) {
       const o4 = <usize>j << 2;
       let pi = gi + o4, pf = gf + o4, pg = gg + o4, po = go + o4, pc = cp + o4, pcc = cc + o4, ph = hh + o4;
@@ -90,8 +100,9 @@ export function lstm_gates_forward(B: i32, H: i32, gates: usize, cPrev: usize, c
         memory.copy(slots + 48, po, n);
         memory.copy(slots + 64, pc, n);
         pi = slots; pf = slots + 16; pg = slots + 32; po = slots + 48; pc = slots + 64; pcc = slots + 80; ph = slots + 96;
+        lstm_gates4(pi, pf, pg, po);
       }
-      const hNew = lstm_cell4(pi, pf, pg, po, pc, pcc, ph);
+      const hNew = lstm_state4(pi, pf, pg, po, pc, pcc, ph);
       if (tail) {
         memory.copy(gi + o4, slots, n);
         memory.copy(gf + o4, slots + 16, n);
