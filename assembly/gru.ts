@@ -42,17 +42,24 @@ import { is_padded, mask_hold_rows, mask_run_end } from './mask';
 
 // ---------------------------------------------------------------- fused gate kernels: forward
 
-/** One group of 4 lanes (full) or 1 lane (tail) of {@link gru_gates_forward}. */
+/** The r and z gates of one group of {@link gru_gates_forward}, stored over their pre-activations in gx. */
+@inline function gates_forward_rz_only(full: bool, gxb: usize, ghb: usize, H: i32, j: i32): void {
+  st(at(gxb, j), v_sigmoid(f32x4.add(ld(at(gxb, j), full), ld(at(ghb, j), full))), full);
+  st(at(gxb, H + j), v_sigmoid(f32x4.add(ld(at(gxb, H + j), full), ld(at(ghb, H + j), full))), full);
+}
+
+/**
+ * The rest of one group of {@link gru_gates_forward}, after {@link gates_forward_rz_only} (a loop
+ * of its own: one body for all three activations spilled to the stack): n, h_t, W_hn h + b_hn.
+ */
 @inline function gates_forward_group(full: bool, gxb: usize, ghb: usize, hpb: usize, hnwb: usize,
   hnb: usize, yb: usize, H: i32, j: i32): void {
-  const r = v_sigmoid(f32x4.add(ld(at(gxb, j), full), ld(at(ghb, j), full)));
-  const z = v_sigmoid(f32x4.add(ld(at(gxb, H + j), full), ld(at(ghb, H + j), full)));
+  const r = ld(at(gxb, j), full);
+  const z = ld(at(gxb, H + j), full);
   const ghn = ld(at(ghb, 2 * H + j), full);
   const n = v_tanh(f32x4.add(ld(at(gxb, 2 * H + j), full), f32x4.mul(r, ghn)));
   const hp = ld(at(hpb, j), full);
   const h = f32x4.add(n, f32x4.mul(z, f32x4.sub(hp, n))); // (1 - z)∘n + z∘h_prev
-  st(at(gxb, j), r, full);
-  st(at(gxb, H + j), z, full);
   st(at(gxb, 2 * H + j), n, full);
   st(at(hnb, j), ghn, full);
   st(at(hnwb, j), h, full);
@@ -75,6 +82,9 @@ export function gru_gates_forward(B: i32, H: i32, gx: usize, gh: usize, hprev: u
     const hnb = at(hn, b * H);
     const yb: usize = y ? at(y, b * ldy) : 0;
     let j = 0;
+    for (; j + 4 <= H; j += 4) gates_forward_rz_only(true, gxb, ghb, H, j);
+    for (; j < H; j++) gates_forward_rz_only(false, gxb, ghb, H, j);
+    j = 0;
     for (; j + 4 <= H; j += 4) gates_forward_group(true, gxb, ghb, hpb, hnwb, hnb, yb, H, j);
     for (; j < H; j++) gates_forward_group(false, gxb, ghb, hpb, hnwb, hnb, yb, H, j);
   }
