@@ -404,8 +404,9 @@ export class SequenceModel {
       const r = this.recurrent[i];
       const drop = this.dropAfter[i];
       if (drop && train && dy !== 0) drop.backwardInPlace(this.backend, T * B * r.outputSize, dy, p[7 + 2 * i], dy);
-      // the first layer's dL/dx is needed only by an embedding (features from data take none)
-      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null, release);
+      // the first layer's dL/dx is needed only by an embedding (features from data take none);
+      // the initial states are not trained, so no layer's dL/dh0 is needed either
+      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null, release, false);
     }
     if (this.embedding) {
       if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);

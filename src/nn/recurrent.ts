@@ -429,8 +429,11 @@ export abstract class RecurrentLayer {
    * {@link initialStateGrads}. `release`: the LSTM's gate gradients overwrite the saved gates
    * (saving T·B·4H floats of workspace), so this forward cannot be backpropagated again — as
    * PyTorch frees the graph unless asked to retain it; a second backward then throws.
+   * `stateGrad` false: nothing reads dL/dh0 and dL/dc0 (a model trained from zero initial
+   * states), so the last step's carry product is skipped and {@link initialStateGrads} holds
+   * nothing of this backward.
    */
-  backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true, release = false): number {
+  backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true, release = false, stateGrad = true): number {
     if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
     if (this.activationsReleased) {
       throw new Error(`${this.kind}.backward: this forward's saved activations were released by an earlier backward (the Trainer's); run forward() again`);
@@ -450,7 +453,7 @@ export abstract class RecurrentLayer {
     const released = release && this.cell === 'lstm';
     const gateGrads = this.cell !== 'lstm' || released ? 0
       : this.retainedGateGrads.plan([T * B * this.gateRows], this.retainedPtr)[0];
-    const dx = this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad, gateGrads);
+    const dx = this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad, gateGrads, stateGrad);
     if (released) this.activationsReleased = true;
     return dx;
   }
@@ -547,7 +550,7 @@ export abstract class RecurrentLayer {
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
   private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number,
-    inputGrad: boolean, lstmGateGrads: number): number {
+    inputGrad: boolean, lstmGateGrads: number, stateGrad: boolean): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -564,10 +567,12 @@ export abstract class RecurrentLayer {
         const dyd = dy === 0 ? 0 : dy + d * H * 4;
         const dhT = dhTp !== 0 ? dhTp + i * B * H * 4 : 0;
         const dcT = dcTp !== 0 ? dcTp + i * B * H * 4 : 0;
-        const dh0 = p.dh0 + i * B * H * 4;
+        // 0: the kernels skip dL/dh0 (the last carry product) and dL/dc0
+        const dh0 = stateGrad ? p.dh0 + i * B * H * 4 : 0;
+        const dc0 = stateGrad ? p.dc0 + i * B * H * 4 : 0;
         if (this.cell === 'lstm') {
           kn.lstm_backward(T, B, Ik, H, d, input, Ik, mask, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
-            dx, Ik, d, dh0, p.dc0 + i * B * H * 4, gwih, gwhh, gbih, gbhh, lstmGateGrads || p.gates[i], p.work);
+            dx, Ik, d, dh0, dc0, gwih, gwhh, gbih, gbhh, lstmGateGrads || p.gates[i], p.work);
         } else if (this.cell === 'gru') {
           kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
