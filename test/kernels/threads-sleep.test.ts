@@ -24,8 +24,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  (sleepy?.exports.set_spin_limit as ((limit: number) => void) | undefined)?.(-1);
-  sleepy?.dispose();
+  sleepy?.dispose(); // the spin limit lives in this backend's memory and goes with it
 });
 
 /** Whether two lists of arrays are equal bit for bit. */
