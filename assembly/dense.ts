@@ -1,7 +1,7 @@
 // Dense (linear) layer: y = x·Wᵀ + b, W (O, I) in PyTorch layout. Forward beside backward.
 import { gemm_nn, gemm_tn } from './gemm';
-import { gemm_packed, pack_bt_share } from './packed';
-import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { gemm_packed_bias, pack_bt_share } from './packed';
+import { accumulate_column_sums } from './rowops';
 import { barrier, share_end, share_start } from './threads';
 
 /**
@@ -17,8 +17,7 @@ export function dense_forward(M: i32, I: i32, O: i32, x: usize, ldx: i32, w: usi
   const r0 = share_start(M, 4), r1 = share_end(M, 4);
   if (r1 > r0) {
     const xr = x + (<usize>r0 * <usize>ldx << 2), yr = y + (<usize>r0 * <usize>ldy << 2);
-    if (b != 0) fill_rows_with_bias(r1 - r0, O, yr, ldy, b, 0);
-    gemm_packed(r1 - r0, O, I, 1, xr, ldx, work, b != 0 ? 1 : 0, yr, ldy);
+    gemm_packed_bias(r1 - r0, O, I, 1, xr, ldx, work, 0, b, yr, ldy);
   }
   barrier();
 }

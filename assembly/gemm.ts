@@ -110,6 +110,13 @@ const NB: i32 = 128;
   v128.store(c, r);
 }
 
+/** c[0..4] = alpha·acc + bias + beta·c[0..4]; c is only read when `readC` (beta ≠ 0). */
+@inline function finish4b(c: usize, acc: v128, valpha: v128, vbias: v128, vbeta: v128, readC: bool): void {
+  let r = madd(acc, valpha, vbias);
+  if (readC) r = madd(v128.load(c), vbeta, r);
+  v128.store(c, r);
+}
+
 /** c = alpha·acc + beta·c; c is only read when beta ≠ 0. */
 @inline function finish1(c: usize, acc: f32, alpha: f32, beta: f32): void {
   store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
@@ -137,8 +144,9 @@ const NB: i32 = 128;
  * C (4,8) tile over kc steps for gemm_nn, the main register tile: A (4,kc) rows lda4 bytes apart,
  * B (kc,8) rows ldb4 bytes apart (32 for a packed panel, see packed.ts). Per k: two f32x4 of B row k, four broadcast A values, 8 multiply/adds into 8
  * accumulators (8 + 6 loaded values = 14 of the 15 xmm registers V8 allocates: no spills).
+ * bias: 0, or 8 floats added to each row of the tile as it is stored.
  */
-export function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
+@inline function tile_4x8(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -168,10 +176,31 @@ export function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usiz
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
   const readC = beta != 0;
-  finish4(c, c00, va, vb, readC); finish4(c + 16, c01, va, vb, readC); c += ldc4;
-  finish4(c, c10, va, vb, readC); finish4(c + 16, c11, va, vb, readC); c += ldc4;
-  finish4(c, c20, va, vb, readC); finish4(c + 16, c21, va, vb, readC); c += ldc4;
-  finish4(c, c30, va, vb, readC); finish4(c + 16, c31, va, vb, readC);
+  if (bias == 0) {
+    finish4(c, c00, va, vb, readC); finish4(c + 16, c01, va, vb, readC); c += ldc4;
+    finish4(c, c10, va, vb, readC); finish4(c + 16, c11, va, vb, readC); c += ldc4;
+    finish4(c, c20, va, vb, readC); finish4(c + 16, c21, va, vb, readC); c += ldc4;
+    finish4(c, c30, va, vb, readC); finish4(c + 16, c31, va, vb, readC);
+    return;
+  }
+  const bias0 = v128.load(bias), bias1 = v128.load(bias, 16);
+  finish4b(c, c00, va, bias0, vb, readC); finish4b(c + 16, c01, va, bias1, vb, readC); c += ldc4;
+  finish4b(c, c10, va, bias0, vb, readC); finish4b(c + 16, c11, va, bias1, vb, readC); c += ldc4;
+  finish4b(c, c20, va, bias0, vb, readC); finish4b(c + 16, c21, va, bias1, vb, readC); c += ldc4;
+  finish4b(c, c30, va, bias0, vb, readC); finish4b(c + 16, c31, va, bias1, vb, readC);
+}
+
+/** {@link tile_4x8}: the main register tile of gemm_nn and gemm_packed, as one call. */
+export function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
+  tile_4x8(kc, a, lda4, b, ldb4, c, ldc4, alpha, beta, 0);
+}
+
+/**
+ * {@link tile_4x8} plus a bias row (8 floats at `bias`, added to each of the 4 rows): a copy of
+ * its own, so that the plain tile's code stays as it was.
+ */
+export function tile_4x8_nn_bias(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32, bias: usize): void {
+  tile_4x8(kc, a, lda4, b, ldb4, c, ldc4, alpha, beta, bias);
 }
 
 /**

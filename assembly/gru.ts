@@ -16,7 +16,7 @@
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
-import { gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
@@ -437,8 +437,7 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
   const rows = T * B;
   const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
   if (r1 > r0) {
-    if (bih) fill_rows_with_bias(r1 - r0, G, at(gates, r0 * G), G, bih, 0);
-    gemm_packed(r1 - r0, G, I, 1.0, at(x, r0 * ldx), ldx, wihP, bih ? 1.0 : 0.0, at(gates, r0 * G), G);
+    gemm_packed_bias(r1 - r0, G, I, 1.0, at(x, r0 * ldx), ldx, wihP, 0.0, bih, at(gates, r0 * G), G);
   }
   barrier();
 
@@ -471,15 +470,15 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
 
 /**
  * This thread's columns (whole 8-column panels, as gemm_packed_cols splits them) of
- * C (B,N) = bias + A (B,K) · P, where P is a packed (K,N) B: the bias row (when given) is filled
- * into those columns, then the product is added. A rows are K floats apart, C rows ldc.
+ * C (B,N) = bias + A (B,K) · P, where P is a packed (K,N) B; bias (N) or 0 for none, fused into
+ * the product's store. A rows are K floats apart, C rows ldc.
  */
 function recurrent_cols(B: i32, N: i32, K: i32, A: usize, P: usize, bias: usize, C: usize, ldc: i32): void {
   const panels = (N + 7) >> 3;
-  const c0 = min(N, share_start(panels, 1) << 3), c1 = min(N, share_end(panels, 1) << 3);
+  const p0 = share_start(panels, 1);
+  const c0 = min(N, p0 << 3), c1 = min(N, share_end(panels, 1) << 3);
   if (c1 <= c0) return;
-  if (bias) fill_rows_with_bias(B, c1 - c0, at(C, c0), ldc, at(bias, c0), 0);
-  gemm_packed_cols(B, N, K, 1.0, A, K, P, bias ? 1.0 : 0.0, C, ldc);
+  gemm_packed_bias(B, c1 - c0, K, 1.0, A, K, at(P, p0 * K * 8), 0.0, bias ? at(bias, c0) : 0, at(C, c0), ldc);
 }
 
 /**

@@ -16,7 +16,7 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { edge_tile, gemm_packed, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { edge_tile, gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_sigmoid, s_tanh, tanh_lane, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
 import { fill_rows_with_bias } from './rowops';
@@ -249,7 +249,8 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize, prepacked: i32): void {
-  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed;
+  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed,
+  // then bih + bhh (4H);
   // prepacked ≠ 0: work already holds that packing of these weights (from an earlier call).
   // Threaded (threads.ts): panels, rows of the input projection, columns of each recurrent gemm
   // and batch rows of each fused step are shared out, with a barrier wherever one thread's output
@@ -264,20 +265,24 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     pack_bt_share(H, G, whh, H, whhP);
   }
 
+  // the bias of the input projection: bih + bhh (one of them when the other is absent)
+  const summed = bih != 0 && bhh != 0;
+  const bias = summed ? whhP + (<usize>packed_size(H, G) << 2) : (bih != 0 ? bih : bhh);
+
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
   if (is_first_thread()) {
     if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
     if (c0 != 0) memory.copy(cseq + initial, c0, stateBytes); else memory.fill(cseq + initial, 0, stateBytes);
+    if (summed) fill_rows_with_bias(1, G, bias, G, bih, bhh);
   }
   barrier();
   if (T <= 0) return;
 
-  // gates of all T·B rows = bih + bhh + x·W_ihᵀ (this thread's rows)
+  // gates of all T·B rows = bih + bhh + x·W_ihᵀ (this thread's rows), the bias fused into the GEMM
   const rows = T * B;
   const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
-  fill_rows_with_bias(r1 - r0, G, gates + (<usize>r0 * <usize>G << 2), G, bih, bhh);
-  gemm_packed(r1 - r0, G, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 1, gates + (<usize>r0 * <usize>G << 2), G);
+  gemm_packed_bias(r1 - r0, G, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 0, bias, gates + (<usize>r0 * <usize>G << 2), G);
   barrier();
 
   // this thread's batch rows of the fused step

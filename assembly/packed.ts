@@ -1,6 +1,6 @@
 import { madd } from './fma';
 import { accumulate_column_sums2 } from './rowops';
-import { finish4, tile_4x8_nn, transpose } from './gemm';
+import { finish4, tile_4x8_nn, tile_4x8_nn_bias, transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
@@ -185,13 +185,27 @@ function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
 /**
  * C (M,N) = alpha · A (M,K) · B + beta · C, where B (K,N) was packed by pack_b / pack_bt into P.
  * A row-major (stride lda), C row-major (stride ldc); beta = 0: C written without being read.
+ */
+export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+  gemm_packed_body(M, N, K, alpha, A, lda, P, beta, 0, C, ldc);
+}
+
+/**
+ * C (M,N) = alpha · A (M,K) · B + bias + beta · C: {@link gemm_packed} with a bias row (N floats,
+ * added to every row; 0 = none) fused into the tiles' final store, so that a bias-initialised
+ * product (an input projection) writes C once instead of filling it and then reading it back.
  * Panels outer, 4-row tiles inner: a panel (K·32 bytes) stays in L1 while every row tile passes;
  * M < 4 takes the GEMV path, one row against one panel at a time.
  */
-export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
+export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
+  gemm_packed_body(M, N, K, alpha, A, lda, P, beta, bias, C, ldc);
+}
+
+/** The body of {@link gemm_packed_bias}, inlined into it and (bias = 0, folded away) into {@link gemm_packed}. */
+@inline function gemm_packed_body(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
   const EDGE = edge_tile();
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+  if (K <= 0) { scale_add_bias(M, N, beta, bias, C, ldc); return; }
   const lda4 = <usize>lda << 2;
   const ldc4 = <usize>ldc << 2;
   const panelBytes = <usize>K << 5;
@@ -200,7 +214,8 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
   const M4 = M & ~3;
   let p = 0;
   if (M < 4) {
-    // GEMV-like: each row of A against every panel
+    // GEMV-like: each row of A against every panel (a bias goes in first: C = beta·C + bias)
+    if (bias != 0) { scale_add_bias(M, N, beta, bias, C, ldc); beta = 1; }
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * lda4;
       const c = C + <usize>i * ldc4;
@@ -220,30 +235,39 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
     for (p = 0; p < full; p++) {
       const b = P + <usize>p * panelBytes;
       const cp = C + (<usize>p << 5);
-      for (let i = i0; i < i1; i += 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta);
+      const bp = bias != 0 ? bias + (<usize>p << 5) : 0;
+      if (bias == 0) for (let i = i0; i < i1; i += 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta);
+      else for (let i = i0; i < i1; i += 4) tile_4x8_nn_bias(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta, bp);
     }
   }
-  for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, beta);
+  // leftover rows (and the edge panel below): the bias goes in first, then the product adds on
+  const eb = bias != 0 ? <f32>1 : beta;
+  if (M4 < M) {
+    if (bias != 0) scale_add_bias(M - M4, full << 3, beta, bias, C + <usize>M4 * ldc4, ldc);
+    for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, eb);
+  }
   if (rest != 0) {
     const b = P + <usize>full * panelBytes;
     const cp = C + (<usize>full << 5);
     for (let i = 0; i < M; i += 4) {
       const rows = min(4, M - i);
-      if (beta != 0) edge_load(rows, rest, cp + <usize>i * ldc4, ldc4);
-      if (rows == 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, EDGE, 32, alpha, beta);
-      else for (let r = 0; r < rows; r++) micro_1x8_edge(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, beta);
+      if (bias != 0) scale_add_bias(rows, rest, beta, bias + (<usize>full << 5), cp + <usize>i * ldc4, ldc);
+      if (eb != 0) edge_load(rows, rest, cp + <usize>i * ldc4, ldc4);
+      if (rows == 4) tile_4x8_nn(K, A + <usize>i * lda4, lda4, b, 32, EDGE, 32, alpha, eb);
+      else for (let r = 0; r < rows; r++) micro_1x8_edge(K, A + <usize>(i + r) * lda4, b, EDGE + (<usize>r << 5), alpha, eb);
       edge_store(rows, rest, cp + <usize>i * ldc4, ldc4);
     }
   }
 }
 
-/** C (M,N) = beta · C (0 when beta = 0, never read). */
-function scale_c(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
+/** C (M,N) = beta · C + bias (C never read when beta = 0; bias (N) or 0 for none). */
+function scale_add_bias(M: i32, N: i32, beta: f32, bias: usize, C: usize, ldc: i32): void {
   for (let i = 0; i < M; i++) {
     const c = C + (<usize>(i * ldc) << 2);
     for (let j = 0; j < N; j++) {
       const o = c + (<usize>j << 2);
-      store<f32>(o, beta == 0 ? <f32>0 : beta * load<f32>(o));
+      const v = beta == 0 ? <f32>0 : beta * load<f32>(o);
+      store<f32>(o, bias != 0 ? v + load<f32>(bias + (<usize>j << 2)) : v);
     }
   }
 }

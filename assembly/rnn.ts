@@ -15,7 +15,7 @@
 //   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
 //   carry whose real rows were zeroed).
 
-import { gemm_packed, gemm_tn_packed_pair, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed, gemm_packed_bias, gemm_tn_packed_pair, pack_b, pack_bt, packed_size } from './packed';
 import { s_tanh, tanh_lane, v_tanh } from './math';
 import { fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -120,12 +120,14 @@ export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: us
  * held, y row zero); wih (H,I); whh (H,H); bih, bhh (H) or 0; h0 (B,H) or 0;
  * y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H): forward, block 0 = initial state and block
  * t+1 = after step t; reverse, block T = initial state and block t = after step t.
- * work ≥ (I+H)·⌈H/8⌉·8 floats: W_ihᵀ and W_hhᵀ packed as B panels (see packed.ts).
+ * work ≥ (I+H)·⌈H/8⌉·8 + H floats: W_ihᵀ and W_hhᵀ packed as B panels (see packed.ts), then
+ * bih + bhh.
  */
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, hseq: usize, work: usize, prepacked: i32): void {
-  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed (prepacked ≠ 0: already, by an earlier call)
+  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed (prepacked ≠ 0: already, by an earlier call),
+  // then bih + bhh (H)
   const stateBytes = <usize>(B * H) << 2;
   const wihP = work;
   const whhP = work + (<usize>packed_size(I, H) << 2);
@@ -141,8 +143,10 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
   // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step)
   const rows = T * B;
   const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
-  fill_rows_with_bias(rows, H, outputs, H, bih, bhh);
-  gemm_packed(rows, H, I, 1, x, ldx, wihP, 1, outputs, H);
+  const summed = bih != 0 && bhh != 0;
+  const bias = summed ? whhP + (<usize>packed_size(H, H) << 2) : (bih != 0 ? bih : bhh);
+  if (summed) fill_rows_with_bias(1, H, bias, H, bih, bhh);
+  gemm_packed_bias(rows, H, I, 1, x, ldx, wihP, 0, bias, outputs, H);
 
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;

@@ -137,12 +137,12 @@ const backwardWeightWork = (G: number, I: number, H: number): number => {
   const N = Math.max(H, I);
   return Math.max(packedSize(G, N), G * TN_CHUNK + packedSize(TN_CHUNK, N));
 };
-/** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed. */
-export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H);
+/** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
+export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H) + H;
 /** Workspace (floats) rnn_backward needs: the dh carry, then packed weights / gradient chunks. */
 export const rnnBackwardWork = (B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H);
-/** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed. */
-export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H);
+/** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
+export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H) + 4 * H;
 /** Workspace (floats) lstm_backward needs: dh and dc carries, then packed weights / gradient chunks. */
 export const lstmBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H);
 /**

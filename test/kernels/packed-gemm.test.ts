@@ -1,10 +1,10 @@
-// The packed-panel GEMM of assembly/packed.ts — pack_b, pack_bt, gemm_packed — against a float64
+// The packed-panel GEMM of assembly/packed.ts — pack_b, pack_bt, gemm_packed, gemm_packed_bias — against a float64
 // reference computed here, in both builds: plain SIMD (to float32 rounding) and relaxed SIMD
 // (whose fused multiply-adds round differently, so a slightly wider but still rounding-level
 // bound). Sizes sweep {1, 2, 3, 4, 5, 7, 8, 9, 17, 33, 65} on M, N and K (the 1-row GEMV path, the
 // 4-row tiles, leftover rows, partial 8-column panels), plus shapes that cross the K and row
 // blocks; strides wider than the rows; alpha ≠ 1; beta ∈ {0, 1, 0.5} with C full of NaN when
-// beta = 0; sentinels around and between C's rows must survive. Also: the panel layout itself, the
+// beta = 0; with and without a fused bias row; sentinels around and between C's rows must survive. Also: the panel layout itself, the
 // register-only ceiling kernel's arithmetic, and whole LSTM / GRU / RNN layers on the relaxed build
 // against the plain build.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ interface PackedExports {
   pack_b(K: number, N: number, B: number, ldb: number, P: number): void;
   pack_bt(K: number, N: number, W: number, ldw: number, P: number): void;
   gemm_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, C: number, ldc: number): void;
+  gemm_packed_bias(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, bias: number, C: number, ldc: number): void;
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
@@ -50,12 +51,13 @@ function guarded(backend: Backend, data: ArrayLike<number>): { ptr: number; base
   return { ptr: base + 4 * GUARD, base, n };
 }
 
-interface Case { M: number; N: number; K: number; alpha: number; beta: number; pad: number; transposed: boolean; seed: number }
+interface Case { M: number; N: number; K: number; alpha: number; beta: number; pad: number; transposed: boolean; seed: number; bias?: boolean }
 
 /**
  * Runs one gemm_packed case on `backend`: packs B (K,N) (or W (N,K) when `transposed`), computes
- * C = alpha·A·B + beta·C, and returns the worst error relative to the float64 bound
- * Σ|alpha·a·b| + |beta·c| (so 1 = one float32 rounding per term), and whether every sentinel held.
+ * C = alpha·A·B + beta·C (+ a bias row through gemm_packed_bias when `bias`), and returns the worst
+ * error relative to the float64 bound Σ|alpha·a·b| + |beta·c| + |bias| (so 1 = one float32
+ * rounding per term), and whether every sentinel held.
  */
 function runCase(backend: WasmBackend, c: Case): { scaled: number; sentinelsOk: boolean } {
   const { M, N, K, alpha, beta, pad, transposed, seed } = c;
@@ -73,10 +75,13 @@ function runCase(backend: WasmBackend, c: Case): { scaled: number; sentinelsOk: 
   const b = guarded(backend, stored);
   const p = guarded(backend, new Float32Array(k.packed_size(K, N)));
   const cc = guarded(backend, C0);
+  const biasRow = randomArray(N, seed + 3, -3, 3);
+  const bias = guarded(backend, biasRow);
   try {
     if (transposed) k.pack_bt(K, N, b.ptr, K + pad, p.ptr);
     else k.pack_b(K, N, b.ptr, ldb, p.ptr);
-    k.gemm_packed(M, N, K, alpha, a.ptr, lda, p.ptr, beta, cc.ptr, ldc);
+    if (c.bias) k.gemm_packed_bias(M, N, K, alpha, a.ptr, lda, p.ptr, beta, bias.ptr, cc.ptr, ldc);
+    else k.gemm_packed(M, N, K, alpha, a.ptr, lda, p.ptr, beta, cc.ptr, ldc);
     const all = heap.read(cc.base, M * ldc + 2 * GUARD);
     let sentinelsOk = true;
     for (let i = 0; i < GUARD; i++) sentinelsOk &&= all[i] === SENTINEL && all[GUARD + M * ldc + i] === SENTINEL;
@@ -92,13 +97,14 @@ function runCase(backend: WasmBackend, c: Case): { scaled: number; sentinelsOk: 
           bound += Math.abs(term);
         }
         if (beta !== 0) { exact += beta * C0[i * ldc + j]; bound += Math.abs(beta * C0[i * ldc + j]); }
+        if (c.bias) { exact += biasRow[j]; bound += Math.abs(biasRow[j]); }
         const err = Math.abs(got - exact) / ((K + 2) * EPS32 * Math.max(bound, 1e-30));
         if (!(err <= scaled)) scaled = err; // NaN-propagating
       }
     }
     return { scaled, sentinelsOk };
   } finally {
-    for (const g of [a, b, p, cc]) heap.release(g.base);
+    for (const g of [a, b, p, cc, bias]) heap.release(g.base);
   }
 }
 
@@ -109,14 +115,16 @@ function sweep(): Case[] {
   for (const M of SIZES) {
     for (const N of SIZES) {
       const K = SIZES[(M * 7 + N * 3) % SIZES.length];
-      cases.push({ M, N, K, alpha: [1, -0.75, 2.5][seed % 3], beta: [0, 1, 0.5][(seed >> 1) % 3], pad: seed % 4 === 0 ? 3 : 0, transposed: seed % 2 === 1, seed: seed++ });
+      cases.push({ M, N, K, alpha: [1, -0.75, 2.5][seed % 3], beta: [0, 1, 0.5][(seed >> 1) % 3], pad: seed % 4 === 0 ? 3 : 0, transposed: seed % 2 === 1, bias: seed % 5 < 2, seed: seed++ });
     }
   }
   for (const K of SIZES) cases.push({ M: 6, N: 12, K, alpha: 1, beta: 0, pad: 1, transposed: false, seed: seed++ });
+  for (const K of SIZES) cases.push({ M: 7, N: 13, K, alpha: -1.5, beta: K % 2 === 0 ? 0 : 0.5, pad: 2, transposed: true, bias: true, seed: seed++ });
   // across the K blocks, the row blocks, four-panel GEMV groups and partial panels
   for (const [M, N, K] of [[1, 1024, 256], [1, 37, 300], [3, 100, 520], [37, 70, 300], [64, 136, 600], [130, 24, 64]]) {
     cases.push({ M, N, K, alpha: 1, beta: 1, pad: 0, transposed: true, seed: seed++ });
     cases.push({ M, N, K, alpha: 0.5, beta: 0, pad: 5, transposed: false, seed: seed++ });
+    cases.push({ M, N, K, alpha: 1, beta: 0, pad: 1, transposed: true, bias: true, seed: seed++ });
   }
   return cases;
 }
@@ -160,7 +168,7 @@ describe.each([
     for (const c of sweep()) {
       const { scaled, sentinelsOk } = runCase(backend(), c);
       expect(sentinelsOk, `sentinels M${c.M} N${c.N} K${c.K}`).toBe(true);
-      expect(scaled, `M${c.M} N${c.N} K${c.K} alpha ${c.alpha} beta ${c.beta} pad ${c.pad} transposed ${c.transposed}`).toBeLessThanOrEqual(limit);
+      expect(scaled, `M${c.M} N${c.N} K${c.K} alpha ${c.alpha} beta ${c.beta} pad ${c.pad} transposed ${c.transposed} bias ${c.bias === true}`).toBeLessThanOrEqual(limit);
       worst = Math.max(worst, scaled);
     }
     expect(worst).toBeGreaterThan(0); // the comparison is live: float32 results are not exact
@@ -176,6 +184,19 @@ describe.each([
     k.gemm_packed(1, 3, 0, 1, c.ptr, 1, c.ptr, 0.5, c.ptr, 3);
     expect(Array.from(b.heap.read(c.ptr, 3))).toEqual([0.5, 1, 2]);
     b.heap.release(c.base);
+  });
+
+  it('K = 0 with a bias: C = beta·C + bias (beta = 0 never reads C)', () => {
+    const b = backend();
+    const k = packed(b);
+    const c = guarded(b, [NaN, NaN, NaN, NaN, NaN, NaN]);
+    const bias = guarded(b, [1, -2, 8]);
+    k.gemm_packed_bias(2, 3, 0, 1, c.ptr, 1, c.ptr, 0, bias.ptr, c.ptr, 3);
+    expect(Array.from(b.heap.read(c.ptr, 6))).toEqual([1, -2, 8, 1, -2, 8]);
+    k.gemm_packed_bias(2, 3, 0, 1, c.ptr, 1, c.ptr, 0.5, bias.ptr, c.ptr, 3);
+    expect(Array.from(b.heap.read(c.ptr, 6))).toEqual([1.5, -3, 12, 1.5, -3, 12]);
+    b.heap.release(c.base);
+    b.heap.release(bias.base);
   });
 });
 
