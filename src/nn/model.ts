@@ -5,7 +5,7 @@ import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import { Embedding } from './embedding.ts';
 import { describe, type ParameterSet, type StateDict } from './params.ts';
-import { RecurrentLayer, checkArray, positiveInt, writeStepMask } from './recurrent.ts';
+import { RecurrentLayer, checkArray, positiveInt, writeFinite, writeStepMask } from './recurrent.ts';
 import { Workspace } from './workspace.ts';
 
 /** Anything a {@link SequenceModel} can stack. */
@@ -325,8 +325,7 @@ export class SequenceModel {
       const ints = new Int32Array(this.backend.heap.all().buffer, p[0], T * B);
       for (let i = 0; i < T * B; i++) ints[i] = input[i];
     } else {
-      checkArray(input, T * B * this.inputSize, what, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
-      this.backend.heap.write(p[1], input);
+      writeFinite(this.backend, p[1], input, T * B * this.inputSize, what, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
     }
     return this.embedding ? p[0] : p[1];
   }

@@ -327,7 +327,8 @@ export abstract class RecurrentLayer {
     const H = this.hiddenSize;
     const D = this.directions;
     const stateSize = this.numLayers * D * B * H;
-    checkArray(x, T * B * this.inputSize, `${where}: x`, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
+    const xWhat = `${where}: x`, xExpected = `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`;
+    checkArrayShape(x, T * B * this.inputSize, xWhat, xExpected);
     if (options.h0 !== undefined) checkArray(options.h0, stateSize, `${where}: h0`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
     if (options.c0 !== undefined) {
       if (this.cell !== 'lstm') throw new TypeError(`${where}: c0 applies to LSTM only`);
@@ -336,7 +337,7 @@ export abstract class RecurrentLayer {
     const p = this.layout(T, B);
     const heap = this.backend.heap;
     const hasMask = writeStepMask(heap.all(), p.mask, T, B, options, where);
-    heap.write(p.x, x);
+    writeFinite(this.backend, p.x, x, T * B * this.inputSize, xWhat, xExpected);
     if (options.h0 !== undefined) heap.write(p.h0, options.h0);
     if (options.c0 !== undefined) heap.write(p.c0, options.c0);
     const out = this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0, hasMask ? p.mask : 0);
@@ -746,12 +747,31 @@ function bool(v: unknown, what: string): boolean {
   return v;
 }
 
-/** Checks that `a` is an array of `n` finite numbers. */
-export function checkArray(a: ArrayLike<number>, n: number, what: string, expected: string): void {
+/** Checks that `a` is an array of `n` values (their finiteness is left to the caller). */
+export function checkArrayShape(a: ArrayLike<number>, n: number, what: string, expected: string): void {
   if (a === null || typeof a !== 'object' || typeof a.length !== 'number') {
     throw new TypeError(`${what} must be a Float32Array of ${expected} = ${n} values, received ${describe(a)}`);
   }
   if (a.length !== n) throw new RangeError(`${what} must have ${expected} = ${n} values, received ${a.length}`);
+}
+
+/**
+ * Copies `a`, checked to be an array of `n` numbers finite as float32, into the heap at `ptr`.
+ * The finiteness check is the backend's count_nonfinite over the copy (one SIMD pass instead of
+ * a scalar loop in JavaScript); only a failing copy is scanned again, to name the first bad value.
+ * On failure the heap buffer holds the rejected values; it must be scratch the caller overwrites.
+ */
+export function writeFinite(backend: Backend, ptr: number, a: ArrayLike<number>, n: number, what: string, expected: string): void {
+  checkArrayShape(a, n, what, expected);
+  backend.heap.write(ptr, a);
+  if (backend.kernels.count_nonfinite(n, ptr) === 0) return;
+  checkArray(a, n, what, expected);
+  throw new RangeError(`${what} must be finite (as float32)`); // unreachable: checkArray names the value
+}
+
+/** Checks that `a` is an array of `n` finite numbers. */
+export function checkArray(a: ArrayLike<number>, n: number, what: string, expected: string): void {
+  checkArrayShape(a, n, what, expected);
   for (let i = 0; i < n; i++) {
     const v = a[i];
     if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);

@@ -35,6 +35,9 @@ describe('forward and backward inputs', () => {
     const withNaN = x.slice();
     withNaN[7] = NaN;
     expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received NaN at index 7/);
+    // finite as a double but not as float32, and a non-finite value in the last (scalar) tail
+    expect(() => lstm.forward(Array.from(x, (v, i) => (i === 4 ? 1e39 : v)), { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received 1e\+39 at index 4/);
+    expect(() => lstm.forward(Array.from(x, (v, i) => (i === 29 ? -Infinity : v)), { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received -Infinity at index 29/);
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, h0: new Float32Array(3) })).toThrow(/h0 must have numLayers·directions·batch·hiddenSize = 2·1·2·4 = 16 values, received 3/);
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite \(as float32\), received Infinity/);
     expect(() => lstm.forward('abc' as never)).toThrow(/x must be a Float32Array/);
