@@ -14,8 +14,12 @@
 //   output after the fused kernel; backward runs the fused kernel on runs of real rows only,
 //   zeroes the padded rows' dpre and carries their dh through the recurrent gemm (beta = 1 over a
 //   carry whose real rows were zeroed).
+// - threaded (threads.ts), as the LSTM: panels, rows of the input projection, columns of each
+//   recurrent gemm and batch rows of each fused step are shared out, with a barrier wherever one
+//   thread's output is another's input.
 
-import { gemm_packed, gemm_packed_bias, gemm_tn_packed_pair, pack_b, pack_bt, packed_size } from './packed';
+import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_tanh, tanh_lane, v_tanh } from './math';
 import { fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
@@ -132,30 +136,46 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
   const wihP = work;
   const whhP = work + (<usize>packed_size(I, H) << 2);
   if (prepacked == 0) {
-    pack_bt(I, H, wih, I, wihP);
-    pack_bt(H, H, whh, H, whhP);
+    pack_bt_share(I, H, wih, I, wihP);
+    pack_bt_share(H, H, whh, H, whhP);
   }
-
-  const initial = reverse != 0 ? <usize>T * stateBytes : 0;
-  if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
-  if (T <= 0) return;
-
-  // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step)
-  const rows = T * B;
-  const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
   const summed = bih != 0 && bhh != 0;
   const bias = summed ? whhP + (<usize>packed_size(H, H) << 2) : (bih != 0 ? bih : bhh);
-  if (summed) fill_rows_with_bias(1, H, bias, H, bih, bhh);
-  gemm_packed_bias(rows, H, I, 1, x, ldx, wihP, 0, bias, outputs, H);
 
+  const initial = reverse != 0 ? <usize>T * stateBytes : 0;
+  if (is_first_thread()) {
+    if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
+    if (summed) fill_rows_with_bias(1, H, bias, H, bih, bhh);
+  }
+  barrier();
+  if (T <= 0) return;
+
+  // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step; this
+  // thread's rows), the bias fused into the GEMM
+  const rows = T * B;
+  const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
+  const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
+  gemm_packed_bias(r1 - r0, H, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 0, bias, outputs + (<usize>r0 * <usize>H << 2), H);
+  barrier();
+
+  // this thread's batch rows of the fused step
+  const b0 = share_start(B, 1), nb = share_end(B, 1) - b0;
+  const rowH = <usize>b0 * <usize>H << 2;
   for (let s = 0; s < T; s++) {
     const t = reverse != 0 ? T - 1 - s : s;
     const prev = hseq + <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
     const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
-    if (s > 0 || h0 != 0) gemm_packed(B, H, H, 1, prev, H, whhP, 1, next, H);
-    const yt = y != 0 ? y + (<usize>t * <usize>B * <usize>ldy << 2) : 0;
-    rnn_act_forward(B, H, relu, next, yt, ldy);
-    if (mask != 0) mask_hold_rows(B, H, mask + (<usize>(t * B) << 2), prev, next, yt, ldy);
+    // recurrent projection (skipped when h_prev is the zero initial state)
+    if (s > 0 || h0 != 0) {
+      gemm_packed_cols(B, H, H, 1, prev, H, whhP, 1, next, H);
+      barrier();
+    }
+    if (nb > 0) {
+      const yt = y != 0 ? y + ((<usize>t * <usize>B + <usize>b0) * <usize>ldy << 2) : 0;
+      rnn_act_forward(nb, H, relu, next + rowH, yt, ldy);
+      if (mask != 0) mask_hold_rows(nb, H, mask + (<usize>(t * B + b0) << 2), prev + rowH, next + rowH, yt, ldy);
+    }
+    barrier();
   }
 }
 
@@ -172,29 +192,41 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
   dy: usize, lddy: i32, dhT: usize, dx: usize, lddx: i32, accumDx: i32, dh0: usize,
   dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dpre: usize, work: usize): void {
   // work: dh carry (B, H), then one region used in turn for W_hh (H, H) packed (the time loop), the
-  // chunks of the weight-gradient GEMMs, and W_ih (H, I) packed (dx)
+  // chunks of the weight-gradient GEMMs, and W_ih (H, I) packed (dx).
+  // Threaded: batch rows of each fused step, columns of each carry gemm, rows of the weight and
+  // input gradients and columns of the bias sums are shared out (see rnn_forward).
   const stateBytes = <usize>(B * H) << 2;
   const dhCarry = work;
   const wP = work + stateBytes;
-  if (T > 0) pack_b(H, H, whh, H, wP);
-  if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
+  if (T > 0) pack_b_share(H, H, whh, H, wP);
+  if (is_first_thread()) {
+    if (dhT != 0) memory.copy(dhCarry, dhT, stateBytes); else memory.fill(dhCarry, 0, stateBytes);
+  }
+  barrier();
 
+  const b0 = share_start(B, 1), b1 = share_end(B, 1);
+  const rowBytes = <usize>H << 2;
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse != 0 ? T - 1 - s : s;
     const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const dpt = dpre + <usize>t * stateBytes;
     const dyt = dy != 0 ? dy + (<usize>t * <usize>B * <usize>lddy << 2) : 0;
     if (mask == 0) {
-      rnn_act_backward(B, H, relu, next, dhCarry, dyt, lddy, dpt);
-      if (s > 0) gemm_packed(B, H, H, 1, dpt, H, wP, 0, dhCarry, H);
-      else if (dh0 != 0) gemm_packed(B, H, H, 1, dpt, H, wP, 0, dh0, H);
+      if (b1 > b0) {
+        const off = <usize>b0 * rowBytes;
+        rnn_act_backward(b1 - b0, H, relu, next + off, dhCarry + off, dyt != 0 ? dyt + (<usize>b0 * <usize>lddy << 2) : 0, lddy, dpt + off);
+      }
+      barrier();
+      // dh carry for h_prev = dpre_t · W_hh; the last one goes straight to dh0
+      if (s > 0) gemm_packed_cols(B, H, H, 1, dpt, H, wP, 0, dhCarry, H);
+      else if (dh0 != 0) gemm_packed_cols(B, H, H, 1, dpt, H, wP, 0, dh0, H);
+      barrier();
       continue;
     }
     // masked: the fused kernel on each run of real rows, zero dpre on padded rows
     const maskRow = mask + (<usize>(t * B) << 2);
-    const rowBytes = <usize>H << 2;
-    for (let b = 0; b < B;) {
-      const e = mask_run_end(maskRow, b, B);
+    for (let b = b0; b < b1;) {
+      const e = min(mask_run_end(maskRow, b, B), b1);
       const off = <usize>b * rowBytes;
       if (is_padded(maskRow, b)) memory.fill(dpt + off, 0, <usize>(e - b) * rowBytes);
       else rnn_act_backward(e - b, H, relu, next + off, dhCarry + off, dyt != 0 ? dyt + (<usize>b * <usize>lddy << 2) : 0, lddy, dpt + off);
@@ -202,15 +234,19 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
     }
     if (s > 0) {
       // real rows: carry = dpre·W_hh; padded rows: carry + 0·W_hh = carry
-      mask_zero_real_rows(B, H, maskRow, dhCarry, H);
-      gemm_packed(B, H, H, 1, dpt, H, wP, 1, dhCarry, H);
+      if (b1 > b0) mask_zero_real_rows(b1 - b0, H, maskRow + (<usize>b0 << 2), dhCarry + <usize>b0 * rowBytes, H);
+      barrier();
+      gemm_packed_cols(B, H, H, 1, dpt, H, wP, 1, dhCarry, H);
     } else if (dh0 != 0) {
-      gemm_packed(B, H, H, 1, dpt, H, wP, 0, dh0, H);
-      mask_hold_rows(B, H, maskRow, dhCarry, dh0, 0, 0);
+      barrier();
+      gemm_packed_cols(B, H, H, 1, dpt, H, wP, 0, dh0, H);
+      barrier();
+      if (b1 > b0) mask_hold_rows(b1 - b0, H, maskRow + (<usize>b0 << 2), dhCarry + <usize>b0 * rowBytes, dh0 + <usize>b0 * rowBytes, 0, 0);
     }
+    barrier();
   }
   if (T <= 0) {
-    if (dh0 != 0) memory.copy(dh0, dhCarry, stateBytes);
+    if (dh0 != 0 && is_first_thread()) memory.copy(dh0, dhCarry, stateBytes);
     return;
   }
 
@@ -219,7 +255,9 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
   // dW_ih += dPreᵀ·X, dW_hh += dPreᵀ·H_prev, db_ih and db_hh += Σ dPre: one pass over dPre
   gemm_tn_packed_pair(H, rows, 1, dpre, H, x, ldx, I, dwih, I, hPrev, H, H, dwhh, H, 1, dbih, dbhh, wP);
   if (dx != 0) {
-    pack_b(H, I, wih, I, wP);
-    gemm_packed(rows, I, H, 1, dpre, H, wP, accumDx != 0 ? 1 : 0, dx, lddx);
+    pack_b_share(H, I, wih, I, wP);
+    barrier();
+    gemm_packed_rows(rows, I, H, 1, dpre, H, wP, accumDx != 0 ? 1 : 0, dx, lddx);
   }
+  barrier();
 }

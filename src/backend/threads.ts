@@ -32,8 +32,8 @@ export type ThreadSpawner = (source: string) => ThreadWorker;
 /** The threaded builds' file names, by flavor (in build/ and dist/). */
 export const THREADED_BUILD_FILES = { simd: 'strand-threads.wasm', relaxed: 'strand-threads-relaxed.wasm' } as const;
 
-/** The kernels that split their work across threads (assembly/lstm.ts, gru.ts, dense.ts). */
-export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward', 'dense_forward', 'dense_backward'] as const;
+/** The kernels that split their work across threads (assembly/lstm.ts, gru.ts, rnn.ts, dense.ts). */
+export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward', 'rnn_forward', 'rnn_backward', 'dense_forward', 'dense_backward'] as const;
 
 /** Control block: [0] sequence number, [1] kernel index (−1 = stop), [2] argument count, [3] threads; f64 arguments from byte 16. */
 const CONTROL_WORDS = 4;
@@ -114,13 +114,13 @@ export const DEFAULT_MIN_PARALLEL_FLOPS = 4e6;
 
 /**
  * FLOPs of the matrix products of a threaded kernel call, from its leading arguments: recurrent
- * (T, B, I, H): 2·T·B·(I+H)·G forward (G = 4H LSTM, 3H GRU); dense (M, I, O): 2·M·I·O forward;
+ * (T, B, I, H): 2·T·B·(I+H)·G forward (G = 4H LSTM, 3H GRU, H RNN); dense (M, I, O): 2·M·I·O forward;
  * backward twice the forward.
  */
 function callFlops(kernel: (typeof THREADED_KERNELS)[number], args: number[]): number {
   if (kernel.startsWith('dense')) return (kernel.endsWith('backward') ? 4 : 2) * args[0] * args[1] * args[2];
   const [T, B, I, H] = args;
-  const gates = kernel.startsWith('lstm') ? 4 * H : 3 * H;
+  const gates = kernel.startsWith('lstm') ? 4 * H : kernel.startsWith('gru') ? 3 * H : H;
   return (kernel.endsWith('backward') ? 4 : 2) * T * B * (I + H) * gates;
 }
 

@@ -4,11 +4,11 @@
 // thread left the barrier before its partner had packed a shared panel: the weight gradients of
 // one thread's rows came out zero or wrong. This file runs first in its own worker, so its
 // kernels start in baseline code, as a short-lived process (a CLI run, a serverless call) does.
-// LSTM, GRU and dense training steps must still equal one thread bit for bit.
+// LSTM, GRU, RNN and dense training steps must still equal one thread bit for bit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import type { ThreadedBackend } from '../../src/backend/threads.ts';
-import { Dense, GRU, LSTM, SequenceModel, Trainer } from '../../src/index.ts';
+import { Dense, GRU, LSTM, RNN, SequenceModel, Trainer } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
 
@@ -32,9 +32,10 @@ function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
   return a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
 }
 
-/** Output and every gradient of one forward + backward of an 11→21 LSTM or GRU. */
-function layerRun(backend: Backend, cell: 'lstm' | 'gru', T: number, B: number): Float32Array[] {
-  const layer = cell === 'lstm' ? new LSTM(11, 21, { seed: 7, backend }) : new GRU(11, 21, { seed: 7, backend });
+/** Output and every gradient of one forward + backward of an 11→21 LSTM, GRU or RNN. */
+function layerRun(backend: Backend, cell: 'lstm' | 'gru' | 'rnn', T: number, B: number): Float32Array[] {
+  const layer = cell === 'lstm' ? new LSTM(11, 21, { seed: 7, backend })
+    : cell === 'gru' ? new GRU(11, 21, { seed: 7, backend }) : new RNN(11, 21, { seed: 7, backend });
   try {
     const out = layer.forward(randomArray(T * B * 11, 1), { seqLen: T, batch: B });
     const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3) });
@@ -64,6 +65,8 @@ describe('threads sleeping at every barrier equal one thread bit for bit', () =>
     ['LSTM, T 140, B 4 (several weight-gradient chunks)', 'lstm', 140, 4],
     ['GRU, T 9, B 5', 'gru', 9, 5],
     ['GRU, T 140, B 4', 'gru', 140, 4],
+    ['RNN, T 9, B 5', 'rnn', 9, 5],
+    ['RNN, T 140, B 4', 'rnn', 140, 4],
   ] as const)('%s', (_name, cell, T, B) => {
     const reference = layerRun(single, cell, T, B);
     const before = sleepy.parallelCalls;

@@ -1,15 +1,15 @@
-// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM and GRU layers and the
+// The threaded backend (src/backend/threads.ts, assembly/threads.ts): LSTM, GRU and RNN layers and the
 // dense head (whole training steps) on 2 and 3
 // threads give bit-for-bit the results of the single-threaded plain-SIMD build — the threads
 // split columns, rows and panels but never change the order of any sum — over awkward batch sizes
 // (1, odd, fewer rows than threads), masks, two layers and both directions; kernels that are not
-// threaded still run; dispose() falls back to one thread; bad options are refused with clear
+// threaded (embedding, loss, optimizer) still run, on the calling thread; dispose() falls back to one thread; bad options are refused with clear
 // errors. Runs in Node (worker_threads) and in the cross-origin isolated Chromium page (Web Workers,
 // where the page's thread may not block and only spins).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
-import { Dense, GRU, LSTM, RNN, SequenceModel, Trainer, createBackend } from '../../src/index.ts';
+import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, Trainer, createBackend } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
 
@@ -29,13 +29,14 @@ afterAll(() => {
   three?.dispose();
 });
 
-interface RunOptions { lengths?: number[]; bidirectional?: boolean; numLayers?: number; gru?: 'after' | 'before' }
+interface RunOptions { lengths?: number[]; bidirectional?: boolean; numLayers?: number; gru?: 'after' | 'before'; rnn?: 'tanh' | 'relu' }
 
-/** Output, input gradient, state gradients and every weight gradient of one forward + backward (LSTM, or GRU). */
+/** Output, input gradient, state gradients and every weight gradient of one forward + backward (LSTM, GRU or RNN). */
 function run(backend: Backend, T: number, B: number, opts: RunOptions): Float32Array[] {
   const I = 11, H = 21;
   const shape = { seed: 7, backend, bidirectional: opts.bidirectional, numLayers: opts.numLayers ?? 1 };
-  const layer = opts.gru ? new GRU(I, H, { ...shape, resetAfter: opts.gru === 'after' }) : new LSTM(I, H, shape);
+  const layer = opts.gru ? new GRU(I, H, { ...shape, resetAfter: opts.gru === 'after' })
+    : opts.rnn ? new RNN(I, H, { ...shape, nonlinearity: opts.rnn }) : new LSTM(I, H, shape);
   try {
     const out = layer.forward(randomArray(T * B * I, 1), { seqLen: T, batch: B, lengths: opts.lengths });
     const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3), ...(out.c ? { c: randomArray(out.c.length, 4) } : {}) });
@@ -51,7 +52,7 @@ function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
   return a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
 }
 
-describe('threaded LSTM and GRU equal the single-threaded build bit for bit', () => {
+describe('threaded LSTM, GRU and RNN equal the single-threaded build bit for bit', () => {
   const cases: Array<[string, number, number, RunOptions]> = [
     ['T 9, B 5', 9, 5, {}],
     ['T 6, B 1 (one row: the second thread only helps with columns)', 6, 1, {}],
@@ -67,6 +68,12 @@ describe('threaded LSTM and GRU equal the single-threaded build bit for bit', ()
     ['GRU reset-before, T 7, B 6, masked lengths', 7, 6, { gru: 'before', lengths: [7, 3, 0, 5, 7, 1] }],
     ['GRU reset-before, T 5, B 3, two layers, bidirectional', 5, 3, { gru: 'before', bidirectional: true, numLayers: 2 }],
     ['GRU reset-after, T 140, B 4 (more than one weight-gradient chunk)', 140, 4, { gru: 'after' }],
+    ['RNN tanh, T 9, B 5', 9, 5, { rnn: 'tanh' }],
+    ['RNN relu, T 6, B 1', 6, 1, { rnn: 'relu' }],
+    ['RNN tanh, T 4, B 2 (fewer rows than three threads)', 4, 2, { rnn: 'tanh' }],
+    ['RNN relu, T 7, B 6, masked lengths', 7, 6, { rnn: 'relu', lengths: [7, 3, 0, 5, 7, 1] }],
+    ['RNN tanh, T 5, B 3, two layers, bidirectional', 5, 3, { rnn: 'tanh', bidirectional: true, numLayers: 2 }],
+    ['RNN tanh, T 140, B 4 (more than one weight-gradient chunk)', 140, 4, { rnn: 'tanh' }],
   ];
   it.each(cases)('%s', (_name, T, B, opts) => {
     const reference = run(single, T, B, opts);
@@ -107,14 +114,21 @@ describe('threaded dense head: whole training steps equal one thread bit for bit
 });
 
 describe('threaded backend', () => {
-  it('runs the kernels that are not threaded (RNN) on the calling thread, with the same results', () => {
+  it('runs the kernels that are not threaded (embedding, loss, optimizer) on the calling thread, with the same results', () => {
     const results = [single, two].map((backend) => {
-      const rnn = new RNN(5, 8, { seed: 2, backend });
-      const y = rnn.forward(randomArray(4 * 3 * 5, 9), { seqLen: 4, batch: 3 }).output;
-      rnn.dispose();
-      return y;
+      const model = new SequenceModel({
+        layers: [new Embedding(20, 6, { seed: 1, backend }), new RNN(6, 8, { seed: 2, backend }), new Dense(8, 20, { seed: 3, backend })], output: 'softmax',
+      });
+      const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.01 } });
+      const ids = Int32Array.from({ length: 4 * 3 }, (_, i) => (i * 5) % 20);
+      trainer.step({ input: ids, target: Int32Array.from(ids, (v) => (v + 1) % 20), seqLen: 4, batch: 3 });
+      const weights = Object.values(model.stateDict());
+      trainer.dispose();
+      model.dispose();
+      return weights;
     });
-    expect(sameBits([results[1]], [results[0]])).toBe(true);
+    expect(results[0].length).toBeGreaterThan(3);
+    expect(sameBits(results[1], results[0])).toBe(true);
   });
 
   it('splits a call only above minParallelFlops (one-step calls stay on the calling thread), with the same bits', async () => {
