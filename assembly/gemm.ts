@@ -111,7 +111,7 @@ const NB: i32 = 128;
 }
 
 /** c[0..4] = alpha·acc + bias + beta·c[0..4]; c is only read when `readC` (beta ≠ 0). */
-@inline function finish4b(c: usize, acc: v128, valpha: v128, vbias: v128, vbeta: v128, readC: bool): void {
+@inline export function finish4b(c: usize, acc: v128, valpha: v128, vbias: v128, vbeta: v128, readC: bool): void {
   let r = madd(acc, valpha, vbias);
   if (readC) r = madd(v128.load(c), vbeta, r);
   v128.store(c, r);

@@ -1,6 +1,6 @@
 import { madd } from './fma';
 import { accumulate_column_sums2 } from './rowops';
-import { finish4, tile_4x8_nn, tile_4x8_nn_bias, transpose } from './gemm';
+import { finish4, finish4b, tile_4x8_nn, tile_4x8_nn_bias, transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
@@ -119,7 +119,7 @@ const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
  * 9 + 6 = 15, the x64 register file; four k (12 + 8) spilled accumulators to the stack every
  * iteration and ran at two thirds of this speed.
  */
-@inline function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
+@inline function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
   let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
   let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
   const end3 = b + (<usize>(K - K % 3) << 5);
@@ -146,19 +146,28 @@ const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
   const readC = beta != 0;
-  finish4(c, f32x4.add(f32x4.add(p0, q0), r0), va, vb, readC);
-  finish4(c + 16, f32x4.add(f32x4.add(p1, q1), r1), va, vb, readC);
+  const s0 = f32x4.add(f32x4.add(p0, q0), r0), s1 = f32x4.add(f32x4.add(p1, q1), r1);
+  if (bias == 0) {
+    finish4(c, s0, va, vb, readC);
+    finish4(c + 16, s1, va, vb, readC);
+  } else {
+    finish4b(c, s0, va, v128.load(bias), vb, readC);
+    finish4b(c + 16, s1, va, v128.load(bias, 16), vb, readC);
+  }
 }
 
 /** {@link micro_1x8} as a call, for the edge panel and the edge rows (one copy of its code). */
 function micro_1x8_edge(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
-  micro_1x8(K, a, b, c, alpha, beta);
+  micro_1x8(K, a, b, c, alpha, beta, 0);
 }
 
-/** C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + beta · C row: one row against whole panels. */
-@inline function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32): void {
+/**
+ * C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + bias + beta · C row: one row against
+ * whole panels (bias: 8·panels floats, or 0 for none).
+ */
+@inline function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
   const panelBytes = <usize>K << 5;
-  for (let p = 0; p < panels; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta);
+  for (let p = 0; p < panels; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta, bias != 0 ? bias + (<usize>p << 5) : 0);
 }
 
 /** This thread's edge tile: 128 bytes of per-thread scratch (also the LSTM kernel's tail columns). */
@@ -214,16 +223,19 @@ export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, l
   const M4 = M & ~3;
   let p = 0;
   if (M < 4) {
-    // GEMV-like: each row of A against every panel (a bias goes in first: C = beta·C + bias)
-    if (bias != 0) { scale_add_bias(M, N, beta, bias, C, ldc); beta = 1; }
+    // GEMV-like: each row of A against every panel, the bias fused into the panels' store; at the
+    // right edge the bias goes in first (C = beta·C + bias) and the product adds on
+    const eb = bias != 0 ? <f32>1 : beta;
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * lda4;
       const c = C + <usize>i * ldc4;
-      gemv_row(K, full, a, P, c, alpha, beta);
+      gemv_row(K, full, a, P, c, alpha, beta, bias);
       if (rest != 0) {
-        if (beta != 0) edge_load(1, rest, c + (<usize>full << 5), ldc4);
-        micro_1x8_edge(K, a, P + <usize>full * panelBytes, EDGE, alpha, beta);
-        edge_store(1, rest, c + (<usize>full << 5), ldc4);
+        const ce = c + (<usize>full << 5);
+        if (bias != 0) scale_add_bias(1, rest, beta, bias + (<usize>full << 5), ce, ldc);
+        if (eb != 0) edge_load(1, rest, ce, ldc4);
+        micro_1x8_edge(K, a, P + <usize>full * panelBytes, EDGE, alpha, eb);
+        edge_store(1, rest, ce, ldc4);
       }
     }
     return;
@@ -240,12 +252,10 @@ export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, l
       else for (let i = i0; i < i1; i += 4) tile_4x8_nn_bias(K, A + <usize>i * lda4, lda4, b, 32, cp + <usize>i * ldc4, ldc4, alpha, beta, bp);
     }
   }
-  // leftover rows (and the edge panel below): the bias goes in first, then the product adds on
+  // leftover rows: the GEMV kernel, bias fused; the edge panel below: the bias goes in first, then
+  // the product adds on
   const eb = bias != 0 ? <f32>1 : beta;
-  if (M4 < M) {
-    if (bias != 0) scale_add_bias(M - M4, full << 3, beta, bias, C + <usize>M4 * ldc4, ldc);
-    for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, eb);
-  }
+  for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, beta, bias);
   if (rest != 0) {
     const b = P + <usize>full * panelBytes;
     const cp = C + (<usize>full << 5);
