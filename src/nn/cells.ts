@@ -43,6 +43,15 @@ export class RecurrentState {
     }
   }
 
+  /**
+   * @internal A state that takes `h` and `c` as they are (no copy, no check): for arrays just read
+   * out of the heap by a cell step, which nothing else holds.
+   */
+  static adopt(batch: number, hiddenSize: number, h: Float32Array, c: Float32Array | null): RecurrentState {
+    // the fields in the constructor's order, so that adopted and constructed states share one shape
+    return Object.assign(Object.create(RecurrentState.prototype) as RecurrentState, { batch, hiddenSize, h, c });
+  }
+
   /** An independent copy. */
   clone(): RecurrentState {
     return new RecurrentState(this.batch, this.hiddenSize, this.c !== null, this.h, this.c ?? undefined);
@@ -138,7 +147,7 @@ export abstract class RecurrentCell {
       throw new RangeError(`${this.name}.step: state must have hiddenSize ${this.hiddenSize}${this.withCell ? ' and a cell state c' : ''}, received hiddenSize ${state.hiddenSize}${state.c ? ' with c' : ''}`);
     }
     const out = this.core.forward(x, { seqLen: 1, batch: state.batch, h0: state.h, c0: state.c ?? undefined });
-    return new RecurrentState(state.batch, this.hiddenSize, this.withCell, out.h, out.c);
+    return RecurrentState.adopt(state.batch, this.hiddenSize, out.h, this.withCell ? out.c! : null);
   }
 
   /**

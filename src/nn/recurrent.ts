@@ -329,17 +329,19 @@ export abstract class RecurrentLayer {
     const stateSize = this.numLayers * D * B * H;
     const xWhat = `${where}: x`, xExpected = `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`;
     checkArrayShape(x, T * B * this.inputSize, xWhat, xExpected);
-    if (options.h0 !== undefined) checkArray(options.h0, stateSize, `${where}: h0`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    const stateExpected = `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`;
+    if (options.h0 !== undefined) checkArrayShape(options.h0, stateSize, `${where}: h0`, stateExpected);
     if (options.c0 !== undefined) {
       if (this.cell !== 'lstm') throw new TypeError(`${where}: c0 applies to LSTM only`);
-      checkArray(options.c0, stateSize, `${where}: c0`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+      checkArrayShape(options.c0, stateSize, `${where}: c0`, stateExpected);
     }
     const p = this.layout(T, B);
     const heap = this.backend.heap;
     const hasMask = writeStepMask(heap.all(), p.mask, T, B, options, where);
+    // copies into scratch buffers; each is checked finite there (a rejected call changes nothing else)
     writeFinite(this.backend, p.x, x, T * B * this.inputSize, xWhat, xExpected);
-    if (options.h0 !== undefined) heap.write(p.h0, options.h0);
-    if (options.c0 !== undefined) heap.write(p.c0, options.c0);
+    if (options.h0 !== undefined) writeFinite(this.backend, p.h0, options.h0, stateSize, `${where}: h0`, stateExpected);
+    if (options.c0 !== undefined) writeFinite(this.backend, p.c0, options.c0, stateSize, `${where}: c0`, stateExpected);
     const out = this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0, hasMask ? p.mask : 0);
 
     const output = heap.read(out, T * B * this.outputSize);

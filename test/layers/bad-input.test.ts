@@ -60,6 +60,17 @@ describe('forward and backward inputs', () => {
     expect(() => cell.step(randomArray(3, 1), gcell.zeroState())).toThrow(/LSTMCell.step: state must have hiddenSize 4 and a cell state c/);
     expect(() => cell.step(randomArray(2, 1), cell.zeroState())).toThrow(/x must have seqLen·batch·inputSize = 1·1·3 = 3 values, received 2/);
     expect(() => cell.step(randomArray(3, 1), {} as never)).toThrow(/state must be a RecurrentState/);
+    // a state edited by hand to hold a non-finite value is refused, and the step after still works
+    const stepped = cell.step(randomArray(3, 1), cell.zeroState());
+    const spoiled = stepped.clone();
+    spoiled.c![2] = Number.NaN;
+    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(/LSTMCell.forward: c0 must be finite \(as float32\), received NaN at index 2/);
+    spoiled.c![2] = 0;
+    spoiled.h[1] = Infinity;
+    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(/h0 must be finite \(as float32\), received Infinity at index 1/);
+    const next = cell.step(randomArray(3, 2), stepped);
+    expect(next.h.every(Number.isFinite) && next.h.some((v) => v !== 0)).toBe(true);
+    expect(next.c!.length).toBe(4);
     cell.dispose();
     gcell.dispose();
   });
