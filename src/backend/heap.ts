@@ -174,9 +174,10 @@ export class Heap {
 
   /** Copies `n` floats at `ptr` out of the heap into a new array (or into `out`). */
   read(ptr: number, n: number, out?: Float32Array): Float32Array {
-    const dst = out ?? new Float32Array(n);
-    dst.set(this.all().subarray(ptr >>> 2, (ptr >>> 2) + n));
-    return dst;
+    const from = ptr >>> 2;
+    if (out === undefined) return this.all().slice(from, from + n);
+    out.set(this.all().subarray(from, from + n));
+    return out;
   }
 
   /** Grows the memory by at least `bytes` (used by tests to force a `memory.grow`). */

@@ -146,7 +146,7 @@ export abstract class RecurrentCell {
     if (state.hiddenSize !== this.hiddenSize || (state.c !== null) !== this.withCell) {
       throw new RangeError(`${this.name}.step: state must have hiddenSize ${this.hiddenSize}${this.withCell ? ' and a cell state c' : ''}, received hiddenSize ${state.hiddenSize}${state.c ? ' with c' : ''}`);
     }
-    const out = this.core.forward(x, { seqLen: 1, batch: state.batch, h0: state.h, c0: state.c ?? undefined });
+    const out = this.core.forwardStates(x, { seqLen: 1, batch: state.batch, h0: state.h, c0: state.c ?? undefined });
     return RecurrentState.adopt(state.batch, this.hiddenSize, out.h, this.withCell ? out.c! : null);
   }
 

@@ -196,6 +196,8 @@ export abstract class RecurrentLayer {
   private saved: { T: number; B: number; x: number; mask: number } | null = null;
   private readonly layoutSizes: number[] = [];
   private readonly layoutPtrs: number[] = [];
+  /** The last layout, for (T, B) on the slab at base; a call with the same shape reuses it. */
+  private lastLayout: { T: number; B: number; base: number; layout: Layout } | null = null;
 
   /** @internal use {@link RNN}, {@link LSTM}, {@link GRU}. */
   protected constructor(cell: CellType, kind: string, options: RecurrentOptions & RNNOptions & GRUOptions, cellNaming = false) {
@@ -321,6 +323,21 @@ export abstract class RecurrentLayer {
    * @param x input, (T, B, I) time-major
    */
   forward(x: ArrayLike<number>, options: ForwardOptions = {}): RecurrentOutput {
+    const { out, outputs, states } = this.forwardChecked(x, options);
+    const output = this.backend.heap.read(out, outputs);
+    return states.c ? { output, h: states.h, c: states.c } : { output, h: states.h };
+  }
+
+  /**
+   * @internal {@link forward} without copying out the output sequence: the final states only
+   * (a cell's step, whose output is its new h).
+   */
+  forwardStates(x: ArrayLike<number>, options: ForwardOptions): { h: Float32Array; c?: Float32Array } {
+    return this.forwardChecked(x, options).states;
+  }
+
+  /** The checks, copies and run of {@link forward}: where the outputs lie (floats) and the final states. */
+  private forwardChecked(x: ArrayLike<number>, options: ForwardOptions): { out: number; outputs: number; states: { h: Float32Array; c?: Float32Array } } {
     this.assertLive();
     const where = `${this.kind}.forward`;
     const { T, B } = this.shapeOf(x, options, where);
@@ -343,12 +360,11 @@ export abstract class RecurrentLayer {
     if (options.h0 !== undefined) writeFinite(this.backend, p.h0, options.h0, stateSize, `${where}: h0`, stateExpected);
     if (options.c0 !== undefined) writeFinite(this.backend, p.c0, options.c0, stateSize, `${where}: c0`, stateExpected);
     const out = this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0, hasMask ? p.mask : 0);
-
-    const output = heap.read(out, T * B * this.outputSize);
     // the (unused until backward) dhT / dcT buffers have the (L·D,B,H) shape of the final states
     this.copyFinalStates(p.dhT, p.dcT);
     const h = heap.read(p.dhT, stateSize);
-    return this.cell === 'lstm' ? { output, h, c: heap.read(p.dcT, stateSize) } : { output, h };
+    const states = this.cell === 'lstm' ? { h, c: heap.read(p.dcT, stateSize) } : { h };
+    return { out, outputs: T * B * this.outputSize, states };
   }
 
   /**
@@ -592,6 +608,15 @@ export abstract class RecurrentLayer {
 
   /** The workspace layout for (T, B): same pointers for forward and backward of one shape. */
   private layout(T: number, B: number): Layout {
+    const last = this.lastLayout;
+    if (last !== null && last.T === T && last.B === B && last.base === this.workspace.basePtr) return last.layout;
+    const layout = this.planLayout(T, B);
+    this.lastLayout = { T, B, base: this.workspace.basePtr, layout };
+    return layout;
+  }
+
+  /** Lays the buffers of a (T, B) call out in the workspace slab (growing it when needed). */
+  private planLayout(T: number, B: number): Layout {
     const H = this.hiddenSize;
     const D = this.directions;
     const L = this.numLayers;

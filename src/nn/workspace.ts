@@ -39,6 +39,11 @@ export class Workspace {
     return out;
   }
 
+  /** Byte pointer of the slab (0 before the first plan); changes only when a plan reallocates it. */
+  get basePtr(): number {
+    return this.base;
+  }
+
   /** Floats currently reserved. */
   get reserved(): number {
     return this.capacity;
