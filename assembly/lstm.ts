@@ -3,8 +3,8 @@
 // Contract and buffer layouts: src/backend/kernels.ts (lstm_forward / lstm_backward).
 //
 // Organisation (cuDNN / ONNX Runtime style):
-// - forward: W_ihᵀ (I,G) and W_hhᵀ (H,G) are packed into `work`; the gate rows of all T·B rows are
-//   filled with b_ih + b_hh and ONE gemm adds the input projection of every step; then each step
+// - forward: W_ihᵀ (I,G) and W_hhᵀ (H,G) are packed into `work`; ONE gemm writes the gate rows of
+//   all T·B rows, x·W_ihᵀ + b_ih + b_hh (the summed bias fused into its store); then each step
 //   runs one recurrent gemm (B rows) into its gate rows and one fused element-wise kernel
 //   (lstm_gates_forward) that activates the gates in place and writes c_t, h_t and y_t.
 // - backward: each step, in reverse processing order, runs one fused kernel (lstm_gates_backward:

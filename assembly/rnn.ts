@@ -2,9 +2,9 @@
 // Contract and buffer layouts: src/backend/kernels.ts (rnn_forward / rnn_backward).
 //
 // Organisation (cuDNN / ONNX Runtime style):
-// - forward: W_ihᵀ (I,H) and W_hhᵀ (H,H) are packed into `work`; the hseq blocks that will hold
-//   h_t (blocks 1..T forward, 0..T-1 reverse: one contiguous (T,B,H) run) are filled with
-//   b_ih + b_hh and ONE gemm adds the input projection of every step; then each step runs one
+// - forward: W_ihᵀ (I,H) and W_hhᵀ (H,H) are packed into `work`; ONE gemm writes x·W_ihᵀ + b_ih +
+//   b_hh (the summed bias fused into its store) into the hseq blocks that will hold h_t (blocks
+//   1..T forward, 0..T-1 reverse: one contiguous (T,B,H) run); then each step runs one
 //   recurrent gemm into its block and one fused kernel (rnn_act_forward) that activates it in place
 //   and writes y_t.
 // - backward: each step, in reverse processing order, runs one fused kernel (rnn_act_backward:

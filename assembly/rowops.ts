@@ -1,6 +1,6 @@
-// Row helpers shared by the sequence kernels (RNN, LSTM, GRU): filling the gate rows of all T·B
-// rows with the summed biases before the input projection, and the column sums that turn the
-// pre-activation gradients of all T·B rows into bias gradients. Pointer 0 = absent bias.
+// Row helpers shared by the sequence kernels (RNN, LSTM, GRU): filling rows with a sum of biases
+// (one row, b_ih + b_hh, for the input projection's fused bias; or zeros), and the column sums
+// that turn the pre-activation gradients of all T·B rows into bias gradients. Pointer 0 = absent bias.
 
 // ---------------------------------------------------------------- bias fill
 

@@ -380,17 +380,20 @@ export abstract class RecurrentLayer {
     const H = this.hiddenSize;
     const D = this.directions;
     const stateSize = this.numLayers * D * B * H;
-    if (grads.output !== undefined) checkArray(grads.output, T * B * this.outputSize, `${where}: output gradient`, `seqLen·batch·outputSize = ${T}·${B}·${this.outputSize}`);
-    if (grads.h !== undefined) checkArray(grads.h, stateSize, `${where}: h gradient`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+    const outWhat = `${where}: output gradient`, outExpected = `seqLen·batch·outputSize = ${T}·${B}·${this.outputSize}`;
+    const stateExpected = `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`;
+    if (grads.output !== undefined) checkArrayShape(grads.output, T * B * this.outputSize, outWhat, outExpected);
+    if (grads.h !== undefined) checkArrayShape(grads.h, stateSize, `${where}: h gradient`, stateExpected);
     if (grads.c !== undefined) {
       if (this.cell !== 'lstm') throw new TypeError(`${where}: a c gradient applies to LSTM only`);
-      checkArray(grads.c, stateSize, `${where}: c gradient`, `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`);
+      checkArrayShape(grads.c, stateSize, `${where}: c gradient`, stateExpected);
     }
     const p = this.layout(T, B);
     const heap = this.backend.heap;
-    if (grads.output !== undefined) heap.write(p.dA, grads.output);
-    if (grads.h !== undefined) heap.write(p.dhT, grads.h);
-    if (grads.c !== undefined) heap.write(p.dcT, grads.c);
+    // copies into scratch buffers, each checked finite there (as forward's inputs are)
+    if (grads.output !== undefined) writeFinite(this.backend, p.dA, grads.output, T * B * this.outputSize, outWhat, outExpected);
+    if (grads.h !== undefined) writeFinite(this.backend, p.dhT, grads.h, stateSize, `${where}: h gradient`, stateExpected);
+    if (grads.c !== undefined) writeFinite(this.backend, p.dcT, grads.c, stateSize, `${where}: c gradient`, stateExpected);
     const dxPtr = this.backwardInPlace(grads.output !== undefined ? p.dA : 0, grads.h !== undefined ? p.dhT : 0, grads.c !== undefined ? p.dcT : 0);
     const input = heap.read(dxPtr, T * B * this.inputSize);
     const h0 = heap.read(p.dh0, stateSize);

@@ -42,6 +42,8 @@ describe('forward and backward inputs', () => {
     expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite \(as float32\), received Infinity/);
     expect(() => lstm.forward('abc' as never)).toThrow(/x must be a Float32Array/);
     expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(/output gradient must have seqLen·batch·outputSize = 5·2·4 = 40 values, received 3/);
+    expect(() => lstm.backward({ output: new Float32Array(40).fill(1).fill(NaN, 38, 39) })).toThrow(/output gradient must be finite \(as float32\), received NaN at index 38/);
+    expect(() => lstm.backward({ h: new Float32Array(16).fill(-Infinity) })).toThrow(/h gradient must be finite \(as float32\), received -Infinity at index 0/);
 
     // still usable, parameters unchanged, same result as before the errors
     expect(lstm.stateDict()).toEqual(params);
