@@ -16,10 +16,10 @@
 // Naming inside the gate kernels: gx = input-side pre-activations (W_i x + b_i), gh = hidden-side
 // pre-activations (W_h h + b_h, or W_hn (r∘h) + b_hn for the n block of reset-before).
 
-import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
-import { accumulate_column_sums, fill_rows_with_bias } from './rowops';
+import { fill_rows_with_bias } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
 
 // ---------------------------------------------------------------- small helpers
@@ -222,9 +222,7 @@ export function gru_gates_forward_n_ref(B: i32, H: i32, gx: usize, gh: usize, hp
   st(at(dgxb, j), dar, full);
   st(at(dgxb, H + j), daz, full);
   st(at(dgxb, 2 * H + j), dan, full);
-  st(at(dghb, j), dar, full);
-  st(at(dghb, H + j), daz, full);
-  st(at(dghb, 2 * H + j), f32x4.mul(dan, r), full);
+  st(at(dghb, j), f32x4.mul(dan, r), full);
   st(at(cb, j), f32x4.mul(dh, z), full);
 }
 
@@ -232,8 +230,10 @@ export function gru_gates_forward_n_ref(B: i32, H: i32, gx: usize, gh: usize, hp
  * One reset-after GRU step's gate backward (SIMD).
  * gates (B,3H) activated r, z, n; hn (B,H) = W_hn h_prev + b_hn; hprev (B,H);
  * dy (B,·) stride lddy or 0. carry (B,H): in dL/dh_t from later steps (dy is added here),
- * out the direct part dh∘z of dL/dh_prev (the caller adds dgh·W_hh).
- * Writes dgx (B,3H) = dL/d(input-side pre-activations), dgh (B,3H) = dL/d(hidden-side ones).
+ * out the direct part dh∘z of dL/dh_prev (the caller adds the hidden side's gradients · W_hh).
+ * Writes dgx (B,3H) = dL/d(input-side pre-activations) [dr dz dn], which are also the hidden
+ * side's for r and z, and dgh (B,H) = the hidden side's for n: dn∘r. dgx may be `gates` itself
+ * (each value is read before its slot is written).
  */
 export function gru_gates_backward(B: i32, H: i32, gates: usize, hn: usize, hprev: usize,
   dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
@@ -244,7 +244,7 @@ export function gru_gates_backward(B: i32, H: i32, gates: usize, hn: usize, hpre
     const dyb: usize = dy ? at(dy, b * lddy) : 0;
     const cb = at(carry, b * H);
     const dgxb = at(dgx, b * 3 * H);
-    const dghb = at(dgh, b * 3 * H);
+    const dghb = at(dgh, b * H);
     let j = 0;
     for (; j + 4 <= H; j += 4) gates_backward_group(true, gb, hnb, hpb, dyb, cb, dgxb, dghb, H, j);
     for (; j < H; j++) gates_backward_group(false, gb, hnb, hpb, dyb, cb, dgxb, dghb, H, j);
@@ -269,9 +269,7 @@ export function gru_gates_backward_ref(B: i32, H: i32, gates: usize, hn: usize, 
       store<f32>(at(dgx, g), dar);
       store<f32>(at(dgx, g + H), daz);
       store<f32>(at(dgx, g + 2 * H), dan);
-      store<f32>(at(dgh, g), dar);
-      store<f32>(at(dgh, g + H), daz);
-      store<f32>(at(dgh, g + 2 * H), dan * r);
+      store<f32>(at(dgh, b * H + j), dan * r);
       store<f32>(at(carry, b * H + j), dh * z);
     }
   }
@@ -279,7 +277,7 @@ export function gru_gates_backward_ref(B: i32, H: i32, gates: usize, hn: usize, 
 
 /** One group of {@link gru_gates_backward_zn}. */
 @inline function gates_backward_zn_group(full: bool, gb: usize, hpb: usize, dyb: usize, cb: usize,
-  dgxb: usize, dghb: usize, H: i32, j: i32): void {
+  dgxb: usize, H: i32, j: i32): void {
   const one = f32x4.splat(1.0);
   let dh = ld(at(cb, j), full);
   if (dyb) dh = f32x4.add(dh, ld(at(dyb, j), full));
@@ -290,8 +288,6 @@ export function gru_gates_backward_ref(B: i32, H: i32, gates: usize, hn: usize, 
   const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, n)), f32x4.mul(z, f32x4.sub(one, z)));
   st(at(dgxb, H + j), daz, full);
   st(at(dgxb, 2 * H + j), dan, full);
-  st(at(dghb, H + j), daz, full);
-  st(at(dghb, 2 * H + j), dan, full);
   st(at(cb, j), f32x4.mul(dh, z), full);
 }
 
@@ -299,27 +295,27 @@ export function gru_gates_backward_ref(B: i32, H: i32, gates: usize, hn: usize, 
  * Reset-before GRU step backward, part 1 of 2 (SIMD): the z and n gates.
  * gates (B,3H) activated r, z, n; hprev (B,H); dy (B,·) stride lddy or 0.
  * carry (B,H): in dL/dh_t from later steps (dy is added here), out dh∘z.
- * Writes columns [H,3H) of dgx and dgh (B,3H): dL/da_z for both, and dL/da_n for both (the n
+ * Writes columns [H,3H) of dgx (B,3H): dL/da_z and dL/da_n, which are the hidden side's too (the n
  * pre-activation is W_in x + b_in + W_hn (r∘h) + b_hn, so both sides get the same gradient).
+ * dgx may be `gates` itself (each value is read before its slot is written).
  */
 export function gru_gates_backward_zn(B: i32, H: i32, gates: usize, hprev: usize,
-  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  dy: usize, lddy: i32, carry: usize, dgx: usize): void {
   for (let b = 0; b < B; b++) {
     const gb = at(gates, b * 3 * H);
     const hpb = at(hprev, b * H);
     const dyb: usize = dy ? at(dy, b * lddy) : 0;
     const cb = at(carry, b * H);
     const dgxb = at(dgx, b * 3 * H);
-    const dghb = at(dgh, b * 3 * H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) gates_backward_zn_group(true, gb, hpb, dyb, cb, dgxb, dghb, H, j);
-    for (; j < H; j++) gates_backward_zn_group(false, gb, hpb, dyb, cb, dgxb, dghb, H, j);
+    for (; j + 4 <= H; j += 4) gates_backward_zn_group(true, gb, hpb, dyb, cb, dgxb, H, j);
+    for (; j < H; j++) gates_backward_zn_group(false, gb, hpb, dyb, cb, dgxb, H, j);
   }
 }
 
 /** Scalar reference of {@link gru_gates_backward_zn}. */
 export function gru_gates_backward_zn_ref(B: i32, H: i32, gates: usize, hprev: usize,
-  dy: usize, lddy: i32, carry: usize, dgx: usize, dgh: usize): void {
+  dy: usize, lddy: i32, carry: usize, dgx: usize): void {
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const g = b * 3 * H + j;
@@ -332,8 +328,6 @@ export function gru_gates_backward_zn_ref(B: i32, H: i32, gates: usize, hprev: u
       const daz = dh * (hp - n) * z * (<f32>1 - z);
       store<f32>(at(dgx, g + H), daz);
       store<f32>(at(dgx, g + 2 * H), dan);
-      store<f32>(at(dgh, g + H), daz);
-      store<f32>(at(dgh, g + 2 * H), dan);
       store<f32>(at(carry, b * H + j), dh * z);
     }
   }
@@ -341,39 +335,38 @@ export function gru_gates_backward_zn_ref(B: i32, H: i32, gates: usize, hprev: u
 
 /** One group of {@link gru_gates_backward_r}. */
 @inline function gates_backward_r_group(full: bool, gb: usize, hpb: usize, drhb: usize, cb: usize,
-  dgxb: usize, dghb: usize, j: i32): void {
+  dgxb: usize, j: i32): void {
   const one = f32x4.splat(1.0);
   const r = ld(at(gb, j), full);
   const drh = ld(at(drhb, j), full);
   const dar = f32x4.mul(f32x4.mul(drh, ld(at(hpb, j), full)), f32x4.mul(r, f32x4.sub(one, r)));
   st(at(dgxb, j), dar, full);
-  st(at(dghb, j), dar, full);
   st(at(cb, j), f32x4.add(ld(at(cb, j), full), f32x4.mul(drh, r)), full);
 }
 
 /**
  * Reset-before GRU step backward, part 2 of 2 (SIMD): the r gate.
- * gates (B,3H) activated r, z, n; hprev (B,H); drh (B,H) = dL/d(r∘h_prev) = dgh_n·W_hn.
- * Writes columns [0,H) of dgx and dgh (B,3H) = dL/da_r, and adds drh∘r to carry (B,H).
+ * gates (B,3H) activated r, z, n; hprev (B,H); drh (B,H) = dL/d(r∘h_prev) = dL/da_n·W_hn.
+ * Writes columns [0,H) of dgx (B,3H) = dL/da_r (the hidden side's too), and adds drh∘r to carry
+ * (B,H). dgx may be `gates` itself.
  */
 export function gru_gates_backward_r(B: i32, H: i32, gates: usize, hprev: usize, drh: usize,
-  carry: usize, dgx: usize, dgh: usize): void {
+  carry: usize, dgx: usize): void {
   for (let b = 0; b < B; b++) {
     const gb = at(gates, b * 3 * H);
     const hpb = at(hprev, b * H);
     const drhb = at(drh, b * H);
     const cb = at(carry, b * H);
     const dgxb = at(dgx, b * 3 * H);
-    const dghb = at(dgh, b * 3 * H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) gates_backward_r_group(true, gb, hpb, drhb, cb, dgxb, dghb, j);
-    for (; j < H; j++) gates_backward_r_group(false, gb, hpb, drhb, cb, dgxb, dghb, j);
+    for (; j + 4 <= H; j += 4) gates_backward_r_group(true, gb, hpb, drhb, cb, dgxb, j);
+    for (; j < H; j++) gates_backward_r_group(false, gb, hpb, drhb, cb, dgxb, j);
   }
 }
 
 /** Scalar reference of {@link gru_gates_backward_r}. */
 export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: usize, drh: usize,
-  carry: usize, dgx: usize, dgh: usize): void {
+  carry: usize, dgx: usize): void {
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const g = b * 3 * H + j;
@@ -381,7 +374,6 @@ export function gru_gates_backward_r_ref(B: i32, H: i32, gates: usize, hprev: us
       const d = load<f32>(at(drh, b * H + j));
       const dar = d * load<f32>(at(hprev, b * H + j)) * r * (<f32>1 - r);
       store<f32>(at(dgx, g), dar);
-      store<f32>(at(dgh, g), dar);
       const c = at(carry, b * H + j);
       store<f32>(c, load<f32>(c) + d * r);
     }
@@ -486,9 +478,11 @@ function recurrent_cols(B: i32, N: i32, K: i32, A: usize, P: usize, bias: usize,
  * x (T,B,I) stride ldx; wih (3H,I); whh (3H,H); gates (T,B,3H), hn (T,B,H), hseq (T+1,B,H) from
  * the forward; dy (T,B,·) stride lddy or 0; dhT (B,H) or 0. Writes dx (T,B,I) stride lddx (or 0;
  * added to when accumDx = 1) and dh0 (B,H) (or 0); accumulates dwih (3H,I), dwhh (3H,H), dbih,
- * dbhh (3H) (each may be 0). dgx, dgh (T,B,3H) workspace (left holding the pre-activation
- * gradients, zero on padded rows); work ≥ gruBackwardWork(B,I,H) floats (src/backend/kernels.ts):
- * the dh carry, d(r∘h_prev) (reset-before), then W_hh packed, dW chunks, W_ih packed in turn.
+ * dbhh (3H) (each may be 0). dgx (T,B,3H) receives the input side's pre-activation gradients
+ * (also the hidden side's, but for reset-after's n), and may be `gates` itself; dgh (T,B,H)
+ * (reset-after only; unused for reset-before) receives the hidden side's n gradient dn∘r. Both are
+ * zero on padded rows. work ≥ gruBackwardWork(B,I,H) floats (src/backend/kernels.ts): the dh
+ * carry, d(r∘h_prev) (reset-before), then W_hh packed, dW chunks, W_ih packed in turn.
  * mask: the forward's (T,B) mask or 0; a padded step ignores dy, contributes nothing, and passes
  * the dh carry straight through.
  */
@@ -505,16 +499,16 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   // W_hh (3H, H) packed as B panels: whole (reset-after), or its r,z rows (2H, H) and n rows
   // (H, H) (reset-before); after the time loop the same region holds the chunks of the
   // weight-gradient GEMMs, then W_ih (3H, I) packed (dx)
+  // W_hh (3H, H) packed as B panels in two parts, its r,z rows (2H, H) and its n rows (H, H): the
+  // hidden side's r,z gradients are dgx's own columns, its n gradient is dgx's (reset-before) or
+  // dgh (reset-after). After the time loop the same region holds the chunks of the
+  // weight-gradient GEMMs, then W_ih (3H, I) packed (dx)
   const whhP = at(work, 2 * BH);
   const whnP = at(whhP, packed_size(2 * H, H));
   const live = T > 0 && B > 0 && H > 0;
   if (live) {
-    if (resetAfter) {
-      pack_b_share(G, H, whh, H, whhP);
-    } else {
-      pack_b_share(2 * H, H, whh, H, whhP);
-      pack_b_share(H, H, at(whh, 2 * H * H), H, whnP);
-    }
+    pack_b_share(2 * H, H, whh, H, whhP);
+    pack_b_share(H, H, at(whh, 2 * H * H), H, whnP);
   }
   if (is_first_thread()) {
     if (dhT) memory.copy(carry, dhT, <usize>BH << 2);
@@ -529,67 +523,73 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
       const hprev = at(hseq, (reverse ? t + 1 : t) * BH);
       const gT = at(gates, t * B * G);
       const dgxT = at(dgx, t * B * G);
-      const dghT = at(dgh, t * B * G);
+      const dghT = at(dgh, t * BH);       // reset-after only
       const dyT: usize = dy ? at(dy, t * B * lddy) : 0;
       const hnT = at(hn, t * BH);
       // this thread's rows: all of [b0, b1) unmasked, else each run of real rows in it (padded
-      // rows get dgx = dgh = 0, so every GEMM below leaves their carry as it is: carry + 0·W_hh)
+      // rows get zero gradients, so every GEMM below leaves their carry as it is: carry + 0·W_hh)
       const maskRow: usize = mask ? at(mask, t * B) : 0;
       for (let b = b0; b < b1;) {
         const e = mask ? min(mask_run_end(maskRow, b, B), b1) : b1;
         const n = e - b;
         if (mask && is_padded(maskRow, b)) {
           memory.fill(at(dgxT, b * G), 0, <usize>(n * G) << 2);
-          memory.fill(at(dghT, b * G), 0, <usize>(n * G) << 2);
+          if (resetAfter) memory.fill(at(dghT, b * H), 0, <usize>(n * H) << 2);
         } else if (resetAfter) {
           gru_gates_backward(n, H, at(gT, b * G), at(hnT, b * H), at(hprev, b * H), dyT ? at(dyT, b * lddy) : 0, lddy,
-            at(carry, b * H), at(dgxT, b * G), at(dghT, b * G));
+            at(carry, b * H), at(dgxT, b * G), at(dghT, b * H));
         } else {
           gru_gates_backward_zn(n, H, at(gT, b * G), at(hprev, b * H), dyT ? at(dyT, b * lddy) : 0, lddy,
-            at(carry, b * H), at(dgxT, b * G), at(dghT, b * G));
+            at(carry, b * H), at(dgxT, b * G));
         }
         b = e;
       }
       barrier();
       if (resetAfter) {
-        gemm_packed_cols(B, H, G, 1.0, dghT, G, whhP, 1.0, carry, H);
+        // dh_prev = dh∘z + [dr dz]·W_hr,z + (dn∘r)·W_hn (each thread its own columns of both)
+        gemm_packed_cols(B, H, 2 * H, 1.0, dgxT, G, whhP, 1.0, carry, H);
+        gemm_packed_cols(B, H, H, 1.0, dghT, H, whnP, 1.0, carry, H);
       } else {
-        gemm_packed_cols(B, H, H, 1.0, at(dghT, 2 * H), G, whnP, 0.0, drh, H);
+        gemm_packed_cols(B, H, H, 1.0, at(dgxT, 2 * H), G, whnP, 0.0, drh, H);
         barrier();
         for (let b = b0; b < b1;) {
           const e = mask ? min(mask_run_end(maskRow, b, B), b1) : b1;
           if (!mask || !is_padded(maskRow, b)) {
             gru_gates_backward_r(e - b, H, at(gT, b * G), at(hprev, b * H), at(drh, b * H), at(carry, b * H),
-              at(dgxT, b * G), at(dghT, b * G));
+              at(dgxT, b * G));
           }
           b = e;
         }
         barrier();
-        gemm_packed_cols(B, H, 2 * H, 1.0, dghT, G, whhP, 1.0, carry, H);
+        gemm_packed_cols(B, H, 2 * H, 1.0, dgxT, G, whhP, 1.0, carry, H);
       }
       barrier();
     }
 
     const rows = T * B;
     const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
-    if (dwih && I > 0) gemm_tn_packed(G, I, rows, 1.0, dgx, G, x, ldx, 1.0, dwih, I, whhP);
-    if (dwhh) {
-      if (resetAfter) {
-        gemm_tn_packed(G, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H, whhP);
-      } else {
-        gemm_tn_packed(2 * H, H, rows, 1.0, dgh, G, hprevAll, H, 1.0, dwhh, H, whhP);
-        gemm_tn_packed(H, H, rows, 1.0, at(dgh, 2 * H), G, hn, H, 1.0, at(dwhh, 2 * H * H), H, whhP);
-      }
+    const withI = dwih != 0 && I > 0;
+    // r and z: dW_ih, dW_hh and both bias sums from one pass over those columns of dgx
+    gemm_tn_packed_pair(2 * H, rows, 1.0, dgx, G, x, ldx, withI ? I : 0, dwih, I, hprevAll, H, H, dwhh, H,
+      1.0, dbih, dbhh, whhP);
+    const dwihN: usize = dwih ? at(dwih, 2 * H * I) : 0;
+    const dwhhN: usize = dwhh ? at(dwhh, 2 * H * H) : 0;
+    const dbihN: usize = dbih ? at(dbih, 2 * H) : 0;
+    const dbhhN: usize = dbhh ? at(dbhh, 2 * H) : 0;
+    if (resetAfter) {
+      // n: the input side from dgx, the hidden side from dgh = dn∘r
+      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, withI ? I : 0, dwihN, I, 0, 0, 0, 0, 0,
+        1.0, dbihN, 0, whhP);
+      gemm_tn_packed_pair(H, rows, 1.0, dgh, H, hprevAll, H, H, dwhhN, H, 0, 0, 0, 0, 0, 1.0, dbhhN, 0, whhP);
+    } else {
+      // n: both sides share dn; the hidden side's input is r∘h_prev (saved in hn)
+      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, withI ? I : 0, dwihN, I, hn, H, H, dwhhN, H,
+        1.0, dbihN, dbhhN, whhP);
     }
     if (dx && I > 0) {
       pack_b_share(G, I, wih, I, whhP);
       barrier();
       gemm_packed_rows(rows, I, G, 1.0, dgx, G, whhP, accumDx ? 1.0 : 0.0, dx, lddx);
-    }
-    const c0 = share_start(G, 4), c1 = share_end(G, 4);
-    if (c1 > c0) {
-      accumulate_column_sums(rows, c1 - c0, at(dgx, c0), G, dbih ? at(dbih, c0) : 0); // dbih = 0: skipped
-      accumulate_column_sums(rows, c1 - c0, at(dgh, c0), G, dbhh ? at(dbhh, c0) : 0);
     }
   } else if (dx && !accumDx && I > 0 && is_first_thread()) {
     // H = 0 or B = 0 with rows present: dx = 0 (nothing flows back)

@@ -115,9 +115,12 @@ export interface Kernels {
     x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
     y: number, ldy: number, gates: number, hn: number, hseq: number, work: number, prepacked?: number): void;
   /**
-   * Backward of gru_forward. dgx, dgh (T,B,3H): workspace for the gradients of the input-side and
-   * hidden-side pre-activations; work ≥ gruBackwardWork(B,I,H) floats. mask (T,B) or 0: the
-   * forward's step mask.
+   * Backward of gru_forward. dgx (T,B,3H) receives the gradients of the input-side
+   * pre-activations [dr dz dn]; they are the hidden side's too, except reset-after's n, whose
+   * hidden-side gradient dn∘r goes to dgx's companion dgh (T,B,H) (reset-after only; unused, and
+   * may be 0, for reset-before). dgx may be `gates` itself: each step reads its gates before it
+   * overwrites them (the Trainer's backward, which needs no second pass, saves T·B·3H floats so).
+   * work ≥ gruBackwardWork(B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
   gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,

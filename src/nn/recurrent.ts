@@ -448,8 +448,8 @@ export abstract class RecurrentLayer {
    * Accumulates parameter gradients; returns the pointer of dL/dx (T,B,I) in the workspace, or 0
    * when `inputGrad` is false (nothing consumes dL/dx, e.g. features fed straight from data: the
    * first layer's input-gradient GEMM is then skipped). dL/dh0 and dL/dc0 are then at
-   * {@link initialStateGrads}. `release`: the LSTM's gate gradients overwrite the saved gates
-   * (saving T·B·4H floats of workspace), so this forward cannot be backpropagated again — as
+   * {@link initialStateGrads}. `release`: an LSTM's or GRU's gate gradients overwrite the saved
+   * gates (saving T·B·4H or T·B·3H floats of workspace), so this forward cannot be backpropagated again — as
    * PyTorch frees the graph unless asked to retain it; a second backward then throws.
    * `stateGrad` false: nothing reads dL/dh0 and dL/dc0 (a model trained from zero initial
    * states), so the last step's carry product is skipped and {@link initialStateGrads} holds
@@ -472,8 +472,8 @@ export abstract class RecurrentLayer {
       }
       dy = p.dmerged;
     }
-    const released = release && this.cell === 'lstm';
-    const gateGrads = this.cell !== 'lstm' || released ? 0
+    const released = release && this.cell !== 'rnn';
+    const gateGrads = this.cell === 'rnn' || released ? 0
       : this.retainedGateGrads.plan([T * B * this.gateRows], this.retainedPtr)[0];
     const dx = this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad, gateGrads, stateGrad);
     if (released) this.activationsReleased = true;
@@ -572,7 +572,7 @@ export abstract class RecurrentLayer {
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
   private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number,
-    inputGrad: boolean, lstmGateGrads: number, stateGrad: boolean): number {
+    inputGrad: boolean, gateGrads: number, stateGrad: boolean): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -594,10 +594,10 @@ export abstract class RecurrentLayer {
         const dc0 = stateGrad ? p.dc0 + i * B * H * 4 : 0;
         if (this.cell === 'lstm') {
           kn.lstm_backward(T, B, Ik, H, d, input, Ik, mask, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
-            dx, Ik, d, dh0, dc0, gwih, gwhh, gbih, gbhh, lstmGateGrads || p.gates[i], p.work);
+            dx, Ik, d, dh0, dc0, gwih, gwhh, gbih, gbhh, gateGrads || p.gates[i], p.work);
         } else if (this.cell === 'gru') {
           kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
-            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.dgh, p.work);
+            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, gateGrads || p.gates[i], p.dgh, p.work);
         } else {
           kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, p.hseq[i], dyd, D * H, dhT,
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
@@ -642,9 +642,9 @@ export abstract class RecurrentLayer {
     for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
     const state = n * B * H;
     const dWidth = T * B * Math.max(I, D * H);
-    // gate gradients: GRU's input side and RNN's pre-activations; an LSTM's go over its saved gates
-    // or into retainedGateGrads (see backwardInPlace)
-    s.push(state, lstm ? state : 0, work, lstm ? 0 : T * B * G, gru ? T * B * G : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
+    // gate gradients: RNN's pre-activations, and a GRU's hidden-side n gradient (T,B,H); the LSTM's
+    // and GRU's gate gradients go over their saved gates or into retainedGateGrads (see backwardInPlace)
+    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru ? T * B * H : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
     const summed = this.merge === 'sum' && D === 2;
     s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);

@@ -700,7 +700,7 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
         k.gru_forward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, gates, hn, hseq,
           fresh(gruForwardWork(B, I, H)));
         k.gru_backward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, gates, hn, hseq, dyPtr, lddy, dhT,
-          dxPtr, lddx, c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(T * B * G),
+          dxPtr, lddx, c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), resetAfter ? fresh(T * BH) : 0,
           fresh(gruBackwardWork(B, I, H)));
         break;
       }

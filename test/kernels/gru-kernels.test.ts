@@ -47,7 +47,7 @@ interface BackwardResult {
   dbih: Float64Array;
   dbhh: Float64Array;
   dgx: Float64Array; // (T,B,3H)
-  dgh: Float64Array; // (T,B,3H)
+  dgh: Float64Array; // (T,B,3H): every hidden-side pre-activation gradient (the kernels keep only reset-after's n part)
 }
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -382,7 +382,7 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
           const dy = randomArray(B * ldy + 1, seed + 6);
           const carry = randomArray(B * H, seed + 7);
           compareTwins('gru_gates_backward',
-            [gates, hn, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
+            [gates, hn, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * H, SENTINEL)],
             ([pg, phn, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, phn, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh]);
         }
       });
@@ -394,14 +394,14 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
           const dy = randomArray(B * ldy + 1, seed + 6);
           const carry = randomArray(B * H, seed + 7);
           compareTwins('gru_gates_backward_zn',
-            [gates, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
-            ([pg, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh]);
+            [gates, hprev, dy, carry, filled(B * G, SENTINEL)],
+            ([pg, php, pdy, pc, pdgx]) => [B, H, pg, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx]);
         }
         const gates = activatedGates();
         compareTwins('gru_gates_backward_r',
           [gates, randomArray(B * H, seed + 5), randomArray(B * H, seed + 8, -2, 2), randomArray(B * H, seed + 7),
-            filled(B * G, SENTINEL), filled(B * G, SENTINEL)],
-          ([pg, php, pdrh, pc, pdgx, pdgh]) => [B, H, pg, php, pdrh, pc, pdgx, pdgh]);
+            filled(B * G, SENTINEL)],
+          ([pg, php, pdrh, pc, pdgx]) => [B, H, pg, php, pdrh, pc, pdgx]);
       });
     }
   }
@@ -526,7 +526,8 @@ function runCase(k: Case, seed: number): void {
   const dbihInit = randomArray(G, seed + 25), dbhhInit = randomArray(G, seed + 26);
   const yLen = rows * ldy + yOff + 3;
 
-  const execute = (withMask: boolean): Outputs => {
+  // inPlace: dgx is the gates buffer itself (the Trainer's backward); reset-before gets no dgh at all
+  const execute = (withMask: boolean, inPlace = false): Outputs => {
     const ptr = (a: Float32Array | null): number => (a ? put(backend, a) : 0);
     const pmask = withMask ? ptr(mask) : 0;
     const px = put(backend, xBuf);
@@ -555,7 +556,8 @@ function runCase(k: Case, seed: number): void {
     const pdh0 = put(backend, filled(B * H, NaN));
     const pdwih = put(backend, dwihInit), pdwhh = put(backend, dwhhInit);
     const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
-    const pdgx = put(backend, filled(rows * G, NaN)), pdgh = put(backend, filled(rows * G, NaN));
+    const pdgx = inPlace ? pgates : put(backend, filled(rows * G, NaN));
+    const pdgh = k.resetAfter ? put(backend, filled(rows * H, NaN)) : 0;
     const bwdWork = gruBackwardWork(B, I, H);
     const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
 
@@ -564,14 +566,14 @@ function runCase(k: Case, seed: number): void {
       pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork);
     const out: Outputs = {
       ...fwd,
-      dh0: read(pdh0, B * H), dgx: read(pdgx, rows * G), dgh: read(pdgh, rows * G),
+      dh0: read(pdh0, B * H), dgx: read(pdgx, rows * G), dgh: pdgh ? read(pdgh, rows * H) : new Float32Array(0),
       dwih: read(pdwih, G * I), dwhh: read(pdwhh, G * H), dbih: read(pdbih, G), dbhh: read(pdbhh, G),
       dx: pdx ? readRows(pdx + 4 * dxOff, rows, I, lddx) : null,
       dxPad: pdx ? padding(read(pdx, dxLen), dxOff, rows, I, lddx) : [],
       xAfter: read(px, xBuf.length), gatesAfterBackward: read(pgates, rows * G), bwdWorkTail: read(pbwork + 4 * bwdWork, 16),
     };
     for (const q of [pmask, px, pwih, pwhh, pbih, pbhh, ph0, py, pgates, phn, phseq, pwork, pdy, pdhT, pdx, pdh0,
-      pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork]) if (q) heap.release(q);
+      pdwih, pdwhh, pdbih, pdbhh, inPlace ? 0 : pdgx, pdgh, pbwork]) if (q) heap.release(q);
     return out;
   };
 
@@ -589,7 +591,19 @@ function runCase(k: Case, seed: number): void {
   const plus = (init: Float32Array, d: Float64Array): Float64Array => d.map((v, i) => init[i] + v);
   expectClose('dh0', got.dh0, refB.dh0);
   expectClose('dgx', got.dgx, refB.dgx);
-  expectClose('dgh', got.dgh, refB.dgh);
+  // the hidden side's gradients: dgx's own for r and z (and reset-before's n), dgh for reset-after's n
+  const hiddenColumns = (from: number, to: number, src: ArrayLike<number>, ld: number, off: number): Float64Array => {
+    const out = new Float64Array(rows * (to - from));
+    for (let r = 0; r < rows; r++) for (let j = from; j < to; j++) out[r * (to - from) + j - from] = src[r * ld + off + j];
+    return out;
+  };
+  expectClose('hidden-side r,z = dgx', hiddenColumns(0, 2 * H, got.dgx, G, 0), hiddenColumns(0, 2 * H, refB.dgh, G, 0));
+  if (k.resetAfter) {
+    expect(got.dgh.length).toBe(rows * H);
+    expectClose('dgh (hidden-side n)', got.dgh, hiddenColumns(2 * H, G, refB.dgh, G, 0));
+  } else {
+    expectClose('hidden-side n = dgx', hiddenColumns(2 * H, G, got.dgx, G, 0), hiddenColumns(2 * H, G, refB.dgh, G, 0));
+  }
   expectClose('dwih', got.dwih, plus(dwihInit, refB.dwih));
   expectClose('dwhh', got.dwhh, plus(dwhhInit, refB.dwhh));
   expectClose('dbih', got.dbih, plus(dbihInit, refB.dbih));
@@ -616,9 +630,8 @@ function runCase(k: Case, seed: number): void {
         const before = prevBlock(p, t) * BH + b * H, after = nextBlock(p, t) * BH + b * H;
         expect(Array.from(got.y.subarray(r * H, (r + 1) * H)), `y row ${r}`).toEqual(new Array(H).fill(0));
         expect(Array.from(got.hseq.subarray(after, after + H)), `held h row ${r}`).toEqual(Array.from(got.hseq.subarray(before, before + H)));
-        for (const [name, d] of [['dgx', got.dgx], ['dgh', got.dgh]] as const) {
-          expect(Array.from(d.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `${name} row ${r}`).toBe(true);
-        }
+        expect(Array.from(got.dgx.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `dgx row ${r}`).toBe(true);
+        if (k.resetAfter) expect(Array.from(got.dgh.subarray(r * H, (r + 1) * H)).every((v) => v === 0), `dgh row ${r}`).toBe(true);
         if (got.dx) {
           const want = k.accumDx ? Array.from(dxStart.subarray(r * I, (r + 1) * I)) : new Array(I).fill(0);
           expect(Array.from(got.dx.subarray(r * I, (r + 1) * I)), `dx row ${r}`).toEqual(want);
@@ -636,6 +649,13 @@ function runCase(k: Case, seed: number): void {
     }
     if (got.dx) expect(Array.from(got.dx)).toEqual(Array.from(plain.dx!));
   }
+  // dgx written over the saved gates: the same gradients, bit for bit, and the gates slot holds dgx
+  const inPlace = execute(true, true);
+  for (const key of ['dh0', 'dgh', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const) {
+    expect(Array.from(inPlace[key]), `${key}: dgx over the gates vs its own buffer`).toEqual(Array.from(got[key]));
+  }
+  expect(Array.from(inPlace.gatesAfterBackward), 'gates slot after an in-place backward').toEqual(Array.from(got.dgx));
+  if (got.dx) expect(Array.from(inPlace.dx!)).toEqual(Array.from(got.dx));
 }
 
 /** Dense (rows, width) out of a strided array starting at off. */

@@ -4,7 +4,7 @@
 // as those of the layer's own backward, which always computes dx.
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
-import { Dense, Embedding, LSTM, SequenceModel, Trainer } from '../../src/index.ts';
+import { Dense, Embedding, GRU, LSTM, SequenceModel, Trainer } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 
 /** Wraps lstm_backward to record the dx pointer (argument 17) of every call. */
@@ -39,18 +39,24 @@ describe('first-layer input gradient', () => {
     tokens.dispose();
   });
 
-  it('parameter gradients equal those of the layer backward that computes dx', async () => {
+  // the Trainer's backward also writes the gate gradients over the saved gates (release.test.ts)
+  const cells = [
+    ['LSTM', (I: number, H: number, backend: Backend) => new LSTM(I, H, { seed: 7, backend })],
+    ['GRU', (I: number, H: number, backend: Backend) => new GRU(I, H, { seed: 7, backend })],
+    ['GRU reset-before', (I: number, H: number, backend: Backend) => new GRU(I, H, { seed: 7, backend, resetAfter: false })],
+  ] as const;
+  for (const [cell, make] of cells) it(`${cell}: parameter gradients equal those of the layer backward that computes dx`, async () => {
     const backend = await wasmBackend();
     const T = 5, B = 2, I = 4, H = 6, V = 3;
     const x = randomArray(T * B * I, 5);
-    const inModel = new LSTM(I, H, { seed: 7, backend });
+    const inModel = make(I, H, backend);
     const model = new SequenceModel({ layers: [inModel, new Dense(H, V, { seed: 8, backend })], output: 'linear' });
     const trainer = new Trainer(model, { loss: 'mse', optimizer: { type: 'sgd', lr: 0 } });
     const target = randomArray(T * B * V, 6);
     trainer.step({ input: x, target, seqLen: T, batch: B });
-    const lstm = new LSTM(I, H, { seed: 7, backend });
+    const layer = make(I, H, backend);
     const head = model.stateDict();
-    const out = lstm.forward(x, { seqLen: T, batch: B }).output;
+    const out = layer.forward(x, { seqLen: T, batch: B }).output;
     // dL/dy for mse (mean over T·B·V): 2 (y·Wᵀ + b − target) / n, through the head
     const W = head['1.weight'], b = head['1.bias'];
     const n = T * B * V;
@@ -63,14 +69,14 @@ describe('first-layer input gradient', () => {
         for (let h = 0; h < H; h++) dy[r * H + h] += g * W[o * H + h];
       }
     }
-    lstm.backward({ output: dy });
-    const expected = lstm.gradDict();
+    layer.backward({ output: dy });
+    const expected = layer.gradDict();
     expect(Object.keys(expected).length).toBe(4);
     for (const [k, v] of Object.entries(expected)) {
       const g = inModel.gradDict()[k];
       for (let i = 0; i < v.length; i++) expect(Math.abs(g[i] - v[i]), `${k}[${i}]`).toBeLessThan(1e-6 + 1e-4 * Math.abs(v[i]));
     }
-    lstm.dispose();
+    layer.dispose();
     trainer.dispose();
     model.dispose();
   });

@@ -1,20 +1,29 @@
-// The Trainer's backward releases an LSTM's saved activations: the gate gradients overwrite the
-// saved gates, so no (T,B,4H) gate-gradient buffer is ever allocated on that path. The public
+// The Trainer's backward releases an LSTM's or GRU's saved activations: the gate gradients
+// overwrite the saved gates, so no (T,B,4H) or (T,B,3H) gate-gradient buffer is ever allocated on
+// that path. The public
 // layer backward keeps them (it may run twice and accumulate) and allocates that buffer once.
 // A backward after a releasing one throws a clear error instead of reading overwritten gates.
 // (That the released path computes the same gradients is checked in input-grad.test.ts, against
 // the layer's own backward.)
 import { describe, expect, it } from 'vitest';
-import { Dense, LSTM, SequenceModel, Trainer } from '../../src/index.ts';
+import { Dense, GRU, LSTM, SequenceModel, Trainer } from '../../src/index.ts';
 import { randomArray, wasmBackend, jsBackend } from '../helpers/backends.ts';
 
+type Backend = Awaited<ReturnType<typeof wasmBackend>>;
+/** The gated layers, by name, with their gate rows per hidden unit. */
+const CELLS = [
+  ['LSTM', 4, (I: number, H: number, backend: Backend) => new LSTM(I, H, { seed: 1, backend })],
+  ['GRU', 3, (I: number, H: number, backend: Backend) => new GRU(I, H, { seed: 1, backend })],
+  ['GRU reset-before', 3, (I: number, H: number, backend: Backend) => new GRU(I, H, { seed: 1, backend, resetAfter: false })],
+] as const;
+
 for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend()]] as const) {
-  describe(`released activations (${name})`, () => {
-    it('the Trainer allocates no LSTM gate-gradient buffer; the public backward allocates it once', async () => {
+  for (const [cell, gates, layer] of CELLS) describe(`released activations (${cell}, ${name})`, () => {
+    it(`the Trainer allocates no ${cell} gate-gradient buffer; the public backward allocates it once`, async () => {
       const backend = await make();
       const T = 7, B = 3, I = 5, H = 8, V = 4;
-      const lstm = new LSTM(I, H, { seed: 1, backend });
-      const model = new SequenceModel({ layers: [lstm, new Dense(H, V, { seed: 2, backend })] });
+      const rec = layer(I, H, backend);
+      const model = new SequenceModel({ layers: [rec, new Dense(H, V, { seed: 2, backend })] });
       const trainer = new Trainer(model);
       const x = randomArray(T * B * I, 3);
       const target = Array.from({ length: T * B }, (_, i) => i % V);
@@ -23,15 +32,15 @@ for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend(
       const afterTraining = backend.heap.stats().bytesInUse;
 
       // the public API keeps the activations: forward (same shape: no new workspace), backward twice
-      lstm.forward(x, { seqLen: T, batch: B });
+      rec.forward(x, { seqLen: T, batch: B });
       const dy = randomArray(T * B * H, 4);
-      lstm.zeroGrad();
-      lstm.backward({ output: dy });
-      const once = Object.values(lstm.gradDict()).map((g) => g.slice());
-      lstm.backward({ output: dy });
-      const twice = Object.values(lstm.gradDict());
+      rec.zeroGrad();
+      rec.backward({ output: dy });
+      const once = Object.values(rec.gradDict()).map((g) => g.slice());
+      rec.backward({ output: dy });
+      const twice = Object.values(rec.gradDict());
       twice.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(2 * once[k][i], 5)));
-      const gateGradBytes = Math.ceil((T * B * 4 * H) / 16) * 64;
+      const gateGradBytes = Math.ceil((T * B * gates * H) / 16) * 64;
       expect(backend.heap.stats().bytesInUse - afterTraining).toBe(gateGradBytes);
 
       trainer.dispose();
@@ -41,13 +50,13 @@ for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend(
     it('a backward after the Trainer\'s released one throws until the next forward', async () => {
       const backend = await make();
       const T = 4, B = 2, I = 3, H = 5;
-      const lstm = new LSTM(I, H, { seed: 1, backend });
-      const model = new SequenceModel({ layers: [lstm, new Dense(H, 2, { seed: 2, backend })] });
+      const rec = layer(I, H, backend);
+      const model = new SequenceModel({ layers: [rec, new Dense(H, 2, { seed: 2, backend })] });
       const trainer = new Trainer(model);
       trainer.step({ input: randomArray(T * B * I, 5), target: [0, 1, 0, 1, 0, 1, 0, 1], seqLen: T, batch: B });
-      expect(() => lstm.backward({ output: new Float32Array(T * B * H) })).toThrow(/released by an earlier backward.*run forward\(\) again/);
-      lstm.forward(randomArray(T * B * I, 6), { seqLen: T, batch: B });
-      expect(() => lstm.backward({ output: new Float32Array(T * B * H) })).not.toThrow();
+      expect(() => rec.backward({ output: new Float32Array(T * B * H) })).toThrow(/released by an earlier backward.*run forward\(\) again/);
+      rec.forward(randomArray(T * B * I, 6), { seqLen: T, batch: B });
+      expect(() => rec.backward({ output: new Float32Array(T * B * H) })).not.toThrow();
       trainer.dispose();
       model.dispose();
     });

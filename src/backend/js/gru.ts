@@ -95,10 +95,12 @@ export function gruForward(m: Float32Array, T: number, B: number, I: number, H: 
  * Backward of gruForward.
  * dy (T,B,·) stride lddy or 0 · dhT (B,H) or 0 → dx (T,B,I) stride lddx (or 0; overwritten unless
  * accumDx) · dh0 (B,H) or 0 · dwih, dwhh, dbih, dbhh += (each may be 0).
- * dgx, dgh (T,B,3H): workspace receiving the gradients of the input-side and hidden-side
- * pre-activations (zero on padded rows); work (2·B·H): the dh carry, then d(r∘h_prev) scratch
+ * dgx (T,B,3H) receives the gradients of the input-side pre-activations [dr dz dn], which are the
+ * hidden side's too except for reset-after's n; dgx may be `gates` itself (each step reads its
+ * gates before it writes their slots). dgh (T,B,H), reset-after only: the hidden side's n
+ * gradient dn∘r. Both zero on padded rows. work (2·B·H): the dh carry, then d(r∘h_prev) scratch
  * (resetAfter = 0). mask: the forward's (T,B) mask or 0; a padded step ignores dy and passes the
- * carry straight through (its dgx, dgh rows are zero, so the GEMMs add nothing to its carry).
+ * carry straight through (its gradient rows are zero, so the GEMMs add nothing to its carry).
  */
 export function gruBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
   x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
@@ -120,7 +122,7 @@ export function gruBackward(m: Float32Array, T: number, B: number, I: number, H:
     const last = s === T - 1;
     const gt = gs + t * B * G;
     const dxt = dgxs + t * B * G;
-    const dht = dghs + t * B * G;
+    const dht = dghs + t * BH; // resetAfter only
     const hnt = hns + t * BH;
     const hPrev = hs + previousBlock(t, reverse) * BH;
     const mrow = maskRow(mask, t, B);
@@ -129,10 +131,10 @@ export function gruBackward(m: Float32Array, T: number, B: number, I: number, H:
     for (let b = 0; b < B; b++) {
       const row = gt + b * G;
       const dxRow = dxt + b * G;
-      const dhRow = dht + b * G;
+      const dhRow = dht + b * H;
       if (isPadded(m, mrow, b)) {
         m.fill(0, dxRow, dxRow + G);
-        m.fill(0, dhRow, dhRow + G);
+        if (resetAfter) m.fill(0, dhRow, dhRow + H);
         continue;
       }
       const dyRow = dy === 0 ? -1 : (dy >>> 2) + (t * B + b) * lddy;
@@ -145,56 +147,51 @@ export function gruBackward(m: Float32Array, T: number, B: number, I: number, H:
         const dnPre = dh * (1 - z) * (1 - n * n);
         const dzPre = dh * (m[hPrev + k] - n) * z * (1 - z);
         m[dxRow + H + j] = dzPre;
-        m[dhRow + H + j] = dzPre;
         m[dxRow + 2 * H + j] = dnPre;
         if (resetAfter) {
-          const drPre = dnPre * m[hnt + k] * r * (1 - r);
-          m[dxRow + j] = drPre;
-          m[dhRow + j] = drPre;
-          m[dhRow + 2 * H + j] = dnPre * r;
-        } else {
-          m[dhRow + 2 * H + j] = dnPre;
+          m[dxRow + j] = dnPre * m[hnt + k] * r * (1 - r);
+          m[dhRow + j] = dnPre * r;
         }
         m[carry + k] = dh * z;
       }
     }
     if (resetAfter) {
-      // dh_prev = dh∘z + dgh·W_hh
-      if (!last || dh0 !== 0) gemmNN(m, B, H, G, 1, dht, G, wh, H, 1, carry, H);
+      // dh_prev = dh∘z + [dr dz]·W_hr,z + (dn∘r)·W_hn
+      if (!last || dh0 !== 0) {
+        gemmNN(m, B, H, 2 * H, 1, dxt, G, wh, H, 1, carry, H);
+        gemmNN(m, B, H, H, 1, dht, H, wh + 2 * H * H, H, 1, carry, H);
+      }
     } else {
-      // d(r∘h_prev) = dn_pre·W_hn; dr = d(r∘h_prev)∘h_prev; dh_prev = dh∘z + d(r∘h_prev)∘r + dgh_rz·W_hr,z
-      gemmNN(m, B, H, H, 1, dht + 2 * H, G, wh + 2 * H * H, H, 0, dRh, H);
+      // d(r∘h_prev) = dn_pre·W_hn; dr = d(r∘h_prev)∘h_prev; dh_prev = dh∘z + d(r∘h_prev)∘r + [dr dz]·W_hr,z
+      gemmNN(m, B, H, H, 1, dxt + 2 * H, G, wh + 2 * H * H, H, 0, dRh, H);
       for (let b = 0; b < B; b++) {
         if (isPadded(m, mrow, b)) continue;
         const row = gt + b * G;
         const dxRow = dxt + b * G;
-        const dhRow = dht + b * G;
         for (let j = 0; j < H; j++) {
           const k = b * H + j;
           const r = m[row + j];
           const drh = m[dRh + k];
-          const drPre = drh * m[hPrev + k] * r * (1 - r);
-          m[dxRow + j] = drPre;
-          m[dhRow + j] = drPre;
+          m[dxRow + j] = drh * m[hPrev + k] * r * (1 - r);
           m[carry + k] += drh * r;
         }
       }
-      if (!last || dh0 !== 0) gemmNN(m, B, H, 2 * H, 1, dht, G, wh, H, 1, carry, H);
+      if (!last || dh0 !== 0) gemmNN(m, B, H, 2 * H, 1, dxt, G, wh, H, 1, carry, H);
     }
   }
   if (dh0 !== 0) m.copyWithin(dh0 >>> 2, carry, carry + BH);
   const rows = T * B;
   if (dwih !== 0) gemmTN(m, G, I, rows, 1, dgxs, G, x >>> 2, ldx, 1, dwih >>> 2, I);
+  // the hidden side: r and z from dgx; n from dgh (reset-after) or dgx with r∘h_prev as input
+  const dhn = resetAfter ? dghs : dgxs + 2 * H;
+  const lddhn = resetAfter ? H : G;
   if (dwhh !== 0) {
     const hPrevRun = hs + previousRun(reverse) * BH;
-    if (resetAfter) {
-      gemmTN(m, G, H, rows, 1, dghs, G, hPrevRun, H, 1, dwhh >>> 2, H);
-    } else {
-      gemmTN(m, 2 * H, H, rows, 1, dghs, G, hPrevRun, H, 1, dwhh >>> 2, H);
-      gemmTN(m, H, H, rows, 1, dghs + 2 * H, G, hns, H, 1, (dwhh >>> 2) + 2 * H * H, H);
-    }
+    gemmTN(m, 2 * H, H, rows, 1, dgxs, G, hPrevRun, H, 1, dwhh >>> 2, H);
+    gemmTN(m, H, H, rows, 1, dhn, lddhn, resetAfter ? hPrevRun : hns, H, 1, (dwhh >>> 2) + 2 * H * H, H);
   }
   addColumnSums(m, rows, G, dgxs, G, dbih);
-  addColumnSums(m, rows, G, dghs, G, dbhh);
+  addColumnSums(m, rows, 2 * H, dgxs, G, dbhh);
+  addColumnSums(m, rows, H, dhn, lddhn, dbhh === 0 ? 0 : dbhh + 8 * H);
   if (dx !== 0) gemmNN(m, rows, I, G, 1, dgxs, G, wih >>> 2, I, accumDx ? 1 : 0, dx >>> 2, lddx);
 }
