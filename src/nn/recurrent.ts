@@ -127,8 +127,6 @@ interface Layout {
   work: number;
   dgates: number;
   dgh: number;
-  dA: number;
-  dB: number;
   dhT: number;
   dcT: number;
   dh0: number;
@@ -179,6 +177,14 @@ export abstract class RecurrentLayer {
    * Trainer's) writes the gate gradients over the saved gates instead and never needs this.
    */
   private readonly retainedGateGrads: Workspace;
+  /**
+   * The two (T,B,max(I, D·H)) buffers a backward passes input gradients through (layer k's dx is
+   * layer k−1's dy), planned when a backward needs them: never by the Trainer's backward of a
+   * one-layer stack fed from data, which computes no input gradient.
+   */
+  private readonly inputGradBuffers: Workspace;
+  private readonly inputGradPtrs: number[] = [];
+  private readonly inputGradSizes: number[] = [0, 0];
   /** Packed weights of each layer and direction for small forward calls (see PACKED_CACHE_MAX_ROWS). */
   private readonly packedCache: Workspace;
   private readonly packedPtrs: number[] = [];
@@ -253,6 +259,7 @@ export abstract class RecurrentLayer {
     this.params = new ParameterSet(this.backend, specs);
     this.workspace = new Workspace(this.backend.heap);
     this.retainedGateGrads = new Workspace(this.backend.heap);
+    this.inputGradBuffers = new Workspace(this.backend.heap);
     this.packedCache = new Workspace(this.backend.heap);
     this.initialise(init, new Rng(seed));
   }
@@ -389,12 +396,13 @@ export abstract class RecurrentLayer {
       checkArrayShape(grads.c, stateSize, `${where}: c gradient`, stateExpected);
     }
     const p = this.layout(T, B);
+    const [dA] = this.planInputGrads(T, B);
     const heap = this.backend.heap;
     // copies into scratch buffers, each checked finite there (as forward's inputs are)
-    if (grads.output !== undefined) writeFinite(this.backend, p.dA, grads.output, T * B * this.outputSize, outWhat, outExpected);
+    if (grads.output !== undefined) writeFinite(this.backend, dA, grads.output, T * B * this.outputSize, outWhat, outExpected);
     if (grads.h !== undefined) writeFinite(this.backend, p.dhT, grads.h, stateSize, `${where}: h gradient`, stateExpected);
     if (grads.c !== undefined) writeFinite(this.backend, p.dcT, grads.c, stateSize, `${where}: c gradient`, stateExpected);
-    const dxPtr = this.backwardInPlace(grads.output !== undefined ? p.dA : 0, grads.h !== undefined ? p.dhT : 0, grads.c !== undefined ? p.dcT : 0);
+    const dxPtr = this.backwardInPlace(grads.output !== undefined ? dA : 0, grads.h !== undefined ? p.dhT : 0, grads.c !== undefined ? p.dcT : 0);
     const input = heap.read(dxPtr, T * B * this.inputSize);
     const h0 = heap.read(p.dh0, stateSize);
     return this.cell === 'lstm' ? { input, h0, c0: heap.read(p.dc0, stateSize) } : { input, h0 };
@@ -410,6 +418,7 @@ export abstract class RecurrentLayer {
     this.params.dispose();
     this.workspace.dispose();
     this.retainedGateGrads.dispose();
+    this.inputGradBuffers.dispose();
     this.packedCache.dispose();
     this.packedVersion = -1;
     this.saved = null;
@@ -577,7 +586,9 @@ export abstract class RecurrentLayer {
     const H = this.hiddenSize;
     const D = this.directions;
     let dy = dyTop;
-    let dx = dyTop === p.dB ? p.dA : p.dB;
+    // the dx buffers only when some layer computes dx (every layer above the first does)
+    const [dA, dB] = this.numLayers > 1 || inputGrad ? this.planInputGrads(T, B) : [0, 0];
+    let dx = dyTop === dB ? dA : dB;
     for (let k = this.numLayers - 1; k >= 0; k--) {
       if (k === 0 && !inputGrad) dx = 0;
       const input = k === 0 ? x : p.out[k - 1];
@@ -604,9 +615,17 @@ export abstract class RecurrentLayer {
         }
       }
       dy = dx;
-      dx = dx === p.dA ? p.dB : p.dA;
+      dx = dx === dA ? dB : dA;
     }
     return dy;
+  }
+
+  /** The two input-gradient buffers for (T, B) (see {@link inputGradBuffers}): [dA, dB]. */
+  private planInputGrads(T: number, B: number): number[] {
+    const width = T * B * Math.max(this.inputSize, this.directions * this.hiddenSize);
+    this.inputGradSizes[0] = width;
+    this.inputGradSizes[1] = width;
+    return this.inputGradBuffers.plan(this.inputGradSizes, this.inputGradPtrs);
   }
 
   /** The workspace layout for (T, B): same pointers for forward and backward of one shape. */
@@ -641,10 +660,9 @@ export abstract class RecurrentLayer {
     for (let k = 0; k < L; k++) s.push(T * B * D * H);
     for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
     const state = n * B * H;
-    const dWidth = T * B * Math.max(I, D * H);
     // gate gradients: RNN's pre-activations, and a GRU's hidden-side n gradient (T,B,H); the LSTM's
     // and GRU's gate gradients go over their saved gates or into retainedGateGrads (see backwardInPlace)
-    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru ? T * B * H : 0, dWidth, dWidth, state, lstm ? state : 0, state, lstm ? state : 0);
+    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru ? T * B * H : 0, state, lstm ? state : 0, state, lstm ? state : 0);
     const summed = this.merge === 'sum' && D === 2;
     s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);
@@ -664,7 +682,7 @@ export abstract class RecurrentLayer {
     }
     return {
       x, out, gates, hseq, cseq, hn,
-      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dgates: ptr[j++], dgh: ptr[j++], dA: ptr[j++], dB: ptr[j++],
+      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dgates: ptr[j++], dgh: ptr[j++],
       dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++], mask: ptr[j++], merged: ptr[j++], dmerged: ptr[j++],
     };
   }
