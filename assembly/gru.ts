@@ -496,9 +496,6 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
   const BH = B * H;
   const carry = work;            // (B, H)
   const drh = at(work, BH);      // (B, H)
-  // W_hh (3H, H) packed as B panels: whole (reset-after), or its r,z rows (2H, H) and n rows
-  // (H, H) (reset-before); after the time loop the same region holds the chunks of the
-  // weight-gradient GEMMs, then W_ih (3H, I) packed (dx)
   // W_hh (3H, H) packed as B panels in two parts, its r,z rows (2H, H) and its n rows (H, H): the
   // hidden side's r,z gradients are dgx's own columns, its n gradient is dgx's (reset-before) or
   // dgh (reset-after). After the time loop the same region holds the chunks of the
