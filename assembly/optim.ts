@@ -1,8 +1,32 @@
 // Optimizer updates over flat parameter / gradient / state slabs, with PyTorch's definitions.
 // Element-wise, SIMD main loop + scalar tail; n floats each.
+// Threaded (threads.ts): each thread updates its share of the n elements, in whole groups of four,
+// so that the scalar tail is the same last elements whatever the thread count (bit-identical to
+// one thread), then meets the others at a barrier.
+
+import { barrier, share_end, share_start } from './threads';
+
+/** Byte offset of this thread's share of n elements (4-aligned), and its length, for the updates below. */
+@inline function share_offset(n: i32): usize {
+  return <usize>share_start(n, 4) << 2;
+}
+@inline function share_length(n: i32): i32 {
+  return share_end(n, 4) - share_start(n, 4);
+}
+/** ptr + off, leaving an absent (0) state pointer absent. */
+@inline function shifted(ptr: usize, off: usize): usize {
+  return ptr != 0 ? ptr + off : 0;
+}
 
 /** SGD (+ momentum, dampening, Nesterov, L2 weight decay). See TrainingKernels.sgd_step. */
 export function sgd_step(n: i32, p: usize, g: usize, buf: usize, lr: f32, momentum: f32, dampening: f32,
+  nesterov: i32, weightDecay: f32, first: i32): void {
+  const off = share_offset(n);
+  sgd_range(share_length(n), p + off, g + off, shifted(buf, off), lr, momentum, dampening, nesterov, weightDecay, first);
+  barrier();
+}
+
+@inline function sgd_range(n: i32, p: usize, g: usize, buf: usize, lr: f32, momentum: f32, dampening: f32,
   nesterov: i32, weightDecay: f32, first: i32): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
@@ -19,6 +43,12 @@ export function sgd_step(n: i32, p: usize, g: usize, buf: usize, lr: f32, moment
 
 /** Adagrad: sum += g'²; p −= lr·g' / (√sum + eps). */
 export function adagrad_step(n: i32, p: usize, g: usize, sum: usize, lr: f32, eps: f32, weightDecay: f32): void {
+  const off = share_offset(n);
+  adagrad_range(share_length(n), p + off, g + off, sum + off, lr, eps, weightDecay);
+  barrier();
+}
+
+@inline function adagrad_range(n: i32, p: usize, g: usize, sum: usize, lr: f32, eps: f32, weightDecay: f32): void {
   const vlr = f32x4.splat(lr);
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
@@ -44,6 +74,13 @@ export function adagrad_step(n: i32, p: usize, g: usize, sum: usize, lr: f32, ep
 /** RMSprop (+ momentum). See TrainingKernels.rmsprop_step. */
 export function rmsprop_step(n: i32, p: usize, g: usize, sq: usize, buf: usize, lr: f32, alpha: f32, eps: f32,
   weightDecay: f32, momentum: f32): void {
+  const off = share_offset(n);
+  rmsprop_range(share_length(n), p + off, g + off, sq + off, shifted(buf, off), lr, alpha, eps, weightDecay, momentum);
+  barrier();
+}
+
+@inline function rmsprop_range(n: i32, p: usize, g: usize, sq: usize, buf: usize, lr: f32, alpha: f32, eps: f32,
+  weightDecay: f32, momentum: f32): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const w = load<f32>(p + o);
@@ -63,6 +100,13 @@ export function rmsprop_step(n: i32, p: usize, g: usize, sq: usize, buf: usize, 
 
 /** Adam / AdamW with bias correction. See TrainingKernels.adam_step. */
 export function adam_step(n: i32, p: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32,
+  eps: f32, weightDecay: f32, decoupled: i32, step: i32): void {
+  const off = share_offset(n);
+  adam_range(share_length(n), p + off, g + off, m + off, v + off, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+  barrier();
+}
+
+@inline function adam_range(n: i32, p: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32,
   eps: f32, weightDecay: f32, decoupled: i32, step: i32): void {
   const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
   const bc2 = 1 - Math.pow(<f64>beta2, <f64>step);

@@ -32,8 +32,9 @@ export type ThreadSpawner = (source: string) => ThreadWorker;
 /** The threaded builds' file names, by flavor (in build/ and dist/). */
 export const THREADED_BUILD_FILES = { simd: 'strand-threads.wasm', relaxed: 'strand-threads-relaxed.wasm' } as const;
 
-/** The kernels that split their work across threads (assembly/lstm.ts, gru.ts, rnn.ts, dense.ts). */
-export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward', 'rnn_forward', 'rnn_backward', 'dense_forward', 'dense_backward'] as const;
+/** The kernels that split their work across threads (assembly/lstm.ts, gru.ts, rnn.ts, dense.ts, optim.ts). */
+export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward', 'rnn_forward', 'rnn_backward',
+  'dense_forward', 'dense_backward', 'sgd_step', 'adagrad_step', 'rmsprop_step', 'adam_step'] as const;
 
 /** Control block: [0] sequence number, [1] kernel index (−1 = stop), [2] argument count, [3] threads; f64 arguments from byte 16. */
 const CONTROL_WORDS = 4;
@@ -112,12 +113,17 @@ export interface ThreadedBackend extends Backend {
 /** Default {@link ThreadedBackend.minParallelFlops}: about 80 µs of single-thread work. */
 export const DEFAULT_MIN_PARALLEL_FLOPS = 4e6;
 
+/** Floating-point operations per element counted for an optimizer update (Adam's is about 16). */
+const OPTIMIZER_FLOPS_PER_ELEMENT = 10;
+
 /**
- * FLOPs of the matrix products of a threaded kernel call, from its leading arguments: recurrent
- * (T, B, I, H): 2·T·B·(I+H)·G forward (G = 4H LSTM, 3H GRU, H RNN); dense (M, I, O): 2·M·I·O forward;
- * backward twice the forward.
+ * FLOPs of a threaded kernel call, from its leading arguments: recurrent (T, B, I, H):
+ * 2·T·B·(I+H)·G forward (G = 4H LSTM, 3H GRU, H RNN); dense (M, I, O): 2·M·I·O forward; backward
+ * twice the forward; an optimizer update over n elements: 10·n (so that updates of about 400 k
+ * parameters and more split, smaller ones stay on the calling thread).
  */
 function callFlops(kernel: (typeof THREADED_KERNELS)[number], args: number[]): number {
+  if (kernel.endsWith('_step')) return OPTIMIZER_FLOPS_PER_ELEMENT * args[0];
   if (kernel.startsWith('dense')) return (kernel.endsWith('backward') ? 4 : 2) * args[0] * args[1] * args[2];
   const [T, B, I, H] = args;
   const gates = kernel.startsWith('lstm') ? 4 * H : kernel.startsWith('gru') ? 3 * H : H;

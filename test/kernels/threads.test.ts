@@ -2,13 +2,14 @@
 // dense head (whole training steps) on 2 and 3
 // threads give bit-for-bit the results of the single-threaded plain-SIMD build — the threads
 // split columns, rows and panels but never change the order of any sum — over awkward batch sizes
-// (1, odd, fewer rows than threads), masks, two layers and both directions; kernels that are not
-// threaded (embedding, loss, optimizer) still run, on the calling thread; dispose() falls back to one thread; bad options are refused with clear
+// (1, odd, fewer rows than threads), masks, two layers and both directions; so do the optimizer
+// updates, split into 4-aligned shares; kernels that are not threaded (embedding, loss) still run,
+// on the calling thread; dispose() falls back to one thread; bad options are refused with clear
 // errors. Runs in Node (worker_threads) and in the cross-origin isolated Chromium page (Web Workers,
 // where the page's thread may not block and only spins).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
-import { createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
+import { DEFAULT_MIN_PARALLEL_FLOPS, createThreadedBackend, threadsSupported, type ThreadedBackend } from '../../src/backend/threads.ts';
 import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, Trainer, createBackend } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { threadedBackend } from '../helpers/threads.ts';
@@ -113,8 +114,55 @@ describe('threaded dense head: whole training steps equal one thread bit for bit
   });
 });
 
+describe('threaded optimizer updates equal one thread bit for bit', () => {
+  type Update = (b: Backend, n: number, ptrs: number[], step: number) => void;
+  // each update with its state slabs; momentum / decay on, so that every state slab is read and written
+  const updates: Array<[string, number, Update]> = [
+    ['adam (AdamW)', 2, (b, n, [p, g, m, v], step) => b.kernels.adam_step(n, p, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0.01, 1, step)],
+    ['adam (L2)', 2, (b, n, [p, g, m, v], step) => b.kernels.adam_step(n, p, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0.01, 0, step)],
+    ['sgd (Nesterov)', 1, (b, n, [p, g, buf], step) => b.kernels.sgd_step(n, p, g, buf, 0.1, 0.9, 0, 1, 1e-4, step === 1 ? 1 : 0)],
+    ['rmsprop (momentum)', 2, (b, n, [p, g, sq, buf]) => b.kernels.rmsprop_step(n, p, g, sq, buf, 0.01, 0.99, 1e-8, 1e-4, 0.9)],
+    ['adagrad', 1, (b, n, [p, g, sum]) => b.kernels.adagrad_step(n, p, g, sum, 0.1, 1e-10, 1e-4)],
+  ];
+  /** Parameters and state slabs after three updates of n elements (fresh gradients each time). */
+  function run(b: Backend, n: number, states: number, update: Update): Float32Array[] {
+    const ptrs = [b.heap.allocF32(n), b.heap.allocF32(n)];
+    for (let s = 0; s < states; s++) ptrs.push(b.heap.allocF32(n));
+    try {
+      b.heap.write(ptrs[0], randomArray(n, 1));
+      for (let step = 1; step <= 3; step++) {
+        b.heap.write(ptrs[1], randomArray(n, 10 + step));
+        update(b, n, ptrs, step);
+      }
+      return ptrs.filter((_, i) => i !== 1).map((ptr) => b.heap.read(ptr, n));
+    } finally {
+      ptrs.forEach((ptr) => b.heap.release(ptr));
+    }
+  }
+  it.each(updates)('%s over 1003, 8 and 3 elements (a tail of 3; fewer groups of 4 than threads)', (_name, states, update) => {
+    for (const backend of [two, three]) backend.minParallelFlops = 0;
+    try {
+      for (const n of [1003, 8, 3]) {
+        const reference = run(single, n, states, update);
+        expect(reference[0].some((v, i) => v !== randomArray(n, 1)[i])).toBe(true); // the update moved the weights
+        const before = two.parallelCalls;
+        expect(sameBits(run(two, n, states, update), reference), `2 threads, n ${n}`).toBe(true);
+        expect(two.parallelCalls - before).toBe(3);
+        expect(sameBits(run(three, n, states, update), reference), `3 threads, n ${n}`).toBe(true);
+      }
+    } finally {
+      for (const backend of [two, three]) backend.minParallelFlops = DEFAULT_MIN_PARALLEL_FLOPS;
+    }
+  });
+  it('an update below minParallelFlops (10 FLOPs per element) stays on the calling thread', () => {
+    const before = two.parallelCalls;
+    run(two, 1003, 2, updates[0][2]);
+    expect(two.parallelCalls).toBe(before);
+  });
+});
+
 describe('threaded backend', () => {
-  it('runs the kernels that are not threaded (embedding, loss, optimizer) on the calling thread, with the same results', () => {
+  it('runs the kernels that are not threaded (embedding, loss) and small optimizer updates on the calling thread, with the same results', () => {
     const results = [single, two].map((backend) => {
       const model = new SequenceModel({
         layers: [new Embedding(20, 6, { seed: 1, backend }), new RNN(6, 8, { seed: 2, backend }), new Dense(8, 20, { seed: 3, backend })], output: 'softmax',
