@@ -154,6 +154,30 @@ describe('threaded optimizer updates equal one thread bit for bit', () => {
       for (const backend of [two, three]) backend.minParallelFlops = DEFAULT_MIN_PARALLEL_FLOPS;
     }
   });
+  it('whole Trainer steps with every call split (Adam included) equal one thread bit for bit', () => {
+    const train = (backend: Backend): Float32Array[] => {
+      const model = new SequenceModel({ layers: [new LSTM(7, 9, { seed: 5, backend }), new Dense(9, 5, { seed: 6, backend })], output: 'softmax' });
+      const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.01, weightDecay: 0.01 } });
+      try {
+        for (let s = 0; s < 3; s++) {
+          trainer.step({ input: randomArray(6 * 3 * 7, 20 + s), target: Int32Array.from({ length: 18 }, (_, i) => (i * 3 + s) % 5), seqLen: 6, batch: 3 });
+        }
+        return Object.values(model.stateDict());
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    };
+    const reference = train(single);
+    two.minParallelFlops = 0;
+    try {
+      const before = two.parallelCalls;
+      expect(sameBits(train(two), reference)).toBe(true);
+      expect(two.parallelCalls - before).toBeGreaterThanOrEqual(3 * 6); // per step: 4 layer calls, 2 updates
+    } finally {
+      two.minParallelFlops = DEFAULT_MIN_PARALLEL_FLOPS;
+    }
+  });
   it('an update below minParallelFlops (10 FLOPs per element) stays on the calling thread', () => {
     const before = two.parallelCalls;
     run(two, 1003, 2, updates[0][2]);
