@@ -565,9 +565,9 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
 
     const rows = T * B;
     const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
-    const withI = dwih != 0 && I > 0;
-    // r and z: dW_ih, dW_hh and both bias sums from one pass over those columns of dgx
-    gemm_tn_packed_pair(2 * H, rows, 1.0, dgx, G, x, ldx, withI ? I : 0, dwih, I, hprevAll, H, H, dwhh, H,
+    // r and z: dW_ih, dW_hh and both bias sums from one pass over those columns of dgx (the pair
+    // skips a product whose C is 0 or whose width is 0)
+    gemm_tn_packed_pair(2 * H, rows, 1.0, dgx, G, x, ldx, I, dwih, I, hprevAll, H, H, dwhh, H,
       1.0, dbih, dbhh, whhP);
     const dwihN: usize = dwih ? at(dwih, 2 * H * I) : 0;
     const dwhhN: usize = dwhh ? at(dwhh, 2 * H * H) : 0;
@@ -575,12 +575,12 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
     const dbhhN: usize = dbhh ? at(dbhh, 2 * H) : 0;
     if (resetAfter) {
       // n: the input side from dgx, the hidden side from dgh = dn∘r
-      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, withI ? I : 0, dwihN, I, 0, 0, 0, 0, 0,
+      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, I, dwihN, I, 0, 0, 0, 0, 0,
         1.0, dbihN, 0, whhP);
       gemm_tn_packed_pair(H, rows, 1.0, dgh, H, hprevAll, H, H, dwhhN, H, 0, 0, 0, 0, 0, 1.0, dbhhN, 0, whhP);
     } else {
       // n: both sides share dn; the hidden side's input is r∘h_prev (saved in hn)
-      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, withI ? I : 0, dwihN, I, hn, H, H, dwhhN, H,
+      gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, I, dwihN, I, hn, H, H, dwhhN, H,
         1.0, dbihN, dbhhN, whhP);
     }
     if (dx && I > 0) {

@@ -1,3 +1,5 @@
+import { packedSize } from './kernels.ts';
+
 /**
  * Kernels for heads, losses and optimizers: the second half of the kernel contract (same
  * conventions as {@link Kernels} in kernels.ts: byte pointers, 0 = absent, f32 row-major,
@@ -83,4 +85,4 @@ export interface TrainingKernels {
 }
 
 /** Workspace (floats) dense_forward needs: Wᵀ (I,O) packed as 8-column panels. */
-export const denseForwardWork = (I: number, O: number): number => I * ((O + 7) & ~7);
+export const denseForwardWork = (I: number, O: number): number => packedSize(I, O);

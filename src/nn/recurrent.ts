@@ -125,7 +125,9 @@ interface Layout {
   h0: number;
   c0: number;
   work: number;
-  dgates: number;
+  /** An RNN's pre-activation gradients (T,B,H); 0 for LSTM and GRU, whose gate gradients go over the saved gates or into retainedGateGrads. */
+  dpre: number;
+  /** A reset-after GRU's hidden-side n gradient (T,B,H); 0 otherwise. */
   dgh: number;
   dhT: number;
   dcT: number;
@@ -172,7 +174,7 @@ export abstract class RecurrentLayer {
   readonly params: ParameterSet;
   private readonly workspace: Workspace;
   /**
-   * LSTM gate gradients (T,B,4H) for a backward that keeps the saved activations (the public
+   * LSTM or GRU gate gradients (T,B,4H or 3H) for a backward that keeps the saved activations (the public
    * backward, gradient checks): allocated on first use. A backward that releases them (the
    * Trainer's) writes the gate gradients over the saved gates instead and never needs this.
    */
@@ -611,7 +613,7 @@ export abstract class RecurrentLayer {
             dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, gateGrads || p.gates[i], p.dgh, p.work);
         } else {
           kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, p.hseq[i], dyd, D * H, dhT,
-            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dgates, p.work);
+            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dpre, p.work);
         }
       }
       dy = dx;
@@ -660,9 +662,9 @@ export abstract class RecurrentLayer {
     for (let k = 0; k < L; k++) s.push(T * B * D * H);
     for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
     const state = n * B * H;
-    // gate gradients: RNN's pre-activations, and a GRU's hidden-side n gradient (T,B,H); the LSTM's
+    // gate gradients: RNN's pre-activations, and a reset-after GRU's hidden-side n gradient (T,B,H); the LSTM's
     // and GRU's gate gradients go over their saved gates or into retainedGateGrads (see backwardInPlace)
-    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru ? T * B * H : 0, state, lstm ? state : 0, state, lstm ? state : 0);
+    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru && this.resetAfter ? T * B * H : 0, state, lstm ? state : 0, state, lstm ? state : 0);
     const summed = this.merge === 'sum' && D === 2;
     s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);
@@ -682,7 +684,7 @@ export abstract class RecurrentLayer {
     }
     return {
       x, out, gates, hseq, cseq, hn,
-      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dgates: ptr[j++], dgh: ptr[j++],
+      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dpre: ptr[j++], dgh: ptr[j++],
       dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++], mask: ptr[j++], merged: ptr[j++], dmerged: ptr[j++],
     };
   }
