@@ -20,6 +20,7 @@ import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pa
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
 import { fill_rows_with_bias } from './rowops';
+import { all_zero } from './vec';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
 
 // ---------------------------------------------------------------- small helpers
@@ -442,16 +443,19 @@ export function gru_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, resetA
     const hnT = at(hn, t * BH);
     const yT: usize = y ? at(y, t * B * ldy) : 0;
     const yRows: usize = y ? at(yT, b0 * ldy) : 0;
+    // a zero initial state (h0 absent) makes the first step's recurrent products (and r∘h_prev)
+    // zero: K = 0 leaves just the bias
+    const Kh = s > 0 || h0 ? H : 0;
     if (resetAfter) {
-      recurrent_cols(B, G, H, hprev, whhP, bhh, gh, G);
+      recurrent_cols(B, G, Kh, hprev, whhP, bhh, gh, G);
       barrier();
       if (nb > 0) gru_gates_forward(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnew, b0 * H), at(hnT, b0 * H), yRows, ldy);
     } else {
-      recurrent_cols(B, 2 * H, H, hprev, whhP, bhh, gh, G);
+      recurrent_cols(B, 2 * H, Kh, hprev, whhP, bhh, gh, G);
       barrier();
       if (nb > 0) gru_gates_forward_rz(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnT, b0 * H));
       barrier();
-      recurrent_cols(B, H, H, hnT, whnP, bhh ? at(bhh, 2 * H) : 0, at(gh, 2 * H), G);
+      recurrent_cols(B, H, Kh, hnT, whnP, bhh ? at(bhh, 2 * H) : 0, at(gh, 2 * H), G);
       barrier();
       if (nb > 0) gru_gates_forward_n(nb, H, at(gx, b0 * G), at(gh, b0 * G), at(hprev, b0 * H), at(hnew, b0 * H), yRows, ldy);
     }
@@ -565,10 +569,14 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
 
     const rows = T * B;
     const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
+    // a zero initial state's rows of it (the first step's, forward; the last's, reversed), and
+    // so of r∘h_prev, hold only zeros: the hidden-side products skip them
+    const zeroStart = all_zero(BH, at(hseq, reverse ? T * BH : 0));
+    const lo2 = zeroStart && !reverse ? B : 0, hi2 = zeroStart && reverse ? rows - B : rows;
     // r and z: dW_ih, dW_hh and both bias sums from one pass over those columns of dgx (the pair
     // skips a product whose C is 0 or whose width is 0)
     gemm_tn_packed_pair(2 * H, rows, 1.0, dgx, G, x, ldx, I, dwih, I, hprevAll, H, H, dwhh, H,
-      1.0, dbih, dbhh, whhP);
+      1.0, dbih, dbhh, whhP, lo2, hi2);
     const dwihN: usize = dwih ? at(dwih, 2 * H * I) : 0;
     const dwhhN: usize = dwhh ? at(dwhh, 2 * H * H) : 0;
     const dbihN: usize = dbih ? at(dbih, 2 * H) : 0;
@@ -576,12 +584,12 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
     if (resetAfter) {
       // n: the input side from dgx, the hidden side from dgh = dn∘r
       gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, I, dwihN, I, 0, 0, 0, 0, 0,
-        1.0, dbihN, 0, whhP);
-      gemm_tn_packed_pair(H, rows, 1.0, dgh, H, hprevAll, H, H, dwhhN, H, 0, 0, 0, 0, 0, 1.0, dbhhN, 0, whhP);
+        1.0, dbihN, 0, whhP, 0, rows);
+      gemm_tn_packed_pair(H, rows, 1.0, dgh, H, 0, 0, 0, 0, 0, hprevAll, H, H, dwhhN, H, 1.0, dbhhN, 0, whhP, lo2, hi2);
     } else {
       // n: both sides share dn; the hidden side's input is r∘h_prev (saved in hn)
       gemm_tn_packed_pair(H, rows, 1.0, at(dgx, 2 * H), G, x, ldx, I, dwihN, I, hn, H, H, dwhhN, H,
-        1.0, dbihN, dbhhN, whhP);
+        1.0, dbihN, dbhhN, whhP, lo2, hi2);
     }
     if (dx && I > 0) {
       pack_b_share(G, I, wih, I, whhP);

@@ -343,7 +343,7 @@ const KC_TN: i32 = 128;
  */
 export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
   beta: f32, C: usize, ldc: i32, work: usize): void {
-  gemm_tn_packed_pair(M, K, alpha, A, lda, B, ldb, N, C, ldc, 0, 0, 0, 0, 0, beta, 0, 0, work);
+  gemm_tn_packed_pair(M, K, alpha, A, lda, B, ldb, N, C, ldc, 0, 0, 0, 0, 0, beta, 0, 0, work, 0, K);
 }
 
 /**
@@ -353,10 +353,12 @@ export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda
  * per K chunk while the chunk is in cache. Shape of use: a recurrent layer's backward, where
  * dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev and db_ih, db_hh += Σ dGates share every chunk of
  * dGatesᵀ. work as for gemm_tn_packed with N = max(N1, N2).
+ * Rows of B2 outside [lo2, hi2) are known to be zero (a zero initial state's row block) and are
+ * skipped; pass 0, K for none. Skipping them is exact: they would add only zero products.
  */
 export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i32,
   B1: usize, ldb1: i32, N1: i32, C1: usize, ldc1: i32, B2: usize, ldb2: i32, N2: i32, C2: usize, ldc2: i32,
-  beta: f32, s1: usize, s2: usize, work: usize): void {
+  beta: f32, s1: usize, s2: usize, work: usize, lo2: i32, hi2: i32): void {
   if (M <= 0) return;
   const products = (C1 != 0 && N1 > 0) || (C2 != 0 && N2 > 0);
   const At = work;
@@ -375,18 +377,27 @@ export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i
       accumulate_column_sums2(kc, m1 - m0, chunk, lda, s1 != 0 ? s1 + off : 0, s2 != 0 ? s2 + off : 0);
     }
     const b = k0 == 0 ? beta : <f32>1;
-    if (C1 != 0 && N1 > 0) tn_chunk(kc, k0, N1, alpha, B1, ldb1, b, C1, ldc1, At, P, m0, m1);
-    if (C2 != 0 && N2 > 0) tn_chunk(kc, k0, N2, alpha, B2, ldb2, b, C2, ldc2, At, P, m0, m1);
+    if (C1 != 0 && N1 > 0) tn_chunk(kc, k0, 0, kc, N1, alpha, B1, ldb1, b, C1, ldc1, At, P, m0, m1);
+    if (C2 != 0 && N2 > 0) {
+      // this chunk's rows of B2 that may be nonzero: [k0 + j0, k0 + j1); with none, the first
+      // chunk still applies beta
+      const j0 = min(kc, max(0, lo2 - k0)), j1 = max(j0, min(kc, hi2 - k0));
+      if (j1 > j0 || (k0 == 0 && b != 1)) tn_chunk(kc, k0, j0, j1, N2, alpha, B2, ldb2, b, C2, ldc2, At, P, m0, m1);
+    }
     k0 += KC_TN;
   } while (k0 < K);
 }
 
-/** One K chunk of {@link gemm_tn_packed_pair}'s products: pack this B chunk, then this thread's C rows. */
-function tn_chunk(kc: i32, k0: i32, N: i32, alpha: f32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
+/**
+ * One K chunk of {@link gemm_tn_packed_pair}'s products, over the chunk's rows [j0, j1) (of kc):
+ * pack those rows of B, then this thread's C rows.
+ */
+function tn_chunk(kc: i32, k0: i32, j0: i32, j1: i32, N: i32, alpha: f32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
   At: usize, P: usize, m0: i32, m1: i32): void {
-  if (kc > 0) pack_b_share(kc, N, B + (<usize>k0 * <usize>ldb << 2), ldb, P);
+  const rows = j1 - j0;
+  if (rows > 0) pack_b_share(rows, N, B + (<usize>(k0 + j0) * <usize>ldb << 2), ldb, P);
   barrier();
-  if (m1 > m0) gemm_packed(m1 - m0, N, kc, alpha, At + (<usize>(m0 * kc) << 2), kc, P, beta, C + (<usize>m0 * <usize>ldc << 2), ldc);
+  if (m1 > m0) gemm_packed(m1 - m0, N, rows, alpha, At + (<usize>(m0 * kc + j0) << 2), kc, P, beta, C + (<usize>m0 * <usize>ldc << 2), ldc);
   barrier();
 }
 

@@ -41,6 +41,17 @@ export function clip_value(n: i32, x: usize, c: f32): void {
   }
 }
 
+/** Whether all n floats at x are ±0 (an initial state that was zeros or absent). */
+export function all_zero(n: i32, x: usize): bool {
+  let any = i32x4.splat(0);
+  const magnitude = i32x4.splat(0x7fffffff);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) any = v128.or(any, v128.and(v128.load(x + (<usize>i << 2)), magnitude));
+  if (v128.any_true(any)) return false;
+  for (; i < n; i++) if ((load<u32>(x + (<usize>i << 2)) & 0x7fffffff) != 0) return false;
+  return true;
+}
+
 /** Number of NaN or ±Inf among n floats (x − x is 0 exactly for finite x, NaN otherwise). */
 export function count_nonfinite(n: i32, x: usize): i32 {
   let bad = i32x4.splat(0);

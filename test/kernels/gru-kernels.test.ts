@@ -674,6 +674,17 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
     it(`masked: ${describeCase(k)}`, () => runCase(k, 9000 + 89 * i));
   });
 
+  // the weight-gradient GEMM skips a zero initial state's B rows of H_prev (and of r∘h_prev): with
+  // B 130 they span a whole 128-row chunk and part of the next (forward) or the end of the second
+  // and the whole short third (reversed)
+  for (const resetAfter of [true, false]) {
+    for (const reverse of [false, true]) {
+      const k: Case = { T: 2, B: 130, I: 3, H: 5, reverse, resetAfter, bias: true, h0: false, dy: true, dhT: reverse,
+        accumDx: false, dx: true, wide: !reverse, mask: null };
+      it(`wide batch, no initial state: ${describeCase(k)}`, () => runCase(k, 7000 + 2 * +resetAfter + +reverse));
+    }
+  }
+
   it('covers every option both ways', () => {
     const list = cases();
     const masked = maskedCases();

@@ -616,6 +616,17 @@ function maskedSequenceCases(): SeqCase[] {
 }
 const MASKED_CASES = maskedSequenceCases();
 
+/**
+ * Wide batches with no initial state, both directions: the weight-gradient GEMM skips the zero
+ * initial state's B rows of H_prev, which here span a whole 128-row chunk and part of the next
+ * (forward: rows 0..130) or the end of the second chunk and the whole short third (reversed:
+ * rows 130..260).
+ */
+const WIDE_BATCH_CASES: SeqCase[] = ([0, 1] as const).map((reverse) => ({
+  T: 2, B: 130, reverse, I: 3, H: 5, relu: 0, bias: true, h0: false, c0: false, dy: true, dhT: reverse === 1,
+  dcT: false, dx: true, dh0: true, accumDx: 0, wide: reverse === 0, mask: null,
+}));
+
 const caseName = (c: SeqCase): string =>
   `T=${c.T} B=${c.B} I=${c.I} H=${c.H} rev=${c.reverse} relu=${c.relu} bias=${+c.bias} h0=${+c.h0} c0=${+c.c0} ` +
   `dy=${+c.dy} dhT=${+c.dhT} dcT=${+c.dcT} dx=${+c.dx} dh0=${+c.dh0} acc=${c.accumDx} wide=${+c.wide}` +
@@ -673,7 +684,7 @@ function accumulatorStart(n: number, seed: number): Float32Array {
 const plus = (start: Float32Array, grad: Vec): Vec => Float64Array.from(grad, (g, i) => start[i] + g);
 
 describe('lstm_forward / lstm_backward against the float64 reference', () => {
-  it.each([...CASES, ...MASKED_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
+  it.each([...CASES, ...MASKED_CASES, ...WIDE_BATCH_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const { T, B, I, H } = c;
     const G = 4 * H, rows = T * B;
     const L = layout(c);
@@ -775,7 +786,7 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
 });
 
 describe('rnn_forward / rnn_backward against the float64 reference', () => {
-  it.each([...CASES, ...MASKED_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
+  it.each([...CASES, ...MASKED_CASES, ...WIDE_BATCH_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const { T, B, I, H } = c;
     const rows = T * B;
     const L = layout(c);
