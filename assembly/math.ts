@@ -3,7 +3,8 @@
 // |x| ≤ 1, exact limits at ±∞ (tanh → ±1, sigmoid → 0 / 1), never NaN for a finite input.
 //
 // exp: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2 (ln2 split into a 9-bit head, so
-// n·LN2_HI is exact, and a tail), Cephes' degree-5 minimax polynomial for (e^r − 1 − r)/r², and
+// n·LN2_HI is exact, and a tail; as multiply-adds, fused in the relaxed build), a degree-4
+// polynomial for (e^r − 1 − r)/r² (EXP_P0..P4 below), and
 // 2^n applied as two normal powers 2^⌊n/2⌋·2^(n−⌊n/2⌋) so results may overflow to +∞ or round
 // into the subnormals exactly like a correctly rounded expf would. Input is clamped to
 // [−104, 89]: e^−104 is below half the smallest subnormal and e^89 overflows f32.
@@ -22,12 +23,23 @@ const EXP_HI: f32 = 89.0;
 const ROUND_MAGIC: f32 = 12582912.0;
 
 /**
+ * e^r ≈ 1 + r + r²·(P0·r⁴ + … + P4) on |r| ≤ ln2/2: coefficients fitted for this form (minimax in
+ * the relative error of e^r, evaluated in f32: at most 1.1 ulp, against about 1 ulp for Cephes'
+ * degree-5 P, at one multiply-add less).
+ */
+const EXP_P0: f32 = 1.3814539415761828e-3;
+const EXP_P1: f32 = 8.36874544620514e-3;
+const EXP_P2: f32 = 4.166838899254799e-2;
+const EXP_P3: f32 = 1.666652113199234e-1;
+const EXP_P4: f32 = 4.999999403953552e-1;
+
+/**
  * The vector activations' constants, one f32x4 each, in memory: V8 builds a v128 constant in
  * three instructions (and rebuilds it wherever registers run short), a load is one.
- * Index = position in this list: LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, expf P0..P5, 1, EXP_LO,
+ * Index = position in this list: LOG2E, ROUND_MAGIC, −LN2_HI, −LN2_LO, EXP_P0..P4, 1, EXP_LO,
  * EXP_HI, −40, 40, 20, tanh P0..P4, 0.625.
  */
-const KF: usize = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, LN2_HI, LN2_HI, LN2_HI, LN2_HI, LN2_LO, LN2_LO, LN2_LO, LN2_LO, 1.9875691500E-4, 1.9875691500E-4, 1.9875691500E-4, 1.9875691500E-4, 1.3981999507E-3, 1.3981999507E-3, 1.3981999507E-3, 1.3981999507E-3, 8.3334519073E-3, 8.3334519073E-3, 8.3334519073E-3, 8.3334519073E-3, 4.1665795894E-2, 4.1665795894E-2, 4.1665795894E-2, 4.1665795894E-2, 1.6666665459E-1, 1.6666665459E-1, 1.6666665459E-1, 1.6666665459E-1, 5.0000001201E-1, 5.0000001201E-1, 5.0000001201E-1, 5.0000001201E-1, 1.0, 1.0, 1.0, 1.0, EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, -40.0, -40.0, -40.0, -40.0, 40.0, 40.0, 40.0, 40.0, 20.0, 20.0, 20.0, 20.0, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, 0.625, 0.625, 0.625, 0.625], 16);
+const KF: usize = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, ROUND_MAGIC, -LN2_HI, -LN2_HI, -LN2_HI, -LN2_HI, -LN2_LO, -LN2_LO, -LN2_LO, -LN2_LO, EXP_P0, EXP_P0, EXP_P0, EXP_P0, EXP_P1, EXP_P1, EXP_P1, EXP_P1, EXP_P2, EXP_P2, EXP_P2, EXP_P2, EXP_P3, EXP_P3, EXP_P3, EXP_P3, EXP_P4, EXP_P4, EXP_P4, EXP_P4, 1.0, 1.0, 1.0, 1.0, EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, -40.0, -40.0, -40.0, -40.0, 40.0, 40.0, 40.0, 40.0, 20.0, 20.0, 20.0, 20.0, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, -5.70498872745E-3, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, 2.06390887954E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, -5.37397155531E-2, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, 1.33314422036E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, -3.33332819422E-1, 0.625, 0.625, 0.625, 0.625], 16);
 /** Integer constants: 127 (the f32 exponent bias), the sign bit. */
 const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
 /** Constant i of {@link KF}. */
@@ -40,28 +52,27 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
  * bits hold n; `i32x4.sub(shifted, ROUND_MAGIC)` is n as an integer): the first half of e^x.
  */
 @inline function exp_shifted(x: v128): v128 {
-  return f32x4.add(f32x4.mul(x, kf(0)), kf(1));
+  return madd(x, kf(0), kf(1));
 }
 
-/** e^r for r = x − n·ln2 (n from {@link exp_shifted}): 1 + r + r²·P(r), Cephes expf coefficients. */
+/** e^r for r = x − n·ln2 (n from {@link exp_shifted}): 1 + r + r²·P(r), P = EXP_P0..P4. */
 @inline function exp_mantissa(x: v128, shifted: v128): v128 {
   const n = f32x4.sub(shifted, kf(1));
-  let r = f32x4.sub(x, f32x4.mul(n, kf(2)));
-  r = f32x4.sub(r, f32x4.mul(n, kf(3)));
+  let r = madd(n, kf(2), x);
+  r = madd(n, kf(3), r);
   let p = kf(4);
   p = madd(p, r, kf(5));
   p = madd(p, r, kf(6));
   p = madd(p, r, kf(7));
   p = madd(p, r, kf(8));
-  p = madd(p, r, kf(9));
   const r2 = f32x4.mul(r, r);
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), kf(10));
+  return f32x4.add(madd(p, r2, r), kf(9));
 }
 
 /** e^x for four lanes (≤ 2 ulp relative error for normal results; +∞ above ln(FLT_MAX)). */
 @inline export function v_exp(x: v128): v128 {
   // clamp with pmin/pmax (one instruction each; a NaN input stays NaN)
-  x = f32x4.pmin(f32x4.pmax(x, kf(11)), kf(12));
+  x = f32x4.pmin(f32x4.pmax(x, kf(10)), kf(11));
   const shifted = exp_shifted(x);
   const p = exp_mantissa(x, shifted);
   const ni = i32x4.sub(shifted, kf(1));   // integer n (bit patterns differ by n)
@@ -76,7 +87,7 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
 
 /** 1 / (1 + e^{-x}) for four lanes. */
 @inline export function v_sigmoid(x: v128): v128 {
-  const one = kf(10);
+  const one = kf(9);
   return f32x4.div(one, f32x4.add(one, v_exp(f32x4.neg(x))));
 }
 
@@ -85,7 +96,7 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
   // large |x|: 1 − 2 / (e^{2|x|} + 1), written as 1 − 2·(1 / (e^{2|x|} + 1)), the same value
   // (doubling is exact); e^{2|x|} = +∞ gives exactly 1
   const ax = f32x4.abs(x);
-  const one = kf(10);
+  const one = kf(9);
   return v_tanh_from_inv(x, ax, f32x4.div(one, f32x4.add(v_exp(f32x4.add(ax, ax)), one)));
 }
 
@@ -106,14 +117,14 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
 
 /** 1 + e^{−x}, x clamped to ±40: σ(x) = 1 / this. In [1, 2.4e17]. */
 @inline export function v_sigmoid_den(x: v128): v128 {
-  const xc = f32x4.pmin(f32x4.pmax(x, kf(13)), kf(14));
-  return f32x4.add(kf(10), v_exp_narrow(f32x4.neg(xc)));
+  const xc = f32x4.pmin(f32x4.pmax(x, kf(12)), kf(13));
+  return f32x4.add(kf(9), v_exp_narrow(f32x4.neg(xc)));
 }
 
 /** e^{2|x|} + 1 from ax = |x|, clamped to 20: tanh(|x|) = 1 − 2 / this for |x| ≥ 0.625. In [2, 2.4e17]. */
 @inline export function v_tanh_den(ax: v128): v128 {
-  const a = f32x4.pmin(ax, kf(15));
-  return f32x4.add(v_exp_narrow(f32x4.add(a, a)), kf(10));
+  const a = f32x4.pmin(ax, kf(14));
+  return f32x4.add(v_exp_narrow(f32x4.add(a, a)), kf(9));
 }
 
 /**
@@ -124,14 +135,14 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
  */
 @inline export function v_tanh_from_inv(x: v128, ax: v128, inv: v128): v128 {
   const z = f32x4.mul(x, x);
-  let p = kf(16);
+  let p = kf(15);
+  p = madd(p, z, kf(16));
   p = madd(p, z, kf(17));
   p = madd(p, z, kf(18));
   p = madd(p, z, kf(19));
-  p = madd(p, z, kf(20));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
-  const big = f32x4.sub(kf(10), f32x4.add(inv, inv));
-  const magnitude = v128.bitselect(small, big, f32x4.lt(ax, kf(21)));
+  const big = f32x4.sub(kf(9), f32x4.add(inv, inv));
+  const magnitude = v128.bitselect(small, big, f32x4.lt(ax, kf(20)));
   return v128.or(magnitude, v128.and(x, ki(1)));
 }
 
@@ -147,6 +158,17 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
 @inline export function s_sigmoid(x: f32): f32 { return <f32>(1.0 / (1.0 + Math.exp(-<f64>x))); }
 
 // ---------------------------------------------------------------- array kernels
+
+/**
+ * y[0..n) = e^x[0..n), four lanes at a time through {@link v_exp} (the tail too, one lane each);
+ * y may equal x. Exported by the reference build only, for the accuracy test of the exp that the
+ * softmax and the activations share.
+ */
+export function exp_lanes(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v_exp(v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(v_exp(f32x4.splat(load<f32>(x + (<usize>i << 2)))), 0));
+}
 
 /** y[0..n) = sigmoid(x[0..n)); y may equal x. */
 export function sigmoid(x: usize, y: usize, n: i32): void {

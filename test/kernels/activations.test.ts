@@ -140,6 +140,44 @@ describe.each(['tanh', 'sigmoid'] as const)('%s (SIMD and _ref)', (name) => {
   });
 });
 
+describe('exp (the softmax and the activations share it)', () => {
+  const runExp = (values: number[]): Float32Array =>
+    run((x, y, n) => (backend.exports as unknown as Record<string, Unary>).exp_lanes(x, y, n), Float32Array.from(values));
+  /** One unit in the last place of a normal f32 near v. */
+  const ulp = (v: number): number => 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23);
+
+  it('≤ 2 ulp for every normal result over a dense sweep of [−87.3, 88.7]', () => {
+    const values: number[] = [];
+    for (let i = 0; i <= 400_000; i++) values.push(-87.3 + (176 * i) / 400_000);
+    for (let e = -30; e <= 0; e += 0.01) values.push(10 ** e, -(10 ** e));
+    const input = Float32Array.from(values);
+    const got = runExp(values);
+    let worst = 0;
+    let at = NaN;
+    for (let i = 0; i < input.length; i++) {
+      const exact = Math.exp(input[i]);
+      const u = Math.abs(got[i] - exact) / ulp(exact);
+      if (!(u <= worst)) { worst = u; at = input[i]; }
+    }
+    expect(worst, `worst at x = ${at}`).toBeLessThanOrEqual(2);
+  });
+
+  it('subnormal results within one subnormal step, overflow to +∞, exact limits', () => {
+    const values: number[] = [];
+    for (let i = 0; i <= 2000; i++) values.push(-103.9 + (16.5 * i) / 2000);
+    const got = runExp(values);
+    const input = Float32Array.from(values);
+    for (let i = 0; i < input.length; i++) {
+      expect(Math.abs(got[i] - Math.exp(input[i])), `x = ${input[i]}`).toBeLessThanOrEqual(2 ** -149);
+    }
+    const edges = runExp([88.73, 89, 1e4, Infinity, -104, -1e4, -Infinity, 0, -0, NaN]);
+    expect(Array.from(edges.subarray(0, 4))).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    expect(Array.from(edges.subarray(4, 7))).toEqual([0, 0, 0]);
+    expect(Array.from(edges.subarray(7, 9))).toEqual([1, 1]);
+    expect(Number.isNaN(edges[9])).toBe(true);
+  });
+});
+
 describe('tanh relative accuracy near zero', () => {
   it.each(['tanh', 'tanh_ref'] as const)('%s: relative error ≤ 1e-6 for |x| in [1e-30, 1]', (fn) => {
     const values: number[] = [];
