@@ -19,8 +19,7 @@
 import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { v_sigmoid, v_tanh, s_sigmoid, s_tanh } from './math';
-import { fill_rows_with_bias } from './rowops';
-import { all_zero } from './vec';
+import { fill_rows_with_bias, zero_initial_rows } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end } from './mask';
 
 // ---------------------------------------------------------------- small helpers
@@ -571,8 +570,8 @@ export function gru_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, reset
     const hprevAll = at(hseq, reverse ? BH : 0); // (T·B, H): the previous state of every step
     // a zero initial state's rows of it (the first step's, forward; the last's, reversed), and
     // so of r∘h_prev, hold only zeros: the hidden-side products skip them
-    const zeroStart = all_zero(BH, at(hseq, reverse ? T * BH : 0));
-    const lo2 = zeroStart && !reverse ? B : 0, hi2 = zeroStart && reverse ? rows - B : rows;
+    const z = zero_initial_rows(T, B, H, reverse, hseq);
+    const lo2 = reverse ? 0 : z, hi2 = rows - (reverse ? z : 0);
     // r and z: dW_ih, dW_hh and both bias sums from one pass over those columns of dgx (the pair
     // skips a product whose C is 0 or whose width is 0)
     gemm_tn_packed_pair(2 * H, rows, 1.0, dgx, G, x, ldx, I, dwih, I, hprevAll, H, H, dwhh, H,

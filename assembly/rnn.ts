@@ -21,8 +21,7 @@
 import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_tanh, tanh_lane, v_tanh } from './math';
-import { fill_rows_with_bias } from './rowops';
-import { all_zero } from './vec';
+import { fill_rows_with_bias, zero_initial_rows } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused activation kernels
@@ -255,8 +254,8 @@ export function rnn_backward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu:
   const hPrev = hseq + (reverse != 0 ? stateBytes : 0);   // (T,B,H): the previous state of each step
   // dW_ih += dPreᵀ·X, dW_hh += dPreᵀ·H_prev, db_ih and db_hh += Σ dPre: one pass over dPre; a
   // zero initial state's rows of H_prev (the first step's, forward; the last's, reversed) skipped
-  const zeroStart = all_zero(B * H, hseq + (reverse != 0 ? <usize>T * stateBytes : 0));
-  const lo2 = zeroStart && reverse == 0 ? B : 0, hi2 = zeroStart && reverse != 0 ? rows - B : rows;
+  const z = zero_initial_rows(T, B, H, reverse, hseq);
+  const lo2 = reverse != 0 ? 0 : z, hi2 = rows - (reverse != 0 ? z : 0);
   gemm_tn_packed_pair(H, rows, 1, dpre, H, x, ldx, I, dwih, I, hPrev, H, H, dwhh, H, 1, dbih, dbhh, wP, lo2, hi2);
   if (dx != 0) {
     pack_b_share(H, I, wih, I, wP);

@@ -1,6 +1,21 @@
 // Row helpers shared by the sequence kernels (RNN, LSTM, GRU): filling rows with a sum of biases
-// (one row, b_ih + b_hh, for the input projection's fused bias; or zeros), and the column sums
-// that turn the pre-activation gradients of all T·B rows into bias gradients. Pointer 0 = absent bias.
+// (one row, b_ih + b_hh, for the input projection's fused bias; or zeros), the column sums that
+// turn the pre-activation gradients of all T·B rows into bias gradients, and the rows of a zero
+// initial state. Pointer 0 = absent bias.
+
+import { all_zero } from './vec';
+
+// ---------------------------------------------------------------- zero initial state
+
+/**
+ * How many rows of a sequence kernel's (T·B, H) previous-state operand hold a zero initial state:
+ * B when the initial block of hseq (T+1,B,H) (block 0 forward, block T reversed) is all ±0, else 0.
+ * Those rows lead the operand forward and trail it reversed; a weight gradient may skip them.
+ */
+export function zero_initial_rows(T: i32, B: i32, H: i32, reverse: i32, hseq: usize): i32 {
+  const block = reverse != 0 ? <usize>T * <usize>(B * H) << 2 : 0;
+  return all_zero(B * H, hseq + block) ? B : 0;
+}
 
 // ---------------------------------------------------------------- bias fill
 
