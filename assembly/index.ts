@@ -3,7 +3,7 @@
 // Kernels never allocate: the TypeScript heap owns all memory above `heap_base()`.
 
 export { gemm_nn, gemm_nt, gemm_tn, transpose } from './gemm';
-export { packed_size, pack_b, pack_bt, gemm_packed, gemm_packed_bias, gemm_tn_packed, ceiling_4x8, peak_12 } from './packed';
+export { packed_size, pack_b, pack_bt, gemm_packed, gemm_packed_bias, gemm_tn_packed, tn_packed_work, ceiling_4x8, peak_12 } from './packed';
 export { sigmoid, tanh, relu } from './math';
 
 /** First byte above the module's static data: where the TypeScript heap may start. */

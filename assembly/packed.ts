@@ -339,14 +339,33 @@ export function peak_12(iters: i32, out: usize): void {
   v128.store(out, f32x4.add(f32x4.add(q0, q1), q2));
 }
 
-/** Rows of K per chunk of gemm_tn_packed: its transposed A chunk and packed B chunk stay in L2. */
-const KC_TN: i32 = 128;
+/**
+ * Rows of K per chunk of gemm_tn_packed: both products' packed B chunks (KC_TN·(N1+N2) floats)
+ * stay in L2 while every block of A's columns passes over them.
+ */
+const KC_TN: i32 = 256;
+/**
+ * Columns of A (rows of C) per transposed block: a (MB_TN, KC_TN) block, 128 KiB, is transposed,
+ * used by both products while it is in L2, and overwritten by the next block. Transposing a whole
+ * (M, KC_TN) chunk at once (1 MiB for the LSTM's G = 1024) pushed the packed B chunks out of L2.
+ */
+const MB_TN: i32 = 128;
 
 /**
- * C (M,N) = alpha · A (K,M)ᵀ · B (K,N) + beta · C, through the packed kernel: K in chunks of 128;
- * each chunk of A is transposed to (M,128) and each chunk of B packed into panels, in `work`
- * (M·128 + 128·⌈N/8⌉·8 floats; src/backend/kernels.ts sizes it), then accumulated by gemm_packed. Shape of use: the weight
- * gradients of the sequence kernels, dW (G,I) += dGates (T·B,G)ᵀ · X (T·B,I), with K = T·B.
+ * Floats of `work` that gemm_tn_packed_pair needs: M·KC_TN for the transposed blocks (each
+ * thread's block starts at its first row of C) and KC_TN·⌈N/8⌉·8 for each product's packed B
+ * chunk (N1, N2; 0 for a product that is skipped). src/backend/kernels.ts mirrors it.
+ */
+export function tn_packed_work(M: i32, N1: i32, N2: i32): i32 {
+  return M * KC_TN + packed_size(KC_TN, N1) + packed_size(KC_TN, N2);
+}
+
+/**
+ * C (M,N) = alpha · A (K,M)ᵀ · B (K,N) + beta · C, through the packed kernel: K in chunks of
+ * KC_TN rows; each chunk of B is packed into panels and each (MB_TN, KC_TN) block of the chunk of
+ * A transposed, in `work` (tn_packed_work(M, N, 0) floats), then accumulated by gemm_packed.
+ * Shape of use: the weight gradients of the sequence kernels, dW (G,I) += dGates (T·B,G)ᵀ · X
+ * (T·B,I), with K = T·B.
  */
 export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
   beta: f32, C: usize, ldc: i32, work: usize): void {
@@ -357,55 +376,48 @@ export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda
  * Two products over one transposed A, and its column sums: C1 (M,N1) = alpha·Aᵀ·B1 + beta·C1 and
  * C2 (M,N2) = alpha·Aᵀ·B2 + beta·C2 for A (K,M) stride lda, B1 (K,N1), B2 (K,N2); each product is
  * skipped when its C is 0. s1 and s2 (M) += Σ_k A[k,·] (unscaled; each skipped when 0), summed
- * per K chunk while the chunk is in cache. Shape of use: a recurrent layer's backward, where
- * dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev and db_ih, db_hh += Σ dGates share every chunk of
- * dGatesᵀ. work as for gemm_tn_packed with N = max(N1, N2).
+ * per block while the block is in cache. Shape of use: a recurrent layer's backward, where
+ * dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev and db_ih, db_hh += Σ dGates share every block of
+ * dGatesᵀ. work: tn_packed_work(M, N1, N2) floats (with 0 for a skipped product's N).
  * Rows of B2 outside [lo2, hi2) are known to be zero (a zero initial state's row block) and are
  * skipped; pass 0, K for none. Skipping them is exact: they would add only zero products.
+ * Per K chunk: both B chunks are packed (threaded: shares of their panels), then each thread
+ * transposes its rows of C's A columns block by block and runs both products on each block.
  */
 export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i32,
   B1: usize, ldb1: i32, N1: i32, C1: usize, ldc1: i32, B2: usize, ldb2: i32, N2: i32, C2: usize, ldc2: i32,
   beta: f32, s1: usize, s2: usize, work: usize, lo2: i32, hi2: i32): void {
   if (M <= 0) return;
-  const products = (C1 != 0 && N1 > 0) || (C2 != 0 && N2 > 0);
-  const At = work;
-  const P = work + (<usize>(M * KC_TN) << 2);
-  // threaded: each thread transposes (and sums) its share of A's columns, packs its share of B's
-  // panels and, after a barrier, computes its share of C's rows
+  const do1 = C1 != 0 && N1 > 0, do2 = C2 != 0 && N2 > 0;
+  const P1 = work;
+  const P2 = P1 + (<usize>packed_size(KC_TN, do1 ? N1 : 0) << 2);
+  const At = P2 + (<usize>packed_size(KC_TN, do2 ? N2 : 0) << 2);
   const m0 = share_start(M, 4), m1 = share_end(M, 4);
-  const mine = m1 > m0;
-  const off = <usize>m0 << 2;
+  const at = At + (<usize>(m0 * KC_TN) << 2);   // this thread's transposed block
   let k0 = 0;
   do { // runs once when K <= 0: C = beta·C
     const kc = max(0, min(KC_TN, K - k0));
-    const chunk = A + (<usize>k0 * <usize>lda << 2) + off;
-    if (kc > 0 && mine) {
-      if (products) transpose(kc, m1 - m0, chunk, lda, At + (<usize>(m0 * kc) << 2), kc);
-      accumulate_column_sums2(kc, m1 - m0, chunk, lda, s1 != 0 ? s1 + off : 0, s2 != 0 ? s2 + off : 0);
-    }
     const b = k0 == 0 ? beta : <f32>1;
-    if (C1 != 0 && N1 > 0) tn_chunk(kc, k0, 0, kc, N1, alpha, B1, ldb1, b, C1, ldc1, At, P, m0, m1);
-    if (C2 != 0 && N2 > 0) {
-      // this chunk's rows of B2 that may be nonzero: [k0 + j0, k0 + j1); with none, the first
-      // chunk still applies beta
-      const j0 = min(kc, max(0, lo2 - k0)), j1 = max(j0, min(kc, hi2 - k0));
-      if (j1 > j0 || (k0 == 0 && b != 1)) tn_chunk(kc, k0, j0, j1, N2, alpha, B2, ldb2, b, C2, ldc2, At, P, m0, m1);
+    // this chunk's rows of B2 that may be nonzero: [k0 + j0, k0 + j1); with none, the first
+    // chunk still applies beta. Both conditions are the same on every thread (barriers match).
+    const j0 = min(kc, max(0, lo2 - k0)), j1 = max(j0, min(kc, hi2 - k0));
+    const run2 = do2 && (j1 > j0 || (k0 == 0 && b != 1));
+    if (do1 && kc > 0) pack_b_share(kc, N1, B1 + (<usize>k0 * <usize>ldb1 << 2), ldb1, P1);
+    if (run2 && j1 > j0) pack_b_share(j1 - j0, N2, B2 + (<usize>(k0 + j0) * <usize>ldb2 << 2), ldb2, P2);
+    barrier();
+    for (let i0 = m0; i0 < m1; i0 += MB_TN) {
+      const rows = min(MB_TN, m1 - i0);
+      const chunk = A + (<usize>k0 * <usize>lda << 2) + (<usize>i0 << 2);
+      if (kc > 0) {
+        if (do1 || run2) transpose(kc, rows, chunk, lda, at, kc);
+        accumulate_column_sums2(kc, rows, chunk, lda, s1 != 0 ? s1 + (<usize>i0 << 2) : 0, s2 != 0 ? s2 + (<usize>i0 << 2) : 0);
+      }
+      if (do1) gemm_packed(rows, N1, kc, alpha, at, kc, P1, b, C1 + (<usize>i0 * <usize>ldc1 << 2), ldc1);
+      if (run2) gemm_packed(rows, N2, j1 - j0, alpha, at + (<usize>j0 << 2), kc, P2, b, C2 + (<usize>i0 * <usize>ldc2 << 2), ldc2);
     }
+    barrier();
     k0 += KC_TN;
   } while (k0 < K);
-}
-
-/**
- * One K chunk of {@link gemm_tn_packed_pair}'s products, over the chunk's rows [j0, j1) (of kc):
- * pack those rows of B, then this thread's C rows.
- */
-function tn_chunk(kc: i32, k0: i32, j0: i32, j1: i32, N: i32, alpha: f32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
-  At: usize, P: usize, m0: i32, m1: i32): void {
-  const rows = j1 - j0;
-  if (rows > 0) pack_b_share(rows, N, B + (<usize>(k0 + j0) * <usize>ldb << 2), ldb, P);
-  barrier();
-  if (m1 > m0) gemm_packed(m1 - m0, N, rows, alpha, At + (<usize>(m0 * kc + j0) << 2), kc, P, beta, C + (<usize>m0 * <usize>ldc << 2), ldc);
-  barrier();
 }
 
 // ------------------------------------------------ shares of the threaded build (threads.ts)

@@ -130,16 +130,15 @@ export interface Kernels {
 
 /** Floats that a (K,N) matrix occupies packed as 8-column panels (see assembly/packed.ts): K·⌈N/8⌉·8. */
 export const packedSize = (K: number, N: number): number => K * ((N + 7) & ~7);
-/** Rows of K per chunk of the weight-gradient GEMM of the backward kernels (assembly/packed.ts). */
-const TN_CHUNK = 128;
+/** Rows of K per chunk of the weight-gradient GEMM of the backward kernels (KC_TN, assembly/packed.ts). */
+const TN_CHUNK = 256;
 /**
  * The weight part of a backward kernel's workspace, for G gate rows: W_hh (G,H) or W_ih (G,I)
- * packed, or, for the weight gradients, one (G,128) chunk of dGatesᵀ and one (128,·) packed chunk.
+ * packed, or, for the weight gradients, the transposed blocks of dGates (G·256 floats at most)
+ * and the (256,I) and (256,H) packed chunks (tn_packed_work in assembly/packed.ts).
  */
-const backwardWeightWork = (G: number, I: number, H: number): number => {
-  const N = Math.max(H, I);
-  return Math.max(packedSize(G, N), G * TN_CHUNK + packedSize(TN_CHUNK, N));
-};
+const backwardWeightWork = (G: number, I: number, H: number): number =>
+  Math.max(packedSize(G, Math.max(H, I)), G * TN_CHUNK + packedSize(TN_CHUNK, I) + packedSize(TN_CHUNK, H));
 /** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
 export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H) + H;
 /** Workspace (floats) rnn_backward needs: the dh carry, then packed weights / gradient chunks. */

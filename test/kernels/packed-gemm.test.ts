@@ -10,6 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
+import { gruBackwardWork, lstmBackwardWork, rnnBackwardWork } from '../../src/backend/kernels.ts';
 import { GRU, LSTM, RNN } from '../../src/index.ts';
 import { maxErrors, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { relaxedBackend } from '../helpers/relaxed.ts';
@@ -21,6 +22,9 @@ interface PackedExports {
   pack_bt(K: number, N: number, W: number, ldw: number, P: number): void;
   gemm_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, C: number, ldc: number): void;
   gemm_packed_bias(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, bias: number, C: number, ldc: number): void;
+  gemm_tn_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number,
+    beta: number, C: number, ldc: number, work: number): void;
+  tn_packed_work(M: number, N1: number, N2: number): number;
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
@@ -49,6 +53,35 @@ function guarded(backend: Backend, data: ArrayLike<number>): { ptr: number; base
   all.set(data, GUARD);
   backend.heap.write(base, all);
   return { ptr: base + 4 * GUARD, base, n };
+}
+
+/**
+ * Compares a guarded C (M rows of stride ldc, GUARD sentinels either side, sentinels in each row's
+ * padding) with the float64 sum over q < K of term(i, q, j) plus the addends(i, j); returns the
+ * worst error relative to the bound Σ|term| + Σ|addend| (so 1 = one float32 rounding per term)
+ * and whether every sentinel held.
+ */
+function compareC(all: Float32Array, M: number, N: number, K: number, ldc: number,
+  term: (i: number, q: number, j: number) => number, addends: (i: number, j: number) => number[]): { scaled: number; sentinelsOk: boolean } {
+  let sentinelsOk = true;
+  for (let i = 0; i < GUARD; i++) sentinelsOk &&= all[i] === SENTINEL && all[GUARD + M * ldc + i] === SENTINEL;
+  let scaled = 0;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const got = all[GUARD + i * ldc + j];
+      if (j >= N) { sentinelsOk &&= got === SENTINEL; continue; }
+      let exact = 0, bound = 0;
+      for (let q = 0; q < K; q++) {
+        const t = term(i, q, j);
+        exact += t;
+        bound += Math.abs(t);
+      }
+      for (const a of addends(i, j)) { exact += a; bound += Math.abs(a); }
+      const err = Math.abs(got - exact) / ((K + 2) * EPS32 * Math.max(bound, 1e-30));
+      if (!(err <= scaled)) scaled = err; // NaN-propagating
+    }
+  }
+  return { scaled, sentinelsOk };
 }
 
 interface Case { M: number; N: number; K: number; alpha: number; beta: number; pad: number; transposed: boolean; seed: number; bias?: boolean }
@@ -82,27 +115,9 @@ function runCase(backend: WasmBackend, c: Case): { scaled: number; sentinelsOk: 
     else k.pack_b(K, N, b.ptr, ldb, p.ptr);
     if (c.bias) k.gemm_packed_bias(M, N, K, alpha, a.ptr, lda, p.ptr, beta, bias.ptr, cc.ptr, ldc);
     else k.gemm_packed(M, N, K, alpha, a.ptr, lda, p.ptr, beta, cc.ptr, ldc);
-    const all = heap.read(cc.base, M * ldc + 2 * GUARD);
-    let sentinelsOk = true;
-    for (let i = 0; i < GUARD; i++) sentinelsOk &&= all[i] === SENTINEL && all[GUARD + M * ldc + i] === SENTINEL;
-    let scaled = 0;
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < ldc; j++) {
-        const got = all[GUARD + i * ldc + j];
-        if (j >= N) { sentinelsOk &&= got === SENTINEL; continue; }
-        let exact = 0, bound = 0;
-        for (let q = 0; q < K; q++) {
-          const term = alpha * A[i * lda + q] * B[q * N + j];
-          exact += term;
-          bound += Math.abs(term);
-        }
-        if (beta !== 0) { exact += beta * C0[i * ldc + j]; bound += Math.abs(beta * C0[i * ldc + j]); }
-        if (c.bias) { exact += biasRow[j]; bound += Math.abs(biasRow[j]); }
-        const err = Math.abs(got - exact) / ((K + 2) * EPS32 * Math.max(bound, 1e-30));
-        if (!(err <= scaled)) scaled = err; // NaN-propagating
-      }
-    }
-    return { scaled, sentinelsOk };
+    return compareC(heap.read(cc.base, M * ldc + 2 * GUARD), M, N, K, ldc,
+      (i, q, j) => alpha * A[i * lda + q] * B[q * N + j],
+      (i, j) => [beta !== 0 ? beta * C0[i * ldc + j] : 0, c.bias ? biasRow[j] : 0]);
   } finally {
     for (const g of [a, b, p, cc, bias]) heap.release(g.base);
   }
@@ -197,6 +212,72 @@ describe.each([
     expect(Array.from(b.heap.read(c.ptr, 6))).toEqual([1.5, -3, 12, 1.5, -3, 12]);
     b.heap.release(c.base);
     b.heap.release(bias.base);
+  });
+});
+
+interface TnCase { M: number; N: number; K: number; alpha: number; beta: number; pad: number; seed: number }
+
+/**
+ * Runs gemm_tn_packed: C (M,N) = alpha·A (K,M)ᵀ·B (K,N) + beta·C with its work sized by
+ * tn_packed_work and guarded, so a kernel writing past its workspace fails; returns the worst error
+ * relative to the float64 bound (as runCase) and whether every sentinel held.
+ */
+function runTnCase(backend: WasmBackend, c: TnCase): { scaled: number; sentinelsOk: boolean } {
+  const { M, N, K, alpha, beta, pad, seed } = c;
+  const lda = M + pad, ldb = N + pad, ldc = N + pad;
+  const A = randomArray(K * lda, seed);
+  const B = randomArray(K * ldb, seed + 1);
+  const C0 = beta === 0 ? new Float32Array(M * ldc).fill(NaN) : randomArray(M * ldc, seed + 2, -2, 2);
+  for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) C0[i * ldc + j] = SENTINEL;
+  const k = packed(backend);
+  const heap = backend.heap;
+  const a = guarded(backend, A);
+  const b = guarded(backend, B);
+  const cc = guarded(backend, C0);
+  const w = guarded(backend, new Float32Array(k.tn_packed_work(M, N, 0)));
+  try {
+    k.gemm_tn_packed(M, N, K, alpha, a.ptr, lda, b.ptr, ldb, beta, cc.ptr, ldc, w.ptr);
+    const result = compareC(heap.read(cc.base, M * ldc + 2 * GUARD), M, N, K, ldc,
+      (i, q, j) => alpha * A[q * lda + i] * B[q * ldb + j],
+      (i, j) => [beta !== 0 ? beta * C0[i * ldc + j] : 0]);
+    const work = heap.read(w.base, w.n + 2 * GUARD);
+    for (let i = 0; i < GUARD; i++) result.sentinelsOk &&= work[i] === SENTINEL && work[GUARD + w.n + i] === SENTINEL;
+    return result;
+  } finally {
+    for (const g of [a, b, cc, w]) heap.release(g.base);
+  }
+}
+
+describe.each([
+  ['plain SIMD', () => plain],
+  ['relaxed SIMD', () => relaxed],
+] as const)('gemm_tn_packed (the weight-gradient GEMM), %s build', (_name, backend) => {
+  it('matches float64 within float32 rounding across its K chunks (256 rows) and column blocks (128); work and C sentinels hold', () => {
+    let worst = 0;
+    let seed = 500;
+    // K: none, one row, a chunk less one, a chunk, a chunk and one, two chunks and a part;
+    // M: one row, leftover rows, a column block less one and plus one, two blocks and a part
+    const shapes = [[1, 1, 1], [5, 9, 255], [127, 17, 256], [129, 70, 257], [260, 9, 530], [33, 64, 513], [4, 1, 0], [130, 24, 1]];
+    for (const [M, N, K] of shapes) {
+      for (const [alpha, beta, pad] of [[1, 1, 0], [-0.75, 0, 3], [2.5, 0.5, 1]]) {
+        const { scaled, sentinelsOk } = runTnCase(backend(), { M, N, K, alpha, beta, pad, seed: seed++ });
+        expect(sentinelsOk, `sentinels M${M} N${N} K${K}`).toBe(true);
+        expect(scaled, `M${M} N${N} K${K} alpha ${alpha} beta ${beta} pad ${pad}`).toBeLessThanOrEqual(1.01);
+        worst = Math.max(worst, scaled);
+      }
+    }
+    expect(worst).toBeGreaterThan(0);
+  });
+});
+
+describe('backward workspaces', () => {
+  it('hold what the weight-gradient GEMM asks of them (tn_packed_work), for every gate count and width', () => {
+    const k = packed(plain);
+    for (const [B, I, H] of [[1, 1, 1], [32, 128, 256], [3, 300, 20], [7, 5, 129], [2, 1024, 64]]) {
+      expect(lstmBackwardWork(B, I, H) - 2 * B * H, `LSTM B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(4 * H, I, H));
+      expect(gruBackwardWork(B, I, H) - 2 * B * H, `GRU B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(3 * H, I, H));
+      expect(rnnBackwardWork(B, I, H) - B * H, `RNN B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(H, I, H));
+    }
   });
 });
 
