@@ -115,64 +115,78 @@ const MC_MIN_ROWS: i32 = 32;
 const EDGE_TILES: usize = memory.data(128 * MAX_THREADS, 64);
 
 /**
- * C (1,8) = alpha · a (1,K) · panel + beta · C: the batch-1 (GEMV) kernel, also used for leftover
- * rows. Three k per iteration: three broadcast loads of a, 96 contiguous bytes of the panel into
- * six accumulators (three partial sums along K, so consecutive multiply-adds never wait on each
- * other); k mod 3 steps at the end.
- * Why three and not four: V8 issues every load of a loop body before the multiply-adds that use
- * them, so the body's live vectors are its loads plus its accumulators. Three k keep that at
- * 9 + 6 = 15, the x64 register file; four k (12 + 8) spilled accumulators to the stack every
- * iteration and ran at two thirds of this speed.
+ * C (1, 8n) = alpha · a (1,K) · n adjacent panels (pb bytes apart) + bias + beta · C, for
+ * n = 1, 2 or 3 (a constant where inlined): the batch-1 (GEMV) kernel, also used for leftover rows.
+ * Each k broadcasts a[k] once and feeds it to 2n multiply-adds, one per accumulator; every
+ * accumulator is one chain over k in order, as in the 4×8 tile, so a column's value does not
+ * depend on how the panels were grouped (nor on which thread's share a panel fell in).
+ * Why three panels: a batch-1 product streams its whole packed weight once per call (a recurrent
+ * step's 1 MiB W_hh from L2), and per k one broadcast feeds six multiply-adds against the
+ * three loads per two that one panel with three partial sums along K needed. V8 issues a loop
+ * body's loads before its multiply-adds, so the body's live vectors are its loads plus its
+ * accumulators: 1 + 6 + 6 = 13 of x64's 16 (a fourth panel, 17, spills). Six chains cover the
+ * multiply-add latency at about 1.5 a cycle. Measured on 1×1024×256 (W in L2) in alternating
+ * runs: 13.1–13.4 µs a call against 13.5–14.2 for one panel at a time with three partial sums
+ * along K; a plain read of the same 1 MiB takes 10.7–11.0. Seven vectors at once (three and a half
+ * panels, 15 live) ran slower (13.6–13.8): seven streams, not one.
  */
-@inline function micro_1x8(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
-  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
-  let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
-  const end3 = b + (<usize>(K - K % 3) << 5);
-  while (b < end3) {
-    const s0 = v128.load32_splat(a);
-    p0 = madd(s0, v128.load(b), p0);
-    p1 = madd(s0, v128.load(b, 16), p1);
-    const s1 = v128.load32_splat(a, 4);
-    q0 = madd(s1, v128.load(b, 32), q0);
-    q1 = madd(s1, v128.load(b, 48), q1);
-    const s2 = v128.load32_splat(a, 8);
-    r0 = madd(s2, v128.load(b, 64), r0);
-    r1 = madd(s2, v128.load(b, 80), r1);
-    a += 12;
-    b += 96;
-  }
-  for (let k = K % 3; k > 0; k--) {
-    const s0 = v128.load32_splat(a);
-    p0 = madd(s0, v128.load(b), p0);
-    p1 = madd(s0, v128.load(b, 16), p1);
+@inline function micro_1xn(n: i32, K: i32, a: usize, b: usize, pb: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), y0 = f32x4.splat(0), y1 = f32x4.splat(0);
+  let z0 = f32x4.splat(0), z1 = f32x4.splat(0);
+  const end = b + (<usize>K << 5);
+  while (b < end) {
+    const s = v128.load32_splat(a);
+    x0 = madd(s, v128.load(b), x0);
+    x1 = madd(s, v128.load(b, 16), x1);
+    if (n > 1) {
+      y0 = madd(s, v128.load(b + pb), y0);
+      y1 = madd(s, v128.load(b + pb, 16), y1);
+    }
+    if (n > 2) {
+      z0 = madd(s, v128.load(b + 2 * pb), z0);
+      z1 = madd(s, v128.load(b + 2 * pb, 16), z1);
+    }
     a += 4;
     b += 32;
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
-  const readC = beta != 0;
-  const s0 = f32x4.add(f32x4.add(p0, q0), r0), s1 = f32x4.add(f32x4.add(p1, q1), r1);
+  finish_1x8(c, x0, x1, va, vb, beta != 0, bias);
+  if (n > 1) finish_1x8(c + 32, y0, y1, va, vb, beta != 0, bias != 0 ? bias + 32 : 0);
+  if (n > 2) finish_1x8(c + 64, z0, z1, va, vb, beta != 0, bias != 0 ? bias + 64 : 0);
+}
+
+/** c[0..8] = alpha · (lo, hi) + bias[0..8] (bias 0: none) + beta · c[0..8] (read when readC). */
+@inline function finish_1x8(c: usize, lo: v128, hi: v128, va: v128, vb: v128, readC: bool, bias: usize): void {
   if (bias == 0) {
-    finish4(c, s0, va, vb, readC);
-    finish4(c + 16, s1, va, vb, readC);
+    finish4(c, lo, va, vb, readC);
+    finish4(c + 16, hi, va, vb, readC);
   } else {
-    finish4b(c, s0, va, v128.load(bias), vb, readC);
-    finish4b(c + 16, s1, va, v128.load(bias, 16), vb, readC);
+    finish4b(c, lo, va, v128.load(bias), vb, readC);
+    finish4b(c + 16, hi, va, v128.load(bias, 16), vb, readC);
   }
 }
 
-/** {@link micro_1x8} as a call, for the edge panel and the edge rows (one copy of its code). */
+/** {@link micro_1xn} over one panel as a call, for the edge panel and the edge rows. */
 function micro_1x8_edge(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: f32): void {
-  micro_1x8(K, a, b, c, alpha, beta, 0);
+  micro_1xn(1, K, a, b, 0, c, alpha, beta, 0);
 }
 
 /**
  * C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + bias + beta · C row: one row against
- * whole panels (bias: 8·panels floats, or 0 for none).
+ * whole panels, three at a time, then the one or two left (bias: 8·panels floats, or 0 for none).
+ * A call, not inlined: one copy of the three kernels serves every caller.
  */
-@inline function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
-  const panelBytes = <usize>K << 5;
-  for (let p = 0; p < panels; p++) micro_1x8(K, a, P + <usize>p * panelBytes, c + (<usize>p << 5), alpha, beta, bias != 0 ? bias + (<usize>p << 5) : 0);
+function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
+  const pb = <usize>K << 5;
+  let p = 0;
+  for (; p + 3 <= panels; p += 3) {
+    micro_1xn(3, K, a, P + <usize>p * pb, pb, c + (<usize>p << 5), alpha, beta, bias != 0 ? bias + (<usize>p << 5) : 0);
+  }
+  const left = panels - p;
+  const b = P + <usize>p * pb, cl = c + (<usize>p << 5), bl = bias != 0 ? bias + (<usize>p << 5) : 0;
+  if (left == 2) micro_1xn(2, K, a, b, pb, cl, alpha, beta, bl);
+  else if (left == 1) micro_1xn(1, K, a, b, pb, cl, alpha, beta, bl);
 }
 
 /** This thread's edge tile: 128 bytes of per-thread scratch (also the LSTM kernel's tail columns). */

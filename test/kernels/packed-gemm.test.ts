@@ -213,6 +213,33 @@ describe.each([
     b.heap.release(c.base);
     b.heap.release(bias.base);
   });
+
+  it('a row through the batch-1 path equals the same row inside a 4-row tile, bit for bit', () => {
+    // The GEMV groups panels three at a time, then two or one; each column is one multiply-add
+    // chain over k in order, as in the 4×8 tile, so neither the grouping nor the path changes a bit
+    // (what keeps a batch-1 product identical however threads split its panels).
+    const b = backend();
+    const k = packed(b);
+    for (const [N, K, withBias, beta] of [[8, 5, false, 0], [16, 33, true, 1], [24, 256, false, 0.5], [32, 64, true, 0],
+      [40, 7, false, 1], [1024, 256, true, 1], [37, 100, false, 0]] as const) {
+      const A = randomArray(4 * K, N + K);
+      const W = randomArray(N * K, N * K + 1);
+      const C0 = randomArray(4 * N, N + 2, -2, 2);
+      const a = guarded(b, A), w = guarded(b, W), bias = guarded(b, randomArray(N, N + 3));
+      const p = guarded(b, new Float32Array(k.packed_size(K, N)));
+      const one = guarded(b, C0.subarray(0, N)), four = guarded(b, C0);
+      k.pack_bt(K, N, w.ptr, K, p.ptr);
+      for (const [rows, c] of [[1, one], [4, four]] as const) {
+        if (withBias) k.gemm_packed_bias(rows, N, K, 0.75, a.ptr, K, p.ptr, beta, bias.ptr, c.ptr, N);
+        else k.gemm_packed(rows, N, K, 0.75, a.ptr, K, p.ptr, beta, c.ptr, N);
+      }
+      const gemv = b.heap.read(one.ptr, N), tile = b.heap.read(four.ptr, N);
+      const bits = (v: Float32Array) => Array.from(new Uint32Array(v.slice().buffer));
+      expect(bits(gemv), `N ${N} K ${K}`).toEqual(bits(tile));
+      expect(gemv.some((v, j) => v !== C0[j])).toBe(true); // the product was written
+      for (const g of [a, w, bias, p, one, four]) b.heap.release(g.base);
+    }
+  });
 });
 
 interface TnCase { M: number; N: number; K: number; alpha: number; beta: number; pad: number; seed: number }
