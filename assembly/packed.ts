@@ -365,13 +365,20 @@ const KC_TN: i32 = 256;
  */
 const MB_TN: i32 = 128;
 
+/** Rows per K chunk of a K-row gemm_tn_packed_pair: KC_TN, or K itself when shorter (at least 1). */
+@inline function tn_chunk(K: i32): i32 {
+  return max(1, min(KC_TN, K));
+}
+
 /**
- * Floats of `work` that gemm_tn_packed_pair needs: M·KC_TN for the transposed blocks (each
- * thread's block starts at its first row of C) and KC_TN·⌈N/8⌉·8 for each product's packed B
- * chunk (N1, N2; 0 for a product that is skipped). src/backend/kernels.ts mirrors it.
+ * Floats of `work` that gemm_tn_packed_pair needs for K rows, with kc = min(KC_TN, K) rows per
+ * chunk: M·kc for the transposed blocks (each thread's block starts at its first row of C) and
+ * kc·⌈N/8⌉·8 for each product's packed B chunk (N1, N2; 0 for a product that is skipped), so a
+ * short sequence's backward holds no 256-row chunk. src/backend/kernels.ts mirrors it.
  */
-export function tn_packed_work(M: i32, N1: i32, N2: i32): i32 {
-  return M * KC_TN + packed_size(KC_TN, N1) + packed_size(KC_TN, N2);
+export function tn_packed_work(M: i32, N1: i32, N2: i32, K: i32): i32 {
+  const kc = tn_chunk(K);
+  return M * kc + packed_size(kc, N1) + packed_size(kc, N2);
 }
 
 /**
@@ -392,7 +399,7 @@ export function gemm_tn_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda
  * skipped when its C is 0. s1 and s2 (M) += Σ_k A[k,·] (unscaled; each skipped when 0), summed
  * per block while the block is in cache. Shape of use: a recurrent layer's backward, where
  * dW_ih += dGatesᵀ·X, dW_hh += dGatesᵀ·H_prev and db_ih, db_hh += Σ dGates share every block of
- * dGatesᵀ. work: tn_packed_work(M, N1, N2) floats (with 0 for a skipped product's N).
+ * dGatesᵀ. work: tn_packed_work(M, N1, N2, K) floats (with 0 for a skipped product's N).
  * Rows of B2 outside [lo2, hi2) are known to be zero (a zero initial state's row block) and are
  * skipped; pass 0, K for none. Skipping them is exact: they would add only zero products.
  * Per K chunk: both B chunks are packed (threaded: shares of their panels), then each thread
@@ -403,14 +410,15 @@ export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i
   beta: f32, s1: usize, s2: usize, work: usize, lo2: i32, hi2: i32): void {
   if (M <= 0) return;
   const do1 = C1 != 0 && N1 > 0, do2 = C2 != 0 && N2 > 0;
+  const KC = tn_chunk(K);                        // the layout of tn_packed_work(M, N1, N2, K)
   const P1 = work;
-  const P2 = P1 + (<usize>packed_size(KC_TN, do1 ? N1 : 0) << 2);
-  const At = P2 + (<usize>packed_size(KC_TN, do2 ? N2 : 0) << 2);
+  const P2 = P1 + (<usize>packed_size(KC, do1 ? N1 : 0) << 2);
+  const At = P2 + (<usize>packed_size(KC, do2 ? N2 : 0) << 2);
   const m0 = share_start(M, 4), m1 = share_end(M, 4);
-  const at = At + (<usize>(m0 * KC_TN) << 2);   // this thread's transposed block
+  const at = At + (<usize>(m0 * KC) << 2);       // this thread's transposed block
   let k0 = 0;
   do { // runs once when K <= 0: C = beta·C
-    const kc = max(0, min(KC_TN, K - k0));
+    const kc = max(0, min(KC, K - k0));
     const b = k0 == 0 ? beta : <f32>1;
     // this chunk's rows of B2 that may be nonzero: [k0 + j0, k0 + j1); with none, the first
     // chunk still applies beta. Both conditions are the same on every thread (barriers match).
@@ -430,7 +438,7 @@ export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i
       if (run2) gemm_packed(rows, N2, j1 - j0, alpha, at + (<usize>j0 << 2), kc, P2, b, C2 + (<usize>i0 * <usize>ldc2 << 2), ldc2);
     }
     barrier();
-    k0 += KC_TN;
+    k0 += KC;
   } while (k0 < K);
 }
 

@@ -75,7 +75,7 @@ export interface Kernels {
   /**
    * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
    * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
-   * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(B,I,H).
+   * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(T,B,I,H).
    * mask (T,B) or 0: the forward's step mask.
    */
   rnn_backward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
@@ -95,7 +95,7 @@ export interface Kernels {
   /**
    * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
    * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
-   * work ≥ lstmBackwardWork(B,I,H) floats. mask (T,B) or 0: the forward's step mask.
+   * work ≥ lstmBackwardWork(T,B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
   lstm_backward(T: number, B: number, I: number, H: number, reverse: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
@@ -120,7 +120,7 @@ export interface Kernels {
    * hidden-side gradient dn∘r goes to dgx's companion dgh (T,B,H) (reset-after only; unused, and
    * may be 0, for reset-before). dgx may be `gates` itself: each step reads its gates before it
    * overwrites them (the Trainer's backward, which needs no second pass, saves T·B·3H floats so).
-   * work ≥ gruBackwardWork(B,I,H) floats. mask (T,B) or 0: the forward's step mask.
+   * work ≥ gruBackwardWork(T,B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
   gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
     x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
@@ -132,26 +132,31 @@ export interface Kernels {
 export const packedSize = (K: number, N: number): number => K * ((N + 7) & ~7);
 /** Rows of K per chunk of the weight-gradient GEMM of the backward kernels (KC_TN, assembly/packed.ts). */
 const TN_CHUNK = 256;
+/** Rows per chunk of that GEMM over T·B rows: TN_CHUNK, or T·B when shorter (tn_chunk in assembly/packed.ts). */
+const tnChunk = (rows: number): number => Math.max(1, Math.min(TN_CHUNK, rows));
 /**
- * The weight part of a backward kernel's workspace, for G gate rows: W_hh (G,H) or W_ih (G,I)
- * packed, or, for the weight gradients, the transposed blocks of dGates (G·256 floats at most)
- * and the (256,I) and (256,H) packed chunks (tn_packed_work in assembly/packed.ts).
+ * The weight part of a backward kernel's workspace, for G gate rows and T·B = `rows` rows of K:
+ * W_hh (G,H) or W_ih (G,I) packed, or, for the weight gradients, the transposed blocks of dGates
+ * (G·kc floats) and the (kc,I) and (kc,H) packed chunks, kc = min(256, rows) (tn_packed_work in
+ * assembly/packed.ts).
  */
-const backwardWeightWork = (G: number, I: number, H: number): number =>
-  Math.max(packedSize(G, Math.max(H, I)), G * TN_CHUNK + packedSize(TN_CHUNK, I) + packedSize(TN_CHUNK, H));
+const backwardWeightWork = (G: number, I: number, H: number, rows: number): number => {
+  const kc = tnChunk(rows);
+  return Math.max(packedSize(G, Math.max(H, I)), G * kc + packedSize(kc, I) + packedSize(kc, H));
+};
 /** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
 export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H) + H;
-/** Workspace (floats) rnn_backward needs: the dh carry, then packed weights / gradient chunks. */
-export const rnnBackwardWork = (B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H);
+/** Workspace (floats) rnn_backward needs over T steps of B rows: the dh carry, then packed weights / gradient chunks. */
+export const rnnBackwardWork = (T: number, B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H, T * B);
 /** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
 export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H) + 4 * H;
-/** Workspace (floats) lstm_backward needs: dh and dc carries, then packed weights / gradient chunks. */
-export const lstmBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H);
+/** Workspace (floats) lstm_backward needs over T steps of B rows: dh and dc carries, then packed weights / gradient chunks. */
+export const lstmBackwardWork = (T: number, B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H, T * B);
 /**
  * Workspace (floats) gru_forward needs: W_ihᵀ packed, W_hhᵀ packed whole or in its (r,z) and n
  * parts, and one (B,3H) hidden projection.
  */
 export const gruForwardWork = (B: number, I: number, H: number): number =>
   packedSize(I, 3 * H) + packedSize(H, 2 * H) + packedSize(H, H) + B * 3 * H;
-/** Workspace (floats) gru_backward needs: dh carry, one (B,H) scratch block, then packed weights / gradient chunks. */
-export const gruBackwardWork = (B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(3 * H, I, H);
+/** Workspace (floats) gru_backward needs over T steps of B rows: dh carry, one (B,H) scratch block, then packed weights / gradient chunks. */
+export const gruBackwardWork = (T: number, B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(3 * H, I, H, T * B);

@@ -653,7 +653,7 @@ export abstract class RecurrentLayer {
     for (let k = 0; k < L; k++) {
       const Ik = k === 0 ? I : D * H;
       const f = this.forwardWork(B, Ik);
-      const b = lstm ? lstmBackwardWork(B, Ik, H) : gru ? gruBackwardWork(B, Ik, H) : rnnBackwardWork(B, Ik, H);
+      const b = lstm ? lstmBackwardWork(T, B, Ik, H) : gru ? gruBackwardWork(T, B, Ik, H) : rnnBackwardWork(T, B, Ik, H);
       work = Math.max(work, f, b);
     }
     const s = this.layoutSizes;

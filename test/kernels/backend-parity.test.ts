@@ -679,7 +679,7 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
         k.rnn_forward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, hseq,
           fresh(rnnForwardWork(B, I, H)));
         k.rnn_backward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, hseq, dyPtr, lddy, dhT, dxPtr, lddx,
-          c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * BH), fresh(rnnBackwardWork(B, I, H)));
+          c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * BH), fresh(rnnBackwardWork(T, B, I, H)));
         break;
       }
       case 'lstm': {
@@ -689,7 +689,7 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
         k.lstm_forward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, c0, y.ptr, y.ld, gates, hseq, cseq,
           fresh(lstmForwardWork(B, I, H)));
         k.lstm_backward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, gates, hseq, cseq, dyPtr, lddy, dhT, dcT,
-          dxPtr, lddx, c.accumDx, dh0, dc0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(lstmBackwardWork(B, I, H)));
+          dxPtr, lddx, c.accumDx, dh0, dc0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(lstmBackwardWork(T, B, I, H)));
         break;
       }
       case 'gru-reset-after':
@@ -701,7 +701,7 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
           fresh(gruForwardWork(B, I, H)));
         k.gru_backward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, gates, hn, hseq, dyPtr, lddy, dhT,
           dxPtr, lddx, c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), resetAfter ? fresh(T * BH) : 0,
-          fresh(gruBackwardWork(B, I, H)));
+          fresh(gruBackwardWork(T, B, I, H)));
         break;
       }
     }

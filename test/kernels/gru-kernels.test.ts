@@ -558,7 +558,7 @@ function runCase(k: Case, seed: number): void {
     const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
     const pdgx = inPlace ? pgates : put(backend, filled(rows * G, NaN));
     const pdgh = k.resetAfter ? put(backend, filled(rows * H, NaN)) : 0;
-    const bwdWork = gruBackwardWork(B, I, H);
+    const bwdWork = gruBackwardWork(T, B, I, H);
     const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
 
     kern.gru_backward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pmask, pwih, pwhh, pgates, phn, phseq,
@@ -720,7 +720,7 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
         backend.kernels.gru_forward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, ph0, 0, H, 0, 0, phseq, pwork);
         expect(Array.from(read(phseq, B * H))).toEqual(Array.from(h0));
         const pdhT = put(backend, dhT), pdh0 = put(backend, filled(B * H, NaN));
-        const pbw = put(backend, filled(gruBackwardWork(B, I, H), 0));
+        const pbw = put(backend, filled(gruBackwardWork(0, B, I, H), 0));
         const pdw = put(backend, filled(3 * H * I, 1));
         backend.kernels.gru_backward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, phseq, 0, H, pdhT,
           0, I, 0, pdh0, pdw, 0, 0, 0, 0, 0, pbw);

@@ -743,7 +743,7 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     const pdwih = alloc(dwihStart), pdwhh = alloc(dwhhStart);
     const pdbih = c.bias ? alloc(dbihStart) : 0, pdbhh = c.bias ? alloc(dbhhStart) : 0;
     const pdgates = filled(rows * G + 4, NaN);
-    const bwdWork = lstmBackwardWork(B, I, H);
+    const bwdWork = lstmBackwardWork(T, B, I, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
     backend.kernels.lstm_backward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pgates, phseq, pcseq,
       pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdcT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx,
@@ -839,7 +839,7 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     const pdwih = alloc(dwihStart), pdwhh = alloc(dwhhStart);
     const pdbih = c.bias ? alloc(dbihStart) : 0, pdbhh = c.bias ? alloc(dbhhStart) : 0;
     const pdpre = filled(rows * H + 4, NaN);
-    const bwdWork = rnnBackwardWork(B, I, H);
+    const bwdWork = rnnBackwardWork(T, B, I, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
     backend.kernels.rnn_backward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, phseq,
       pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx, pdh0,

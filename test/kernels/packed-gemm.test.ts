@@ -24,7 +24,7 @@ interface PackedExports {
   gemm_packed_bias(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, bias: number, C: number, ldc: number): void;
   gemm_tn_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, work: number): void;
-  tn_packed_work(M: number, N1: number, N2: number): number;
+  tn_packed_work(M: number, N1: number, N2: number, K: number): number;
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
@@ -261,7 +261,7 @@ function runTnCase(backend: WasmBackend, c: TnCase): { scaled: number; sentinels
   const a = guarded(backend, A);
   const b = guarded(backend, B);
   const cc = guarded(backend, C0);
-  const w = guarded(backend, new Float32Array(k.tn_packed_work(M, N, 0)));
+  const w = guarded(backend, new Float32Array(k.tn_packed_work(M, N, 0, K)));
   try {
     k.gemm_tn_packed(M, N, K, alpha, a.ptr, lda, b.ptr, ldb, beta, cc.ptr, ldc, w.ptr);
     const result = compareC(heap.read(cc.base, M * ldc + 2 * GUARD), M, N, K, ldc,
@@ -298,13 +298,24 @@ describe.each([
 });
 
 describe('backward workspaces', () => {
-  it('hold what the weight-gradient GEMM asks of them (tn_packed_work), for every gate count and width', () => {
+  it('hold what the weight-gradient GEMM asks of them (tn_packed_work over T·B rows), for every gate count and width', () => {
     const k = packed(plain);
-    for (const [B, I, H] of [[1, 1, 1], [32, 128, 256], [3, 300, 20], [7, 5, 129], [2, 1024, 64]]) {
-      expect(lstmBackwardWork(B, I, H) - 2 * B * H, `LSTM B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(4 * H, I, H));
-      expect(gruBackwardWork(B, I, H) - 2 * B * H, `GRU B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(3 * H, I, H));
-      expect(rnnBackwardWork(B, I, H) - B * H, `RNN B${B} I${I} H${H}`).toBeGreaterThanOrEqual(k.tn_packed_work(H, I, H));
+    for (const [T, B, I, H] of [[1, 1, 1, 1], [50, 32, 128, 256], [4, 3, 300, 20], [1, 7, 5, 129], [200, 2, 1024, 64], [25, 1, 65, 100], [0, 3, 4, 5]]) {
+      const K = T * B;
+      const at = `T${T} B${B} I${I} H${H}`;
+      expect(lstmBackwardWork(T, B, I, H) - 2 * B * H, `LSTM ${at}`).toBeGreaterThanOrEqual(k.tn_packed_work(4 * H, I, H, K));
+      expect(gruBackwardWork(T, B, I, H) - 2 * B * H, `GRU ${at}`).toBeGreaterThanOrEqual(k.tn_packed_work(3 * H, I, H, K));
+      expect(rnnBackwardWork(T, B, I, H) - B * H, `RNN ${at}`).toBeGreaterThanOrEqual(k.tn_packed_work(H, I, H, K));
     }
+  });
+
+  it('a short sequence holds chunks of its own length, not of 256 rows', () => {
+    const k = packed(plain);
+    // W5's shape: 25 rows of K; the packed W_hh (H, H) is then the larger part of the workspace
+    expect(k.tn_packed_work(100, 65, 100, 25)).toBe(100 * 25 + 25 * 72 + 25 * 104);
+    expect(k.tn_packed_work(100, 65, 100, 1000)).toBe(100 * 256 + 256 * 72 + 256 * 104);
+    expect(rnnBackwardWork(25, 1, 65, 100)).toBe(100 + 100 * 104);
+    expect(rnnBackwardWork(25, 1, 65, 100)).toBeLessThan(rnnBackwardWork(256, 1, 65, 100));
   });
 });
 
