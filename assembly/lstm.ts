@@ -3,10 +3,14 @@
 // Contract and buffer layouts: src/backend/kernels.ts (lstm_forward / lstm_backward).
 //
 // Organisation (cuDNN / ONNX Runtime style):
-// - forward: W_ihᵀ (I,G) and W_hhᵀ (H,G) are packed into `work`; ONE gemm writes the gate rows of
-//   all T·B rows, x·W_ihᵀ + b_ih + b_hh (the summed bias fused into its store); then each step
-//   runs one recurrent gemm (B rows) into its gate rows and one fused element-wise kernel
-//   (lstm_gates_forward) that activates the gates in place and writes c_t, h_t and y_t.
+// - forward: W_ihᵀ (I,G) and W_hhᵀ (H,G) are packed into `work`. Batch 1–3 (the GEMV path): ONE
+//   gemm writes the gate rows of all T·B rows, x·W_ihᵀ + b_ih + b_hh (the summed bias fused into
+//   its store), then each step runs one recurrent gemm (B rows) into its gate rows. Batch ≥ 4:
+//   the two weights share stacked panels and each step runs ONE gemm, [x_t | h_{t−1}] ·
+//   [W_ihᵀ; W_hhᵀ] + bias, K = I + H, that writes its gate rows once (no projection stored for
+//   every step and read back from memory by the recurrent product). Either way one fused
+//   element-wise kernel (lstm_gates_forward) then activates the gates in place and writes c_t,
+//   h_t and y_t.
 // - backward: each step, in reverse processing order, runs one fused kernel (lstm_gates_backward:
 //   dh = carry + dy_t → pre-activation gradients dgates_t and the dc carry) and one gemm for the dh
 //   carry (dgates_t · W_hh); afterwards dW_ih, dW_hh and dX are single gemms over all T·B rows and
@@ -16,7 +20,7 @@
 //   carry of padded rows is untouched), zeroes the padded rows' dgates and carries their dh
 //   through the recurrent gemm (beta = 1 over a carry whose real rows were zeroed).
 
-import { edge_tile, gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { edge_tile, gemm_packed_bias_cols_ps, gemm_packed_bias_ps, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share_ps, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_sigmoid, s_tanh, tanh_lane, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
 import { fill_rows_with_bias, zero_initial_rows } from './rowops';
@@ -249,25 +253,39 @@ export function lstm_gates_backward_ref(B: i32, H: i32, gates: usize, cPrev: usi
 export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize, c0: usize,
   y: usize, ldy: i32, gates: usize, hseq: usize, cseq: usize, work: usize, prepacked: i32): void {
-  // work: W_ihᵀ (I, 4H) then W_hhᵀ (H, 4H), packed as panels read sequentially by gemm_packed,
-  // then bih + bhh (4H);
-  // prepacked ≠ 0: work already holds that packing of these weights (from an earlier call).
-  // Threaded (threads.ts): panels, rows of the input projection, columns of each recurrent gemm
-  // and batch rows of each fused step are shared out, with a barrier wherever one thread's output
-  // is another's input.
+  // work: W_ihᵀ (I, 4H) and W_hhᵀ (H, 4H) packed — for B ≥ 4 as stacked panels (each 8-column
+  // panel holds its I rows of W_ihᵀ, then its H rows of W_hhᵀ: pack_bt_ps), for B < 4 one after
+  // the other (the GEMV streams W_hhᵀ's panels without gaps) — then bih + bhh (4H), then a
+  // (B, I+H) staging block for [x_t | h_{t−1}] (B ≥ 4); prepacked ≠ 0: work already holds that
+  // packing of these weights (for the same B: the layout depends on it).
+  // Threaded (threads.ts): panels, rows of the input projection, columns of each step's gemm and
+  // batch rows of each fused step are shared out, with a barrier wherever one thread's output is
+  // another's input.
   const G = 4 * H;
+  const K = I + H;
   const stateBytes = <usize>(B * H) << 2;            // one (B,H) block
   const stepGateBytes = <usize>(B * G) << 2;         // one (B,4H) block
-  const wihP = work;
-  const whhP = work + (<usize>packed_size(I, G) << 2);
+  // A batch of at least 4 rows (the GEMM's tile path) computes each step's gates in one product
+  // over the staging block, [x_t | h_{t−1}] · [W_ihᵀ; W_hhᵀ] + bias, written once (K = I + H);
+  // batches of 1–3 take the GEMV path, which streams its weights once per row: there one GEMM over
+  // all T·B rows projects the inputs first (W_ih read once, not once per step) and each step adds
+  // its recurrent product onto its rows.
+  const fused = B >= 4;
+  const ihPs = fused ? <usize>K << 5 : <usize>I << 5;   // bytes from one panel of W_ihᵀ to the next
+  const hhPs = fused ? <usize>K << 5 : <usize>H << 5;   // and of W_hhᵀ
+  const wP = work;
+  const whhP = work + (fused ? <usize>I << 5 : <usize>packed_size(I, G) << 2);
   if (prepacked == 0) {
-    pack_bt_share(I, G, wih, I, wihP);
-    pack_bt_share(H, G, whh, H, whhP);
+    pack_bt_share_ps(I, G, wih, I, wP, ihPs);
+    pack_bt_share_ps(H, G, whh, H, whhP, hhPs);
   }
 
   // the bias of the input projection: bih + bhh (one of them when the other is absent)
   const summed = bih != 0 && bhh != 0;
-  const bias = summed ? whhP + (<usize>packed_size(H, G) << 2) : (bih != 0 ? bih : bhh);
+  const biasSlot = work + (<usize>packed_size(K, G) << 2);
+  const bias = summed ? biasSlot : (bih != 0 ? bih : bhh);
+  const staging = biasSlot + (<usize>G << 2);        // (B, I+H): [x_t | h_{t−1}] of the next step
+  const ldxB = <usize>ldx << 2;
 
   // initial state into its block (zeros when absent)
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
@@ -275,15 +293,18 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
     if (c0 != 0) memory.copy(cseq + initial, c0, stateBytes); else memory.fill(cseq + initial, 0, stateBytes);
     if (summed) fill_rows_with_bias(1, G, bias, G, bih, bhh);
+    if (fused && T > 0) stage_rows(0, B, I, H, x + <usize>(reverse != 0 ? T - 1 : 0) * <usize>B * ldxB, ldxB, hseq + initial, staging);
   }
   barrier();
   if (T <= 0) return;
 
-  // gates of all T·B rows = bih + bhh + x·W_ihᵀ (this thread's rows), the bias fused into the GEMM
-  const rows = T * B;
-  const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
-  gemm_packed_bias(r1 - r0, G, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 0, bias, gates + (<usize>r0 * <usize>G << 2), G);
-  barrier();
+  if (!fused) {
+    // gates of all T·B rows = bih + bhh + x·W_ihᵀ (this thread's rows), the bias fused into the GEMM
+    const rows = T * B;
+    const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
+    gemm_packed_bias_ps(r1 - r0, G, I, 1, x + <usize>r0 * ldxB, ldx, wP, ihPs, 0, bias, gates + (<usize>r0 * <usize>G << 2), G);
+    barrier();
+  }
 
   // this thread's batch rows of the fused step
   const b0 = share_start(B, 1), nb = share_end(B, 1) - b0;
@@ -294,9 +315,13 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
     const prev = <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
     const next = <usize>(reverse != 0 ? t : t + 1) * stateBytes;
     const gt = gates + <usize>t * stepGateBytes;
-    // recurrent projection (skipped when h_prev is the zero initial state)
-    if (s > 0 || h0 != 0) {
-      gemm_packed_cols(B, G, H, 1, hseq + prev, H, whhP, 1, gt, G);
+    // the step's products (the recurrent one skipped when h_prev is the zero initial state)
+    const recurrent = s > 0 || h0 != 0;
+    if (fused) {
+      gemm_packed_bias_cols_ps(B, G, recurrent ? K : I, 1, staging, K, wP, ihPs, 0, bias, gt, G);
+      barrier();
+    } else if (recurrent) {
+      gemm_packed_bias_cols_ps(B, G, H, 1, hseq + prev, H, whhP, hhPs, 1, 0, gt, G);
       barrier();
     }
     if (nb > 0) {
@@ -307,8 +332,25 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
         mask_hold_rows(nb, H, maskRow, hseq + prev + rowH, hseq + next + rowH, yt, ldy);
         mask_hold_rows(nb, H, maskRow, cseq + prev + rowH, cseq + next + rowH, 0, 0);
       }
+      // this thread's rows of the next step's staging block: x of the next step, h_t
+      if (fused && s + 1 < T) {
+        const tn = reverse != 0 ? t - 1 : t + 1;
+        stage_rows(b0, nb, I, H, x + <usize>tn * <usize>B * ldxB, ldxB, hseq + next, staging);
+      }
     }
     barrier();
+  }
+}
+
+/**
+ * Rows [b0, b0 + nb) of the staging block S (B, I+H) = [x rows (stride ldxB bytes) | h rows (B,H)]:
+ * the A operand of a fused step's product.
+ */
+function stage_rows(b0: i32, nb: i32, I: i32, H: i32, xs: usize, ldxB: usize, hs: usize, S: usize): void {
+  const rowS = <usize>(I + H) << 2, rowI = <usize>I << 2, rowH = <usize>H << 2;
+  for (let b = b0; b < b0 + nb; b++) {
+    memory.copy(S + <usize>b * rowS, xs + <usize>b * ldxB, rowI);
+    memory.copy(S + <usize>b * rowS + rowI, hs + <usize>b * rowH, rowH);
   }
 }
 

@@ -51,13 +51,21 @@ export function pack_b(K: i32, N: i32, B: usize, ldb: i32, P: usize): void {
  * transpose in registers).
  */
 export function pack_bt(K: i32, N: i32, W: usize, ldw: i32, P: usize): void {
+  pack_bt_ps(K, N, W, ldw, P, <usize>K << 5);
+}
+
+/**
+ * {@link pack_bt} with panel p at P + p·ps bytes (ps ≥ 32·K): two weights stacked in one set of
+ * panels, e.g. the LSTM's W_ihᵀ in the first I rows of each (I+H)-row panel and W_hhᵀ in the rest.
+ */
+function pack_bt_ps(K: i32, N: i32, W: usize, ldw: i32, P: usize, ps: usize): void {
   const ldw4 = <usize>ldw << 2;
   const K4 = K & ~3;
   const panels = (N + 7) >> 3;
   for (let p = 0; p < panels; p++) {
     const n0 = p << 3;
     const rows = min(8, N - n0);
-    const dst0 = P + (<usize>(p * K) << 5);
+    const dst0 = P + <usize>p * ps;
     if (rows == 8) {
       const w0 = W + <usize>n0 * ldw4;
       const w1 = w0 + ldw4, w2 = w1 + ldw4, w3 = w2 + ldw4;
@@ -173,12 +181,12 @@ function micro_1x8_edge(K: i32, a: usize, b: usize, c: usize, alpha: f32, beta: 
 }
 
 /**
- * C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) + bias + beta · C row: one row against
- * whole panels, three at a time, then the one or two left (bias: 8·panels floats, or 0 for none).
+ * C row (1, 8·panels) = alpha · a (1,K) · panels [0, panels) (pb bytes apart) + bias + beta · C
+ * row: one row against whole panels, three at a time, then the one or two left (bias: 8·panels
+ * floats, or 0 for none).
  * A call, not inlined: one copy of the three kernels serves every caller.
  */
-function gemv_row(K: i32, panels: i32, a: usize, P: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
-  const pb = <usize>K << 5;
+function gemv_row(K: i32, panels: i32, a: usize, P: usize, pb: usize, c: usize, alpha: f32, beta: f32, bias: usize): void {
   let p = 0;
   for (; p + 3 <= panels; p += 3) {
     micro_1xn(3, K, a, P + <usize>p * pb, pb, c + (<usize>p << 5), alpha, beta, bias != 0 ? bias + (<usize>p << 5) : 0);
@@ -215,7 +223,7 @@ function edge_load(rows: i32, cols: i32, c: usize, ldc4: usize): void {
  * A row-major (stride lda), C row-major (stride ldc); beta = 0: C written without being read.
  */
 export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, C: usize, ldc: i32): void {
-  gemm_packed_body(M, N, K, alpha, A, lda, P, beta, 0, C, ldc);
+  gemm_packed_body(M, N, K, alpha, A, lda, P, <usize>K << 5, beta, 0, C, ldc);
 }
 
 /**
@@ -226,17 +234,27 @@ export function gemm_packed(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i
  * M < 4 takes the GEMV path, one row against one panel at a time.
  */
 export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
-  gemm_packed_body(M, N, K, alpha, A, lda, P, beta, bias, C, ldc);
+  gemm_packed_bias_ps(M, N, K, alpha, A, lda, P, <usize>K << 5, beta, bias, C, ldc);
 }
 
-/** The body of {@link gemm_packed_bias}, inlined into it and (bias = 0, folded away) into {@link gemm_packed}. */
-@inline function gemm_packed_body(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
+/**
+ * {@link gemm_packed_bias} over panels ps bytes apart (ps ≥ 32·K): the first K rows of each panel
+ * of a stacked packing (see pack_bt_ps), from P on.
+ */
+export function gemm_packed_bias_ps(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, ps: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
+  gemm_packed_body(M, N, K, alpha, A, lda, P, ps, beta, bias, C, ldc);
+}
+
+/**
+ * The body of {@link gemm_packed_bias_ps}, inlined into it and (bias = 0, folded away) into
+ * {@link gemm_packed}; panel p of B at P + p·panelBytes.
+ */
+@inline function gemm_packed_body(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, panelBytes: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
   const EDGE = edge_tile();
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { scale_add_bias(M, N, beta, bias, C, ldc); return; }
   const lda4 = <usize>lda << 2;
   const ldc4 = <usize>ldc << 2;
-  const panelBytes = <usize>K << 5;
   const full = N >> 3;
   const rest = N & 7;
   const M4 = M & ~3;
@@ -248,7 +266,7 @@ export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, l
     for (let i = 0; i < M; i++) {
       const a = A + <usize>i * lda4;
       const c = C + <usize>i * ldc4;
-      gemv_row(K, full, a, P, c, alpha, beta, bias);
+      gemv_row(K, full, a, P, panelBytes, c, alpha, beta, bias);
       if (rest != 0) {
         const ce = c + (<usize>full << 5);
         if (bias != 0) scale_add_bias(1, rest, beta, bias + (<usize>full << 5), ce, ldc);
@@ -276,7 +294,7 @@ export function gemm_packed_bias(M: i32, N: i32, K: i32, alpha: f32, A: usize, l
   // leftover rows: the GEMV kernel, bias fused; the edge panel below: the bias goes in first, then
   // the product adds on
   const eb = bias != 0 ? <f32>1 : beta;
-  for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, C + <usize>i * ldc4, alpha, beta, bias);
+  for (let i = M4; i < M; i++) gemv_row(K, full, A + <usize>i * lda4, P, panelBytes, C + <usize>i * ldc4, alpha, beta, bias);
   if (rest != 0) {
     const b = P + <usize>full * panelBytes;
     const cp = C + (<usize>full << 5);
@@ -446,9 +464,14 @@ export function gemm_tn_packed_pair(M: i32, K: i32, alpha: f32, A: usize, lda: i
 
 /** pack_bt, this thread's share of the panels. */
 export function pack_bt_share(K: i32, N: i32, W: usize, ldw: i32, P: usize): void {
+  pack_bt_share_ps(K, N, W, ldw, P, <usize>K << 5);
+}
+
+/** pack_bt_ps (panels ps bytes apart), this thread's share of the panels. */
+export function pack_bt_share_ps(K: i32, N: i32, W: usize, ldw: i32, P: usize, ps: usize): void {
   const panels = (N + 7) >> 3;
   const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
-  if (p1 > p0) pack_bt(K, min(N, p1 << 3) - (p0 << 3), W + (<usize>(p0 << 3) * <usize>ldw << 2), ldw, P + (<usize>(p0 * K) << 5));
+  if (p1 > p0) pack_bt_ps(K, min(N, p1 << 3) - (p0 << 3), W + (<usize>(p0 << 3) * <usize>ldw << 2), ldw, P + <usize>p0 * ps, ps);
 }
 
 /** pack_b, this thread's share of the panels. */
@@ -463,6 +486,16 @@ export function gemm_packed_cols(M: i32, N: i32, K: i32, alpha: f32, A: usize, l
   const panels = (N + 7) >> 3;
   const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
   if (p1 > p0) gemm_packed(M, min(N, p1 << 3) - (p0 << 3), K, alpha, A, lda, P + (<usize>(p0 * K) << 5), beta, C + (<usize>p0 << 5), ldc);
+}
+
+/** gemm_packed_bias_ps (panels ps bytes apart; bias N floats or 0), this thread's share of the columns (whole panels). */
+export function gemm_packed_bias_cols_ps(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, P: usize, ps: usize, beta: f32, bias: usize, C: usize, ldc: i32): void {
+  const panels = (N + 7) >> 3;
+  const p0 = share_start(panels, 1), p1 = share_end(panels, 1);
+  if (p1 > p0) {
+    gemm_packed_bias_ps(M, min(N, p1 << 3) - (p0 << 3), K, alpha, A, lda, P + <usize>p0 * ps, ps, beta,
+      bias != 0 ? bias + (<usize>p0 << 5) : 0, C + (<usize>p0 << 5), ldc);
+  }
 }
 
 /** gemm_packed, this thread's share of the rows (multiples of 4). */

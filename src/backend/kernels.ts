@@ -148,8 +148,11 @@ const backwardWeightWork = (G: number, I: number, H: number, rows: number): numb
 export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H) + H;
 /** Workspace (floats) rnn_backward needs over T steps of B rows: the dh carry, then packed weights / gradient chunks. */
 export const rnnBackwardWork = (T: number, B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H, T * B);
-/** Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
-export const lstmForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, 4 * H) + 4 * H;
+/**
+ * Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed (as stacked panels for B ≥ 4),
+ * then bih + bhh, then for B ≥ 4 the (B, I+H) staging block of a step's [x_t | h_{t−1}].
+ */
+export const lstmForwardWork = (B: number, I: number, H: number): number => packedSize(I + H, 4 * H) + 4 * H + (B >= 4 ? B * (I + H) : 0);
 /** Workspace (floats) lstm_backward needs over T steps of B rows: dh and dc carries, then packed weights / gradient chunks. */
 export const lstmBackwardWork = (T: number, B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H, T * B);
 /**

@@ -564,15 +564,17 @@ interface SeqCase {
 }
 
 /**
- * 24 cases: every (T, B, reverse) with two complementary flag patterns, so each flag takes both
- * values within every (T, B, reverse) group; I and H cycle through the awkward sizes.
+ * 48 cases: every (T, B, reverse) with two complementary flag patterns, so each flag takes both
+ * values within every (T, B, reverse) group; I and H cycle through the awkward sizes. B 1 and 3
+ * take the LSTM's GEMV path (input projection first, then a recurrent product per step), B 4 and
+ * 5 its fused step (one product over [x_t | h_{t−1}], with a leftover row at B 5).
  */
 function sequenceCases(): SeqCase[] {
   const cases: SeqCase[] = [];
   let n = 0;
   let group = 0;
   for (const T of [1, 2, 5]) {
-    for (const B of [1, 3]) {
+    for (const B of [1, 3, 4, 5]) {
       for (const reverse of [0, 1] as const) {
         const coin = randomArray(12, 900 + group++);
         for (const v of [0, 1]) {

@@ -60,6 +60,7 @@ describe('threaded LSTM, GRU and RNN equal the single-threaded build bit for bit
     ['T 4, B 2 (fewer rows than three threads)', 4, 2, {}],
     ['T 7, B 6, masked lengths', 7, 6, { lengths: [7, 3, 0, 5, 7, 1] }],
     ['T 5, B 3, two layers, bidirectional', 5, 3, { bidirectional: true, numLayers: 2 }],
+    ['T 5, B 6, two layers, bidirectional (the fused input and recurrent step)', 5, 6, { bidirectional: true, numLayers: 2 }],
     ['T 140, B 4 (weight gradients over more than one 128-row chunk)', 140, 4, {}],
     ['GRU reset-after, T 9, B 5', 9, 5, { gru: 'after' }],
     ['GRU reset-before, T 9, B 5', 9, 5, { gru: 'before' }],
