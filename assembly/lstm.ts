@@ -23,7 +23,7 @@
 import { edge_tile, gemm_packed_bias_cols_ps, gemm_packed_bias_ps, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share_ps, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_sigmoid, s_tanh, tanh_lane, v_sigmoid_den, v_tanh, v_tanh_den, v_tanh_from_inv } from './math';
-import { fill_rows_with_bias, zero_initial_rows } from './rowops';
+import { fill_rows_with_bias, stage_rows, zero_initial_rows } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused gate kernels
@@ -339,18 +339,6 @@ export function lstm_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32,
       }
     }
     barrier();
-  }
-}
-
-/**
- * Rows [b0, b0 + nb) of the staging block S (B, I+H) = [x rows (stride ldxB bytes) | h rows (B,H)]:
- * the A operand of a fused step's product.
- */
-function stage_rows(b0: i32, nb: i32, I: i32, H: i32, xs: usize, ldxB: usize, hs: usize, S: usize): void {
-  const rowS = <usize>(I + H) << 2, rowI = <usize>I << 2, rowH = <usize>H << 2;
-  for (let b = b0; b < b0 + nb; b++) {
-    memory.copy(S + <usize>b * rowS, xs + <usize>b * ldxB, rowI);
-    memory.copy(S + <usize>b * rowS + rowI, hs + <usize>b * rowH, rowH);
   }
 }
 

@@ -18,10 +18,10 @@
 //   recurrent gemm and batch rows of each fused step are shared out, with a barrier wherever one
 //   thread's output is another's input.
 
-import { gemm_packed_bias, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share, packed_size } from './packed';
+import { gemm_packed_bias_cols_ps, gemm_packed_bias_ps, gemm_packed_cols, gemm_packed_rows, gemm_tn_packed_pair, pack_b_share, pack_bt_share_ps, packed_size } from './packed';
 import { barrier, is_first_thread, share_end, share_start } from './threads';
 import { s_tanh, tanh_lane, v_tanh } from './math';
-import { fill_rows_with_bias, zero_initial_rows } from './rowops';
+import { fill_rows_with_bias, stage_rows, zero_initial_rows } from './rowops';
 import { is_padded, mask_hold_rows, mask_run_end, mask_zero_real_rows } from './mask';
 
 // ---------------------------------------------------------------- fused activation kernels
@@ -130,33 +130,48 @@ export function rnn_act_backward_ref(B: i32, H: i32, relu: i32, h: usize, dh: us
 export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: i32,
   x: usize, ldx: i32, mask: usize, wih: usize, whh: usize, bih: usize, bhh: usize, h0: usize,
   y: usize, ldy: i32, hseq: usize, work: usize, prepacked: i32): void {
-  // work: W_ihᵀ (I, H) then W_hhᵀ (H, H), packed (prepacked ≠ 0: already, by an earlier call),
-  // then bih + bhh (H)
+  // work: W_ihᵀ (I, H) and W_hhᵀ (H, H) packed — for B ≥ 4 as stacked panels (I rows of W_ihᵀ,
+  // then H rows of W_hhᵀ per panel), for B < 4 one after the other — then bih + bhh (H), then for
+  // B ≥ 4 a (B, I+H) staging block for [x_t | h_{t−1}] (as lstm_forward; prepacked ≠ 0: work
+  // already holds that packing, for the same B).
+  // B ≥ 4: each step is one product [x_t | h_{t−1}] · [W_ihᵀ; W_hhᵀ] + bias into its output block;
+  // B < 4 (the GEMV path): the inputs of all T·B rows are projected first, then each step adds
+  // its recurrent product.
+  const K = I + H;
   const stateBytes = <usize>(B * H) << 2;
-  const wihP = work;
-  const whhP = work + (<usize>packed_size(I, H) << 2);
+  const fused = B >= 4;
+  const ihPs = fused ? <usize>K << 5 : <usize>I << 5;   // bytes from one panel of W_ihᵀ to the next
+  const hhPs = fused ? <usize>K << 5 : <usize>H << 5;   // and of W_hhᵀ
+  const wP = work;
+  const whhP = work + (fused ? <usize>I << 5 : <usize>packed_size(I, H) << 2);
   if (prepacked == 0) {
-    pack_bt_share(I, H, wih, I, wihP);
-    pack_bt_share(H, H, whh, H, whhP);
+    pack_bt_share_ps(I, H, wih, I, wP, ihPs);
+    pack_bt_share_ps(H, H, whh, H, whhP, hhPs);
   }
   const summed = bih != 0 && bhh != 0;
-  const bias = summed ? whhP + (<usize>packed_size(H, H) << 2) : (bih != 0 ? bih : bhh);
+  const biasSlot = work + (<usize>packed_size(K, H) << 2);
+  const bias = summed ? biasSlot : (bih != 0 ? bih : bhh);
+  const staging = biasSlot + (<usize>((H + 3) & ~3) << 2);   // 16-byte aligned after the bias
+  const ldxB = <usize>ldx << 2;
 
   const initial = reverse != 0 ? <usize>T * stateBytes : 0;
   if (is_first_thread()) {
     if (h0 != 0) memory.copy(hseq + initial, h0, stateBytes); else memory.fill(hseq + initial, 0, stateBytes);
     if (summed) fill_rows_with_bias(1, H, bias, H, bih, bhh);
+    if (fused && T > 0) stage_rows(0, B, I, H, x + <usize>(reverse != 0 ? T - 1 : 0) * <usize>B * ldxB, ldxB, hseq + initial, staging);
   }
   barrier();
   if (T <= 0) return;
 
-  // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step; this
-  // thread's rows), the bias fused into the GEMM
-  const rows = T * B;
-  const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
-  const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
-  gemm_packed_bias(r1 - r0, H, I, 1, x + (<usize>r0 * <usize>ldx << 2), ldx, wihP, 0, bias, outputs + (<usize>r0 * <usize>H << 2), H);
-  barrier();
+  if (!fused) {
+    // the (T,B,H) run of output blocks = bih + bhh + x·W_ihᵀ (pre-activations of every step; this
+    // thread's rows), the bias fused into the GEMM
+    const rows = T * B;
+    const outputs = hseq + (reverse != 0 ? 0 : stateBytes);
+    const r0 = share_start(rows, 4), r1 = share_end(rows, 4);
+    gemm_packed_bias_ps(r1 - r0, H, I, 1, x + <usize>r0 * ldxB, ldx, wP, ihPs, 0, bias, outputs + (<usize>r0 * <usize>H << 2), H);
+    barrier();
+  }
 
   // this thread's batch rows of the fused step
   const b0 = share_start(B, 1), nb = share_end(B, 1) - b0;
@@ -165,15 +180,24 @@ export function rnn_forward(T: i32, B: i32, I: i32, H: i32, reverse: i32, relu: 
     const t = reverse != 0 ? T - 1 - s : s;
     const prev = hseq + <usize>(reverse != 0 ? t + 1 : t) * stateBytes;
     const next = hseq + <usize>(reverse != 0 ? t : t + 1) * stateBytes;
-    // recurrent projection (skipped when h_prev is the zero initial state)
-    if (s > 0 || h0 != 0) {
-      gemm_packed_cols(B, H, H, 1, prev, H, whhP, 1, next, H);
+    // the step's products (the recurrent one skipped when h_prev is the zero initial state)
+    const recurrent = s > 0 || h0 != 0;
+    if (fused) {
+      gemm_packed_bias_cols_ps(B, H, recurrent ? K : I, 1, staging, K, wP, ihPs, 0, bias, next, H);
+      barrier();
+    } else if (recurrent) {
+      gemm_packed_bias_cols_ps(B, H, H, 1, prev, H, whhP, hhPs, 1, 0, next, H);
       barrier();
     }
     if (nb > 0) {
       const yt = y != 0 ? y + ((<usize>t * <usize>B + <usize>b0) * <usize>ldy << 2) : 0;
       rnn_act_forward(nb, H, relu, next + rowH, yt, ldy);
       if (mask != 0) mask_hold_rows(nb, H, mask + (<usize>(t * B + b0) << 2), prev + rowH, next + rowH, yt, ldy);
+      // this thread's rows of the next step's staging block: x of the next step, h_t
+      if (fused && s + 1 < T) {
+        const tn = reverse != 0 ? t - 1 : t + 1;
+        stage_rows(b0, nb, I, H, x + <usize>tn * <usize>B * ldxB, ldxB, next, staging);
+      }
     }
     barrier();
   }

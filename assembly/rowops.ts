@@ -135,3 +135,15 @@ export function accumulate_column_sums_ref(R: i32, C: i32, src: usize, lds: i32,
     store<f32>(out + (<usize>j << 2), load<f32>(out + (<usize>j << 2)) + a);
   }
 }
+
+/**
+ * Rows [b0, b0 + nb) of the staging block S (B, I+H) = [x rows (stride ldxB bytes) | h rows (B,H)]:
+ * the A operand of a fused LSTM or RNN step's product, [x_t | h_{t−1}] · [W_ihᵀ; W_hhᵀ].
+ */
+export function stage_rows(b0: i32, nb: i32, I: i32, H: i32, xs: usize, ldxB: usize, hs: usize, S: usize): void {
+  const rowS = <usize>(I + H) << 2, rowI = <usize>I << 2, rowH = <usize>H << 2;
+  for (let b = b0; b < b0 + nb; b++) {
+    memory.copy(S + <usize>b * rowS, xs + <usize>b * ldxB, rowI);
+    memory.copy(S + <usize>b * rowS + rowI, hs + <usize>b * rowH, rowH);
+  }
+}

@@ -144,8 +144,13 @@ const backwardWeightWork = (G: number, I: number, H: number, rows: number): numb
   const kc = tnChunk(rows);
   return Math.max(packedSize(G, Math.max(H, I)), G * kc + packedSize(kc, I) + packedSize(kc, H));
 };
-/** Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed, then bih + bhh. */
-export const rnnForwardWork = (_B: number, I: number, H: number): number => packedSize(I + H, H) + H;
+/**
+ * Workspace (floats) rnn_forward needs: W_ihᵀ and W_hhᵀ packed (as stacked panels for B ≥ 4), then
+ * bih + bhh (padded to a multiple of 4), then for B ≥ 4 the (B, I+H) staging block of a step's
+ * [x_t | h_{t−1}].
+ */
+export const rnnForwardWork = (B: number, I: number, H: number): number =>
+  packedSize(I + H, H) + ((H + 3) & ~3) + (B >= 4 ? B * (I + H) : 0);
 /** Workspace (floats) rnn_backward needs over T steps of B rows: the dh carry, then packed weights / gradient chunks. */
 export const rnnBackwardWork = (T: number, B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H, T * B);
 /**
