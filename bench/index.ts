@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { referenceSystem, strandSystems } from './flavors.ts';
 import type { PeerRow } from './peers/index.ts';
+import { medianMs, timed } from './peers/measure.ts';
 import { WORKLOADS } from './workloads.ts';
 
 /** One measured line of the results table (the peers' row shape, without the note). */
@@ -19,10 +20,19 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.split('=')[1] ?? process.argv[process.argv.indexOf(onlyArg) + 1]).split(',') : null;
 
+/**
+ * Median ms of one run of `fn`. strand's builds take milliseconds: tinybench for a second. The
+ * pure-TS backend's training steps take seconds: timed like the peers' (bench/peers/measure.ts),
+ * one run first, then repeated for about 8 s, so its ratios rest on as many runs as theirs.
+ */
 async function measure(fn: () => void, slow: boolean): Promise<number> {
+  if (slow) {
+    const first = await timed(fn);
+    return (await medianMs(fn, { quick, firstMs: first.ms })).ms;
+  }
   const bench = new Bench({
-    time: quick ? 200 : slow ? 1500 : 1000,
-    iterations: slow ? 2 : 5,
+    time: quick ? 200 : 1000,
+    iterations: 5,
     warmupTime: quick ? 50 : 200,
     warmupIterations: 1,
   });

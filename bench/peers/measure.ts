@@ -15,8 +15,9 @@ export interface Median {
  * Median time (ms) of `fn` with tinybench. `firstMs` is how long the (already run) check of the
  * same work took. Fast tasks get a long warm-up (TF.js runs thousands of small JavaScript
  * functions per call, which V8 optimises over the first second or two; timing them cold
- * overstates their cost several-fold). Tasks slower than 300 ms are repeated a fixed few times,
- * the check counting as warm-up, so a multi-second TF.js training step costs seconds, not minutes.
+ * overstates their cost several-fold). Tasks of 300 ms to 5 s are repeated for about 8 s in all
+ * (3 to 10 runs; a median of 2 moved TF.js wasm's W3 by ±6 % from one full run to the next), the
+ * check counting as warm-up; slower ones, and every task of 300 ms or more in a quick run, once.
  */
 export async function medianMs(fn: () => unknown, options: { quick: boolean; firstMs: number; async?: boolean }): Promise<Median> {
   const { quick, firstMs } = options;
@@ -24,7 +25,7 @@ export async function medianMs(fn: () => unknown, options: { quick: boolean; fir
   if (firstMs >= 5000 || (quick && firstMs >= 300)) {
     bench = new Bench({ time: 0, iterations: 1, warmup: false });
   } else if (firstMs >= 300) {
-    bench = new Bench({ time: 0, iterations: firstMs >= 1000 ? 2 : 3, warmupTime: 0, warmupIterations: 1 });
+    bench = new Bench({ time: 0, iterations: secondsLongRuns(firstMs), warmupTime: 0, warmupIterations: 1 });
   } else {
     bench = quick
       ? new Bench({ time: 300, iterations: 5, warmupTime: 500, warmupIterations: 5 })
@@ -36,6 +37,9 @@ export async function medianMs(fn: () => unknown, options: { quick: boolean; fir
   if (result.state !== 'completed') throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
   return { ms: result.latency.p50, runs: result.latency.samplesCount };
 }
+
+/** Timed runs for a task of `firstMs` (300 ms to 5 s): about 8 s in all, at least 3 and at most 10. */
+export const secondsLongRuns = (firstMs: number): number => Math.min(10, Math.max(3, Math.ceil(8000 / firstMs)));
 
 /** One measured result of a peer: the median, its number of runs, and how it was run and checked. */
 export interface PeerTiming extends Median {
