@@ -2,11 +2,12 @@
 // Contract and buffer layouts: src/backend/kernels.ts (rnn_forward / rnn_backward).
 //
 // Organisation (cuDNN / ONNX Runtime style):
-// - forward: W_ihᵀ (I,H) and W_hhᵀ (H,H) are packed into `work`; ONE gemm writes x·W_ihᵀ + b_ih +
-//   b_hh (the summed bias fused into its store) into the hseq blocks that will hold h_t (blocks
-//   1..T forward, 0..T-1 reverse: one contiguous (T,B,H) run); then each step runs one
-//   recurrent gemm into its block and one fused kernel (rnn_act_forward) that activates it in place
-//   and writes y_t.
+// - forward: W_ihᵀ (I,H) and W_hhᵀ (H,H) are packed into `work`. Batch 1–3: ONE gemm writes
+//   x·W_ihᵀ + b_ih + b_hh (the summed bias fused into its store) into the hseq blocks that will
+//   hold h_t (blocks 1..T forward, 0..T-1 reverse: one contiguous (T,B,H) run), then each step runs
+//   one recurrent gemm into its block. Batch ≥ 4 (as the LSTM): each step runs ONE gemm,
+//   [x_t | h_{t−1}] · [W_ihᵀ; W_hhᵀ] + bias over stacked panels, into its block. Either way one
+//   fused kernel (rnn_act_forward) then activates the block in place and writes y_t.
 // - backward: each step, in reverse processing order, runs one fused kernel (rnn_act_backward:
 //   dpre_t = (carry + dy_t)·act'(h_t)) and one gemm for the carry (dpre_t · W_hh); afterwards
 //   dW_ih, dW_hh and dX are single gemms over all T·B rows and the bias gradients column sums.
