@@ -566,8 +566,8 @@ interface SeqCase {
 /**
  * 48 cases: every (T, B, reverse) with two complementary flag patterns, so each flag takes both
  * values within every (T, B, reverse) group; I and H cycle through the awkward sizes. B 1 and 3
- * take the LSTM's GEMV path (input projection first, then a recurrent product per step), B 4 and
- * 5 its fused step (one product over [x_t | h_{t−1}], with a leftover row at B 5).
+ * take the LSTM's and RNN's GEMV path (input projection first, then a recurrent product per step),
+ * B 4 and 5 their fused step (one product over [x_t | h_{t−1}], with a leftover row at B 5).
  */
 function sequenceCases(): SeqCase[] {
   const cases: SeqCase[] = [];
