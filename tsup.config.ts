@@ -13,7 +13,8 @@ const build = (file: string): URL => new URL(`./build/${file}`, import.meta.url)
 /** Every wasm build, checked before bundling: the entries refer to all of them. */
 function wasmFiles(): string[] {
   const missing = WASM_BUILDS.filter((b) => !existsSync(build(b.file)));
-  if (missing.length > 0) throw new Error(`build:dist: build/${missing[0].file} is missing; run \`npm run build:wasm\` first`);
+  if (missing.length > 0)
+    throw new Error(`build:dist: build/${missing[0].file} is missing; run \`npm run build:wasm\` first`);
   return WASM_BUILDS.map((b) => b.file);
 }
 
@@ -24,7 +25,9 @@ function wasmFiles(): string[] {
 const noDevLoader: Plugin = {
   name: 'strand-no-dev-loader',
   setup(b) {
-    b.onResolve({ filter: /^#wasm-source$/ }, () => ({ path: new URL('./src/platform/wasm-source.none.ts', import.meta.url).pathname }));
+    b.onResolve({ filter: /^#wasm-source$/ }, () => ({
+      path: new URL('./src/platform/wasm-source.none.ts', import.meta.url).pathname,
+    }));
   },
 };
 
@@ -32,7 +35,9 @@ const noDevLoader: Plugin = {
 const wasmImportsStay: Plugin = {
   name: 'strand-wasm-external',
   setup(b) {
-    b.onResolve({ filter: /\.wasm$/ }, (args) => (args.path.startsWith('strand-wasm-base64:') ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /\.wasm$/ }, (args) =>
+      args.path.startsWith('strand-wasm-base64:') ? undefined : { path: args.path, external: true },
+    );
   },
 };
 
@@ -40,10 +45,16 @@ const wasmImportsStay: Plugin = {
 const inlineWasm: Plugin = {
   name: 'strand-wasm-base64',
   setup(b) {
-    b.onResolve({ filter: /^strand-wasm-base64:/ }, (args) => ({ path: args.path.slice('strand-wasm-base64:'.length), namespace: 'strand-wasm-base64' }));
+    b.onResolve({ filter: /^strand-wasm-base64:/ }, (args) => ({
+      path: args.path.slice('strand-wasm-base64:'.length),
+      namespace: 'strand-wasm-base64',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'strand-wasm-base64' }, (args) => {
       if (!wasmFiles().includes(args.path)) return { errors: [{ text: `unknown wasm build '${args.path}'` }] };
-      return { contents: `export default ${JSON.stringify(readFileSync(build(args.path)).toString('base64'))};`, loader: 'js' };
+      return {
+        contents: `export default ${JSON.stringify(readFileSync(build(args.path)).toString('base64'))};`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -72,6 +83,7 @@ export default defineConfig({
     options.chunkNames = 'core-[hash]';
   },
   onSuccess: async () => {
-    for (const file of [...wasmFiles(), ...Object.values(THREADED_BUILD_FILES)]) copyFileSync(build(file), new URL(`./dist/${file}`, import.meta.url));
+    for (const file of [...wasmFiles(), ...Object.values(THREADED_BUILD_FILES)])
+      copyFileSync(build(file), new URL(`./dist/${file}`, import.meta.url));
   },
 });

@@ -16,8 +16,13 @@ const PAGE_ONLY = 'test/browser/**/*.page.test.ts';
  * demo test (it drives its own Chromium from Node).
  */
 const IN_THE_PAGE = [
-  'test/kernels/*.test.ts', 'test/layers/*.test.ts', 'test/models/*.test.ts',
-  'test/train/*.test.ts', 'test/lm/*.test.ts', 'test/io/*.test.ts', PAGE_ONLY,
+  'test/kernels/*.test.ts',
+  'test/layers/*.test.ts',
+  'test/models/*.test.ts',
+  'test/train/*.test.ts',
+  'test/lm/*.test.ts',
+  'test/io/*.test.ts',
+  PAGE_ONLY,
 ];
 
 /** Whether this run selects only the node project (`--project node`), which needs no browser. */

@@ -2,7 +2,9 @@
 // Run through `npm run build:wasm`; every test and benchmark command runs it first.
 import { main } from 'assemblyscript/asc';
 
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : ['simd', 'relaxed', 'threads', 'threads-relaxed'];
+const targets = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['simd', 'relaxed', 'threads', 'threads-relaxed'];
 for (const target of targets) {
   // the plain-SIMD build is the reference build: it also exports the scalar `_ref` kernels tests use
   const entries = target === 'simd' ? ['assembly/index.ts', 'assembly/reference.ts'] : [];

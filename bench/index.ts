@@ -39,7 +39,8 @@ async function measure(fn: () => void, slow: boolean): Promise<number> {
   bench.add('task', fn, { async: false });
   await bench.run();
   const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
+  if (result.state !== 'completed')
+    throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
   return result.latency.p50;
 }
 
@@ -55,12 +56,23 @@ for (const w of WORKLOADS) {
     const ms = await measure(prepared.run, system === 'strand-js');
     const memory = prepared.memory?.();
     if (memory && system === reference) {
-      memoryNotes.push(`- ${w.id} (${system}): heap peak ${mib(memory.peakBytes)} MiB = ${(memory.peakBytes / memory.requiredBytes).toFixed(2)}× the ${mib(memory.requiredBytes)} MiB that parameters, gradients, optimizer state and the activations BPTT keeps need (${memory.breakdown})`);
+      memoryNotes.push(
+        `- ${w.id} (${system}): heap peak ${mib(memory.peakBytes)} MiB = ${(memory.peakBytes / memory.requiredBytes).toFixed(2)}× the ${mib(memory.requiredBytes)} MiB that parameters, gradients, optimizer state and the activations BPTT keeps need (${memory.breakdown})`,
+      );
     }
     prepared.dispose();
-    const row = { id: w.id, system, value: prepared.value(ms), unit: prepared.unit, gflops: prepared.flops / (ms * 1e6), higherIsBetter: w.higherIsBetter };
+    const row = {
+      id: w.id,
+      system,
+      value: prepared.value(ms),
+      unit: prepared.unit,
+      gflops: prepared.flops / (ms * 1e6),
+      higherIsBetter: w.higherIsBetter,
+    };
     rows.push(row);
-    console.log(`${w.id.padEnd(4)} ${system.padEnd(20)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+    console.log(
+      `${w.id.padEnd(4)} ${system.padEnd(20)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s`,
+    );
   }
 }
 
@@ -68,7 +80,14 @@ try {
   const { benchKernels } = await import('./kernels.ts');
   if (!only || only.includes('K1')) {
     for (const r of await benchKernels({ quick })) {
-      const row = { id: r.id, system: r.backend, value: r.value, unit: r.unit, gflops: r.gflops ?? r.value, higherIsBetter: true };
+      const row = {
+        id: r.id,
+        system: r.backend,
+        value: r.value,
+        unit: r.unit,
+        gflops: r.gflops ?? r.value,
+        higherIsBetter: true,
+      };
       rows.push(row);
       console.log(`${row.id.padEnd(4)} ${row.system.padEnd(20)} ${format(row.value).padStart(10)} ${row.unit}`);
     }
@@ -80,7 +99,15 @@ try {
 const skips: string[] = [];
 if (!process.argv.includes('--no-peers')) {
   const { peerResults, peerSkips } = await import('./peers/index.ts');
-  for (const r of await peerResults({ quick, only })) rows.push({ id: r.id, system: r.system, value: r.value, unit: r.unit, gflops: r.gflops, higherIsBetter: r.higherIsBetter });
+  for (const r of await peerResults({ quick, only }))
+    rows.push({
+      id: r.id,
+      system: r.system,
+      value: r.value,
+      unit: r.unit,
+      gflops: r.gflops,
+      higherIsBetter: r.higherIsBetter,
+    });
   for (const s of peerSkips({ quick, only })) skips.push(`- ${s.id} ${s.system}: ${s.reason}`);
 }
 const order = (system: string): number => (system === reference ? 0 : system.startsWith('strand') ? 1 : 2);
@@ -91,11 +118,15 @@ const table = [`| id | system | value | unit | GFLOP/s | ${reference} speed-up |
 for (const row of rows) {
   const ref = rows.find((r) => r.id === row.id && r.system === reference && r.unit === row.unit);
   const ratio = ref ? (row.higherIsBetter ? ref.value / row.value : row.value / ref.value) : NaN;
-  table.push(`| ${row.id} | ${row.system} | ${format(row.value)} | ${row.unit} | ${row.gflops.toFixed(2)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : ''} |`);
+  table.push(
+    `| ${row.id} | ${row.system} | ${format(row.value)} | ${row.unit} | ${row.gflops.toFixed(2)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : ''} |`,
+  );
 }
 let commit = 'unknown';
 try {
-  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
 } catch {
   // not a git checkout
 }
@@ -108,12 +139,21 @@ for (const row of rows) {
   const speedup = row.higherIsBetter ? row.value / single.value : single.value / row.value;
   threadNotes.push(`- ${row.id}: ${row.system} is ${speedup.toFixed(2)}× ${reference} (one thread)`);
 }
-const notRun = (threadNotes.length ? `\n\nTwo threads:\n${threadNotes.join('\n')}` : '') + (memoryNotes.length ? `\n\nMemory:\n${memoryNotes.join('\n')}` : '') + (skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '');
+const notRun =
+  (threadNotes.length ? `\n\nTwo threads:\n${threadNotes.join('\n')}` : '') +
+  (memoryNotes.length ? `\n\nMemory:\n${memoryNotes.join('\n')}` : '') +
+  (skips.length ? `\n\nNot measured:\n${skips.join('\n')}` : '');
 console.log(`\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}`);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-writeFileSync(new URL('latest.json', dir), JSON.stringify({ machine, commit, quick, date: new Date().toISOString(), rows }, null, 2));
-writeFileSync(new URL('latest.md', dir), `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}\n`);
+writeFileSync(
+  new URL('latest.json', dir),
+  JSON.stringify({ machine, commit, quick, date: new Date().toISOString(), rows }, null, 2),
+);
+writeFileSync(
+  new URL('latest.md', dir),
+  `# strand benchmark\n\n${machine}, commit ${commit}${quick ? ' (quick)' : ''}\n\n${table.join('\n')}${notRun}\n`,
+);
 
 function mib(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);

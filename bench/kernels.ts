@@ -54,18 +54,34 @@ const EXTRA: GemmShape[] = [
 interface PackedExports {
   packed_size(K: number, N: number): number;
   pack_b(K: number, N: number, B: number, ldb: number, P: number): void;
-  gemm_packed(M: number, N: number, K: number, alpha: number, A: number, lda: number, P: number, beta: number, C: number, ldc: number): void;
+  gemm_packed(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    lda: number,
+    P: number,
+    beta: number,
+    C: number,
+    ldc: number,
+  ): void;
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
 
 /** The packed exports of a wasm backend, or null for the pure-TS backend. */
 const packedExports = (backend: Backend): PackedExports | null =>
-  ((backend as Backend & { exports?: PackedExports }).exports ?? null);
+  (backend as Backend & { exports?: PackedExports }).exports ?? null;
 
 /** Median milliseconds of one call of `fn`, measured by tinybench. */
 async function medianMs(fn: () => void, quick: boolean): Promise<number> {
-  const bench = new Bench({ time: quick ? 200 : 1000, warmupTime: quick ? 50 : 250, iterations: 5, warmupIterations: 2 });
+  const bench = new Bench({
+    time: quick ? 200 : 1000,
+    warmupTime: quick ? 50 : 250,
+    iterations: 5,
+    warmupIterations: 2,
+  });
   bench.add('gemm', fn);
   await bench.run();
   const result = bench.tasks[0].result;

@@ -30,9 +30,16 @@ const split = Math.floor(ids.length * 0.95);
 const train = ids.subarray(0, split);
 const valid = ids.subarray(split);
 const V = vocab.size;
-const SEQ = 50, BATCH = 50, HIDDEN = 128, EMBED = 64;
+const SEQ = 50,
+  BATCH = 50,
+  HIDDEN = 128,
+  EMBED = 64;
 
-interface Point { seconds: number; epoch: number; validLoss: number }
+interface Point {
+  seconds: number;
+  epoch: number;
+  validLoss: number;
+}
 
 async function runStrand(): Promise<Point[]> {
   const backend = await init({ backend: 'wasm', threads });
@@ -47,7 +54,12 @@ async function runStrand(): Promise<Point[]> {
     new Dense(HIDDEN, V, { seed: 6 }),
   ];
   const model = new SequenceModel({ layers });
-  const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 2e-3 }, clip: { norm: 5 }, tbptt: { k1: SEQ }, batchSize: BATCH });
+  const trainer = new Trainer(model, {
+    optimizer: { type: 'adam', lr: 2e-3 },
+    clip: { norm: 5 },
+    tbptt: { k1: SEQ },
+    batchSize: BATCH,
+  });
   const points: Point[] = [];
   const start = Date.now();
   const budget = minutes * 60;
@@ -57,7 +69,9 @@ async function runStrand(): Promise<Point[]> {
     const seconds = (Date.now() - start) / 1000;
     const validLoss = trainer.evaluate(valid).loss;
     points.push({ seconds, epoch, validLoss });
-    console.log(`strand  ${seconds.toFixed(0).padStart(5)} s  epoch ${epoch}  validation ${validLoss.toFixed(4)} nats/char`);
+    console.log(
+      `strand  ${seconds.toFixed(0).padStart(5)} s  epoch ${epoch}  validation ${validLoss.toFixed(4)} nats/char`,
+    );
   };
   while ((Date.now() - start) / 1000 < budget) {
     await trainer.fit(train, {
@@ -84,8 +98,12 @@ async function runTfjs(): Promise<Point[]> {
   await tf.setBackend('cpu');
   const model = tf.sequential();
   model.add(tf.layers.embedding({ inputDim: V, outputDim: EMBED, inputLength: SEQ }));
-  model.add(tf.layers.lstm({ units: HIDDEN, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: true }));
-  model.add(tf.layers.lstm({ units: HIDDEN, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: true }));
+  model.add(
+    tf.layers.lstm({ units: HIDDEN, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: true }),
+  );
+  model.add(
+    tf.layers.lstm({ units: HIDDEN, returnSequences: true, recurrentActivation: 'sigmoid', unitForgetBias: true }),
+  );
   model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: V }) }));
   const optimizer = tf.train.adam(2e-3);
   const perStream = Math.floor((train.length - 1) / BATCH);
@@ -95,17 +113,19 @@ async function runTfjs(): Promise<Point[]> {
   let nextEval = 30;
   const lossFn = (labels: import('@tensorflow/tfjs').Tensor, logits: import('@tensorflow/tfjs').Tensor) =>
     tf.losses.softmaxCrossEntropy(tf.oneHot(labels.toInt().reshape([-1]), V), logits.reshape([-1, V]));
-  const validLoss = (): number => tf.tidy(() => {
-    const windows = Math.floor((valid.length - 1) / SEQ);
-    const x = new Int32Array(windows * SEQ);
-    const y = new Int32Array(windows * SEQ);
-    for (let w = 0; w < windows; w++) for (let t = 0; t < SEQ; t++) {
-      x[w * SEQ + t] = valid[w * SEQ + t];
-      y[w * SEQ + t] = valid[w * SEQ + t + 1];
-    }
-    const logits = model.predict(tf.tensor2d(x, [windows, SEQ], 'int32')) as import('@tensorflow/tfjs').Tensor;
-    return lossFn(tf.tensor2d(y, [windows, SEQ], 'int32'), logits).dataSync()[0];
-  });
+  const validLoss = (): number =>
+    tf.tidy(() => {
+      const windows = Math.floor((valid.length - 1) / SEQ);
+      const x = new Int32Array(windows * SEQ);
+      const y = new Int32Array(windows * SEQ);
+      for (let w = 0; w < windows; w++)
+        for (let t = 0; t < SEQ; t++) {
+          x[w * SEQ + t] = valid[w * SEQ + t];
+          y[w * SEQ + t] = valid[w * SEQ + t + 1];
+        }
+      const logits = model.predict(tf.tensor2d(x, [windows, SEQ], 'int32')) as import('@tensorflow/tfjs').Tensor;
+      return lossFn(tf.tensor2d(y, [windows, SEQ], 'int32'), logits).dataSync()[0];
+    });
   let epoch = 1;
   const record = () => {
     const seconds = (Date.now() - start) / 1000;
@@ -118,16 +138,19 @@ async function runTfjs(): Promise<Point[]> {
       if ((Date.now() - start) / 1000 >= budget) break outer;
       const x = new Int32Array(BATCH * SEQ);
       const y = new Int32Array(BATCH * SEQ);
-      for (let b = 0; b < BATCH; b++) for (let t = 0; t < SEQ; t++) {
-        x[b * SEQ + t] = train[b * perStream + pos + t];
-        y[b * SEQ + t] = train[b * perStream + pos + t + 1];
-      }
+      for (let b = 0; b < BATCH; b++)
+        for (let t = 0; t < SEQ; t++) {
+          x[b * SEQ + t] = train[b * perStream + pos + t];
+          y[b * SEQ + t] = train[b * perStream + pos + t + 1];
+        }
       tf.tidy(() => {
         const xs = tf.tensor2d(x, [BATCH, SEQ], 'int32');
         const ys = tf.tensor2d(y, [BATCH, SEQ], 'int32');
-        const { grads } = tf.variableGrads(() => lossFn(ys, model.apply(xs) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar);
+        const { grads } = tf.variableGrads(
+          () => lossFn(ys, model.apply(xs) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar,
+        );
         // global-norm clipping at 5, as for strand
-        const norm = Math.sqrt(Object.values(grads).reduce((a, g) => a + (g.square().sum().dataSync()[0]), 0));
+        const norm = Math.sqrt(Object.values(grads).reduce((a, g) => a + g.square().sum().dataSync()[0], 0));
         const scale = norm > 5 ? 5 / norm : 1;
         optimizer.applyGradients(Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)])));
       });
@@ -149,10 +172,15 @@ const best = (p: Point[]) => p.reduce((a, b) => (b.validLoss < a.validLoss ? b :
 const lines = [`| system | best validation loss (nats/char) | at | epochs |`, `|---|---|---|---|`];
 for (const [name, points] of Object.entries(results)) {
   const b = best(points);
-  lines.push(`| ${name} | ${b.validLoss.toFixed(4)} | ${b.seconds.toFixed(0)} s | ${points[points.length - 1].epoch} |`);
+  lines.push(
+    `| ${name} | ${b.validLoss.toFixed(4)} | ${b.seconds.toFixed(0)} s | ${points[points.length - 1].epoch} |`,
+  );
 }
 const summary = `# bench:lm (${minutes} min per system${dropout ? `, dropout ${dropout}` : ''}${strandBuild ? `; strand: ${strandBuild}` : ''})\n\n${lines.join('\n')}\n`;
 console.log(`\n${summary}`);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/lm.json', import.meta.url), JSON.stringify({ minutes, dropout, strandBuild, results }, null, 2));
+writeFileSync(
+  new URL('./results/lm.json', import.meta.url),
+  JSON.stringify({ minutes, dropout, strandBuild, results }, null, 2),
+);
 writeFileSync(new URL('./results/lm.md', import.meta.url), summary);

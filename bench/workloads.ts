@@ -2,7 +2,15 @@
 // builds its model once and returns the function that tinybench times, plus how to turn a
 // median time into the workload's unit.
 import {
-  Dense, GRU, LSTM, LSTMCell, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer,
+  Dense,
+  GRU,
+  LSTM,
+  LSTMCell,
+  RNN,
+  SequenceModel,
+  Trainer,
+  type Backend,
+  type RecurrentLayer,
 } from '../src/index.ts';
 
 /** A workload ready to time. */
@@ -54,7 +62,13 @@ export function noise(n: number, seed: number): Float32Array {
 }
 
 /** The input and targets of strand's training workloads. */
-export function trainingData(T: number, B: number, I: number, V: number, oneHot: boolean): { input: Float32Array; target: Int32Array } {
+export function trainingData(
+  T: number,
+  B: number,
+  I: number,
+  V: number,
+  oneHot: boolean,
+): { input: Float32Array; target: Int32Array } {
   const target = Int32Array.from(noise(T * B, 3), (u) => Math.floor((u + 1) * 0.5 * V) % V);
   let input: Float32Array;
   if (oneHot) {
@@ -81,9 +95,19 @@ export function recurrentTrainingFlops(gatesPerUnit: number, T: number, B: numbe
   return 2 * recurrentForwardFlops(gatesPerUnit, T, B, I, H) + 2 * T * B * H * gatesPerUnit * H;
 }
 
-function inference(id: string, title: string, T: number, B: number, I: number, H: number, perSequence: boolean): Workload {
+function inference(
+  id: string,
+  title: string,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  perSequence: boolean,
+): Workload {
   return {
-    id, title, higherIsBetter: !perSequence,
+    id,
+    title,
+    higherIsBetter: !perSequence,
     prepare: (backend) => {
       const lstm = new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend });
       const x = noise(T * B * I, 2);
@@ -98,18 +122,38 @@ function inference(id: string, title: string, T: number, B: number, I: number, H
   };
 }
 
-function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T: number, B: number, I: number, H: number, V: number,
-  optimizer: 'adam' | 'adagrad', oneHot: boolean): Workload {
+function trainingStep(
+  id: string,
+  title: string,
+  cell: 'lstm' | 'gru' | 'rnn',
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  V: number,
+  optimizer: 'adam' | 'adagrad',
+  oneHot: boolean,
+): Workload {
   return {
-    id, title, higherIsBetter: cell === 'rnn',
+    id,
+    title,
+    higherIsBetter: cell === 'rnn',
     prepare: (backend) => {
       const baseBytes = backend.heap.stats().bytesInUse;
       backend.heap.resetPeak();
-      const recurrent: RecurrentLayer = cell === 'lstm' ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
-        : cell === 'gru' ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend })
-          : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend });
-      const model = new SequenceModel({ layers: [recurrent, new Dense(H, V, { seed: 2, backend })], output: 'softmax' });
-      const trainer = new Trainer(model, { optimizer: optimizer === 'adam' ? { type: 'adam', lr: 1e-3 } : { type: 'adagrad', lr: 0.1 } });
+      const recurrent: RecurrentLayer =
+        cell === 'lstm'
+          ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
+          : cell === 'gru'
+            ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend })
+            : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend });
+      const model = new SequenceModel({
+        layers: [recurrent, new Dense(H, V, { seed: 2, backend })],
+        output: 'softmax',
+      });
+      const trainer = new Trainer(model, {
+        optimizer: optimizer === 'adam' ? { type: 'adam', lr: 1e-3 } : { type: 'adagrad', lr: 0.1 },
+      });
       const { input, target } = trainingData(T, B, I, V, oneHot);
       const G = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
       const headFlops = 2 * T * B * H * V;
@@ -125,9 +169,12 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
           // kept from forward to backward: the input, the recurrent layer's saved activations
           // (activated gates, state sequences, outputs) and the head's probabilities
           const inputs = oneHot ? T * B : T * B * I;
-          const recurrentSaved = cell === 'lstm' ? T * B * 4 * H + 2 * (T + 1) * B * H + T * B * H
-            : cell === 'gru' ? T * B * 3 * H + T * B * H + (T + 1) * B * H + T * B * H
-              : (T + 1) * B * H + T * B * H;
+          const recurrentSaved =
+            cell === 'lstm'
+              ? T * B * 4 * H + 2 * (T + 1) * B * H + T * B * H
+              : cell === 'gru'
+                ? T * B * 3 * H + T * B * H + (T + 1) * B * H + T * B * H
+                : (T + 1) * B * H + T * B * H;
           const head = T * B * V;
           const floats = 2 * params + optimizerState + inputs + recurrentSaved + head;
           return {
@@ -154,7 +201,9 @@ function trainingStep(id: string, title: string, cell: 'lstm' | 'gru' | 'rnn', T
 function streamingStep(id: string, title: string, I: number, H: number): Workload {
   const steps = 100;
   return {
-    id, title, higherIsBetter: false,
+    id,
+    title,
+    higherIsBetter: false,
     prepare: (backend) => {
       const cell = new LSTMCell(I, H, { seed: 1, backend });
       const x = noise(I, 5);
@@ -176,8 +225,41 @@ function streamingStep(id: string, title: string, I: number, H: number): Workloa
 export const WORKLOADS: Workload[] = [
   inference('W1', 'LSTM inference, B 1, T 100, I 64, H 256', 100, 1, 64, 256, true),
   inference('W2', 'LSTM inference, B 32, T 50, I 128, H 256', 50, 32, 128, 256, false),
-  trainingStep('W3', 'LSTM training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'lstm', 50, 32, 128, 256, 65, 'adam', false),
-  trainingStep('W4', 'GRU training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam', 'gru', 50, 32, 128, 256, 65, 'adam', false),
-  trainingStep('W5', 'vanilla RNN training step, B 1, T 25, one-hot V 65, H 100, Adagrad', 'rnn', 25, 1, 65, 100, 65, 'adagrad', true),
+  trainingStep(
+    'W3',
+    'LSTM training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam',
+    'lstm',
+    50,
+    32,
+    128,
+    256,
+    65,
+    'adam',
+    false,
+  ),
+  trainingStep(
+    'W4',
+    'GRU training step, B 32, T 50, I 128, H 256, dense 65, softmax CE, Adam',
+    'gru',
+    50,
+    32,
+    128,
+    256,
+    65,
+    'adam',
+    false,
+  ),
+  trainingStep(
+    'W5',
+    'vanilla RNN training step, B 1, T 25, one-hot V 65, H 100, Adagrad',
+    'rnn',
+    25,
+    1,
+    65,
+    100,
+    65,
+    'adagrad',
+    true,
+  ),
   streamingStep('S1', 'LSTM streaming, one LSTMCell step at a time, B 1, I 64, H 256', 64, 256),
 ];

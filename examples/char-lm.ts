@@ -3,7 +3,17 @@
 //   --seconds N   training time budget (default 90)   --hidden N (default 128)
 //   --cell lstm|gru|rnn (default lstm)                 --backend wasm|js (default wasm)
 import {
-  Dense, Embedding, GRU, LSTM, RNN, SequenceModel, Trainer, Vocab, builtinCorpus, generate, init,
+  Dense,
+  Embedding,
+  GRU,
+  LSTM,
+  RNN,
+  SequenceModel,
+  Trainer,
+  Vocab,
+  builtinCorpus,
+  generate,
+  init,
 } from '../src/index.ts';
 
 const args = new Map<string, string>();
@@ -17,18 +27,33 @@ const text = builtinCorpus();
 const vocab = Vocab.fromText(text, { level: 'char' });
 const ids = vocab.encode(text);
 const split = Math.floor(ids.length * 0.95);
-const recurrent = (i: number, h: number) => (cell === 'gru' ? new GRU(i, h, { seed: 2 }) : cell === 'rnn' ? new RNN(i, h, { seed: 2 }) : new LSTM(i, h, { seed: 2 }));
+const recurrent = (i: number, h: number) =>
+  cell === 'gru'
+    ? new GRU(i, h, { seed: 2 })
+    : cell === 'rnn'
+      ? new RNN(i, h, { seed: 2 })
+      : new LSTM(i, h, { seed: 2 });
 const model = new SequenceModel({
-  layers: [new Embedding(vocab.size, 32, { seed: 1 }), recurrent(32, hidden), new Dense(hidden, vocab.size, { seed: 3 })],
+  layers: [
+    new Embedding(vocab.size, 32, { seed: 1 }),
+    recurrent(32, hidden),
+    new Dense(hidden, vocab.size, { seed: 3 }),
+  ],
   output: 'softmax',
 });
 const trainer = new Trainer(model, {
-  optimizer: { type: 'adam', lr: 3e-3 }, clip: { norm: 5 }, tbptt: { k1: 50 }, batchSize: 32,
+  optimizer: { type: 'adam', lr: 3e-3 },
+  clip: { norm: 5 },
+  tbptt: { k1: 50 },
+  batchSize: 32,
 });
-console.log(`strand demo: ${cell.toUpperCase()} ${hidden} on the built-in corpus (${text.length} characters, ${vocab.size} symbols), ` +
-  `${model.parameterCount()} parameters, backend ${backend.name}/${backend.flavor}, ${seconds} s budget`);
+console.log(
+  `strand demo: ${cell.toUpperCase()} ${hidden} on the built-in corpus (${text.length} characters, ${vocab.size} symbols), ` +
+    `${model.parameterCount()} parameters, backend ${backend.name}/${backend.flavor}, ${seconds} s budget`,
+);
 
-const sample = (): string => vocab.decode(generate(model, { prime: vocab.encode('MARLOW:\n'), length: 160, temperature: 0.7, seed: 7 }));
+const sample = (): string =>
+  vocab.decode(generate(model, { prime: vocab.encode('MARLOW:\n'), length: 160, temperature: 0.7, seed: 7 }));
 const tty = process.stdout.isTTY;
 let nextSample = 0;
 const start = Date.now();
@@ -52,7 +77,9 @@ await trainer.fit(ids.subarray(0, split), {
 });
 if (tty) process.stdout.write('\n');
 const val = trainer.evaluate(ids.subarray(split));
-console.log(`validation: ${val.loss.toFixed(3)} nats/char, perplexity ${val.perplexity.toFixed(2)}, accuracy ${(100 * val.accuracy).toFixed(1)} %`);
+console.log(
+  `validation: ${val.loss.toFixed(3)} nats/char, perplexity ${val.perplexity.toFixed(2)}, accuracy ${(100 * val.accuracy).toFixed(1)} %`,
+);
 console.log(`--- final sample ---\n${sample()}`);
 trainer.dispose();
 model.dispose();

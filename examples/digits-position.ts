@@ -3,7 +3,14 @@
 // 25 units with Adam, a softmax head at the last step only. `npx tsx examples/digits-position.ts`
 import { Dense, LSTM, Rng, SequenceModel, Trainer } from '../src/index.ts';
 import {
-  argmaxRow, commandLineOptions, exampleBackend, isDirectRun, percent, putOneHot, secondsSince, type ExampleOptions,
+  argmaxRow,
+  commandLineOptions,
+  exampleBackend,
+  isDirectRun,
+  percent,
+  putOneHot,
+  secondsSince,
+  type ExampleOptions,
 } from './util.ts';
 
 /** Digits per sequence. */
@@ -44,10 +51,7 @@ export async function run(options: ExampleOptions = {}): Promise<DigitsPositionR
   const { steps = 300, seed = 1, log = () => {} } = options;
   const backend = await exampleBackend(options);
   const model = new SequenceModel({
-    layers: [
-      new LSTM(CLASSES, 25, { seed, backend }),
-      new Dense(25, CLASSES, { at: 'last', seed: seed + 1, backend }),
-    ],
+    layers: [new LSTM(CLASSES, 25, { seed, backend }), new Dense(25, CLASSES, { at: 'last', seed: seed + 1, backend })],
     output: 'softmax',
   });
   const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 1e-2 } });

@@ -17,7 +17,17 @@
 // the exploding ReLU RNN's update (‖∇θ L‖ from ~10⁷ to 5) but keeps the shape of every curve, so
 // the ratio is the same and a vanished gradient stays vanished (factor 1: nothing to clip).
 // `npx tsx examples/gradient-flow.ts [--length T] [--hidden H] [--gain G] [--clip N] [--seed N]`
-import { Dense, GRU, LSTM, RNN, Rng, SequenceModel, gradientFlow, type Backend, type RecurrentLayer } from '../src/index.ts';
+import {
+  Dense,
+  GRU,
+  LSTM,
+  RNN,
+  Rng,
+  SequenceModel,
+  gradientFlow,
+  type Backend,
+  type RecurrentLayer,
+} from '../src/index.ts';
 import { exampleBackend, isDirectRun, type ExampleOptions } from './util.ts';
 
 /** The four cells compared. */
@@ -75,7 +85,11 @@ function makeLayer(cell: Cell, hidden: number, gain: number, seed: number, backe
     case 'tanh RNN':
       return new RNN(base);
     case 'ReLU RNN (identity × gain)': {
-      const layer = new RNN({ ...base, nonlinearity: 'relu', init: { weightHh: 'identity', weightIh: 'glorot', bias: 'zeros' } });
+      const layer = new RNN({
+        ...base,
+        nonlinearity: 'relu',
+        init: { weightHh: 'identity', weightIh: 'glorot', bias: 'zeros' },
+      });
       layer.loadStateDict({ weight_hh_l0: layer.stateDict().weight_hh_l0.map((w) => w * gain) }, false);
       return layer;
     }
@@ -94,7 +108,9 @@ export async function run(options: GradientFlowExampleOptions = {}): Promise<Gra
   const input = Float32Array.from({ length: length * INPUTS }, () => rng.normal()); // (T, 1, 8)
   const cells = {} as Record<Cell, CellFlow>;
   for (const cell of CELLS) {
-    const model = new SequenceModel({ layers: [makeLayer(cell, hidden, gain, seed, backend), new Dense(hidden, CLASSES, { seed: seed + 1, backend })] });
+    const model = new SequenceModel({
+      layers: [makeLayer(cell, hidden, gain, seed, backend), new Dense(hidden, CLASSES, { seed: seed + 1, backend })],
+    });
     try {
       const logits = model.predict(input, { seqLen: length, batch: 1 }).subarray((length - 1) * CLASSES);
       const target = logits.indexOf(Math.min(...logits));
@@ -115,13 +131,33 @@ export async function run(options: GradientFlowExampleOptions = {}): Promise<Gra
     }
   }
   const e = (v: number): string => v.toExponential(1);
-  log(`the same random input of ${length} steps (${INPUTS} features), hidden ${hidden}, loss at the last step; ReLU RNN gain ${gain}; clip at global norm ${clip}`);
-  log(`${'cell'.padEnd(28)}${'‖∂L/∂h_0‖ / ‖∂L/∂h_T−1‖'.padEnd(26)}${`‖∇θ L‖ raw → clip ${clip}`.padEnd(30)}‖∂L/∂h_0‖ raw → clip ${clip}`);
+  log(
+    `the same random input of ${length} steps (${INPUTS} features), hidden ${hidden}, loss at the last step; ReLU RNN gain ${gain}; clip at global norm ${clip}`,
+  );
+  log(
+    `${'cell'.padEnd(28)}${'‖∂L/∂h_0‖ / ‖∂L/∂h_T−1‖'.padEnd(26)}${`‖∇θ L‖ raw → clip ${clip}`.padEnd(30)}‖∂L/∂h_0‖ raw → clip ${clip}`,
+  );
   for (const cell of CELLS) {
     const c = cells[cell];
-    const word = c.ratio <= 1e-3 ? 'vanishing' : c.ratio >= 1e3 ? 'exploding' : c.ratio < 0.1 ? 'decaying' : c.ratio > 10 ? 'growing' : 'flowing';
-    const label = cell === 'ReLU RNN (identity × gain)' ? `ReLU RNN (identity × ${gain})` : cell === 'LSTM' ? 'LSTM (forget bias 1)' : cell;
-    log(`${label.padEnd(28)}${`${e(c.ratio)}  ${word}`.padEnd(26)}${`${e(c.gradNorm)} → ${e(c.clippedGradNorm)} (×${e(c.clipFactor)})`.padEnd(30)}${e(c.first.raw)} → ${e(c.first.clipped)}`);
+    const word =
+      c.ratio <= 1e-3
+        ? 'vanishing'
+        : c.ratio >= 1e3
+          ? 'exploding'
+          : c.ratio < 0.1
+            ? 'decaying'
+            : c.ratio > 10
+              ? 'growing'
+              : 'flowing';
+    const label =
+      cell === 'ReLU RNN (identity × gain)'
+        ? `ReLU RNN (identity × ${gain})`
+        : cell === 'LSTM'
+          ? 'LSTM (forget bias 1)'
+          : cell;
+    log(
+      `${label.padEnd(28)}${`${e(c.ratio)}  ${word}`.padEnd(26)}${`${e(c.gradNorm)} → ${e(c.clippedGradNorm)} (×${e(c.clipFactor)})`.padEnd(30)}${e(c.first.raw)} → ${e(c.first.clipped)}`,
+    );
   }
   return { length, gain, clip, cells };
 }
@@ -133,7 +169,9 @@ function commandLine(): GradientFlowExampleOptions {
     const key = process.argv[i].replace(/^--/, '');
     const value = Number(process.argv[i + 1]);
     if (!['length', 'hidden', 'gain', 'clip', 'seed'].includes(key) || !Number.isFinite(value) || value <= 0) {
-      throw new Error(`unknown option ${process.argv[i]} ${process.argv[i + 1] ?? ''} (expected --length T, --hidden H, --gain G, --clip N, --seed N, each a positive number)`);
+      throw new Error(
+        `unknown option ${process.argv[i]} ${process.argv[i + 1] ?? ''} (expected --length T, --hidden H, --gain G, --clip N, --seed N, each a positive number)`,
+      );
     }
     (options as Record<string, unknown>)[key] = value;
   }

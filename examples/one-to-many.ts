@@ -5,7 +5,14 @@
 // Exact match: all characters and the <eos> right. `npx tsx examples/one-to-many.ts`
 import { Dense, LSTM, SequenceModel, Trainer, type Backend } from '../src/index.ts';
 import {
-  argmaxRow, commandLineOptions, exampleBackend, isDirectRun, percent, putOneHot, secondsSince, type ExampleOptions,
+  argmaxRow,
+  commandLineOptions,
+  exampleBackend,
+  isDirectRun,
+  percent,
+  putOneHot,
+  secondsSince,
+  type ExampleOptions,
 } from './util.ts';
 
 /** The digits' names. */
@@ -52,13 +59,16 @@ export function digitNames(repeat: boolean): { input: Float32Array; target: Int3
 }
 
 /** Trains one model on the 10 digits for `steps` updates, then generates every name. */
-function trainAndGenerate(repeat: boolean, steps: number, seed: number, backend: Backend, log: (line: string) => void): Omit<OneToManyResult, 'exactMatchFirstStepOnly' | 'steps'> {
+function trainAndGenerate(
+  repeat: boolean,
+  steps: number,
+  seed: number,
+  backend: Backend,
+  log: (line: string) => void,
+): Omit<OneToManyResult, 'exactMatchFirstStepOnly' | 'steps'> {
   const V = SYMBOLS.length;
   const model = new SequenceModel({
-    layers: [
-      new LSTM(10, 32, { seed, backend }),
-      new Dense(32, V, { seed: seed + 1, backend }),
-    ],
+    layers: [new LSTM(10, 32, { seed, backend }), new Dense(32, V, { seed: seed + 1, backend })],
     output: 'softmax',
   });
   const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 1e-2 } });
@@ -66,7 +76,8 @@ function trainAndGenerate(repeat: boolean, steps: number, seed: number, backend:
   let finalLoss = NaN;
   for (let step = 1; step <= steps; step++) {
     finalLoss = trainer.step({ ...batch, seqLen: STEPS }).loss;
-    if (step % 50 === 0) log(`${repeat ? 'repeated input' : 'first step only'}: step ${step}  loss ${finalLoss.toFixed(4)}`);
+    if (step % 50 === 0)
+      log(`${repeat ? 'repeated input' : 'first step only'}: step ${step}  loss ${finalLoss.toFixed(4)}`);
   }
   // generation: the same input; read the most likely symbol at every step up to <eos>
   const B = NAMES.length;
@@ -107,9 +118,11 @@ export async function run(options: ExampleOptions = {}): Promise<OneToManyResult
   const repeated = trainAndGenerate(true, steps, seed, backend, log);
   const firstOnly = trainAndGenerate(false, steps, seed, backend, log);
   const result: OneToManyResult = { ...repeated, exactMatchFirstStepOnly: firstOnly.exactMatch, steps };
-  log(`trained 2 × ${steps} updates in ${secondsSince(start)}; exact match over the 10 digits: ` +
-    `${percent(result.exactMatch)} with the digit at every step (characters ${percent(result.characterAccuracy)}), ` +
-    `${percent(result.exactMatchFirstStepOnly)} with the digit at the first step only`);
+  log(
+    `trained 2 × ${steps} updates in ${secondsSince(start)}; exact match over the 10 digits: ` +
+      `${percent(result.exactMatch)} with the digit at every step (characters ${percent(result.characterAccuracy)}), ` +
+      `${percent(result.exactMatchFirstStepOnly)} with the digit at the first step only`,
+  );
   log(`  ${repeated.generated.map((text, digit) => `${digit} → ${text}`).join(', ')}`);
   return result;
 }

@@ -4,9 +4,7 @@
 // the last one"; the floor no model can pass is the noise's own variance.
 // `npx tsx examples/regression.ts`
 import { Dense, LSTM, Rng, SequenceModel, Trainer } from '../src/index.ts';
-import {
-  commandLineOptions, exampleBackend, isDirectRun, secondsSince, type ExampleOptions,
-} from './util.ts';
+import { commandLineOptions, exampleBackend, isDirectRun, secondsSince, type ExampleOptions } from './util.ts';
 
 /** Values the model reads before predicting. */
 export const WINDOW = 24;
@@ -36,7 +34,12 @@ export interface RegressionResult {
  * `batch` windows starting at random times in [from, to): input (WINDOW, batch, 1) noisy values,
  * target (batch) the noisy value that follows each window.
  */
-export function windows(rng: Rng, batch: number, from: number, to: number): { input: Float32Array; target: Float32Array } {
+export function windows(
+  rng: Rng,
+  batch: number,
+  from: number,
+  to: number,
+): { input: Float32Array; target: Float32Array } {
   const input = new Float32Array(WINDOW * batch);
   const target = new Float32Array(batch);
   for (let b = 0; b < batch; b++) {
@@ -55,13 +58,13 @@ export async function run(options: ExampleOptions = {}): Promise<RegressionResul
   const { steps = 800, seed = 1, log = () => {} } = options;
   const backend = await exampleBackend(options);
   const model = new SequenceModel({
-    layers: [
-      new LSTM(1, 32, { seed, backend }),
-      new Dense(32, 1, { at: 'last', seed: seed + 1, backend }),
-    ],
+    layers: [new LSTM(1, 32, { seed, backend }), new Dense(32, 1, { at: 'last', seed: seed + 1, backend })],
     output: 'linear',
   });
-  const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 1e-2 }, schedule: { type: 'cosine', total: steps, minFactor: 0.01 } });
+  const trainer = new Trainer(model, {
+    optimizer: { type: 'adam', lr: 1e-2 },
+    schedule: { type: 'cosine', total: steps, minFactor: 0.01 },
+  });
   const data = new Rng(seed + 2);
   const start = performance.now();
   let finalLoss = NaN;
@@ -79,10 +82,18 @@ export async function run(options: ExampleOptions = {}): Promise<RegressionResul
     modelSq += (predicted[b] - test.target[b]) ** 2;
     naiveSq += (test.input[(WINDOW - 1) * B + b] - test.target[b]) ** 2;
   }
-  const result: RegressionResult = { testMse: modelSq / B, naiveMse: naiveSq / B, noiseFloor: NOISE ** 2, finalLoss, steps };
-  log(`trained ${steps} updates in ${secondsSince(start)}; test MSE ${result.testMse.toFixed(5)} against ` +
-    `${result.naiveMse.toFixed(5)} for "repeat the last value" (${(result.naiveMse / result.testMse).toFixed(1)}× worse); ` +
-    `noise floor ${result.noiseFloor.toFixed(5)}`);
+  const result: RegressionResult = {
+    testMse: modelSq / B,
+    naiveMse: naiveSq / B,
+    noiseFloor: NOISE ** 2,
+    finalLoss,
+    steps,
+  };
+  log(
+    `trained ${steps} updates in ${secondsSince(start)}; test MSE ${result.testMse.toFixed(5)} against ` +
+      `${result.naiveMse.toFixed(5)} for "repeat the last value" (${(result.naiveMse / result.testMse).toFixed(1)}× worse); ` +
+      `noise floor ${result.noiseFloor.toFixed(5)}`,
+  );
   trainer.dispose();
   model.dispose();
   return result;

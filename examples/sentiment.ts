@@ -5,16 +5,28 @@
 // of every row is the sentence's last word. Embedding → GRU → one sigmoid output at the last
 // step, trained with binary cross-entropy. `npx tsx examples/sentiment.ts`
 import { Dense, Embedding, GRU, Rng, SequenceModel, Trainer } from '../src/index.ts';
-import {
-  commandLineOptions, exampleBackend, isDirectRun, percent, secondsSince, type ExampleOptions,
-} from './util.ts';
+import { commandLineOptions, exampleBackend, isDirectRun, percent, secondsSince, type ExampleOptions } from './util.ts';
 
 /** The vocabulary: id = index. Id 0 pads. */
 export const WORDS = [
-  '<pad>', 'not',
-  'good', 'great', 'fine', 'lovely', // positive
-  'bad', 'awful', 'dull', 'poor', // negative
-  'the', 'film', 'was', 'plot', 'and', 'acting', 'a', 'story', // neutral
+  '<pad>',
+  'not',
+  'good',
+  'great',
+  'fine',
+  'lovely', // positive
+  'bad',
+  'awful',
+  'dull',
+  'poor', // negative
+  'the',
+  'film',
+  'was',
+  'plot',
+  'and',
+  'acting',
+  'a',
+  'story', // neutral
 ] as const;
 const PAD = 0;
 const NOT = 1;
@@ -66,7 +78,10 @@ export function sentence(rng: Rng): { words: number[]; label: number } {
 }
 
 /** `batch` sentences, left-padded to MAX_LENGTH, time-major ids (MAX_LENGTH·batch). */
-export function sentenceBatch(rng: Rng, batch: number): { input: Int32Array; target: Float32Array; negated: boolean[]; naive: number[] } {
+export function sentenceBatch(
+  rng: Rng,
+  batch: number,
+): { input: Int32Array; target: Float32Array; negated: boolean[]; naive: number[] } {
   const input = new Int32Array(MAX_LENGTH * batch).fill(PAD);
   const target = new Float32Array(batch);
   const negated: boolean[] = [];
@@ -129,9 +144,11 @@ export async function run(options: ExampleOptions = {}): Promise<SentimentResult
     finalLoss,
     steps,
   };
-  log(`trained ${steps} updates in ${secondsSince(start)}; accuracy on 500 fresh sentences ${percent(result.accuracy)} ` +
-    `(with a "not": ${percent(result.negatedAccuracy)}); ` +
-    `baselines: majority label ${percent(result.majorityBaseline)}, counting words but ignoring "not" ${percent(result.ignoreNotBaseline)}`);
+  log(
+    `trained ${steps} updates in ${secondsSince(start)}; accuracy on 500 fresh sentences ${percent(result.accuracy)} ` +
+      `(with a "not": ${percent(result.negatedAccuracy)}); ` +
+      `baselines: majority label ${percent(result.majorityBaseline)}, counting words but ignoring "not" ${percent(result.ignoreNotBaseline)}`,
+  );
   const show = (text: string): void => {
     const ids = text.split(' ').map((w) => WORDS.indexOf(w as (typeof WORDS)[number]));
     const padded = new Int32Array(MAX_LENGTH).fill(PAD);

@@ -15,7 +15,13 @@
 // on. `npx tsx examples/seq2seq.ts`
 import { LSTM, Rng, type Backend } from '../src/index.ts';
 import {
-  commandLineOptions, exampleBackend, isDirectRun, percent, putOneHot, secondsSince, type ExampleOptions,
+  commandLineOptions,
+  exampleBackend,
+  isDirectRun,
+  percent,
+  putOneHot,
+  secondsSince,
+  type ExampleOptions,
 } from './util.ts';
 
 /** The digits' names. */
@@ -57,7 +63,12 @@ class Adam {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private t = 0;
-  constructor(private readonly lr: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {}
+  constructor(
+    private readonly lr: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {}
 
   /** Starts an update (advances the bias-correction step). */
   begin(): void {
@@ -186,7 +197,11 @@ function decoderBatch(inputs: string[]): { x: Float32Array; target: Int32Array; 
  * backward through head, decoder and encoder, clipping to global norm 5, Adam.
  * @returns the loss and how many target characters the head got right
  */
-function trainStep(model: Translator, adam: Adam | null, inputs: string[]): { loss: number; right: number; counted: number } {
+function trainStep(
+  model: Translator,
+  adam: Adam | null,
+  inputs: string[],
+): { loss: number; right: number; counted: number } {
   const B = inputs.length;
   const H = model.hidden;
   const { h, c } = model.encode(inputs);
@@ -214,7 +229,8 @@ function trainStep(model: Translator, adam: Adam | null, inputs: string[]): { lo
     let sum = 0;
     for (let v = 0; v < V; v++) sum += Math.exp(z[r * V + v] - max);
     loss += Math.log(sum) + max - z[r * V + target[r]];
-    for (let v = 0; v < V; v++) dz[r * V + v] = (Math.exp(z[r * V + v] - max) / sum - (v === target[r] ? 1 : 0)) / counted;
+    for (let v = 0; v < V; v++)
+      dz[r * V + v] = (Math.exp(z[r * V + v] - max) / sum - (v === target[r] ? 1 : 0)) / counted;
   }
   loss /= counted;
   if (adam === null) return { loss, right, counted };
@@ -243,8 +259,14 @@ function trainStep(model: Translator, adam: Adam | null, inputs: string[]): { lo
   const dDec = model.decoder.backward({ output: dOut });
   model.encoder.backward({ h: dDec.h0, c: dDec.c0 });
 
-  const grads: Array<[string, Float32Array, Float32Array]> = [['head.weight', model.weight, dW], ['head.bias', model.bias, db]];
-  const layers = [['encoder', model.encoder], ['decoder', model.decoder]] as const;
+  const grads: Array<[string, Float32Array, Float32Array]> = [
+    ['head.weight', model.weight, dW],
+    ['head.bias', model.bias, db],
+  ];
+  const layers = [
+    ['encoder', model.encoder],
+    ['decoder', model.decoder],
+  ] as const;
   const params = layers.map(([, layer]) => layer.stateDict());
   layers.forEach(([name, layer], i) => {
     for (const [key, grad] of Object.entries(layer.gradDict())) grads.push([`${name}.${key}`, params[i][key], grad]);
@@ -282,7 +304,9 @@ export async function run(options: ExampleOptions = {}): Promise<Seq2SeqResult> 
   }
   const heldOut = strings.filter((s) => s.length >= 2).slice(0, 150);
   const held = new Set(heldOut);
-  const byLength = Array.from({ length: MAX_DIGITS + 1 }, (_, n) => strings.filter((s) => s.length === n && !held.has(s)));
+  const byLength = Array.from({ length: MAX_DIGITS + 1 }, (_, n) =>
+    strings.filter((s) => s.length === n && !held.has(s)),
+  );
 
   const model = new Translator(32, seed, backend);
   const adam = new Adam(1e-2);
@@ -320,8 +344,10 @@ export async function run(options: ExampleOptions = {}): Promise<Seq2SeqResult> 
     finalLoss,
     steps,
   };
-  log(`trained ${steps} updates in ${secondsSince(start)}; on ${heldOut.length} held-out strings: exact match ${percent(result.exactMatch)} ` +
-    `(greedy decoding), characters ${percent(result.characterAccuracy)} (teacher forcing)`);
+  log(
+    `trained ${steps} updates in ${secondsSince(start)}; on ${heldOut.length} held-out strings: exact match ${percent(result.exactMatch)} ` +
+      `(greedy decoding), characters ${percent(result.characterAccuracy)} (teacher forcing)`,
+  );
   for (const s of samples) log(`  ${s}`);
   model.dispose();
   return result;

@@ -5,14 +5,43 @@
 // are padded at the end and the padding is masked out of the loss and of the metrics. `npx tsx examples/tagging.ts`
 import { Dense, Embedding, LSTM, Rng, SequenceModel, Trainer, type Backend } from '../src/index.ts';
 import {
-  argmaxRow, commandLineOptions, exampleBackend, isDirectRun, percent, secondsSince, type ExampleOptions,
+  argmaxRow,
+  commandLineOptions,
+  exampleBackend,
+  isDirectRun,
+  percent,
+  secondsSince,
+  type ExampleOptions,
 } from './util.ts';
 
 /** The vocabulary: id = index. Id 0 pads. */
 export const WORDS = [
-  '<pad>', 'mr', 'ms', 'said',
-  'Hill', 'Wood', 'Brook', 'King', 'Lee', 'Stone', 'Park', 'Fields', // capitalised words
-  'the', 'we', 'went', 'to', 'and', 'then', 'she', 'he', 'saw', 'home', 'river', 'it', 'was', 'late', // lower case
+  '<pad>',
+  'mr',
+  'ms',
+  'said',
+  'Hill',
+  'Wood',
+  'Brook',
+  'King',
+  'Lee',
+  'Stone',
+  'Park',
+  'Fields', // capitalised words
+  'the',
+  'we',
+  'went',
+  'to',
+  'and',
+  'then',
+  'she',
+  'he',
+  'saw',
+  'home',
+  'river',
+  'it',
+  'was',
+  'late', // lower case
 ] as const;
 const PAD = 0;
 const TITLES = [1, 2];
@@ -43,7 +72,9 @@ export interface TaggingResult {
 
 /** The tag of every token under the rule: capitalised and (after a title or before "said"). */
 export function tags(words: readonly number[]): number[] {
-  return words.map((w, i) => (CAPITALISED.includes(w) && (TITLES.includes(words[i - 1]) || words[i + 1] === SAID) ? 1 : 0));
+  return words.map((w, i) =>
+    CAPITALISED.includes(w) && (TITLES.includes(words[i - 1]) || words[i + 1] === SAID) ? 1 : 0,
+  );
 }
 
 /** One random sentence of word ids. */
@@ -53,17 +84,24 @@ export function sentence(rng: Rng): number[] {
   const words: number[] = [];
   while (words.length < length) {
     const u = rng.next();
-    if (u < 0.2) words.push(pick(TITLES), pick(CAPITALISED)); // mr Hill
-    else if (u < 0.35) words.push(pick(CAPITALISED), SAID); // Hill said
-    else if (u < 0.4) words.push(pick(LOWER), SAID); // she said
-    else if (u < 0.6) words.push(pick(CAPITALISED)); // Hill (a place)
+    if (u < 0.2)
+      words.push(pick(TITLES), pick(CAPITALISED)); // mr Hill
+    else if (u < 0.35)
+      words.push(pick(CAPITALISED), SAID); // Hill said
+    else if (u < 0.4)
+      words.push(pick(LOWER), SAID); // she said
+    else if (u < 0.6)
+      words.push(pick(CAPITALISED)); // Hill (a place)
     else words.push(pick(LOWER));
   }
   return words.slice(0, length);
 }
 
 /** `batch` sentences padded to MAX_LENGTH, time-major: ids, tags, and mask (1 on real tokens). */
-export function taggedBatch(rng: Rng, batch: number): { input: Int32Array; target: Int32Array; mask: Float32Array; sentences: number[][] } {
+export function taggedBatch(
+  rng: Rng,
+  batch: number,
+): { input: Int32Array; target: Int32Array; mask: Float32Array; sentences: number[][] } {
   const n = MAX_LENGTH * batch;
   const input = new Int32Array(n).fill(PAD);
   const target = new Int32Array(n);
@@ -83,7 +121,13 @@ export function taggedBatch(rng: Rng, batch: number): { input: Int32Array; targe
 }
 
 /** Trains a tagger for `steps` updates of 32 sentences and returns it. */
-function train(bidirectional: boolean, steps: number, seed: number, backend: Backend, log: (line: string) => void): { model: SequenceModel; finalLoss: number } {
+function train(
+  bidirectional: boolean,
+  steps: number,
+  seed: number,
+  backend: Backend,
+  log: (line: string) => void,
+): { model: SequenceModel; finalLoss: number } {
   const hidden = 24;
   const model = new SequenceModel({
     layers: [
@@ -99,14 +143,19 @@ function train(bidirectional: boolean, steps: number, seed: number, backend: Bac
   for (let step = 1; step <= steps; step++) {
     const { input, target, mask } = taggedBatch(data, 32);
     finalLoss = trainer.step({ input, target, mask, seqLen: MAX_LENGTH }).loss;
-    if (step % 100 === 0) log(`${bidirectional ? 'bidirectional' : 'forward-only'} step ${step}  loss ${finalLoss.toFixed(4)}`);
+    if (step % 100 === 0)
+      log(`${bidirectional ? 'bidirectional' : 'forward-only'} step ${step}  loss ${finalLoss.toFixed(4)}`);
   }
   trainer.dispose();
   return { model, finalLoss };
 }
 
 /** Per-token predictions of `model` for a test batch of B sentences and the resulting accuracies. */
-function score(model: SequenceModel, test: ReturnType<typeof taggedBatch>, B: number): Omit<TaggingResult, 'forwardOnlyCapitalisedAccuracy' | 'finalLoss' | 'steps'> & { predicted: number[][] } {
+function score(
+  model: SequenceModel,
+  test: ReturnType<typeof taggedBatch>,
+  B: number,
+): Omit<TaggingResult, 'forwardOnlyCapitalisedAccuracy' | 'finalLoss' | 'steps'> & { predicted: number[][] } {
   const logits = model.predict(test.input, { seqLen: MAX_LENGTH });
   let tokens = 0;
   let tokensRight = 0;
@@ -167,11 +216,15 @@ export async function run(options: ExampleOptions = {}): Promise<TaggingResult> 
     finalLoss: both.finalLoss,
     steps,
   };
-  log(`trained 2 × ${steps} updates in ${secondsSince(start)}; on ${B} fresh sentences the bidirectional tagger gets ` +
-    `${percent(result.tokenAccuracy)} of tokens, ${percent(result.capitalisedAccuracy)} of capitalised words and ` +
-    `${percent(result.sentenceAccuracy)} of whole sentences right`);
-  log(`capitalised words right: forward-only LSTM ${percent(result.forwardOnlyCapitalisedAccuracy)}, ` +
-    `rule "capitalised ⇒ name" ${percent(result.capitalisedBaseline)}`);
+  log(
+    `trained 2 × ${steps} updates in ${secondsSince(start)}; on ${B} fresh sentences the bidirectional tagger gets ` +
+      `${percent(result.tokenAccuracy)} of tokens, ${percent(result.capitalisedAccuracy)} of capitalised words and ` +
+      `${percent(result.sentenceAccuracy)} of whole sentences right`,
+  );
+  log(
+    `capitalised words right: forward-only LSTM ${percent(result.forwardOnlyCapitalisedAccuracy)}, ` +
+      `rule "capitalised ⇒ name" ${percent(result.capitalisedBaseline)}`,
+  );
   for (let b = 0; b < 3; b++) {
     log(`  ${test.sentences[b].map((w, t) => (s.predicted[b][t] ? `[${WORDS[w]}]` : WORDS[w])).join(' ')}`);
   }

@@ -32,7 +32,8 @@ export function commandLineOptions(): ExampleOptions {
     const key = process.argv[i].replace(/^--/, '');
     const value = Number(process.argv[i + 1]);
     if ((key === 'steps' || key === 'seed') && Number.isInteger(value)) options[key] = value;
-    else throw new Error(`unknown option ${process.argv[i]} ${process.argv[i + 1] ?? ''} (expected --steps N, --seed N)`);
+    else
+      throw new Error(`unknown option ${process.argv[i]} ${process.argv[i + 1] ?? ''} (expected --steps N, --seed N)`);
   }
   return options;
 }

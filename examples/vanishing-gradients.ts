@@ -17,7 +17,14 @@
 // `npx tsx examples/vanishing-gradients.ts [--steps N] [--seed N]`
 import { Dense, LSTM, RNN, Rng, SequenceModel, Trainer, type Backend, type RecurrentLayer } from '../src/index.ts';
 import {
-  argmaxRow, commandLineOptions, exampleBackend, isDirectRun, percent, putOneHot, secondsSince, type ExampleOptions,
+  argmaxRow,
+  commandLineOptions,
+  exampleBackend,
+  isDirectRun,
+  percent,
+  putOneHot,
+  secondsSince,
+  type ExampleOptions,
 } from './util.ts';
 
 /** Symbols to remember. */
@@ -55,7 +62,8 @@ export function recallBatch(rng: Rng, batch: number): { input: Float32Array; tar
   for (let b = 0; b < batch; b++) {
     target[b] = rng.int(SYMBOLS);
     putOneHot(input, b * INPUTS, INPUTS, target[b]);
-    for (let t = 1; t <= DELAY; t++) putOneHot(input, (t * batch + b) * INPUTS, INPUTS, SYMBOLS + rng.int(NOISE_SYMBOLS));
+    for (let t = 1; t <= DELAY; t++)
+      putOneHot(input, (t * batch + b) * INPUTS, INPUTS, SYMBOLS + rng.int(NOISE_SYMBOLS));
     putOneHot(input, ((LENGTH - 1) * batch + b) * INPUTS, INPUTS, CUE);
   }
   return { input, target };
@@ -66,7 +74,12 @@ function recurrentLayer(network: Network, seed: number, backend: Backend): Recur
     case 'tanh RNN':
       return new RNN(INPUTS, HIDDEN, { seed, backend });
     case 'identity ReLU RNN':
-      return new RNN(INPUTS, HIDDEN, { nonlinearity: 'relu', init: { weightHh: 'identity', bias: 'zeros' }, seed, backend });
+      return new RNN(INPUTS, HIDDEN, {
+        nonlinearity: 'relu',
+        init: { weightHh: 'identity', bias: 'zeros' },
+        seed,
+        backend,
+      });
     case 'LSTM':
       return new LSTM(INPUTS, HIDDEN, { init: { forgetBias: 3 }, seed, backend });
   }
@@ -94,7 +107,13 @@ export function gradientReach(layer: RecurrentLayer, rng: Rng): number {
 }
 
 /** Trains one network for `steps` updates of 32 sequences; returns its test accuracy and final loss. */
-function trainNetwork(network: Network, steps: number, seed: number, backend: Backend, log: (line: string) => void): { accuracy: number; finalLoss: number; reach: number } {
+function trainNetwork(
+  network: Network,
+  steps: number,
+  seed: number,
+  backend: Backend,
+  log: (line: string) => void,
+): { accuracy: number; finalLoss: number; reach: number } {
   const layer = recurrentLayer(network, seed, backend);
   const reach = gradientReach(layer, new Rng(seed + 3));
   const model = new SequenceModel({
@@ -135,8 +154,10 @@ export async function run(options: ExampleOptions = {}): Promise<VanishingResult
     accuracy[network] = r.accuracy;
     finalLoss[network] = r.finalLoss;
     reach[network] = r.reach;
-    log(`${network.padEnd(17)}  gradient reaching step 0 at initialisation ${r.reach.toExponential(1).padStart(8)}  ` +
-      `accuracy ${percent(r.accuracy).padStart(7)}  final loss ${r.finalLoss.toFixed(3)}  (${steps} updates, ${secondsSince(start)})`);
+    log(
+      `${network.padEnd(17)}  gradient reaching step 0 at initialisation ${r.reach.toExponential(1).padStart(8)}  ` +
+        `accuracy ${percent(r.accuracy).padStart(7)}  final loss ${r.finalLoss.toFixed(3)}  (${steps} updates, ${secondsSince(start)})`,
+    );
   }
   return { accuracy, gradientReach: reach, finalLoss, steps };
 }

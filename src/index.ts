@@ -2,30 +2,66 @@
  * strand: recurrent neural networks (RNN, LSTM, GRU) with WebAssembly SIMD kernels.
  * @packageDocumentation
  */
-export { init, createBackend, getBackend, type InitOptions, type Backend, type BackendName, type WasmFlavor } from './backend/index.ts';
+export {
+  init,
+  createBackend,
+  getBackend,
+  type InitOptions,
+  type Backend,
+  type BackendName,
+  type WasmFlavor,
+} from './backend/index.ts';
 export type { Heap, HeapStats } from './backend/heap.ts';
 export type { Kernels } from './backend/kernels.ts';
 export { manualSeed, Rng } from './nn/rng.ts';
 export type { RecurrentInit, WeightInit } from './nn/init.ts';
 export type { StateDict } from './nn/params.ts';
 export {
-  RecurrentLayer, RNN, LSTM, GRU,
-  type CellType, type RecurrentOptions, type RNNOptions, type GRUOptions, type ForwardOptions,
-  type RecurrentOutput, type RecurrentOutputGrads, type RecurrentInputGrads,
+  RecurrentLayer,
+  RNN,
+  LSTM,
+  GRU,
+  type CellType,
+  type RecurrentOptions,
+  type RNNOptions,
+  type GRUOptions,
+  type ForwardOptions,
+  type RecurrentOutput,
+  type RecurrentOutputGrads,
+  type RecurrentInputGrads,
 } from './nn/recurrent.ts';
 export {
-  RecurrentCell, RNNCell, LSTMCell, GRUCell, RecurrentState,
-  type CellOptions, type CellGrads, type RecurrentStateJSON,
+  RecurrentCell,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  RecurrentState,
+  type CellOptions,
+  type CellGrads,
+  type RecurrentStateJSON,
 } from './nn/cells.ts';
 export { Embedding, OneHot, type EmbeddingOptions } from './nn/embedding.ts';
 export { Dense, type DenseOptions } from './nn/dense.ts';
 export { Dropout } from './nn/dropout.ts';
-export { SequenceModel, type SequenceModelOptions, type ModelLayer, type OutputKind, type SequenceInput } from './nn/model.ts';
+export {
+  SequenceModel,
+  type SequenceModelOptions,
+  type ModelLayer,
+  type OutputKind,
+  type SequenceInput,
+} from './nn/model.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
 export { scheduledLr, type Schedule } from './train/schedule.ts';
 export {
-  Trainer, NonFiniteError,
-  type TrainerOptions, type Batch, type StepResult, type ProgressEvent, type FitOptions, type Metrics, type LossName,
+  Trainer,
+  NonFiniteError,
+  type TrainerOptions,
+  type Batch,
+  type StepResult,
+  type ProgressEvent,
+  type FitOptions,
+  type Metrics,
+  type LossName,
 } from './train/trainer.ts';
 export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } from './lm/vocab.ts';
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
@@ -33,6 +69,22 @@ export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
 export { EncoderDecoder, type EncoderDecoderOptions, type Decoded } from './nn/seq2seq.ts';
 export type { Trainable, PreparedBatch } from './train/trainer.ts';
-export { logProbability, perplexity, compare, beamSearch, type ScoreOptions, type SequenceScore, type Comparison, type BeamSearchOptions, type Beam } from './lm/score.ts';
-export { gradientFlow, type GradientFlowOptions, type GradientFlow, type LayerFlow, type ClipReport } from './lm/gradflow.ts';
+export {
+  logProbability,
+  perplexity,
+  compare,
+  beamSearch,
+  type ScoreOptions,
+  type SequenceScore,
+  type Comparison,
+  type BeamSearchOptions,
+  type Beam,
+} from './lm/score.ts';
+export {
+  gradientFlow,
+  type GradientFlowOptions,
+  type GradientFlow,
+  type LayerFlow,
+  type ClipReport,
+} from './lm/gradflow.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './lm/gradcheck.ts';

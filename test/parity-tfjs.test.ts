@@ -17,8 +17,16 @@
 // within 3.5e-7 abs, gradients within 2.3e-6 abs on arrays peaking at 15 (≤ 2.7e-7 of max(1, peak)).
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  analyticGrads64, forward64, numDirections, paramShapes, randomParams64, seededUniform64,
-  type Grads64, type Params64, type RecurrentSpec, type RunSpec,
+  analyticGrads64,
+  forward64,
+  numDirections,
+  paramShapes,
+  randomParams64,
+  seededUniform64,
+  type Grads64,
+  type Params64,
+  type RecurrentSpec,
+  type RunSpec,
 } from './reference/recurrent64.ts';
 import { initTfjs, tf, tfjsRun, toKerasWeights } from './reference/tfjs-stack.ts';
 
@@ -91,11 +99,35 @@ for (const [name, base] of [
   ['SimpleRNN tanh', { cell: 'rnn', nonlinearity: 'tanh' }],
   ['SimpleRNN relu', { cell: 'rnn', nonlinearity: 'relu' }],
 ] as const) {
-  cases.push({ name: `${name}, 1 layer`, spec: { ...base, inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true }, initialState: true });
-  cases.push({ name: `${name}, 2 layers bidirectional`, spec: { ...base, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, bias: true }, initialState: true });
+  cases.push({
+    name: `${name}, 1 layer`,
+    spec: { ...base, inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true },
+    initialState: true,
+  });
+  cases.push({
+    name: `${name}, 2 layers bidirectional`,
+    spec: { ...base, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, bias: true },
+    initialState: true,
+  });
 }
-cases.push({ name: 'LSTM without bias, zero initial state', spec: { cell: 'lstm', inputSize: 5, hiddenSize: 3, numLayers: 1, bidirectional: false, bias: false }, initialState: false });
-cases.push({ name: 'GRU (reset before) without bias, 2 layers', spec: { cell: 'gru', resetAfter: false, inputSize: 2, hiddenSize: 5, numLayers: 2, bidirectional: false, bias: false }, initialState: true });
+cases.push({
+  name: 'LSTM without bias, zero initial state',
+  spec: { cell: 'lstm', inputSize: 5, hiddenSize: 3, numLayers: 1, bidirectional: false, bias: false },
+  initialState: false,
+});
+cases.push({
+  name: 'GRU (reset before) without bias, 2 layers',
+  spec: {
+    cell: 'gru',
+    resetAfter: false,
+    inputSize: 2,
+    hiddenSize: 5,
+    numLayers: 2,
+    bidirectional: false,
+    bias: false,
+  },
+  initialState: true,
+});
 
 beforeAll(async () => {
   await initTfjs();
@@ -115,14 +147,29 @@ describe('TF.js parity: the float64 reference against TF.js layers', () => {
 
   it('converts gate blocks to Keras order (LSTM i,f,g,o = i,f,c,o; GRU r,z,n → z,r,h)', () => {
     // weight_ih (G, 1) with value = gate row index, so the kernel (1, G) shows where each row went.
-    const gru: RecurrentSpec = { cell: 'gru', resetAfter: false, inputSize: 1, hiddenSize: 2, numLayers: 1, bidirectional: false, bias: true };
+    const gru: RecurrentSpec = {
+      cell: 'gru',
+      resetAfter: false,
+      inputSize: 1,
+      hiddenSize: 2,
+      numLayers: 1,
+      bidirectional: false,
+      bias: true,
+    };
     const ramp = (n: number, base = 0) => Float64Array.from({ length: n }, (_, i) => base + i);
     const gp = { weight_ih_l0: ramp(6), weight_hh_l0: ramp(12), bias_ih_l0: ramp(6), bias_hh_l0: ramp(6, 100) };
     const [kernel, recurrent, bias] = toKerasWeights(gru, gp, 0, 0);
     expect(Array.from(kernel)).toEqual([2, 3, 0, 1, 4, 5]); // z rows, r rows, n rows
     expect(Array.from(recurrent.subarray(0, 6))).toEqual([4, 6, 0, 2, 8, 10]); // column 0 of W_hh, permuted
     expect(Array.from(bias)).toEqual([104, 106, 100, 102, 108, 110]); // b_ih + b_hh, permuted
-    const lstm: RecurrentSpec = { cell: 'lstm', inputSize: 1, hiddenSize: 1, numLayers: 1, bidirectional: false, bias: false };
+    const lstm: RecurrentSpec = {
+      cell: 'lstm',
+      inputSize: 1,
+      hiddenSize: 1,
+      numLayers: 1,
+      bidirectional: false,
+      bias: false,
+    };
     const [lk] = toKerasWeights(lstm, { weight_ih_l0: ramp(4), weight_hh_l0: ramp(4) }, 0, 0);
     expect(Array.from(lk)).toEqual([0, 1, 2, 3]);
   });
@@ -166,12 +213,20 @@ import { GRU, LSTM, RNN, createBackend, init, type Backend } from '../src/index.
 /** A strand layer for `spec` on `backend`, loaded with `params` (as float32). */
 function strandLayer(spec: RecurrentSpec, params: Params64, backend: Backend) {
   const common = {
-    inputSize: spec.inputSize, hiddenSize: spec.hiddenSize, numLayers: spec.numLayers,
-    bidirectional: spec.bidirectional, bias: spec.bias, seed: 1, backend,
+    inputSize: spec.inputSize,
+    hiddenSize: spec.hiddenSize,
+    numLayers: spec.numLayers,
+    bidirectional: spec.bidirectional,
+    bias: spec.bias,
+    seed: 1,
+    backend,
   };
-  const layer = spec.cell === 'lstm' ? new LSTM(common)
-    : spec.cell === 'gru' ? new GRU({ ...common, resetAfter: spec.resetAfter ?? true })
-      : new RNN({ ...common, nonlinearity: spec.nonlinearity ?? 'tanh' });
+  const layer =
+    spec.cell === 'lstm'
+      ? new LSTM(common)
+      : spec.cell === 'gru'
+        ? new GRU({ ...common, resetAfter: spec.resetAfter ?? true })
+        : new RNN({ ...common, nonlinearity: spec.nonlinearity ?? 'tanh' });
   const dict: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(params)) dict[k] = Float32Array.from(v);
   layer.loadStateDict(dict);
@@ -193,7 +248,8 @@ describe('strand layers vs TF.js', () => {
         const layer = strandLayer(spec, p.params, backends[backendName]);
         try {
           const out = layer.forward(Float32Array.from(p.x), {
-            seqLen: T, batch: B,
+            seqLen: T,
+            batch: B,
             h0: p.h0 ? Float32Array.from(p.h0) : undefined,
             c0: p.c0 ? Float32Array.from(p.c0) : undefined,
           });

@@ -5,9 +5,20 @@ import { readFileSync, rmSync } from 'node:fs';
 
 const results = new URL('./.results.json', import.meta.url);
 rmSync(results, { force: true });
-const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results.pathname}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const run = spawnSync(
+  'npx',
+  [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${results.pathname}`,
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
 let summary;
 try {
   summary = JSON.parse(readFileSync(results, 'utf8'));

@@ -63,7 +63,8 @@ export const BRAIN_SKIPS: Record<string, string> = {
 const BRAIN_LEARNING_RATE = 1e-4;
 
 function setMatrix(m: BrainMatrix, values: Float32Array, what: string): void {
-  if (m.weights.length !== values.length) throw new Error(`brain.js ${what}: ${m.rows}×${m.columns} matrix, received ${values.length} values`);
+  if (m.weights.length !== values.length)
+    throw new Error(`brain.js ${what}: ${m.rows}×${m.columns} matrix, received ${values.length} values`);
   m.weights.set(values);
 }
 
@@ -73,7 +74,8 @@ function setMatrix(m: BrainMatrix, values: Float32Array, what: string): void {
  * brain.js form (see {@link BRAIN_SKIPS}).
  */
 export async function runBrain(backend: Backend, c: PeerCase, quick: boolean): Promise<PeerTiming> {
-  if (c.kind !== 'training' || c.cell === 'lstm') throw new Error(`brain.js: ${BRAIN_SKIPS[c.id] ?? `cannot express ${c.id}`}`);
+  if (c.kind !== 'training' || c.cell === 'lstm')
+    throw new Error(`brain.js: ${BRAIN_SKIPS[c.id] ?? `cannot express ${c.id}`}`);
   const { T, I, H, V, B } = c;
   // tokens 1..V−1 in the middle (brain.js adds 1 to each input value), 0 = start / end
   const values = Array.from(noise(T - 1, 7), (u) => Math.floor((u + 1) * 0.5 * (V - 1)) % (V - 1));
@@ -85,10 +87,26 @@ export async function runBrain(backend: Backend, c: PeerCase, quick: boolean): P
   const input = new Float32Array(T * I);
   source.forEach((s, t) => input.set(embedding.subarray(s * I, (s + 1) * I), t * I));
   const ref = strandTrainingReference(backend, {
-    cell: c.cell, T, B: 1, I, H, V, optimizer: c.optimizer, resetAfter: false, nonlinearity: 'relu', input, target,
+    cell: c.cell,
+    T,
+    B: 1,
+    I,
+    H,
+    V,
+    optimizer: c.optimizer,
+    resetAfter: false,
+    nonlinearity: 'relu',
+    input,
+    target,
   });
 
-  const options = { inputSize: I, inputRange: V - 1, hiddenLayers: [H], outputSize: V - 1, learningRate: BRAIN_LEARNING_RATE };
+  const options = {
+    inputSize: I,
+    inputRange: V - 1,
+    hiddenLayers: [H],
+    outputSize: V - 1,
+    learningRate: BRAIN_LEARNING_RATE,
+  };
   const net = c.cell === 'gru' ? new brain.recurrent.GRU(options) : new brain.recurrent.RNN(options);
   net.initialize();
   const layer = c.cell === 'gru' ? brainGruLayer(ref.recurrent, I, H) : brainRnnLayer(ref.recurrent);

@@ -19,14 +19,16 @@ export function toParams64(dict: StateDict): Params64 {
 
 /** Keras `[kernel (I, G), recurrent_kernel (H, G), bias (G)]` of a one-layer, one-direction recurrent layer. */
 export function kerasRecurrentWeights(spec: RecurrentSpec, dict: StateDict): Float32Array[] {
-  if (spec.numLayers !== 1 || spec.bidirectional) throw new RangeError('kerasRecurrentWeights: one layer, one direction only');
+  if (spec.numLayers !== 1 || spec.bidirectional)
+    throw new RangeError('kerasRecurrentWeights: one layer, one direction only');
   return toKerasWeights(spec, toParams64(dict), 0, 0);
 }
 
 /** Keras dense `[kernel (in, out), bias (out)]` from a strand Dense `weight` (out, in) and `bias` (out). */
 export function kerasDenseWeights(dict: StateDict, inFeatures: number, outFeatures: number): Float32Array[] {
   const w = dict.weight;
-  if (w.length !== inFeatures * outFeatures) throw new RangeError(`kerasDenseWeights: weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
+  if (w.length !== inFeatures * outFeatures)
+    throw new RangeError(`kerasDenseWeights: weight has ${w.length} values, expected ${outFeatures}×${inFeatures}`);
   const kernel = new Float32Array(inFeatures * outFeatures);
   for (let o = 0; o < outFeatures; o++) {
     for (let i = 0; i < inFeatures; i++) kernel[i * outFeatures + o] = w[o * inFeatures + i];
@@ -74,13 +76,23 @@ export function brainGruLayer(dict: StateDict, I: number, H: number): Record<str
   const wh = dict.weight_hh_l0;
   const bias = (p: number) => sum(gateBlock(dict.bias_ih_l0, p, H, 1), gateBlock(dict.bias_hh_l0, p, H, 1));
   return {
-    resetGateInputMatrix: gateBlock(wi, 0, H, I), resetGateHiddenMatrix: gateBlock(wh, 0, H, H), resetGateBias: bias(0),
-    updateGateInputMatrix: gateBlock(wi, 1, H, I), updateGateHiddenMatrix: gateBlock(wh, 1, H, H), updateGateBias: bias(1),
-    cellWriteInputMatrix: gateBlock(wi, 2, H, I), cellWriteHiddenMatrix: gateBlock(wh, 2, H, H), cellWriteBias: bias(2),
+    resetGateInputMatrix: gateBlock(wi, 0, H, I),
+    resetGateHiddenMatrix: gateBlock(wh, 0, H, H),
+    resetGateBias: bias(0),
+    updateGateInputMatrix: gateBlock(wi, 1, H, I),
+    updateGateHiddenMatrix: gateBlock(wh, 1, H, H),
+    updateGateBias: bias(1),
+    cellWriteInputMatrix: gateBlock(wi, 2, H, I),
+    cellWriteHiddenMatrix: gateBlock(wh, 2, H, H),
+    cellWriteBias: bias(2),
   };
 }
 
 /** brain.js 1.6.1 RNN hidden-layer matrices (h' = relu(W x + U h + b)) from a strand RNN. */
 export function brainRnnLayer(dict: StateDict): Record<string, Float32Array> {
-  return { weight: Float32Array.from(dict.weight_ih_l0), transition: Float32Array.from(dict.weight_hh_l0), bias: sum(dict.bias_ih_l0, dict.bias_hh_l0) };
+  return {
+    weight: Float32Array.from(dict.weight_ih_l0),
+    transition: Float32Array.from(dict.weight_hh_l0),
+    bias: sum(dict.bias_ih_l0, dict.bias_hh_l0),
+  };
 }

@@ -57,7 +57,8 @@ const SLOW_ON_TFJS_CPU = ['W2', 'W3', 'W4'];
 function skipReason(system: (typeof PEER_SYSTEMS)[number], id: string, quick: boolean): string | undefined {
   if (system === 'brain.js') return BRAIN_SKIPS[id];
   if (system === 'onnxruntime-web') return ORT_SKIPS[id];
-  if (system === 'tfjs-cpu' && quick && SLOW_ON_TFJS_CPU.includes(id)) return 'skipped in --quick: TF.js cpu takes 5–20 s per repetition on this workload';
+  if (system === 'tfjs-cpu' && quick && SLOW_ON_TFJS_CPU.includes(id))
+    return 'skipped in --quick: TF.js cpu takes 5–20 s per repetition on this workload';
   return undefined;
 }
 
@@ -87,17 +88,29 @@ export async function peerResults(opts: PeerOptions): Promise<PeerRow[]> {
       if (skipReason(system, c.id, opts.quick)) continue;
       const timing = await runPeer(system, c, backend, opts.quick);
       const row: PeerRow = {
-        id: c.id, system, value: c.value(timing.ms), unit: c.unit, gflops: c.flops / (timing.ms * 1e6), higherIsBetter: c.higherIsBetter,
+        id: c.id,
+        system,
+        value: c.value(timing.ms),
+        unit: c.unit,
+        gflops: c.flops / (timing.ms * 1e6),
+        higherIsBetter: c.higherIsBetter,
         note: `${timing.note}; median of ${timing.runs} run${timing.runs === 1 ? '' : 's'}`,
       };
       rows.push(row);
-      log(`${row.id.padEnd(4)} ${row.system.padEnd(16)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s  ${row.note}`);
+      log(
+        `${row.id.padEnd(4)} ${row.system.padEnd(16)} ${format(row.value).padStart(10)} ${row.unit.padEnd(14)} ${row.gflops.toFixed(2).padStart(7)} GFLOP/s  ${row.note}`,
+      );
     }
   }
   return rows;
 }
 
-function runPeer(system: (typeof PEER_SYSTEMS)[number], c: PeerCase, backend: Awaited<ReturnType<typeof createBackend>>, quick: boolean): Promise<PeerTiming> {
+function runPeer(
+  system: (typeof PEER_SYSTEMS)[number],
+  c: PeerCase,
+  backend: Awaited<ReturnType<typeof createBackend>>,
+  quick: boolean,
+): Promise<PeerTiming> {
   switch (system) {
     case 'tfjs-cpu':
       return runTfjs('cpu', c, quick);
@@ -120,6 +133,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const only = onlyArg ? (onlyArg.split('=')[1] ?? process.argv[process.argv.indexOf(onlyArg) + 1]).split(',') : null;
   const start = performance.now();
   await peerResults({ quick, only });
-  for (const s of peerSkips({ quick, only })) console.log(`${s.id.padEnd(4)} ${s.system.padEnd(16)} (no row: ${s.reason})`);
+  for (const s of peerSkips({ quick, only }))
+    console.log(`${s.id.padEnd(4)} ${s.system.padEnd(16)} (no row: ${s.reason})`);
   console.log(`peers done in ${((performance.now() - start) / 1000).toFixed(0)} s${quick ? ' (quick)' : ''}`);
 }

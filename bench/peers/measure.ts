@@ -19,7 +19,10 @@ export interface Median {
  * (3 to 10 runs; a median of 2 moved TF.js wasm's W3 by ±6 % from one full run to the next), the
  * check counting as warm-up; slower ones, and every task of 300 ms or more in a quick run, once.
  */
-export async function medianMs(fn: () => unknown, options: { quick: boolean; firstMs: number; async?: boolean }): Promise<Median> {
+export async function medianMs(
+  fn: () => unknown,
+  options: { quick: boolean; firstMs: number; async?: boolean },
+): Promise<Median> {
   const { quick, firstMs } = options;
   let bench: Bench;
   if (firstMs >= 5000 || (quick && firstMs >= 300)) {
@@ -34,7 +37,8 @@ export async function medianMs(fn: () => unknown, options: { quick: boolean; fir
   bench.add('task', fn, { async: options.async ?? false });
   await bench.run();
   const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
+  if (result.state !== 'completed')
+    throw new Error(`benchmark task ${result.state}: ${'error' in result ? String(result.error) : ''}`);
   return { ms: result.latency.p50, runs: result.latency.samplesCount };
 }
 
@@ -77,10 +81,18 @@ export const TOLERANCE = { output: 1e-4, loss: 1e-5 } as const;
  * Throws unless `system`'s outputs (or logits: `what`) equal strand's within {@link TOLERANCE}.output.
  * @returns a short description of the check for the row's note
  */
-export function checkOutputs(system: string, id: string, actual: ArrayLike<number>, expected: ArrayLike<number>, what = 'output'): string {
+export function checkOutputs(
+  system: string,
+  id: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what = 'output',
+): string {
   const d = maxAbsDiff(actual, expected);
   if (!(d <= TOLERANCE.output)) {
-    throw new Error(`${id} ${system}: ${what} not equal to strand's (max |Δ| ${d.toExponential(2)} > ${TOLERANCE.output}); not the same function, refusing to time it`);
+    throw new Error(
+      `${id} ${system}: ${what} not equal to strand's (max |Δ| ${d.toExponential(2)} > ${TOLERANCE.output}); not the same function, refusing to time it`,
+    );
   }
   return `${what} = strand's (max |Δ| ${d.toExponential(1)})`;
 }
@@ -92,7 +104,9 @@ export function checkOutputs(system: string, id: string, actual: ArrayLike<numbe
 export function checkLoss(system: string, id: string, actual: number, expected: number): string {
   const rel = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
   if (!(rel <= TOLERANCE.loss)) {
-    throw new Error(`${id} ${system}: first-step loss ${actual} differs from strand's ${expected} (relative ${rel.toExponential(2)} > ${TOLERANCE.loss}); not the same function, refusing to time it`);
+    throw new Error(
+      `${id} ${system}: first-step loss ${actual} differs from strand's ${expected} (relative ${rel.toExponential(2)} > ${TOLERANCE.loss}); not the same function, refusing to time it`,
+    );
   }
   return `step-1 loss = strand's (rel. Δ ${rel.toExponential(1)})`;
 }

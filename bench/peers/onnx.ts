@@ -20,7 +20,8 @@ export class ProtoWriter {
   }
 
   private rawVarint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`protobuf varint must be a non-negative safe integer, received ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`protobuf varint must be a non-negative safe integer, received ${value}`);
     const out: number[] = [];
     let v = value;
     while (v >= 0x80) {
@@ -80,7 +81,8 @@ const ATTRIBUTE_INT = 2;
 /** TensorProto { dims = 1, data_type = 2, name = 8, raw_data = 9 } of float32 values (little-endian). */
 function floatTensor(name: string, dims: number[], values: Float32Array): ProtoWriter {
   const count = dims.reduce((a, b) => a * b, 1);
-  if (count !== values.length) throw new RangeError(`ONNX tensor ${name}: dims ${dims.join('×')} hold ${count} values, received ${values.length}`);
+  if (count !== values.length)
+    throw new RangeError(`ONNX tensor ${name}: dims ${dims.join('×')} hold ${count} values, received ${values.length}`);
   const raw = new Uint8Array(values.length * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
@@ -112,10 +114,16 @@ export interface OnnxLstmWeights {
  * Y (T, 1, B, H), the default activations (sigmoid, tanh, tanh), no peepholes and zero initial
  * state. The weights are initializers, so the only graph input is X.
  */
-export function lstmOnnxModel(dims: { T: number; B: number; I: number; H: number }, weights: OnnxLstmWeights): Uint8Array {
+export function lstmOnnxModel(
+  dims: { T: number; B: number; I: number; H: number },
+  weights: OnnxLstmWeights,
+): Uint8Array {
   const { T, B, I, H } = dims;
   const node = new ProtoWriter()
-    .string(1, 'X').string(1, 'W').string(1, 'R').string(1, 'B')
+    .string(1, 'X')
+    .string(1, 'W')
+    .string(1, 'R')
+    .string(1, 'B')
     .string(2, 'Y')
     .string(3, 'lstm')
     .string(4, 'LSTM')

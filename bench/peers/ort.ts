@@ -25,7 +25,10 @@ export async function runOrt(c: PeerCase, quick: boolean): Promise<PeerTiming> {
   ort.env.logLevel = 'error';
   const { T, B, I, H } = c;
   const model = lstmOnnxModel({ T, B, I, H }, onnxLstmWeights(c.lstm, I, H));
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
   const feeds = { X: new ort.Tensor('float32', c.x, [T, B, I]) };
   const run = async (): Promise<Float32Array> => {
     const { Y } = await session.run(feeds);
@@ -37,7 +40,10 @@ export async function runOrt(c: PeerCase, quick: boolean): Promise<PeerTiming> {
     const first = await timed(run);
     const check = checkOutputs('onnxruntime-web', c.id, first.result, c.output); // Y (T, 1, B, H) = (T, B, H)
     const median = await medianMs(run, { quick, firstMs: first.ms, async: true });
-    return { ...median, note: `onnxruntime-web ${ort.env.versions.web} wasm, 1 thread, LSTM node from strand's weights; ${check}` };
+    return {
+      ...median,
+      note: `onnxruntime-web ${ort.env.versions.web} wasm, 1 thread, LSTM node from strand's weights; ${check}`,
+    };
   } finally {
     await session.release();
   }

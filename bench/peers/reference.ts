@@ -6,7 +6,15 @@
  * strand workload itself, so peer rows are directly comparable with strand's.
  */
 import {
-  Dense, GRU, LSTM, RNN, SequenceModel, Trainer, type Backend, type RecurrentLayer, type StateDict,
+  Dense,
+  GRU,
+  LSTM,
+  RNN,
+  SequenceModel,
+  Trainer,
+  type Backend,
+  type RecurrentLayer,
+  type StateDict,
 } from '../../src/index.ts';
 import { WORKLOADS, noise, trainingData } from '../workloads.ts';
 
@@ -73,18 +81,31 @@ export const LEARNING_RATE = { adam: 1e-3, adagrad: 0.1 } as const;
  * Builds strand's model for `spec` exactly as bench/workloads.ts does (recurrent seed 1, dense
  * seed 2), takes its parameters and logits, runs one `Trainer.step` and returns the loss of that step.
  */
-export function strandTrainingReference(backend: Backend, spec: TrainingSpec): { recurrent: StateDict; dense: StateDict; loss: number; logits: Float32Array } {
+export function strandTrainingReference(
+  backend: Backend,
+  spec: TrainingSpec,
+): { recurrent: StateDict; dense: StateDict; loss: number; logits: Float32Array } {
   const { cell, I, H, V } = spec;
-  const recurrent: RecurrentLayer = cell === 'lstm' ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
-    : cell === 'gru' ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend, resetAfter: spec.resetAfter ?? true })
-      : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend, nonlinearity: spec.nonlinearity ?? 'tanh' });
+  const recurrent: RecurrentLayer =
+    cell === 'lstm'
+      ? new LSTM({ inputSize: I, hiddenSize: H, seed: 1, backend })
+      : cell === 'gru'
+        ? new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend, resetAfter: spec.resetAfter ?? true })
+        : new RNN({ inputSize: I, hiddenSize: H, seed: 1, backend, nonlinearity: spec.nonlinearity ?? 'tanh' });
   const head = new Dense(H, V, { seed: 2, backend });
   const model = new SequenceModel({ layers: [recurrent, head], output: 'softmax' });
   const trainer = new Trainer(model, {
-    optimizer: spec.optimizer === 'adam' ? { type: 'adam', lr: LEARNING_RATE.adam } : { type: 'adagrad', lr: LEARNING_RATE.adagrad },
+    optimizer:
+      spec.optimizer === 'adam'
+        ? { type: 'adam', lr: LEARNING_RATE.adam }
+        : { type: 'adagrad', lr: LEARNING_RATE.adagrad },
   });
   try {
-    const before = { recurrent: recurrent.stateDict(), dense: head.stateDict(), logits: model.predict(spec.input, { seqLen: spec.T, batch: spec.B }) };
+    const before = {
+      recurrent: recurrent.stateDict(),
+      dense: head.stateDict(),
+      logits: model.predict(spec.input, { seqLen: spec.T, batch: spec.B }),
+    };
     const { loss } = trainer.step({ input: spec.input, target: spec.target, seqLen: spec.T, batch: spec.B });
     return { ...before, loss };
   } finally {
@@ -113,8 +134,12 @@ function inferenceCase(backend: Backend, id: string, T: number, B: number, I: nu
   }
 }
 
-
-function trainingCase(backend: Backend, id: string, spec: Omit<TrainingSpec, 'input' | 'target'>, oneHot: boolean): TrainingCase {
+function trainingCase(
+  backend: Backend,
+  id: string,
+  spec: Omit<TrainingSpec, 'input' | 'target'>,
+  oneHot: boolean,
+): TrainingCase {
   const full: TrainingSpec = { ...spec, ...trainingData(spec.T, spec.B, spec.I, spec.V, oneHot) };
   return { kind: 'training', ...reporting(backend, id), ...full, ...strandTrainingReference(backend, full) };
 }
@@ -132,8 +157,22 @@ export function peerCases(backend: Backend, only: string[] | null): PeerCase[] {
   const cases: PeerCase[] = [];
   if (want('W1')) cases.push(inferenceCase(backend, 'W1', 100, 1, 64, 256));
   if (want('W2')) cases.push(inferenceCase(backend, 'W2', 50, 32, 128, 256));
-  if (want('W3')) cases.push(trainingCase(backend, 'W3', { cell: 'lstm', T: 50, B: 32, I: 128, H: 256, V: 65, optimizer: 'adam' }, false));
-  if (want('W4')) cases.push(trainingCase(backend, 'W4', { cell: 'gru', T: 50, B: 32, I: 128, H: 256, V: 65, optimizer: 'adam', resetAfter: false }, false));
-  if (want('W5')) cases.push(trainingCase(backend, 'W5', { cell: 'rnn', T: 25, B: 1, I: 65, H: 100, V: 65, optimizer: 'adagrad' }, true));
+  if (want('W3'))
+    cases.push(
+      trainingCase(backend, 'W3', { cell: 'lstm', T: 50, B: 32, I: 128, H: 256, V: 65, optimizer: 'adam' }, false),
+    );
+  if (want('W4'))
+    cases.push(
+      trainingCase(
+        backend,
+        'W4',
+        { cell: 'gru', T: 50, B: 32, I: 128, H: 256, V: 65, optimizer: 'adam', resetAfter: false },
+        false,
+      ),
+    );
+  if (want('W5'))
+    cases.push(
+      trainingCase(backend, 'W5', { cell: 'rnn', T: 25, B: 1, I: 65, H: 100, V: 65, optimizer: 'adagrad' }, true),
+    );
   return cases;
 }

@@ -50,8 +50,18 @@ function batchMajor(x: ArrayLike<number>, T: number, B: number, F: number): Floa
 }
 
 /** A recurrent Keras layer with zero initialisers (weights are loaded afterwards). */
-function recurrentLayer(cell: 'lstm' | 'gru' | 'rnn', H: number, nonlinearity: 'tanh' | 'relu' = 'tanh'): tf.layers.Layer {
-  const common = { units: H, returnSequences: true, kernelInitializer: 'zeros', recurrentInitializer: 'zeros', biasInitializer: 'zeros' } as const;
+function recurrentLayer(
+  cell: 'lstm' | 'gru' | 'rnn',
+  H: number,
+  nonlinearity: 'tanh' | 'relu' = 'tanh',
+): tf.layers.Layer {
+  const common = {
+    units: H,
+    returnSequences: true,
+    kernelInitializer: 'zeros',
+    recurrentInitializer: 'zeros',
+    biasInitializer: 'zeros',
+  } as const;
   if (cell === 'lstm') return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: false });
   if (cell === 'gru') return tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' }); // reset-before, the only form TF.js 4.22 has
   return tf.layers.simpleRNN({ ...common, activation: nonlinearity });
@@ -60,7 +70,8 @@ function recurrentLayer(cell: 'lstm' | 'gru' | 'rnn', H: number, nonlinearity: '
 /** Loads float32 arrays into a built layer, with the shapes of its current weights. */
 function loadWeights(layer: tf.layers.Layer, values: Float32Array[]): void {
   const current = layer.getWeights();
-  if (current.length !== values.length) throw new Error(`TF.js layer ${layer.name} has ${current.length} weights, received ${values.length}`);
+  if (current.length !== values.length)
+    throw new Error(`TF.js layer ${layer.name} has ${current.length} weights, received ${values.length}`);
   const tensors = values.map((v, i) => tf.tensor(v, current[i].shape));
   layer.setWeights(tensors);
   tf.dispose(tensors);
@@ -69,8 +80,16 @@ function loadWeights(layer: tf.layers.Layer, values: Float32Array[]): void {
 async function inference(c: InferenceCase, quick: boolean, note: string): Promise<PeerTiming> {
   const { T, B, I, H } = c;
   const layer = recurrentLayer('lstm', H);
-  tf.tidy(() => { layer.apply(tf.zeros([B, T, I])); }); // builds the cell
-  loadWeights(layer, kerasRecurrentWeights({ cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: false, bias: true }, c.lstm));
+  tf.tidy(() => {
+    layer.apply(tf.zeros([B, T, I]));
+  }); // builds the cell
+  loadWeights(
+    layer,
+    kerasRecurrentWeights(
+      { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: false, bias: true },
+      c.lstm,
+    ),
+  );
   const x = tf.tensor(batchMajor(c.x, T, B, I), [B, T, I]);
   const run = (): Float32Array => {
     const y = tf.tidy(() => layer.apply(x) as tf.Tensor);
@@ -92,16 +111,35 @@ async function training(c: TrainingCase, quick: boolean, note: string): Promise<
   const { T, B, I, H, V } = c;
   const rnn = recurrentLayer(c.cell, H, c.nonlinearity);
   const dense = tf.layers.dense({ units: V, kernelInitializer: 'zeros', biasInitializer: 'zeros' });
-  tf.tidy(() => { dense.apply(rnn.apply(tf.zeros([B, T, I]))); });
-  const spec = { cell: c.cell, inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: false, bias: true, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter };
+  tf.tidy(() => {
+    dense.apply(rnn.apply(tf.zeros([B, T, I])));
+  });
+  const spec = {
+    cell: c.cell,
+    inputSize: I,
+    hiddenSize: H,
+    numLayers: 1,
+    bidirectional: false,
+    bias: true,
+    nonlinearity: c.nonlinearity,
+    resetAfter: c.resetAfter,
+  };
   loadWeights(rnn, kerasRecurrentWeights(spec, c.recurrent));
   loadWeights(dense, kerasDenseWeights(c.dense, H, V));
   const x = tf.tensor(batchMajor(c.input, T, B, I), [B, T, I]);
-  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batchMajor(c.target, T, B, 1), 'int32'), V).reshape([B, T, V]).toFloat());
+  const labels = tf.tidy(() =>
+    tf
+      .oneHot(tf.tensor1d(batchMajor(c.target, T, B, 1), 'int32'), V)
+      .reshape([B, T, V])
+      .toFloat(),
+  );
   const vars = [...rnn.trainableWeights, ...dense.trainableWeights].map((w) => w.read() as tf.Variable);
   // PyTorch's settings, as strand's optimizers: Adam eps 1e-8; Adagrad starts its accumulator at
   // (almost) zero — TF.js requires a positive initial value.
-  const optimizer = c.optimizer === 'adam' ? tf.train.adam(LEARNING_RATE.adam, 0.9, 0.999, 1e-8) : tf.train.adagrad(LEARNING_RATE.adagrad, 1e-10);
+  const optimizer =
+    c.optimizer === 'adam'
+      ? tf.train.adam(LEARNING_RATE.adam, 0.9, 0.999, 1e-8)
+      : tf.train.adagrad(LEARNING_RATE.adagrad, 1e-10);
   let keptLogits: tf.Tensor | null = null;
   let keepLogits = true; // the first (check) step keeps its logits for the comparison
   const step = (): number => {
@@ -140,10 +178,12 @@ async function training(c: TrainingCase, quick: boolean, note: string): Promise<
 export async function runTfjs(name: TfjsBackend, c: PeerCase, quick: boolean): Promise<PeerTiming> {
   await useBackend(name);
   let note = await backendNote(name);
-  if (c.kind === 'training' && c.cell === 'gru') note += '; GRU reset-before (TF.js has no reset-after), checked against strand resetAfter: false';
+  if (c.kind === 'training' && c.cell === 'gru')
+    note += '; GRU reset-before (TF.js has no reset-after), checked against strand resetAfter: false';
   const before = tf.memory().numTensors;
   const result = c.kind === 'inference' ? await inference(c, quick, note) : await training(c, quick, note);
   const leaked = tf.memory().numTensors - before;
-  if (leaked > 0) throw new Error(`TF.js ${name} ${c.id}: ${leaked} tensors leaked (the timings would include growing memory)`);
+  if (leaked > 0)
+    throw new Error(`TF.js ${name} ${c.id}: ${leaked} tensors leaked (the timings would include growing memory)`);
   return result;
 }

@@ -5,8 +5,11 @@ function palette(canvas: HTMLCanvasElement): Record<'ink' | 'muted' | 'grid' | '
   const css = getComputedStyle(canvas);
   const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
   return {
-    ink: v('--ink', '#1d2330'), muted: v('--muted', '#6b7385'), grid: v('--grid', '#e6e8ee'),
-    accent: v('--accent', '#2f6fed'), accent2: v('--accent-2', '#e8793a'),
+    ink: v('--ink', '#1d2330'),
+    muted: v('--muted', '#6b7385'),
+    grid: v('--grid', '#e6e8ee'),
+    accent: v('--accent', '#2f6fed'),
+    accent2: v('--accent-2', '#e8793a'),
   };
 }
 
@@ -131,7 +134,7 @@ export function drawFlow(canvas: HTMLCanvasElement, profiles: readonly FlowProfi
   }
   const all = profiles.flatMap((p) => p.norms).filter((v) => v > 0 && Number.isFinite(v));
   let lo = Math.floor(Math.log10(Math.min(...all, 1e-3)));
-  let hi = Math.ceil(Math.log10(Math.max(...all, 1e-3)));
+  const hi = Math.ceil(Math.log10(Math.max(...all, 1e-3)));
   if (hi - lo < 2) lo = hi - 2;
   lo = Math.max(lo, hi - 12);
   const T = profiles[0].norms.length;

@@ -67,7 +67,9 @@ function setRunning(running: boolean): void {
   stopButton.disabled = !running;
   cellSelect.disabled = running;
   hiddenSelect.disabled = running;
-  form.querySelectorAll<HTMLInputElement>('input[name="source"]').forEach((radio) => { radio.disabled = running; });
+  form.querySelectorAll<HTMLInputElement>('input[name="source"]').forEach((radio) => {
+    radio.disabled = running;
+  });
   textArea.disabled = running || sourceIsBuiltin();
   trainButton.textContent = running ? 'Training…' : losses.length > 0 ? 'Train again' : 'Train';
 }
@@ -81,7 +83,8 @@ function onMessage(m: FromWorker): void {
     case 'ready':
       $('model').textContent = m.model;
       $('params').textContent = `${thousands(m.parameters)} parameters, ${m.vocabSize} symbols`;
-      status.textContent = `Training on ${m.source} (${thousands(m.tokens)} characters) with the ${m.backend} backend` +
+      status.textContent =
+        `Training on ${m.source} (${thousands(m.tokens)} characters) with the ${m.backend} backend` +
         `${m.isolated ? ' in a cross-origin isolated worker' : ''}.`;
       break;
     case 'progress': {
@@ -106,14 +109,16 @@ function onMessage(m: FromWorker): void {
     case 'gradflow':
       flows.push({ step: m.step, norms: m.norms });
       if (flows.length > FLOW_HISTORY) flows = flows.slice(-FLOW_HISTORY);
-      $('flow-info').textContent = `${m.label} after update ${thousands(m.step)}: ‖∂L/∂h‖ is ${m.norms[m.norms.length - 1].toExponential(2)} at the last step and ` +
+      $('flow-info').textContent =
+        `${m.label} after update ${thousands(m.step)}: ‖∂L/∂h‖ is ${m.norms[m.norms.length - 1].toExponential(2)} at the last step and ` +
         `${m.norms[0].toExponential(2)} ${m.norms.length - 1} steps back; the parameter gradient's norm is ${m.gradNorm.toPrecision(3)}. ` +
-        'A plain RNN\'s curve falls steeply — the vanishing gradient; LSTM and GRU keep it flatter.';
+        "A plain RNN's curve falls steeply — the vanishing gradient; LSTM and GRU keep it flatter.";
       redraw();
       break;
     case 'done':
       setRunning(false);
-      if (m.reason !== 'error') status.textContent = `Stopped after ${thousands(m.steps)} updates. Move the temperature slider to sample again.`;
+      if (m.reason !== 'error')
+        status.textContent = `Stopped after ${thousands(m.steps)} updates. Move the temperature slider to sample again.`;
       break;
     case 'error':
       showError(m.message);
@@ -145,7 +150,10 @@ form.addEventListener('submit', (event) => {
   ensureWorker();
   setRunning(true);
   send({
-    type: 'start', text, cell: cellSelect.value as CellName, hidden: Number(hiddenSelect.value),
+    type: 'start',
+    text,
+    cell: cellSelect.value as CellName,
+    hidden: Number(hiddenSelect.value),
     temperature: Number(temperatureInput.value),
   });
 });

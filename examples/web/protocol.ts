@@ -12,9 +12,15 @@ export type ToWorker =
 /** Worker → page. */
 export type FromWorker =
   | {
-    type: 'ready'; backend: string; isolated: boolean; parameters: number; vocabSize: number;
-    tokens: number; source: string; model: string;
-  }
+      type: 'ready';
+      backend: string;
+      isolated: boolean;
+      parameters: number;
+      vocabSize: number;
+      tokens: number;
+      source: string;
+      model: string;
+    }
   | { type: 'progress'; losses: number[]; step: number; epoch: number; tokensPerSecond: number; elapsed: number }
   | { type: 'sample'; step: number; temperature: number; prime: string; text: string }
   | { type: 'gradflow'; step: number; label: string; norms: number[]; gradNorm: number }

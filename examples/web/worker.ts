@@ -2,8 +2,21 @@
 // Trainer.fit and reports progress, samples and the gradient flow to the page. Everything heavy
 // happens here, so the page stays smooth while the model learns.
 import {
-  Dense, Embedding, GRU, LSTM, RNN, SequenceModel, Trainer, Vocab,
-  builtinCorpus, generate, gradientFlow, init, manualSeed, type Backend, type ModelLayer,
+  Dense,
+  Embedding,
+  GRU,
+  LSTM,
+  RNN,
+  SequenceModel,
+  Trainer,
+  Vocab,
+  builtinCorpus,
+  generate,
+  gradientFlow,
+  init,
+  manualSeed,
+  type Backend,
+  type ModelLayer,
 } from '../../src/index.ts';
 import type { CellName, FromWorker, ToWorker } from './protocol.ts';
 
@@ -85,29 +98,50 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   const vocab = Vocab.fromText(text, { level: 'char' });
   const ids = vocab.encode(text);
   if (ids.length < BATCH * (SEQ + 1) + FLOW_STEPS) {
-    throw new RangeError(`the text is too short: it has ${ids.length} characters and training needs at least ${BATCH * (SEQ + 1) + FLOW_STEPS}`);
+    throw new RangeError(
+      `the text is too short: it has ${ids.length} characters and training needs at least ${BATCH * (SEQ + 1) + FLOW_STEPS}`,
+    );
   }
   manualSeed(1);
   const embed = 32;
   const model = new SequenceModel({
-    layers: [new Embedding(vocab.size, embed), recurrent(message.cell, embed, message.hidden), new Dense(message.hidden, vocab.size)],
+    layers: [
+      new Embedding(vocab.size, embed),
+      recurrent(message.cell, embed, message.hidden),
+      new Dense(message.hidden, vocab.size),
+    ],
     output: 'softmax',
   });
   const trainer = new Trainer(model, {
-    optimizer: { type: 'adam', lr: 5e-3 }, clip: { norm: 5 }, tbptt: { k1: SEQ }, batchSize: BATCH,
+    optimizer: { type: 'adam', lr: 5e-3 },
+    clip: { norm: 5 },
+    tbptt: { k1: SEQ },
+    batchSize: BATCH,
   });
   const firstLine = text.slice(0, text.indexOf('\n') + 1);
-  const prime = message.text === null ? 'MARLOW:\n' : firstLine.length > 0 && firstLine.length <= 40 ? firstLine : text.slice(0, 1);
+  const prime =
+    message.text === null ? 'MARLOW:\n' : firstLine.length > 0 && firstLine.length <= 40 ? firstLine : text.slice(0, 1);
   const at = Math.floor(ids.length / 2);
   const controller = new AbortController();
   const r: Run = {
-    model, trainer, vocab, prime, controller, running: true, sampleSoon: false,
-    flowInput: ids.slice(at, at + FLOW_STEPS), finished: Promise.resolve(),
+    model,
+    trainer,
+    vocab,
+    prime,
+    controller,
+    running: true,
+    sampleSoon: false,
+    flowInput: ids.slice(at, at + FLOW_STEPS),
+    finished: Promise.resolve(),
   };
   run = r;
   post({
-    type: 'ready', backend: `${backend.name}/${backend.flavor}, ${backend.threads ?? 1} thread${(backend.threads ?? 1) > 1 ? 's' : ''}`, isolated: self.crossOriginIsolated,
-    parameters: model.parameterCount(), vocabSize: vocab.size, tokens: ids.length,
+    type: 'ready',
+    backend: `${backend.name}/${backend.flavor}, ${backend.threads ?? 1} thread${(backend.threads ?? 1) > 1 ? 's' : ''}`,
+    isolated: self.crossOriginIsolated,
+    parameters: model.parameterCount(),
+    vocabSize: vocab.size,
+    tokens: ids.length,
     source: message.text === null ? 'the built-in corpus' : 'your text',
     model: `${message.cell.toUpperCase()} ${message.hidden}`,
   });

@@ -1,6 +1,14 @@
 import type { Backend, BackendName } from './backend.ts';
 import { createJsBackend } from './js/index.ts';
-import { WASM_BUILDS, WASM_FLAVORS, createWasmBackend, supportedWasmBuilds, wasmBuild, type WasmBuild, type WasmFlavor } from './wasm.ts';
+import {
+  WASM_BUILDS,
+  WASM_FLAVORS,
+  createWasmBackend,
+  supportedWasmBuilds,
+  wasmBuild,
+  type WasmBuild,
+  type WasmFlavor,
+} from './wasm.ts';
 import type { WasmPlatform, WasmSource } from '../platform/platform.ts';
 import { MAX_THREADS, createThreadedBackend, threadsSupported } from './threads.ts';
 // The loader used until an entry registers its own: in the repository it reads or fetches
@@ -95,7 +103,9 @@ function checkOptions(options: InitOptions): Supplied | null {
   }
   const unknown = Object.keys(options).filter((k) => !(OPTION_NAMES as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    throw new TypeError(`init: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the options are ${OPTION_NAMES.join(', ')}`);
+    throw new TypeError(
+      `init: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the options are ${OPTION_NAMES.join(', ')}`,
+    );
   }
   const backend = options.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
@@ -103,40 +113,61 @@ function checkOptions(options: InitOptions): Supplied | null {
   }
   const flavor = options.flavor ?? 'auto';
   if (flavor !== 'auto' && wasmBuild(flavor) === undefined) {
-    throw new TypeError(`init: options.flavor must be 'auto', ${WASM_FLAVORS.map((f) => `'${f}'`).join(' or ')}, received ${describe(flavor)}`);
+    throw new TypeError(
+      `init: options.flavor must be 'auto', ${WASM_FLAVORS.map((f) => `'${f}'`).join(' or ')}, received ${describe(flavor)}`,
+    );
   }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new TypeError(`init: options.threads must be an integer from 1 to ${MAX_THREADS}, received ${describe(threads)}`);
+    throw new TypeError(
+      `init: options.threads must be an integer from 1 to ${MAX_THREADS}, received ${describe(threads)}`,
+    );
   }
   const given = (['module', 'bytes', 'url', 'wasm'] as const).filter((k) => options[k] !== undefined);
-  if (threads > 1 && backend === 'js') throw new TypeError("init: options.threads needs the wasm backend, but options.backend is 'js'");
+  if (threads > 1 && backend === 'js')
+    throw new TypeError("init: options.threads needs the wasm backend, but options.backend is 'js'");
   if (threads > 1 && given.length > 0) {
-    throw new TypeError(`init: options.threads loads strand's own threaded build; it cannot be combined with options.${given[0]}`);
+    throw new TypeError(
+      `init: options.threads loads strand's own threaded build; it cannot be combined with options.${given[0]}`,
+    );
   }
   if (given.length > 1) {
-    throw new TypeError(`init: give at most one of options.module, options.bytes and options.url, received ${given.map((k) => `options.${k}`).join(' and ')}`);
+    throw new TypeError(
+      `init: give at most one of options.module, options.bytes and options.url, received ${given.map((k) => `options.${k}`).join(' and ')}`,
+    );
   }
   if (backend === 'js' && (given.length > 0 || flavor !== 'auto')) {
     const what = given.length > 0 ? `options.${given[0]}` : 'options.flavor';
-    throw new TypeError(`init: ${what} chooses a wasm build, but options.backend is 'js' (the pure-TypeScript backend has none)`);
+    throw new TypeError(
+      `init: ${what} chooses a wasm build, but options.backend is 'js' (the pure-TypeScript backend has none)`,
+    );
   }
   if (given.length === 0) return null;
   const option = given[0];
   const value = options[option];
   switch (option) {
     case 'module':
-      if (!(value instanceof WebAssembly.Module)) throw new TypeError(`init: options.module must be a WebAssembly.Module, received ${describe(value)} (bytes go in options.bytes)`);
+      if (!(value instanceof WebAssembly.Module))
+        throw new TypeError(
+          `init: options.module must be a WebAssembly.Module, received ${describe(value)} (bytes go in options.bytes)`,
+        );
       return { option, get: async () => value };
     case 'bytes':
-      if (!isBufferSource(value)) throw new TypeError(`init: options.bytes must be an ArrayBuffer or a typed array of the .wasm file's bytes, received ${describe(value)}`);
+      if (!isBufferSource(value))
+        throw new TypeError(
+          `init: options.bytes must be an ArrayBuffer or a typed array of the .wasm file's bytes, received ${describe(value)}`,
+        );
       if (value.byteLength === 0) throw new TypeError('init: options.bytes is empty (0 bytes)');
       return { option, get: async () => value };
     case 'url':
-      if (!(value instanceof URL) && (typeof value !== 'string' || value === '')) throw new TypeError(`init: options.url must be a URL or a non-empty string, received ${describe(value)}`);
+      if (!(value instanceof URL) && (typeof value !== 'string' || value === ''))
+        throw new TypeError(`init: options.url must be a URL or a non-empty string, received ${describe(value)}`);
       return { option, get: () => platform.loadUrl(value as string | URL) };
     default:
-      if (!(value instanceof WebAssembly.Module) && !isBufferSource(value)) throw new TypeError(`init: options.wasm must be a WebAssembly.Module or the .wasm file's bytes, received ${describe(value)}`);
+      if (!(value instanceof WebAssembly.Module) && !isBufferSource(value))
+        throw new TypeError(
+          `init: options.wasm must be a WebAssembly.Module or the .wasm file's bytes, received ${describe(value)}`,
+        );
       return { option, get: async () => value as WasmSource };
   }
 }
@@ -145,7 +176,9 @@ function checkOptions(options: InitOptions): Supplied | null {
 function loadBuild(build: WasmBuild): Promise<WasmSource> {
   let entry = compiled.get(build.flavor);
   if (entry === undefined) {
-    entry = platform.load(build).then((source) => (source instanceof WebAssembly.Module ? source : WebAssembly.compile(source)));
+    entry = platform
+      .load(build)
+      .then((source) => (source instanceof WebAssembly.Module ? source : WebAssembly.compile(source)));
     entry.catch(() => compiled.delete(build.flavor));
     compiled.set(build.flavor, entry);
   }
@@ -187,10 +220,13 @@ export async function createBackend(options: InitOptions = {}): Promise<Backend>
   const forced = flavor === 'auto' ? null : wasmBuild(flavor)!;
   const supported = supportedWasmBuilds();
   if (forced !== null && !forced.supported()) {
-    throw new Error(`init: options.flavor '${forced.flavor}' needs ${forced.needs}, which this engine does not support (supported: ${supported.map((b) => `'${b.flavor}'`).join(', ') || 'none'})`);
+    throw new Error(
+      `init: options.flavor '${forced.flavor}' needs ${forced.needs}, which this engine does not support (supported: ${supported.map((b) => `'${b.flavor}'`).join(', ') || 'none'})`,
+    );
   }
   if (supported.length === 0) {
-    if (choice === 'wasm') throw new Error("init: backend 'wasm' needs WebAssembly SIMD, which this engine does not support");
+    if (choice === 'wasm')
+      throw new Error("init: backend 'wasm' needs WebAssembly SIMD, which this engine does not support");
     return createJsBackend();
   }
   if (supplied === null) {
@@ -212,9 +248,10 @@ export async function createBackend(options: InitOptions = {}): Promise<Backend>
     return await createWasmBackend(source, label);
   } catch (error) {
     const message = (error as Error).message;
-    const hint = /disallowed|code generation/i.test(message) && !(source instanceof WebAssembly.Module)
-      ? ' (this runtime cannot compile WebAssembly from bytes: pass a compiled module as options.module)'
-      : '';
+    const hint =
+      /disallowed|code generation/i.test(message) && !(source instanceof WebAssembly.Module)
+        ? ' (this runtime cannot compile WebAssembly from bytes: pass a compiled module as options.module)'
+        : '';
     throw new Error(`init: options.${supplied.option} is not a usable kernel module: ${message}${hint}`);
   }
 }

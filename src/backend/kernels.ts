@@ -47,11 +47,47 @@
 export interface Kernels {
   // ---------------------------------------------------------------- GEMM (C is M×N, row-major)
   /** C = alpha·A·B + beta·C; A (M,K) stride lda, B (K,N) stride ldb. beta = 0: C is not read. */
-  gemm_nn(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  gemm_nn(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    beta: number,
+    C: number,
+    ldc: number,
+  ): void;
   /** C = alpha·A·Bᵀ + beta·C; A (M,K) stride lda, B (N,K) stride ldb. */
-  gemm_nt(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  gemm_nt(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    beta: number,
+    C: number,
+    ldc: number,
+  ): void;
   /** C = alpha·Aᵀ·B + beta·C; A (K,M) stride lda, B (K,N) stride ldb. */
-  gemm_tn(M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  gemm_tn(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    beta: number,
+    C: number,
+    ldc: number,
+  ): void;
   /** dst (C,R) stride ldd = transpose of src (R,C) stride lds. */
   transpose(R: number, C: number, src: number, lds: number, dst: number, ldd: number): void;
 
@@ -69,19 +105,60 @@ export interface Kernels {
    * x (T,B,I) stride ldx; y (T,B,·) stride ldy receives h_t; hseq (T+1,B,H) as above;
    * h0 (B,H) or 0 for zeros; mask (T,B) or 0 (step mask, see above); work ≥ rnnForwardWork(B,I,H) floats.
    */
-  rnn_forward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-    y: number, ldy: number, hseq: number, work: number, prepacked?: number): void;
+  rnn_forward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    relu: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    bih: number,
+    bhh: number,
+    h0: number,
+    y: number,
+    ldy: number,
+    hseq: number,
+    work: number,
+    prepacked?: number,
+  ): void;
   /**
    * Backward of rnn_forward from dy (T,B,·) stride lddy (or 0) and dhT (B,H) (or 0).
    * Writes dx (T,B,I) stride lddx (or skips when 0), dh0 (B,H) (or 0); accumulates dwih, dwhh,
    * dbih, dbhh (bias pointers may be 0). dpre (T,B,H) is workspace; work ≥ rnnBackwardWork(T,B,I,H).
    * mask (T,B) or 0: the forward's step mask.
    */
-  rnn_backward(T: number, B: number, I: number, H: number, reverse: number, relu: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, hseq: number,
-    dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
-    dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void;
+  rnn_backward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    relu: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    hseq: number,
+    dy: number,
+    lddy: number,
+    dhT: number,
+    dx: number,
+    lddx: number,
+    accumDx: number,
+    dh0: number,
+    dwih: number,
+    dwhh: number,
+    dbih: number,
+    dbhh: number,
+    dpre: number,
+    work: number,
+  ): void;
 
   // ---------------------------------------------------------------- LSTM
   /**
@@ -89,19 +166,64 @@ export interface Kernels {
    * h0/c0 (B,H) or 0; y (T,B,·) stride ldy receives h_t; mask (T,B) or 0 (step mask, see above);
    * work ≥ lstmForwardWork(B,I,H) floats.
    */
-  lstm_forward(T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
-    y: number, ldy: number, gates: number, hseq: number, cseq: number, work: number, prepacked?: number): void;
+  lstm_forward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    bih: number,
+    bhh: number,
+    h0: number,
+    c0: number,
+    y: number,
+    ldy: number,
+    gates: number,
+    hseq: number,
+    cseq: number,
+    work: number,
+    prepacked?: number,
+  ): void;
   /**
    * Backward of lstm_forward. dy (T,B,·) stride lddy or 0; dhT, dcT (B,H) or 0. Writes dx, dh0,
    * dc0 (each may be 0); accumulates dwih, dwhh, dbih, dbhh. dgates (T,B,4H) workspace;
    * work ≥ lstmBackwardWork(T,B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
-  lstm_backward(T: number, B: number, I: number, H: number, reverse: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
-    dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
-    dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
-    dgates: number, work: number): void;
+  lstm_backward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    gates: number,
+    hseq: number,
+    cseq: number,
+    dy: number,
+    lddy: number,
+    dhT: number,
+    dcT: number,
+    dx: number,
+    lddx: number,
+    accumDx: number,
+    dh0: number,
+    dc0: number,
+    dwih: number,
+    dwhh: number,
+    dbih: number,
+    dbhh: number,
+    dgates: number,
+    work: number,
+  ): void;
 
   // ---------------------------------------------------------------- GRU
   /**
@@ -111,9 +233,29 @@ export interface Kernels {
    * or r∘h_prev (resetAfter = 0); hseq (T+1,B,H); mask (T,B) or 0 (step mask, see above);
    * work ≥ gruForwardWork(B,I,H) floats.
    */
-  gru_forward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-    y: number, ldy: number, gates: number, hn: number, hseq: number, work: number, prepacked?: number): void;
+  gru_forward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    resetAfter: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    bih: number,
+    bhh: number,
+    h0: number,
+    y: number,
+    ldy: number,
+    gates: number,
+    hn: number,
+    hseq: number,
+    work: number,
+    prepacked?: number,
+  ): void;
   /**
    * Backward of gru_forward. dgx (T,B,3H) receives the gradients of the input-side
    * pre-activations [dr dz dn]; they are the hidden side's too, except reset-after's n, whose
@@ -122,10 +264,36 @@ export interface Kernels {
    * overwrites them (the Trainer's backward, which needs no second pass, saves T·B·3H floats so).
    * work ≥ gruBackwardWork(T,B,I,H) floats. mask (T,B) or 0: the forward's step mask.
    */
-  gru_backward(T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-    x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
-    dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
-    dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void;
+  gru_backward(
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    reverse: number,
+    resetAfter: number,
+    x: number,
+    ldx: number,
+    mask: number,
+    wih: number,
+    whh: number,
+    gates: number,
+    hn: number,
+    hseq: number,
+    dy: number,
+    lddy: number,
+    dhT: number,
+    dx: number,
+    lddx: number,
+    accumDx: number,
+    dh0: number,
+    dwih: number,
+    dwhh: number,
+    dbih: number,
+    dbhh: number,
+    dgx: number,
+    dgh: number,
+    work: number,
+  ): void;
 }
 
 /** Floats that a (K,N) matrix occupies packed as 8-column panels (see assembly/packed.ts): K·⌈N/8⌉·8. */
@@ -152,14 +320,17 @@ const backwardWeightWork = (G: number, I: number, H: number, rows: number): numb
 export const rnnForwardWork = (B: number, I: number, H: number): number =>
   packedSize(I + H, H) + ((H + 3) & ~3) + (B >= 4 ? B * (I + H) : 0);
 /** Workspace (floats) rnn_backward needs over T steps of B rows: the dh carry, then packed weights / gradient chunks. */
-export const rnnBackwardWork = (T: number, B: number, I: number, H: number): number => B * H + backwardWeightWork(H, I, H, T * B);
+export const rnnBackwardWork = (T: number, B: number, I: number, H: number): number =>
+  B * H + backwardWeightWork(H, I, H, T * B);
 /**
  * Workspace (floats) lstm_forward needs: W_ihᵀ and W_hhᵀ packed (as stacked panels for B ≥ 4),
  * then bih + bhh, then for B ≥ 4 the (B, I+H) staging block of a step's [x_t | h_{t−1}].
  */
-export const lstmForwardWork = (B: number, I: number, H: number): number => packedSize(I + H, 4 * H) + 4 * H + (B >= 4 ? B * (I + H) : 0);
+export const lstmForwardWork = (B: number, I: number, H: number): number =>
+  packedSize(I + H, 4 * H) + 4 * H + (B >= 4 ? B * (I + H) : 0);
 /** Workspace (floats) lstm_backward needs over T steps of B rows: dh and dc carries, then packed weights / gradient chunks. */
-export const lstmBackwardWork = (T: number, B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(4 * H, I, H, T * B);
+export const lstmBackwardWork = (T: number, B: number, I: number, H: number): number =>
+  2 * B * H + backwardWeightWork(4 * H, I, H, T * B);
 /**
  * Workspace (floats) gru_forward needs: W_ihᵀ packed, W_hhᵀ packed whole or in its (r,z) and n
  * parts, and one (B,3H) hidden projection.
@@ -167,4 +338,5 @@ export const lstmBackwardWork = (T: number, B: number, I: number, H: number): nu
 export const gruForwardWork = (B: number, I: number, H: number): number =>
   packedSize(I, 3 * H) + packedSize(H, 2 * H) + packedSize(H, H) + B * 3 * H;
 /** Workspace (floats) gru_backward needs over T steps of B rows: dh carry, one (B,H) scratch block, then packed weights / gradient chunks. */
-export const gruBackwardWork = (T: number, B: number, I: number, H: number): number => 2 * B * H + backwardWeightWork(3 * H, I, H, T * B);
+export const gruBackwardWork = (T: number, B: number, I: number, H: number): number =>
+  2 * B * H + backwardWeightWork(3 * H, I, H, T * B);

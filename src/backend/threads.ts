@@ -33,8 +33,20 @@ export type ThreadSpawner = (source: string) => ThreadWorker;
 export const THREADED_BUILD_FILES = { simd: 'strand-threads.wasm', relaxed: 'strand-threads-relaxed.wasm' } as const;
 
 /** The kernels that split their work across threads (assembly/lstm.ts, gru.ts, rnn.ts, dense.ts, optim.ts). */
-export const THREADED_KERNELS = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward', 'rnn_forward', 'rnn_backward',
-  'dense_forward', 'dense_backward', 'sgd_step', 'adagrad_step', 'rmsprop_step', 'adam_step'] as const;
+export const THREADED_KERNELS = [
+  'lstm_forward',
+  'lstm_backward',
+  'gru_forward',
+  'gru_backward',
+  'rnn_forward',
+  'rnn_backward',
+  'dense_forward',
+  'dense_backward',
+  'sgd_step',
+  'adagrad_step',
+  'rmsprop_step',
+  'adam_step',
+] as const;
 
 /** Control block: [0] sequence number, [1] kernel index (−1 = stop), [2] argument count, [3] threads; f64 arguments from byte 16. */
 const CONTROL_WORDS = 4;
@@ -158,31 +170,49 @@ function callerMayBlock(): boolean {
  * Resolves once every worker has instantiated the module (instances write the module's static
  * data when they start, so none may start while kernels run).
  */
-export async function createThreadedBackend(module: WebAssembly.Module, options: ThreadedBackendOptions): Promise<ThreadedBackend> {
+export async function createThreadedBackend(
+  module: WebAssembly.Module,
+  options: ThreadedBackendOptions,
+): Promise<ThreadedBackend> {
   const threads = options.threads;
   if (!Number.isInteger(threads) || threads < 2 || threads > MAX_THREADS) {
-    throw new RangeError(`createThreadedBackend: options.threads must be an integer from 2 to ${MAX_THREADS}, received ${String(threads)}`);
+    throw new RangeError(
+      `createThreadedBackend: options.threads must be an integer from 2 to ${MAX_THREADS}, received ${String(threads)}`,
+    );
   }
-  if (typeof options.spawn !== 'function') throw new TypeError('createThreadedBackend: options.spawn must be a function that starts a worker');
-  const memory = new WebAssembly.Memory({ initial: options.initialPages ?? 32, maximum: options.maximumPages ?? 32768, shared: true });
+  if (typeof options.spawn !== 'function')
+    throw new TypeError('createThreadedBackend: options.spawn must be a function that starts a worker');
+  const memory = new WebAssembly.Memory({
+    initial: options.initialPages ?? 32,
+    maximum: options.maximumPages ?? 32768,
+    shared: true,
+  });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as unknown as WasmExports & { set_thread(index: number, count: number, canWait: number): void };
+  const exports = instance.exports as unknown as WasmExports & {
+    set_thread(index: number, count: number, canWait: number): void;
+  };
   const canWait = callerMayBlock() ? 1 : 0;
   const heap = new Heap(memory, exports.heap_base());
   const control = heap.alloc(16 + 8 * MAX_ARGS);
   const workers: ThreadWorker[] = [];
   try {
-    await Promise.all(Array.from({ length: threads - 1 }, (_, w) => new Promise<void>((resolve, reject) => {
-      const worker = options.spawn(THREAD_WORKER_SOURCE);
-      workers.push(worker);
-      worker.onError(reject);
-      worker.onMessage((message) => {
-        const m = message as { ready?: number; error?: string };
-        if (m.error !== undefined) reject(new Error(`strand: a kernel thread failed: ${m.error}`));
-        else if (m.ready === w + 1) resolve();
-      });
-      worker.postMessage({ module, memory, index: w + 1, control, names: THREADED_KERNELS });
-    })));
+    await Promise.all(
+      Array.from(
+        { length: threads - 1 },
+        (_, w) =>
+          new Promise<void>((resolve, reject) => {
+            const worker = options.spawn(THREAD_WORKER_SOURCE);
+            workers.push(worker);
+            worker.onError(reject);
+            worker.onMessage((message) => {
+              const m = message as { ready?: number; error?: string };
+              if (m.error !== undefined) reject(new Error(`strand: a kernel thread failed: ${m.error}`));
+              else if (m.ready === w + 1) resolve();
+            });
+            worker.postMessage({ module, memory, index: w + 1, control, names: THREADED_KERNELS });
+          }),
+      ),
+    );
   } catch (error) {
     for (const worker of workers) worker.terminate();
     throw error;

@@ -14,13 +14,38 @@ export interface TrainingKernels {
    * holds that packing of this W from an earlier call, so it is not redone (absent or 0: pack).
    * The pure-TS backend reads W directly and ignores both.
    */
-  dense_forward(M: number, I: number, O: number, x: number, ldx: number, w: number, b: number, y: number, ldy: number, work: number, transposed?: number): void;
+  dense_forward(
+    M: number,
+    I: number,
+    O: number,
+    x: number,
+    ldx: number,
+    w: number,
+    b: number,
+    y: number,
+    ldy: number,
+    work: number,
+    transposed?: number,
+  ): void;
   /**
    * From dy (M,O) stride lddy: dx (M,I) stride lddx = dy·W (added when accumDx = 1; skipped
    * when dx = 0); dw (O,I) += dyᵀ·x; db (O) += column sums of dy (skipped when 0).
    */
-  dense_backward(M: number, I: number, O: number, x: number, ldx: number, w: number, dy: number, lddy: number,
-    dx: number, lddx: number, accumDx: number, dw: number, db: number): void;
+  dense_backward(
+    M: number,
+    I: number,
+    O: number,
+    x: number,
+    ldx: number,
+    w: number,
+    dy: number,
+    lddy: number,
+    dx: number,
+    lddx: number,
+    accumDx: number,
+    dw: number,
+    db: number,
+  ): void;
 
   // ---------------------------------------------------------------- embedding
   /** y[i, :] (stride ldy) = W[ids[i], :] for i < n; W (V,E); ids int32 in [0, V). */
@@ -34,7 +59,17 @@ export interface TrainingKernels {
    * is < 0 is ignored. Returns Σ_rows weight·(logsumexp − logit[target]) (weights (M) or 0 = 1).
    * When dlogits ≠ 0 it receives scale·weight·(softmax − onehot) (stride lddl; may equal logits).
    */
-  softmax_xent(M: number, V: number, logits: number, ldl: number, targets: number, weights: number, scale: number, dlogits: number, lddl: number): number;
+  softmax_xent(
+    M: number,
+    V: number,
+    logits: number,
+    ldl: number,
+    targets: number,
+    weights: number,
+    scale: number,
+    dlogits: number,
+    lddl: number,
+  ): number;
   /**
    * Sigmoid binary cross-entropy from logits (n) and targets (n, in [0,1]), numerically stable:
    * Σ weight·(max(z,0) − z·y + log(1 + e^{−|z|})); dlogits = scale·weight·(σ(z) − y) when ≠ 0.
@@ -65,23 +100,55 @@ export interface TrainingKernels {
    * g' = g + wd·p; if momentum: buf = first ? g' : momentum·buf + (1 − dampening)·g',
    * g' = nesterov ? g' + momentum·buf : buf; p −= lr·g'.
    */
-  sgd_step(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number,
-    nesterov: number, weightDecay: number, first: number): void;
+  sgd_step(
+    n: number,
+    p: number,
+    g: number,
+    buf: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    weightDecay: number,
+    first: number,
+  ): void;
   /** Adagrad: g' = g + wd·p; sum += g'²; p −= lr·g' / (√sum + eps) (lr already decayed). */
   adagrad_step(n: number, p: number, g: number, sum: number, lr: number, eps: number, weightDecay: number): void;
   /**
    * RMSprop: g' = g + wd·p; sq = alpha·sq + (1 − alpha)·g'²; d = g' / (√sq + eps);
    * if momentum > 0: buf = momentum·buf + d, p −= lr·buf; else p −= lr·d.
    */
-  rmsprop_step(n: number, p: number, g: number, sq: number, buf: number, lr: number, alpha: number, eps: number,
-    weightDecay: number, momentum: number): void;
+  rmsprop_step(
+    n: number,
+    p: number,
+    g: number,
+    sq: number,
+    buf: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void;
   /**
    * Adam / AdamW (decoupled = 1: p −= lr·wd·p first; else g' = g + wd·p):
    * m = β1·m + (1 − β1)·g'; v = β2·v + (1 − β2)·g'²;
    * p −= lr · (m / (1 − β1^step)) / (√(v / (1 − β2^step)) + eps).
    */
-  adam_step(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: number, step: number): void;
+  adam_step(
+    n: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    step: number,
+  ): void;
 }
 
 /** Workspace (floats) dense_forward needs: Wᵀ (I,O) packed as 8-column panels. */

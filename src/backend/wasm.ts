@@ -28,10 +28,15 @@ export interface WasmBuild {
 }
 
 /** A tiny module using one v128 instruction: it validates only where WebAssembly SIMD exists. */
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 /** A tiny module using one relaxed-SIMD instruction (`i8x16.relaxed_swizzle`). */
-const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
+  253, 128, 2, 11,
+]);
 
 /** Whether `WebAssembly.validate` accepts `probe` (false where WebAssembly itself is missing). */
 function validates(probe: Uint8Array<ArrayBuffer>): boolean {
@@ -48,7 +53,12 @@ function validates(probe: Uint8Array<ArrayBuffer>): boolean {
  * (a threaded build is added here, with a `supported()` that also checks for shared memory).
  */
 export const WASM_BUILDS: readonly WasmBuild[] = [
-  { flavor: 'relaxed', file: 'strand-relaxed.wasm', needs: 'WebAssembly relaxed SIMD', supported: () => validates(SIMD_PROBE) && validates(RELAXED_PROBE) },
+  {
+    flavor: 'relaxed',
+    file: 'strand-relaxed.wasm',
+    needs: 'WebAssembly relaxed SIMD',
+    supported: () => validates(SIMD_PROBE) && validates(RELAXED_PROBE),
+  },
   { flavor: 'simd', file: 'strand-simd.wasm', needs: 'WebAssembly SIMD', supported: () => validates(SIMD_PROBE) },
 ];
 
@@ -75,13 +85,19 @@ export function supportedWasmBuilds(): WasmBuild[] {
  * @param source the compiled module or its bytes
  * @param flavor which build it is, reported as {@link Backend.flavor} (default `'simd'`)
  */
-export async function createWasmBackend(source: WebAssembly.Module | BufferSource, flavor: string = 'simd'): Promise<Backend> {
-  const instance = source instanceof WebAssembly.Module
-    ? await WebAssembly.instantiate(source, {})
-    : (await WebAssembly.instantiate(source, {})).instance;
+export async function createWasmBackend(
+  source: WebAssembly.Module | BufferSource,
+  flavor: string = 'simd',
+): Promise<Backend> {
+  const instance =
+    source instanceof WebAssembly.Module
+      ? await WebAssembly.instantiate(source, {})
+      : (await WebAssembly.instantiate(source, {})).instance;
   const exports = instance.exports as unknown as WasmExports;
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.heap_base !== 'function') {
-    throw new TypeError('strand: this WebAssembly module is not strand\'s kernel module (it exports no memory / heap_base)');
+    throw new TypeError(
+      "strand: this WebAssembly module is not strand's kernel module (it exports no memory / heap_base)",
+    );
   }
   const heap = new Heap(exports.memory, exports.heap_base());
   return { name: 'wasm', flavor, heap, kernels: exports, exports } as Backend & { exports: WasmExports };

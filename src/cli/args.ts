@@ -5,7 +5,10 @@
 export class CliError extends Error {
   override readonly name = 'CliError';
   /** @param exitCode 2 for usage mistakes (the default), 1 for failures while running */
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }
@@ -99,13 +102,16 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
         positionals.push(word);
         continue;
       }
-      throw new CliError(`${where}: unknown flag '${word.split('=')[0]}'${suggest(raw, Object.keys(spec.flags))} (see strand ${spec.name} --help)`);
+      throw new CliError(
+        `${where}: unknown flag '${word.split('=')[0]}'${suggest(raw, Object.keys(spec.flags))} (see strand ${spec.name} --help)`,
+      );
     }
     if (name in flags) throw new CliError(`${where}: flag --${name} is given twice`);
     if (flag.type === 'boolean') {
       if (eq > 0) {
         const v = word.slice(eq + 1);
-        if (v !== 'true' && v !== 'false') throw new CliError(`${where}: --${name} is a switch (use --${name} or --no-${name}), received '${v}'`);
+        if (v !== 'true' && v !== 'false')
+          throw new CliError(`${where}: --${name} is a switch (use --${name} or --no-${name}), received '${v}'`);
         flags[name] = (v === 'true') !== negated;
       } else {
         flags[name] = !negated;
@@ -117,7 +123,11 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     else {
       const next = argv[i + 1];
       const numeric = flag.type !== 'string' && next !== undefined && /^-[\d.]/.test(next);
-      if (next === undefined || (next.startsWith('--') && !numeric) || (next.startsWith('-') && next.length > 1 && !numeric && flag.type !== 'string')) {
+      if (
+        next === undefined ||
+        (next.startsWith('--') && !numeric) ||
+        (next.startsWith('-') && next.length > 1 && !numeric && flag.type !== 'string')
+      ) {
         throw new CliError(`${where}: --${name} needs a value (${describeFlag(flag)})`);
       }
       value = next;
@@ -127,18 +137,23 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   }
   if (!help) {
     for (const [name, flag] of Object.entries(spec.flags)) {
-      if (flags[name] === undefined && flag.required) throw new CliError(`${where}: --${name} is required (${flag.help})`);
+      if (flags[name] === undefined && flag.required)
+        throw new CliError(`${where}: --${name} is required (${flag.help})`);
     }
     const p = spec.positionals;
     const max = p?.max ?? 0;
     if (!spec.passThrough && positionals.length > max) {
-      throw new CliError(max === 0
-        ? `${where}: unexpected argument '${positionals[0]}' (flags start with --; see strand ${spec.name} --help)`
-        : `${where}: at most ${max} ${p!.name} argument${max === 1 ? '' : 's'} allowed, received ${positionals.length}`);
+      throw new CliError(
+        max === 0
+          ? `${where}: unexpected argument '${positionals[0]}' (flags start with --; see strand ${spec.name} --help)`
+          : `${where}: at most ${max} ${p!.name} argument${max === 1 ? '' : 's'} allowed, received ${positionals.length}`,
+      );
     }
-    if (p && positionals.length < p.min) throw new CliError(`${where}: missing ${p.name} (${p.help}); see strand ${spec.name} --help`);
+    if (p && positionals.length < p.min)
+      throw new CliError(`${where}: missing ${p.name} (${p.help}); see strand ${spec.name} --help`);
   }
-  for (const [name, flag] of Object.entries(spec.flags)) if (flags[name] === undefined && flag.default !== undefined) flags[name] = flag.default;
+  for (const [name, flag] of Object.entries(spec.flags))
+    if (flags[name] === undefined && flag.default !== undefined) flags[name] = flag.default;
   return { flags, positionals, help };
 }
 
@@ -149,7 +164,12 @@ export function helpText(spec: CommandSpec): string {
   if (spec.positionals) rows.push([spec.positionals.name, spec.positionals.help]);
   for (const [name, flag] of Object.entries(spec.flags)) {
     const left = `--${name}${flag.type === 'boolean' ? '' : ` ${flag.placeholder ?? (flag.choices ? flag.choices.join('|') : flag.type === 'string' ? 'TEXT' : 'N')}`}`;
-    const def = flag.default !== undefined && flag.default !== '' ? ` [default: ${flag.default}]` : flag.required ? ' [required]' : '';
+    const def =
+      flag.default !== undefined && flag.default !== ''
+        ? ` [default: ${flag.default}]`
+        : flag.required
+          ? ' [required]'
+          : '';
     rows.push([left, `${flag.help}${def}`]);
   }
   rows.push(['-h, --help', 'this help']);
@@ -173,10 +193,18 @@ function describeFlag(flag: FlagSpec): string {
 
 function convert(where: string, name: string, flag: FlagSpec, value: string): string | number {
   if (flag.type === 'string') {
-    if (flag.choices && !flag.choices.includes(value)) throw new CliError(`${where}: --${name} must be one of ${flag.choices.join(', ')}, received '${value}'`);
+    if (flag.choices && !flag.choices.includes(value))
+      throw new CliError(`${where}: --${name} must be one of ${flag.choices.join(', ')}, received '${value}'`);
     return value;
   }
-  const n = flag.type === 'int' ? (/^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN) : value.trim() === '' ? NaN : Number(value);
+  const n =
+    flag.type === 'int'
+      ? /^[+-]?\d+$/.test(value.trim())
+        ? Number(value)
+        : NaN
+      : value.trim() === ''
+        ? NaN
+        : Number(value);
   const bad = (): never => {
     throw new CliError(`${where}: --${name} must be ${describeFlag(flag)}, received '${value}'`);
   };
@@ -208,12 +236,15 @@ export function closest(word: string, names: readonly string[]): string {
 
 /** Edit distance with adjacent transpositions (optimal string alignment): 'trian' → 'train' is 1. */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];

@@ -19,7 +19,11 @@ export const benchSpec: CommandSpec = {
 export async function bench(args: ParsedArgs, _io: CliIO): Promise<number> {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const script = fileURLToPath(new URL('../../bench/index.ts', import.meta.url));
-  if (!existsSync(script)) throw new CliError('strand bench: the benchmark suite (bench/index.ts) is not part of this installation; run it from a clone of the repository', 1);
+  if (!existsSync(script))
+    throw new CliError(
+      'strand bench: the benchmark suite (bench/index.ts) is not part of this installation; run it from a clone of the repository',
+      1,
+    );
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['tsx', script, ...args.positionals], { cwd: root, stdio: 'inherit' });
     child.on('error', (error) => reject(new CliError(`strand bench: cannot start npx tsx: ${error.message}`, 1)));

@@ -55,7 +55,17 @@ export function verdict(norms: readonly number[]): { ratio: number; word: string
   const last = norms[norms.length - 1];
   const first = norms[0];
   const ratio = last > 0 ? first / last : NaN;
-  const word = !Number.isFinite(ratio) ? 'undefined' : ratio <= 1e-3 ? 'vanishing' : ratio >= 1e3 ? 'exploding' : ratio < 0.1 ? 'decaying' : ratio > 10 ? 'growing' : 'flowing';
+  const word = !Number.isFinite(ratio)
+    ? 'undefined'
+    : ratio <= 1e-3
+      ? 'vanishing'
+      : ratio >= 1e3
+        ? 'exploding'
+        : ratio < 0.1
+          ? 'decaying'
+          : ratio > 10
+            ? 'growing'
+            : 'flowing';
   return { ratio, word };
 }
 
@@ -82,7 +92,10 @@ export function flowChart(series: readonly FlowSeries[], options: FlowChartOptio
   };
   for (const s of series) {
     const { ratio, word } = verdict(s.norms);
-    lines.push('', `${s.label}: ${word} — ‖∂L_T/∂h_0‖ / ‖∂L_T/∂h_{T−1}‖ = ${Number.isFinite(ratio) ? ratio.toExponential(1) : 'n/a'}${s.note ? `; ${s.note}` : ''}`);
+    lines.push(
+      '',
+      `${s.label}: ${word} — ‖∂L_T/∂h_0‖ / ‖∂L_T/∂h_{T−1}‖ = ${Number.isFinite(ratio) ? ratio.toExponential(1) : 'n/a'}${s.note ? `; ${s.note}` : ''}`,
+    );
     for (const d of distances) {
       const k = s.norms.length - 1 - d;
       if (k < 0) continue;

@@ -17,17 +17,39 @@ import { BACKEND_FLAG, encodeWarning, loadModelFile, startBackend, type CliIO } 
 export const gradflowSpec: CommandSpec = {
   name: 'gradflow',
   summary: 'draw how the gradient of the last step’s loss reaches earlier steps (vanishing / exploding gradients)',
-  usage: 'gradflow [--model MODEL [--text TEXT] | --cell all|rnn|relu|lstm|gru [--hidden H] [--gain G]] [--length T] [--clip N]',
+  usage:
+    'gradflow [--model MODEL [--text TEXT] | --cell all|rnn|relu|lstm|gru [--hidden H] [--gain G]] [--length T] [--clip N]',
   flags: {
     model: { type: 'string', placeholder: 'MODEL', help: 'a trained model (default: compare untrained cells)' },
-    text: { type: 'string', placeholder: 'TEXT', help: 'with --model: the input text (default: a stretch of the built-in corpus, or random tokens)' },
-    cell: { type: 'string', choices: ['all', 'rnn', 'relu', 'lstm', 'gru'], default: 'all', help: 'without --model: which cells (relu = ReLU RNN with identity init)' },
+    text: {
+      type: 'string',
+      placeholder: 'TEXT',
+      help: 'with --model: the input text (default: a stretch of the built-in corpus, or random tokens)',
+    },
+    cell: {
+      type: 'string',
+      choices: ['all', 'rnn', 'relu', 'lstm', 'gru'],
+      default: 'all',
+      help: 'without --model: which cells (relu = ReLU RNN with identity init)',
+    },
     length: { type: 'int', min: 2, default: 50, placeholder: 'T', help: 'sequence length' },
     hidden: { type: 'int', min: 1, default: 32, help: 'without --model: hidden units' },
     rows: { type: 'int', min: 2, default: 11, help: 'distances shown per curve' },
     width: { type: 'int', min: 10, default: 40, help: 'length of the longest bar' },
-    gain: { type: 'number', min: 0, exclusiveMin: true, default: 1, help: 'without --model: multiply every recurrent weight matrix by this (try 1.3 to see gradients explode)' },
-    clip: { type: 'number', min: 0, exclusiveMin: true, placeholder: 'N', help: 'also draw each curve after clipping the parameter gradient to global norm N (as `strand train --clip N`)' },
+    gain: {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      default: 1,
+      help: 'without --model: multiply every recurrent weight matrix by this (try 1.3 to see gradients explode)',
+    },
+    clip: {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      placeholder: 'N',
+      help: 'also draw each curve after clipping the parameter gradient to global norm N (as `strand train --clip N`)',
+    },
     seed: { type: 'int', default: 1, help: 'seed of the weights and the input' },
     backend: BACKEND_FLAG,
   },
@@ -38,7 +60,11 @@ export const gradflowSpec: CommandSpec = {
     'With --clip N the whole parameter gradient ‖g‖ is scaled by min(1, N/‖g‖) as in training: every',
     'curve keeps its shape (clipping cannot bring back a vanished gradient) but an exploding one is bounded.',
   ],
-  examples: ['strand gradflow --length 60', 'strand gradflow --cell relu --gain 1.2 --clip 5', 'strand gradflow --model model.strand --text "MARLOW: I will keep the lamp tonight."'],
+  examples: [
+    'strand gradflow --length 60',
+    'strand gradflow --cell relu --gain 1.2 --clip 5',
+    'strand gradflow --model model.strand --text "MARLOW: I will keep the lamp tonight."',
+  ],
 };
 
 /** Runs `strand gradflow`; returns the exit code. */
@@ -57,7 +83,8 @@ export async function gradflow(args: ParsedArgs, io: CliIO): Promise<number> {
         const V = model.embedding.numEmbeddings;
         let ids: Int32Array;
         if (f.text !== undefined && vocab !== null) ids = encodeWarning(vocab, f.text as string, '--text', io);
-        else if (f.text !== undefined) throw new CliError(`strand gradflow: --model '${f.model}' has no vocabulary to read --text with`, 1);
+        else if (f.text !== undefined)
+          throw new CliError(`strand gradflow: --model '${f.model}' has no vocabulary to read --text with`, 1);
         else if (vocab !== null) {
           const corpus = builtinCorpus();
           const start = rng.int(Math.max(1, corpus.length - 4 * T));
@@ -68,7 +95,8 @@ export async function gradflow(args: ParsedArgs, io: CliIO): Promise<number> {
         input = ids;
         if (vocab !== null) io.out(`input: ${JSON.stringify(vocab.decode(ids))}\n`);
       } else {
-        if (f.text !== undefined) throw new CliError(`strand gradflow: --model '${f.model}' reads feature vectors, not --text`);
+        if (f.text !== undefined)
+          throw new CliError(`strand gradflow: --model '${f.model}' reads feature vectors, not --text`);
         input = Float32Array.from({ length: T * model.inputSize }, () => rng.normal());
       }
       const flow = gradientFlow(model, input, { seqLen: T2, batch: 1, ...clipOption(f.clip) });
@@ -84,8 +112,24 @@ export async function gradflow(args: ParsedArgs, io: CliIO): Promise<number> {
     const seed = f.seed as number;
     const cells: Array<[string, string, () => RecurrentLayer]> = [
       ['rnn', 'tanh RNN (uniform init)', () => new RNN({ inputSize: I, hiddenSize: H, seed, backend })],
-      ['relu', 'ReLU RNN (identity init, IRNN)', () => new RNN({ inputSize: I, hiddenSize: H, seed, backend, nonlinearity: 'relu', init: { weightHh: 'identity', weightIh: 'glorot', bias: 'zeros' } })],
-      ['lstm', 'LSTM (forget bias 1)', () => new LSTM({ inputSize: I, hiddenSize: H, seed, backend, init: { forgetBias: 1 } })],
+      [
+        'relu',
+        'ReLU RNN (identity init, IRNN)',
+        () =>
+          new RNN({
+            inputSize: I,
+            hiddenSize: H,
+            seed,
+            backend,
+            nonlinearity: 'relu',
+            init: { weightHh: 'identity', weightIh: 'glorot', bias: 'zeros' },
+          }),
+      ],
+      [
+        'lstm',
+        'LSTM (forget bias 1)',
+        () => new LSTM({ inputSize: I, hiddenSize: H, seed, backend, init: { forgetBias: 1 } }),
+      ],
       ['gru', 'GRU', () => new GRU({ inputSize: I, hiddenSize: H, seed, backend })],
     ];
     for (const [name, label, make] of cells) {
@@ -95,19 +139,30 @@ export async function gradflow(args: ParsedArgs, io: CliIO): Promise<number> {
       if (gain !== 1) {
         const weights = layer.stateDict();
         const scaled: Record<string, Float32Array> = {};
-        for (const [name, w] of Object.entries(weights)) if (name.startsWith('weight_hh')) scaled[name] = w.map((v) => v * gain);
+        for (const [name, w] of Object.entries(weights))
+          if (name.startsWith('weight_hh')) scaled[name] = w.map((v) => v * gain);
         layer.loadStateDict(scaled, false);
       }
       series.push(flowSeries(label, flowOf(layer, features, T, O, seed, backend, f.clip as number | undefined), 0));
     }
-    io.out(`untrained cells, hidden ${H}${(f.gain as number) !== 1 ? `, recurrent weights ×${f.gain}` : ''}, the same random input of ${T} steps; ` +
-      `loss: cross-entropy at the last step${f.clip !== undefined ? `; clipped: the parameter gradient scaled to global norm ≤ ${f.clip}` : ''}\n`);
+    io.out(
+      `untrained cells, hidden ${H}${(f.gain as number) !== 1 ? `, recurrent weights ×${f.gain}` : ''}, the same random input of ${T} steps; ` +
+        `loss: cross-entropy at the last step${f.clip !== undefined ? `; clipped: the parameter gradient scaled to global norm ≤ ${f.clip}` : ''}\n`,
+    );
   }
   io.out(`${flowChart(series, { rows: f.rows as number, width: f.width as number }).join('\n')}\n`);
   return 0;
 }
 
-function flowOf(layer: RecurrentLayer, features: Float32Array, T: number, O: number, seed: number, backend: Backend, clip: number | undefined): GradientFlow {
+function flowOf(
+  layer: RecurrentLayer,
+  features: Float32Array,
+  T: number,
+  O: number,
+  seed: number,
+  backend: Backend,
+  clip: number | undefined,
+): GradientFlow {
   const model = new SequenceModel({ layers: [layer, new Dense(layer.hiddenSize, O, { seed, backend })] });
   try {
     return gradientFlow(model, features, { seqLen: T, batch: 1, target: [0], ...clipOption(clip) });

@@ -30,7 +30,9 @@ export function processIO(): CliIO {
 
 /** Shared `--backend` flag. */
 export const BACKEND_FLAG = {
-  type: 'string', choices: ['auto', 'wasm', 'js'], default: 'auto',
+  type: 'string',
+  choices: ['auto', 'wasm', 'js'],
+  default: 'auto',
   help: 'kernels: WebAssembly SIMD (wasm), pure TypeScript (js), or the best available (auto)',
 } as const;
 
@@ -73,13 +75,14 @@ export function loadModelFile(path: string, backend: Backend, needVocab: boolean
     }
   }
   if (needVocab) {
-    const problem = vocab === null
-      ? 'has no vocabulary in its metadata (models trained with `strand train` have one; in code, set model.metadata.vocab = vocab.toJSON() before saving)'
-      : model.embedding === null || model.head.at !== 'every' || model.output !== 'softmax'
-        ? 'is not a next-token language model (Embedding input, Dense head at every step, softmax output)'
-        : vocab.size !== model.inputSize || vocab.size !== model.outputSize
-          ? `has a vocabulary of ${vocab.size} tokens, but the model reads ${model.inputSize} and predicts ${model.outputSize}`
-          : null;
+    const problem =
+      vocab === null
+        ? 'has no vocabulary in its metadata (models trained with `strand train` have one; in code, set model.metadata.vocab = vocab.toJSON() before saving)'
+        : model.embedding === null || model.head.at !== 'every' || model.output !== 'softmax'
+          ? 'is not a next-token language model (Embedding input, Dense head at every step, softmax output)'
+          : vocab.size !== model.inputSize || vocab.size !== model.outputSize
+            ? `has a vocabulary of ${vocab.size} tokens, but the model reads ${model.inputSize} and predicts ${model.outputSize}`
+            : null;
     if (problem !== null) {
       model.dispose();
       throw new CliError(`--model '${path}' ${problem}`, 1);
@@ -93,7 +96,10 @@ export function encodeWarning(vocab: Vocab, text: string, what: string, io: CliI
   const ids = vocab.encode(text);
   let unknown = 0;
   for (const id of ids) if (id === vocab.unkId) unknown++;
-  if (unknown > 0) io.err(`note: ${unknown} ${vocab.level === 'char' ? 'character' : 'word'}${unknown === 1 ? '' : 's'} of ${what} ${unknown === 1 ? 'is' : 'are'} not in the model's vocabulary (read as <UNK>)\n`);
+  if (unknown > 0)
+    io.err(
+      `note: ${unknown} ${vocab.level === 'char' ? 'character' : 'word'}${unknown === 1 ? '' : 's'} of ${what} ${unknown === 1 ? 'is' : 'are'} not in the model's vocabulary (read as <UNK>)\n`,
+    );
   return ids;
 }
 

@@ -41,8 +41,10 @@ export function etaSeconds(s: ProgressState): number | null {
 /** The status words: `step 120  epoch 2/10  loss 2.134  9.8k tok/s  ETA 1m05s`. */
 export function statusText(s: ProgressState): string {
   const eta = etaSeconds(s);
-  return `step ${s.step}  epoch ${s.epoch}/${s.epochs}  loss ${s.loss.toFixed(3)}  ${rate(s.tokensPerSecond)} tok/s  ` +
-    `elapsed ${duration(s.elapsed)}  ETA ${eta === null ? '?' : duration(eta)}`;
+  return (
+    `step ${s.step}  epoch ${s.epoch}/${s.epochs}  loss ${s.loss.toFixed(3)}  ${rate(s.tokensPerSecond)} tok/s  ` +
+    `elapsed ${duration(s.elapsed)}  ETA ${eta === null ? '?' : duration(eta)}`
+  );
 }
 
 /** A bar of `width` cells for a fraction in [0, 1], with eighth-cell resolution. */
@@ -59,7 +61,8 @@ export function bar(fraction: number, width: number): string {
 export function liveLine(s: ProgressState, columns: number): string {
   const f = doneFraction(s);
   const eta = etaSeconds(s);
-  const status = `${String(Math.floor(f * 100)).padStart(3)}% step ${s.step} · epoch ${s.epoch}/${s.epochs} · loss ${s.loss.toFixed(3)} · ` +
+  const status =
+    `${String(Math.floor(f * 100)).padStart(3)}% step ${s.step} · epoch ${s.epoch}/${s.epochs} · loss ${s.loss.toFixed(3)} · ` +
     `${rate(s.tokensPerSecond)} tok/s · ETA ${eta === null ? '?' : duration(eta)}`;
   const width = Math.max(5, Math.min(24, columns - 3 - status.length - 2));
   const line = `│${bar(f, width)}│ ${status}`;
@@ -77,7 +80,10 @@ export class ProgressReporter {
   private state: ProgressState | null = null;
 
   /** @param plainEvery seconds between plain progress lines when not on a terminal */
-  constructor(private readonly io: CliIO, private readonly plainEvery = 5) {}
+  constructor(
+    private readonly io: CliIO,
+    private readonly plainEvery = 5,
+  ) {}
 
   /** Reports the state after a step (rate-limited). */
   update(state: ProgressState): void {

@@ -61,7 +61,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const command = COMMANDS[name];
   if (command === undefined) {
     const near = closest(name, Object.keys(COMMANDS));
-    io.err(`strand: unknown command '${name}'${near ? ` (did you mean ${near}?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')} (see strand --help)\n`);
+    io.err(
+      `strand: unknown command '${name}'${near ? ` (did you mean ${near}?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')} (see strand --help)\n`,
+    );
     return 2;
   }
   try {

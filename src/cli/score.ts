@@ -11,17 +11,24 @@ export const scoreSpec: CommandSpec = {
   usage: 'score --model MODEL [--prime TEXT] "a sentence" ["another sentence" ...]',
   flags: {
     model: { type: 'string', placeholder: 'MODEL', required: true, help: 'a model file written by strand train' },
-    prime: { type: 'string', placeholder: 'TEXT', help: 'score the sentences as continuations of this text (default: the start-of-text token)' },
+    prime: {
+      type: 'string',
+      placeholder: 'TEXT',
+      help: 'score the sentences as continuations of this text (default: the start-of-text token)',
+    },
     backend: BACKEND_FLAG,
   },
-  positionals: { name: 'SENTENCE', help: 'text to score (quote it); give two or more to compare them', min: 1, max: Infinity },
+  positionals: {
+    name: 'SENTENCE',
+    help: 'text to score (quote it); give two or more to compare them',
+    min: 1,
+    max: Infinity,
+  },
   notes: [
     'log p is the sum over tokens of log p(token | everything before it), in nats (natural log) and',
     'bits; perplexity is e^(−log p / tokens). Higher log p (closer to 0) means more likely.',
   ],
-  examples: [
-    'strand score --model model.strand "the lamp is dark." "dark the is lamp."',
-  ],
+  examples: ['strand score --model model.strand "the lamp is dark." "dark the is lamp."'],
 };
 
 /** Runs `strand score`; returns the exit code. */
@@ -42,16 +49,20 @@ export async function score(args: ParsedArgs, io: CliIO): Promise<number> {
       const s = logProbability(model, ids, { prime: prime && prime.length > 0 ? prime : undefined });
       scores.push(s);
       const label = args.positionals.length > 1 ? `#${i + 1} ` : '';
-      io.out(`${label}log p = ${s.logProb.toFixed(4)} nats (${s.bits.toFixed(2)} bits)  tokens ${s.tokens}  ` +
-        `nats/token ${s.nll.toFixed(4)}  perplexity ${s.perplexity.toFixed(3)}  ${JSON.stringify(sentence)}\n`);
+      io.out(
+        `${label}log p = ${s.logProb.toFixed(4)} nats (${s.bits.toFixed(2)} bits)  tokens ${s.tokens}  ` +
+          `nats/token ${s.nll.toFixed(4)}  perplexity ${s.perplexity.toFixed(3)}  ${JSON.stringify(sentence)}\n`,
+      );
     });
     if (scores.length > 1) {
-      const order = scores.map((s, i) => i).sort((a, b) => scores[b].logProb - scores[a].logProb);
+      const order = scores.map((_s, i) => i).sort((a, b) => scores[b].logProb - scores[a].logProb);
       const [best, next] = order;
       const gap = scores[best].logProb - scores[next].logProb;
-      io.out(gap === 0
-        ? `#${best + 1} and #${next + 1} are equally likely\n`
-        : `most likely: #${best + 1}, by ${gap.toFixed(4)} nats over #${next + 1} (odds ${formatOdds(gap)} : 1)\n`);
+      io.out(
+        gap === 0
+          ? `#${best + 1} and #${next + 1} are equally likely\n`
+          : `most likely: #${best + 1}, by ${gap.toFixed(4)} nats over #${next + 1} (odds ${formatOdds(gap)} : 1)\n`,
+      );
     }
     return 0;
   } finally {

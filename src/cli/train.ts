@@ -23,8 +23,16 @@ export const trainSpec: CommandSpec = {
   usage: 'train [--text FILE] [--out MODEL] [options]',
   flags: {
     text: { type: 'string', placeholder: 'FILE', help: 'UTF-8 text to learn (default: the built-in corpus)' },
-    out: { type: 'string', placeholder: 'MODEL', default: 'model.strand', help: 'model file, rewritten at every checkpoint' },
-    resume: { type: 'boolean', help: 'continue training the model in --out (architecture, optimizer and vocabulary come from the file)' },
+    out: {
+      type: 'string',
+      placeholder: 'MODEL',
+      default: 'model.strand',
+      help: 'model file, rewritten at every checkpoint',
+    },
+    resume: {
+      type: 'boolean',
+      help: 'continue training the model in --out (architecture, optimizer and vocabulary come from the file)',
+    },
     level: { type: 'string', choices: ['char', 'word'], default: 'char', help: 'tokens: characters or words' },
     cell: { type: 'string', choices: ['lstm', 'gru', 'rnn'], default: 'lstm', help: 'recurrent cell' },
     hidden: { type: 'int', min: 1, default: 128, help: 'hidden units per layer' },
@@ -35,15 +43,50 @@ export const trainSpec: CommandSpec = {
     lr: { type: 'number', min: 0, exclusiveMin: true, default: 3e-3, help: 'Adam learning rate' },
     clip: { type: 'number', min: 0, default: 5, help: 'gradient clipping by global norm (0: off)' },
     epochs: { type: 'int', min: 1, default: 10, help: 'passes over the training text' },
-    'time-limit': { type: 'number', min: 0, default: 0, placeholder: 'SECONDS', help: 'stop after this many seconds (0: no limit)' },
-    'val-fraction': { type: 'number', min: 0, max: 0.5, default: 0.05, help: 'share of the text (its end) held out for validation' },
-    dropout: { type: 'number', min: 0, max: 1, exclusiveMax: true, default: 0, help: 'dropout after each recurrent layer' },
+    'time-limit': {
+      type: 'number',
+      min: 0,
+      default: 0,
+      placeholder: 'SECONDS',
+      help: 'stop after this many seconds (0: no limit)',
+    },
+    'val-fraction': {
+      type: 'number',
+      min: 0,
+      max: 0.5,
+      default: 0.05,
+      help: 'share of the text (its end) held out for validation',
+    },
+    dropout: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      exclusiveMax: true,
+      default: 0,
+      help: 'dropout after each recurrent layer',
+    },
     seed: { type: 'int', default: 1, help: 'seed of the initialisation and dropout' },
-    'sample-every': { type: 'int', min: 0, default: 200, placeholder: 'STEPS', help: 'print a sample every this many steps (0: never)' },
+    'sample-every': {
+      type: 'int',
+      min: 0,
+      default: 200,
+      placeholder: 'STEPS',
+      help: 'print a sample every this many steps (0: never)',
+    },
     'sample-length': { type: 'int', min: 1, default: 200, help: 'tokens per sample' },
-    'sample-prime': { type: 'string', placeholder: 'TEXT', help: "samples start from this text (default: the text's first line, or a speaker of the built-in play)" },
+    'sample-prime': {
+      type: 'string',
+      placeholder: 'TEXT',
+      help: "samples start from this text (default: the text's first line, or a speaker of the built-in play)",
+    },
     temperature: { type: 'number', min: 0, default: 0.8, help: 'sampling temperature of the samples' },
-    'checkpoint-every': { type: 'number', min: 0, default: 60, placeholder: 'SECONDS', help: 'also save every this many seconds (0: only per epoch and at the end)' },
+    'checkpoint-every': {
+      type: 'number',
+      min: 0,
+      default: 60,
+      placeholder: 'SECONDS',
+      help: 'also save every this many seconds (0: only per epoch and at the end)',
+    },
     backend: BACKEND_FLAG,
   },
   notes: [
@@ -73,7 +116,8 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   let vocab: Vocab;
   let described: string;
   if (f.resume) {
-    if (!existsSync(out)) throw new CliError(`strand train: --resume needs an existing --out file, and '${out}' does not exist`);
+    if (!existsSync(out))
+      throw new CliError(`strand train: --resume needs an existing --out file, and '${out}' does not exist`);
     try {
       trainer = Trainer.load(readBytes(out, '--out'), { backend });
     } catch (error) {
@@ -104,21 +148,39 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   const saved = (model.metadata.training ?? {}) as Record<string, unknown>;
   const batch = f.resume && typeof saved.batch === 'number' ? saved.batch : (f.batch as number);
   if (trainIds.length <= 2 * batch) {
-    throw new CliError(`strand train: the training text has only ${trainIds.length} tokens; it needs more than 2·batch = ${2 * batch} (lower --batch or give a longer --text)`, 1);
+    throw new CliError(
+      `strand train: the training text has only ${trainIds.length} tokens; it needs more than 2·batch = ${2 * batch} (lower --batch or give a longer --text)`,
+      1,
+    );
   }
 
   const unit = vocab.level === 'char' ? 'characters' : 'words';
-  io.out(`strand train: ${described} on ${source} (${thousands(ids.length)} ${unit}, ${vocab.size} symbols; ` +
-    `${thousands(trainIds.length)} train / ${thousands(valCount)} validation)\n`);
+  io.out(
+    `strand train: ${described} on ${source} (${thousands(ids.length)} ${unit}, ${vocab.size} symbols; ` +
+      `${thousands(trainIds.length)} train / ${thousands(valCount)} validation)\n`,
+  );
   const epochs = f.epochs as number;
   const timeLimit = f['time-limit'] as number;
-  io.out(`  ${thousands(model.parameterCount())} parameters, backend ${backend.name}/${backend.flavor}, up to ${epochs} epoch${epochs === 1 ? '' : 's'}` +
-    `${timeLimit > 0 ? `, time limit ${duration(timeLimit)}` : ''}; saving to '${out}' (Ctrl-C saves and stops)\n`);
+  io.out(
+    `  ${thousands(model.parameterCount())} parameters, backend ${backend.name}/${backend.flavor}, up to ${epochs} epoch${epochs === 1 ? '' : 's'}` +
+      `${timeLimit > 0 ? `, time limit ${duration(timeLimit)}` : ''}; saving to '${out}' (Ctrl-C saves and stops)\n`,
+  );
 
-  const settings = f.resume ? {} : {
-    cell: f.cell, hidden: f.hidden, layers: f.layers, embed: f.embed, seq: f.seq, batch: f.batch,
-    lr: f.lr, clip: f.clip, dropout: f.dropout, seed: f.seed, level: f.level,
-  };
+  const settings = f.resume
+    ? {}
+    : {
+        cell: f.cell,
+        hidden: f.hidden,
+        layers: f.layers,
+        embed: f.embed,
+        seq: f.seq,
+        batch: f.batch,
+        lr: f.lr,
+        clip: f.clip,
+        dropout: f.dropout,
+        seed: f.seed,
+        level: f.level,
+      };
   const metadata = (extra: Record<string, unknown>): Record<string, unknown> => ({
     ...model.metadata,
     vocab: vocab.toJSON(),
@@ -130,12 +192,19 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   };
 
   // samples come from a copy of the model, so the training streams keep their carried state
-  const primeText = (f['sample-prime'] as string | undefined) ?? (textPath === undefined && vocab.level === 'char' ? 'MARLOW:\n' : firstLine(text, vocab));
+  const primeText =
+    (f['sample-prime'] as string | undefined) ??
+    (textPath === undefined && vocab.level === 'char' ? 'MARLOW:\n' : firstLine(text, vocab));
   const prime = primeText.length > 0 ? vocab.encode(primeText) : undefined;
   const sample = (): string => {
     const copy = SequenceModel.load(model.save(), { backend });
     try {
-      const ids = generate(copy, { prime, length: f['sample-length'] as number, temperature: f.temperature as number, seed: 7 });
+      const ids = generate(copy, {
+        prime,
+        length: f['sample-length'] as number,
+        temperature: f.temperature as number,
+        seed: 7,
+      });
       return primeText + vocab.decode(ids);
     } finally {
       copy.dispose();
@@ -175,7 +244,16 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
       onStep: (e) => {
         smoothed = Number.isNaN(smoothed) ? e.loss : 0.9 * smoothed + 0.1 * e.loss;
         lastEvent = { elapsed: e.elapsed, epoch: e.epoch, tokensPerSecond: e.tokensPerSecond };
-        reporter.update({ step: e.step, epoch: e.epoch, epochs, progress: e.progress, loss: smoothed, tokensPerSecond: e.tokensPerSecond, elapsed: e.elapsed, timeLimit });
+        reporter.update({
+          step: e.step,
+          epoch: e.epoch,
+          epochs,
+          progress: e.progress,
+          loss: smoothed,
+          tokensPerSecond: e.tokensPerSecond,
+          elapsed: e.elapsed,
+          timeLimit,
+        });
         if (sampleEvery > 0 && (e.step - firstStep) % sampleEvery === 0) {
           reporter.print(`--- sample at step ${e.step} (loss ${smoothed.toFixed(3)}) ---\n${sample()}\n---`);
         }
@@ -186,7 +264,9 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
       },
       onEpoch: (e) => {
         validation = e.validation;
-        const val = e.validation ? `, validation ${e.validation.loss.toFixed(3)} (perplexity ${e.validation.perplexity.toFixed(2)})` : '';
+        const val = e.validation
+          ? `, validation ${e.validation.loss.toFixed(3)} (perplexity ${e.validation.perplexity.toFixed(2)})`
+          : '';
         save({ epoch: e.epoch, trainLoss: e.loss, validationLoss: e.validation?.loss });
         lastCheckpoint = lastEvent.elapsed;
         reporter.print(`epoch ${e.epoch}: train loss ${e.loss.toFixed(3)}${val}; saved '${out}'`);
@@ -201,9 +281,21 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   const steps = trainer.optimizer.stepCount - firstStep;
   if (valIds !== undefined && (validation === undefined || stopped !== 'done')) validation = trainer.evaluate(valIds);
   save({ epoch: lastEvent.epoch, validationLoss: validation?.loss, stopped });
-  const why = { done: `${epochs} epoch${epochs === 1 ? '' : 's'}`, time: 'time limit', aborted: 'interrupted', steps: 'step limit', patience: 'no improvement' }[stopped] ?? stopped;
-  io.out(`done: ${steps} steps in ${duration(lastEvent.elapsed)} (${why}), ${rate(lastEvent.tokensPerSecond)} tok/s` +
-    (validation ? `; validation loss ${validation.loss.toFixed(3)} nats/${vocab.level === 'char' ? 'char' : 'word'}, perplexity ${validation.perplexity.toFixed(2)}` : '') + '\n');
+  const why =
+    {
+      done: `${epochs} epoch${epochs === 1 ? '' : 's'}`,
+      time: 'time limit',
+      aborted: 'interrupted',
+      steps: 'step limit',
+      patience: 'no improvement',
+    }[stopped] ?? stopped;
+  io.out(
+    `done: ${steps} steps in ${duration(lastEvent.elapsed)} (${why}), ${rate(lastEvent.tokensPerSecond)} tok/s` +
+      (validation
+        ? `; validation loss ${validation.loss.toFixed(3)} nats/${vocab.level === 'char' ? 'char' : 'word'}, perplexity ${validation.perplexity.toFixed(2)}`
+        : '') +
+      '\n',
+  );
   if (sampleEvery > 0) io.out(`--- final sample ---\n${sample()}\n---\n`);
   io.out(`saved '${out}'\n`);
   trainer.dispose();
@@ -219,9 +311,13 @@ function buildModel(V: number, f: ParsedArgs['flags']): SequenceModel {
   const layers: ModelLayer[] = [new Embedding(V, embed)];
   for (let i = 0; i < (f.layers as number); i++) {
     const inputSize = i === 0 ? embed : hidden;
-    layers.push(f.cell === 'gru' ? new GRU({ inputSize, hiddenSize: hidden })
-      : f.cell === 'rnn' ? new RNN({ inputSize, hiddenSize: hidden })
-        : new LSTM({ inputSize, hiddenSize: hidden, init: { forgetBias: 1 } }));
+    layers.push(
+      f.cell === 'gru'
+        ? new GRU({ inputSize, hiddenSize: hidden })
+        : f.cell === 'rnn'
+          ? new RNN({ inputSize, hiddenSize: hidden })
+          : new LSTM({ inputSize, hiddenSize: hidden, init: { forgetBias: 1 } }),
+    );
     if (dropout > 0) layers.push(new Dropout(dropout));
   }
   layers.push(new Dense(hidden, V));

@@ -8,13 +8,49 @@ import { Rng } from '../nn/rng.ts';
  */
 
 const PEOPLE = ['MARLOW', 'ISOLDE', 'WREN', 'THE KEEPER', 'TAMSIN', 'OLD BRAN', 'CORA', 'THE PILOT'];
-const PLACES = ['the lamp room', 'the harbour', 'the north cliff', 'the long stair', 'the boathouse', 'the salt road', 'the chapel', 'the reef'];
-const THINGS = ['the lamp', 'the tide', 'the bell', 'the glass', 'the storm', 'the letter', 'the key', 'the lantern', 'the chart', 'the fog'];
+const PLACES = [
+  'the lamp room',
+  'the harbour',
+  'the north cliff',
+  'the long stair',
+  'the boathouse',
+  'the salt road',
+  'the chapel',
+  'the reef',
+];
+const THINGS = [
+  'the lamp',
+  'the tide',
+  'the bell',
+  'the glass',
+  'the storm',
+  'the letter',
+  'the key',
+  'the lantern',
+  'the chart',
+  'the fog',
+];
 const FEELINGS = ['afraid', 'tired', 'certain', 'glad', 'angry', 'patient', 'ashamed', 'hopeful', 'cold', 'awake'];
-const TIMES = ['tonight', 'at dawn', 'before the tide turns', 'when the bell rings', 'after the storm', 'this winter', 'by morning', 'at the change of the watch'];
+const TIMES = [
+  'tonight',
+  'at dawn',
+  'before the tide turns',
+  'when the bell rings',
+  'after the storm',
+  'this winter',
+  'by morning',
+  'at the change of the watch',
+];
 const VERBS = ['keep', 'mend', 'watch', 'carry', 'light', 'follow', 'find', 'guard', 'answer', 'remember'];
 const ADJECTIVES = ['dark', 'quiet', 'broken', 'bright', 'narrow', 'old', 'restless', 'grey', 'distant', 'steady'];
-const WEATHER = ['The wind is rising', 'The sea is calm', 'Rain on the glass', 'Fog along the reef', 'Thunder in the west', 'A clear cold night'];
+const WEATHER = [
+  'The wind is rising',
+  'The sea is calm',
+  'Rain on the glass',
+  'Fog along the reef',
+  'Thunder in the west',
+  'A clear cold night',
+];
 
 const LINES: ReadonlyArray<(r: Pick) => string> = [
   (r) => `I will ${r(VERBS)} ${r(THINGS)} ${r(TIMES)}.`,
@@ -28,7 +64,10 @@ const LINES: ReadonlyArray<(r: Pick) => string> = [
   (r) => `Listen. Do you hear ${r(THINGS)}? It is ${r(ADJECTIVES)} again.`,
   (r) => `My father kept ${r(THINGS)} for forty years, and he was never ${r(FEELINGS)}.`,
   (r) => `Say it plainly: who took ${r(THINGS)} from ${r(PLACES)}?`,
-  (r) => `Not I. Ask ${r(PEOPLE).toLowerCase().replace(/\b\w/g, (c) => c.toUpperCase())}; ask the sea.`,
+  (r) =>
+    `Not I. Ask ${r(PEOPLE)
+      .toLowerCase()
+      .replace(/\b\w/g, (c) => c.toUpperCase())}; ask the sea.`,
   (r) => `The ships will come ${r(TIMES)}, and they will look for ${r(THINGS)}.`,
   (r) => `Let them look. I am ${r(FEELINGS)} of waiting.`,
   (r) => `Hold ${r(THINGS)} higher. The ${r(ADJECTIVES)} water is full of rocks.`,
@@ -49,7 +88,13 @@ const DIRECTIONS: ReadonlyArray<(r: Pick) => string> = [
 type Pick = <T>(xs: readonly T[]) => T;
 
 function title(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase().replace(/\b(keeper|pilot|bran)\b/g, (w) => w.charAt(0).toUpperCase() + w.slice(1));
+  return (
+    s.charAt(0).toUpperCase() +
+    s
+      .slice(1)
+      .toLowerCase()
+      .replace(/\b(keeper|pilot|bran)\b/g, (w) => w.charAt(0).toUpperCase() + w.slice(1))
+  );
 }
 
 /**

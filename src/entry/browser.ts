@@ -4,12 +4,18 @@
 import { setWasmPlatform } from '../backend/index.ts';
 import { fetchPlatform } from '../platform/fetch.ts';
 
-setWasmPlatform(fetchPlatform('browser', {
-  simd: () => new URL('./strand-simd.wasm', import.meta.url),
-  relaxed: () => new URL('./strand-relaxed.wasm', import.meta.url),
-}, {
-  simd: () => new URL('./strand-threads.wasm', import.meta.url),
-  relaxed: () => new URL('./strand-threads-relaxed.wasm', import.meta.url),
-}));
+setWasmPlatform(
+  fetchPlatform(
+    'browser',
+    {
+      simd: () => new URL('./strand-simd.wasm', import.meta.url),
+      relaxed: () => new URL('./strand-relaxed.wasm', import.meta.url),
+    },
+    {
+      simd: () => new URL('./strand-threads.wasm', import.meta.url),
+      relaxed: () => new URL('./strand-threads-relaxed.wasm', import.meta.url),
+    },
+  ),
+);
 
 export * from '../index.ts';

@@ -9,7 +9,9 @@ import { pack, unpack, type NamedTensor } from './container.ts';
 /** Serialisable description of a {@link SequenceModel}'s architecture. */
 export interface ModelConfig {
   output: OutputKind;
-  layers: Array<ReturnType<Embedding['config']> | RecurrentConfig | ReturnType<Dropout['config']> | ReturnType<Dense['config']>>;
+  layers: Array<
+    ReturnType<Embedding['config']> | RecurrentConfig | ReturnType<Dropout['config']> | ReturnType<Dense['config']>
+  >;
 }
 
 /** The architecture of a model. */
@@ -19,24 +21,47 @@ export function modelConfig(model: SequenceModel): ModelConfig {
 
 /** Builds a fresh (randomly initialised) model from a {@link ModelConfig}. */
 export function modelFromConfig(config: ModelConfig, backend: Backend | undefined, where: string): SequenceModel {
-  if (config === null || typeof config !== 'object' || !Array.isArray(config.layers)) throw new Error(`${where}: the checkpoint has no model configuration`);
+  if (config === null || typeof config !== 'object' || !Array.isArray(config.layers))
+    throw new Error(`${where}: the checkpoint has no model configuration`);
   const layers: ModelLayer[] = config.layers.map((c, i) => {
     switch (c.type) {
-      case 'embedding': return new Embedding(c.numEmbeddings, c.embeddingDim, { backend, seed: 0 });
-      case 'onehot': return new OneHot(c.numEmbeddings, { backend });
-      case 'dense': return new Dense(c.inFeatures, c.outFeatures, { bias: c.bias, at: c.at, backend, seed: 0 });
-      case 'dropout': return new Dropout(c.p, { seed: 0 });
-      case 'rnn': return new RNN({ ...strip(c), nonlinearity: c.nonlinearity, backend, seed: 0 });
-      case 'lstm': return new LSTM({ ...strip(c), backend, seed: 0 });
-      case 'gru': return new GRU({ ...strip(c), resetAfter: c.resetAfter, backend, seed: 0 });
-      default: throw new Error(`${where}: unknown layer type ${JSON.stringify((c as { type: unknown }).type)} at index ${i}`);
+      case 'embedding':
+        return new Embedding(c.numEmbeddings, c.embeddingDim, { backend, seed: 0 });
+      case 'onehot':
+        return new OneHot(c.numEmbeddings, { backend });
+      case 'dense':
+        return new Dense(c.inFeatures, c.outFeatures, { bias: c.bias, at: c.at, backend, seed: 0 });
+      case 'dropout':
+        return new Dropout(c.p, { seed: 0 });
+      case 'rnn':
+        return new RNN({ ...strip(c), nonlinearity: c.nonlinearity, backend, seed: 0 });
+      case 'lstm':
+        return new LSTM({ ...strip(c), backend, seed: 0 });
+      case 'gru':
+        return new GRU({ ...strip(c), resetAfter: c.resetAfter, backend, seed: 0 });
+      default:
+        throw new Error(`${where}: unknown layer type ${JSON.stringify((c as { type: unknown }).type)} at index ${i}`);
     }
   });
   return new SequenceModel({ layers, output: config.output });
 }
 
-function strip(c: RecurrentConfig): { inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; bias: boolean; merge?: 'concat' | 'sum' } {
-  return { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, bias: c.bias, merge: c.merge };
+function strip(c: RecurrentConfig): {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  merge?: 'concat' | 'sum';
+} {
+  return {
+    inputSize: c.inputSize,
+    hiddenSize: c.hiddenSize,
+    numLayers: c.numLayers,
+    bidirectional: c.bidirectional,
+    bias: c.bias,
+    merge: c.merge,
+  };
 }
 
 /** Model tensors named as by {@link SequenceModel.stateDict}. */
@@ -63,18 +88,26 @@ export function dropoutStates(model: SequenceModel): Array<[number, number | nul
 /** Restores dropout generator positions saved by {@link dropoutStates}. */
 export function restoreDropoutStates(model: SequenceModel, states: unknown): void {
   if (!Array.isArray(states)) return;
-  model.layers.filter((l): l is Dropout => l instanceof Dropout).forEach((d, i) => {
-    if (states[i]) d.rng.restore(states[i] as [number, number | null]);
-  });
+  model.layers
+    .filter((l): l is Dropout => l instanceof Dropout)
+    .forEach((d, i) => {
+      if (states[i]) d.rng.restore(states[i] as [number, number | null]);
+    });
 }
 
 /** Saves a model (architecture, weights, dropout positions and JSON metadata). */
 export function saveModel(model: SequenceModel, metadata: Record<string, unknown> = {}): Uint8Array {
-  return pack({ kind: 'model', model: modelConfig(model), dropout: dropoutStates(model), metadata }, modelTensors(model));
+  return pack(
+    { kind: 'model', model: modelConfig(model), dropout: dropoutStates(model), metadata },
+    modelTensors(model),
+  );
 }
 
 /** Loads a model saved by {@link saveModel} (or the model inside a trainer checkpoint). */
-export function loadModel(bytes: Uint8Array, backend?: Backend): { model: SequenceModel; metadata: Record<string, unknown> } {
+export function loadModel(
+  bytes: Uint8Array,
+  backend?: Backend,
+): { model: SequenceModel; metadata: Record<string, unknown> } {
   const where = 'SequenceModel.load';
   const { header, tensors } = unpack(bytes, where);
   const model = modelFromConfig(header.model as ModelConfig, backend, where);

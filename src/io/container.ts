@@ -48,14 +48,25 @@ export function pack(header: Record<string, unknown>, tensors: NamedTensor[]): U
 }
 
 /** Unpacks a container; throws a clear error naming `where` when it is not a valid one. */
-export function unpack(bytes: Uint8Array, where: string): { header: Record<string, unknown>; tensors: Map<string, Float32Array> } {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${where}: expected the bytes of a strand checkpoint (Uint8Array), received ${bytes === null ? 'null' : typeof bytes}`);
-  if (bytes.length < 16 || MAGIC.some((m, i) => bytes[i] !== m)) throw new Error(`${where}: not a strand checkpoint (the file does not start with 'STRD')`);
+export function unpack(
+  bytes: Uint8Array,
+  where: string,
+): { header: Record<string, unknown>; tensors: Map<string, Float32Array> } {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(
+      `${where}: expected the bytes of a strand checkpoint (Uint8Array), received ${bytes === null ? 'null' : typeof bytes}`,
+    );
+  if (bytes.length < 16 || MAGIC.some((m, i) => bytes[i] !== m))
+    throw new Error(`${where}: not a strand checkpoint (the file does not start with 'STRD')`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version < 1 || version > FORMAT_VERSION) throw new Error(`${where}: checkpoint format version ${version} is not supported (this build reads 1 to ${FORMAT_VERSION})`);
+  if (version < 1 || version > FORMAT_VERSION)
+    throw new Error(
+      `${where}: checkpoint format version ${version} is not supported (this build reads 1 to ${FORMAT_VERSION})`,
+    );
   const headerBytes = view.getUint32(8, true);
-  if (12 + headerBytes + 4 > bytes.length) throw new Error(`${where}: the checkpoint is truncated (header of ${headerBytes} bytes, file of ${bytes.length})`);
+  if (12 + headerBytes + 4 > bytes.length)
+    throw new Error(`${where}: the checkpoint is truncated (header of ${headerBytes} bytes, file of ${bytes.length})`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerBytes))) as Record<string, unknown>;
@@ -67,10 +78,13 @@ export function unpack(bytes: Uint8Array, where: string): { header: Record<strin
   const floats = list.reduce((n, t) => n + t.size, 0);
   const expected = 12 + headerBytes + floats * 4 + 4;
   if (bytes.length !== expected) {
-    throw new Error(`${where}: the checkpoint is ${bytes.length < expected ? 'truncated' : 'too long'}: expected ${expected} bytes, received ${bytes.length}`);
+    throw new Error(
+      `${where}: the checkpoint is ${bytes.length < expected ? 'truncated' : 'too long'}: expected ${expected} bytes, received ${bytes.length}`,
+    );
   }
   const stored = view.getUint32(expected - 4, true);
-  if (stored !== crc32(bytes, 0, expected - 4)) throw new Error(`${where}: checksum mismatch: the checkpoint is corrupted`);
+  if (stored !== crc32(bytes, 0, expected - 4))
+    throw new Error(`${where}: checksum mismatch: the checkpoint is corrupted`);
   const tensors = new Map<string, Float32Array>();
   let at = 12 + headerBytes;
   for (const t of list) {

@@ -36,8 +36,12 @@ export async function* stream(model: SequenceModel, options: GenerateOptions): A
 }
 
 function* tokens(model: SequenceModel, options: GenerateOptions, where: string): Generator<number> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { length, prime?, temperature?, ... }, received ${describe(options)}`);
-  if (model.embedding === null || model.head.at !== 'every') throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense at every step)`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(
+      `${where}: options must be an object { length, prime?, temperature?, ... }, received ${describe(options)}`,
+    );
+  if (model.embedding === null || model.head.at !== 'every')
+    throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense at every step)`);
   const length = positiveInt(options.length, `${where}: length`);
   const sampling = samplingDefaults(options, where);
   const prime = options.prime ?? [2];
@@ -51,8 +55,15 @@ function* tokens(model: SequenceModel, options: GenerateOptions, where: string):
   }
 }
 
-function* sampleFrom(model: SequenceModel, prime: ArrayLike<number>, length: number, sampling: ReturnType<typeof samplingDefaults>,
-  rng: Rng, stopAt: number | undefined, where: string): Generator<number> {
+function* sampleFrom(
+  model: SequenceModel,
+  prime: ArrayLike<number>,
+  length: number,
+  sampling: ReturnType<typeof samplingDefaults>,
+  rng: Rng,
+  stopAt: number | undefined,
+  where: string,
+): Generator<number> {
   const V = model.outputSize;
   const logits = new Float32Array(V);
   const scratch = new Float64Array(V);

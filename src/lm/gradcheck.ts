@@ -79,16 +79,24 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (batch === null || typeof batch !== 'object') throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+  if (batch === null || typeof batch !== 'object')
+    throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
   const samples = positiveInt(options.samples ?? 40, `${where}: samples`);
   const epsilon = positiveNumber(options.epsilon ?? 1e-2, `${where}: epsilon`);
   const tolerance = positiveNumber(options.tolerance ?? 1e-2, `${where}: tolerance`);
   const floor = positiveNumber(options.floor ?? 1e-3, `${where}: floor`);
-  const lossName: LossName = options.loss ?? (model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse');
-  if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(lossName)) throw new TypeError(`${where}: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${describe(lossName)}`);
+  const lossName: LossName =
+    options.loss ??
+    (model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse');
+  if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(lossName))
+    throw new TypeError(
+      `${where}: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${describe(lossName)}`,
+    );
   const reduction = options.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum') throw new TypeError(`${where}: reduction must be 'mean' or 'sum', received ${describe(reduction)}`);
+  if (reduction !== 'mean' && reduction !== 'sum')
+    throw new TypeError(`${where}: reduction must be 'mean' or 'sum', received ${describe(reduction)}`);
 
   const { T, B } = model.shapeOf(batch.input, batch, where);
   const rows = model.outputRows(T, B);
@@ -139,7 +147,13 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
     let k = 0;
     for (const set of model.parameterSets()) {
       for (const e of set.entries()) {
-        tensors.push({ name: named[k++], param: set.slab + e.offset * 4, grad: set.gradSlab + e.offset * 4, size: e.size, set });
+        tensors.push({
+          name: named[k++],
+          param: set.slab + e.offset * 4,
+          grad: set.gradSlab + e.offset * 4,
+          size: e.size,
+          set,
+        });
       }
     }
     const rng = new Rng(options.seed ?? 1);
@@ -188,10 +202,23 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
     const failures = entries.filter((e) => !e.passed).length;
     const maxRelativeError = entries.length > 0 ? entries[0].relativeError : 0;
     const worst = entries[0];
-    const summary = `gradcheck ${failures === 0 ? 'passed' : 'FAILED'}: ${entries.length} values checked, ${failures} over the tolerance ${tolerance}; ` +
+    const summary =
+      `gradcheck ${failures === 0 ? 'passed' : 'FAILED'}: ${entries.length} values checked, ${failures} over the tolerance ${tolerance}; ` +
       `max relative error ${maxRelativeError.toExponential(2)}` +
-      (worst ? ` at ${worst.parameter}[${worst.index}] (analytic ${worst.analytic.toExponential(4)}, numeric ${worst.numeric.toExponential(4)})` : '');
-    return { passed: failures === 0, maxRelativeError, maxAbsoluteError: maxAbs, checked: entries.length, failures, loss, tolerance, entries, summary };
+      (worst
+        ? ` at ${worst.parameter}[${worst.index}] (analytic ${worst.analytic.toExponential(4)}, numeric ${worst.numeric.toExponential(4)})`
+        : '');
+    return {
+      passed: failures === 0,
+      maxRelativeError,
+      maxAbsoluteError: maxAbs,
+      checked: entries.length,
+      failures,
+      loss,
+      tolerance,
+      entries,
+      summary,
+    };
   } finally {
     heap.release(dPtr);
     heap.release(wPtr);
@@ -202,20 +229,28 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
 // ------------------------------------------------------------------------------------ internals
 
 function positiveNumber(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${what} must be a positive number, received ${describe(v)}`);
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+    throw new RangeError(`${what} must be a positive number, received ${describe(v)}`);
   return v;
 }
 
 function checkTargets(target: ArrayLike<number>, rows: number, O: number, classes: boolean, where: string): number[] {
   const n = classes ? rows : rows * O;
   if (target === null || typeof target !== 'object' || typeof target.length !== 'number') {
-    throw new TypeError(`${where}: batch.target must be an array of ${n} ${classes ? 'class ids' : 'values'}, received ${describe(target)}`);
+    throw new TypeError(
+      `${where}: batch.target must be an array of ${n} ${classes ? 'class ids' : 'values'}, received ${describe(target)}`,
+    );
   }
-  if (target.length !== n) throw new RangeError(`${where}: batch.target must have ${n} ${classes ? 'class ids (one per output row)' : `values (rows·outputSize = ${rows}·${O})`}, received ${target.length}`);
+  if (target.length !== n)
+    throw new RangeError(
+      `${where}: batch.target must have ${n} ${classes ? 'class ids (one per output row)' : `values (rows·outputSize = ${rows}·${O})`}, received ${target.length}`,
+    );
   const out = Array.from(target);
   out.forEach((v, i) => {
     if (classes ? !Number.isInteger(v) || v < -1 || v >= O : !Number.isFinite(v)) {
-      throw new RangeError(`${where}: batch.target must hold ${classes ? `class ids in [0, ${O}) or −1 (ignore)` : 'finite values'}, received ${describe(v)} at index ${i}`);
+      throw new RangeError(
+        `${where}: batch.target must hold ${classes ? `class ids in [0, ${O}) or −1 (ignore)` : 'finite values'}, received ${describe(v)} at index ${i}`,
+      );
     }
   });
   return out;
@@ -224,9 +259,13 @@ function checkTargets(target: ArrayLike<number>, rows: number, O: number, classe
 function checkMask(mask: ArrayLike<number> | undefined, rows: number, where: string): Float64Array {
   const out = new Float64Array(rows).fill(1);
   if (mask === undefined) return out;
-  if (mask === null || typeof mask !== 'object' || mask.length !== rows) throw new RangeError(`${where}: batch.mask must have one weight per output row (${rows}), received ${describe(mask)}`);
+  if (mask === null || typeof mask !== 'object' || mask.length !== rows)
+    throw new RangeError(
+      `${where}: batch.mask must have one weight per output row (${rows}), received ${describe(mask)}`,
+    );
   for (let i = 0; i < rows; i++) {
-    if (!(mask[i] >= 0 && Number.isFinite(mask[i]))) throw new RangeError(`${where}: batch.mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
+    if (!(mask[i] >= 0 && Number.isFinite(mask[i])))
+      throw new RangeError(`${where}: batch.mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
     // the kernels see float32 weights
     out[i] = Math.fround(mask[i]);
   }
@@ -234,7 +273,14 @@ function checkMask(mask: ArrayLike<number> | undefined, rows: number, where: str
 }
 
 /** The unscaled weighted loss Σ w·ℓ of float32 outputs, in float64 (the Trainer's definitions). */
-function lossValue(loss: LossName, logits: Float32Array, target: number[], weights: Float64Array, rows: number, O: number): number {
+function lossValue(
+  loss: LossName,
+  logits: Float32Array,
+  target: number[],
+  weights: Float64Array,
+  rows: number,
+  O: number,
+): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const w = weights[r];
@@ -251,7 +297,8 @@ function lossValue(loss: LossName, logits: Float32Array, target: number[], weigh
     for (let o = 0; o < O; o++) {
       const z = logits[r * O + o];
       const y = Math.fround(target[r * O + o]);
-      total += loss === 'mse' ? w * (z - y) * (z - y) : w * (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z))));
+      total +=
+        loss === 'mse' ? w * (z - y) * (z - y) : w * (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z))));
     }
   }
   return total;

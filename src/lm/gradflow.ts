@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.ts';
 import type { SequenceInput, SequenceModel } from '../nn/model.ts';
 import { describe } from '../nn/params.ts';
-import { GRU, LSTM, RNN, checkArray, type RecurrentLayer } from '../nn/recurrent.ts';
+import { GRU, LSTM, RNN, checkArray, type RecurrentInputGrads, type RecurrentLayer } from '../nn/recurrent.ts';
 
 /** Options of {@link gradientFlow}. */
 export interface GradientFlowOptions {
@@ -91,12 +91,19 @@ export interface GradientFlow {
  * @param model any SequenceModel (token ids with an Embedding, else features)
  * @param input token ids (T·B) or features (T·B·I), time-major
  */
-export function gradientFlow(model: SequenceModel, input: SequenceInput, options: GradientFlowOptions = {}): GradientFlow {
+export function gradientFlow(
+  model: SequenceModel,
+  input: SequenceInput,
+  options: GradientFlowOptions = {},
+): GradientFlow {
   const where = 'gradientFlow';
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).shapeOf !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { seqLen?, batch?, target?, clip? }, received ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(
+      `${where}: options must be an object { seqLen?, batch?, target?, clip? }, received ${describe(options)}`,
+    );
   const maxNorm = clipNorm(options.clip, where);
   const { T, B } = model.shapeOf(input, options, where);
   const backend = model.backend;
@@ -157,7 +164,7 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
       const H = full.hiddenSize;
       full.zeroGrad();
       const g = new Float32Array(T * B * H);
-      let back;
+      let back: RecurrentInputGrads;
       if (u === units.length - 1 && atLast) {
         // the head reads the final states (L·D = D, B, H): direction 0 is the state after T − 1
         const dh = new Float32Array(full.directions * B * H);
@@ -179,7 +186,19 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
       dy = back.input;
     }
 
-    const gradNorm = Math.sqrt(parameterSumSquares(model, units.map((u) => u.full), input, dy, T * B, headIn, dlogits, B, W));
+    const gradNorm = Math.sqrt(
+      parameterSumSquares(
+        model,
+        units.map((u) => u.full),
+        input,
+        dy,
+        T * B,
+        headIn,
+        dlogits,
+        B,
+        W,
+      ),
+    );
     let clip: ClipReport | undefined;
     if (maxNorm !== undefined) {
       const factor = !Number.isFinite(gradNorm) ? NaN : gradNorm > maxNorm ? maxNorm / (gradNorm + 1e-6) : 1;
@@ -225,7 +244,12 @@ export function gradientFlow(model: SequenceModel, input: SequenceInput, options
 /** The recurrent stack's input (T, B, I): embedded token ids, or the validated features. */
 function inputFeatures(model: SequenceModel, input: SequenceInput, T: number, B: number, where: string): Float32Array {
   if (model.embedding === null) {
-    checkArray(input, T * B * model.inputSize, `${where}: input`, `seqLen·batch·inputSize = ${T}·${B}·${model.inputSize}`);
+    checkArray(
+      input,
+      T * B * model.inputSize,
+      `${where}: input`,
+      `seqLen·batch·inputSize = ${T}·${B}·${model.inputSize}`,
+    );
     return Float32Array.from(input);
   }
   model.embedding.checkIds(input, `${where}: input`);
@@ -237,9 +261,24 @@ function inputFeatures(model: SequenceModel, input: SequenceInput, T: number, B:
 }
 
 /** A fresh single-layer copy of layer `r`'s cell type and options (weights loaded by the caller). */
-function cloneLayer(r: RecurrentLayer, inputSize: number, bidirectional: boolean, merge: 'concat' | 'sum', backend: Backend): RecurrentLayer {
+function cloneLayer(
+  r: RecurrentLayer,
+  inputSize: number,
+  bidirectional: boolean,
+  merge: 'concat' | 'sum',
+  backend: Backend,
+): RecurrentLayer {
   const config = r.config();
-  const base = { inputSize, hiddenSize: r.hiddenSize, numLayers: 1, bidirectional, bias: r.bias, backend, seed: 0, ...(bidirectional ? { merge } : {}) };
+  const base = {
+    inputSize,
+    hiddenSize: r.hiddenSize,
+    numLayers: 1,
+    bidirectional,
+    bias: r.bias,
+    backend,
+    seed: 0,
+    ...(bidirectional ? { merge } : {}),
+  };
   if (config.type === 'rnn') return new RNN({ ...base, nonlinearity: config.nonlinearity });
   if (config.type === 'gru') return new GRU({ ...base, resetAfter: config.resetAfter });
   return new LSTM(base);
@@ -249,7 +288,14 @@ function cloneLayer(r: RecurrentLayer, inputSize: number, bidirectional: boolean
  * The loss at the last step, averaged over the batch as the Trainer does, from the head's input
  * yT (B, W); returns it with dL/dlogits (B, O) and dL/dyT (B, W). Float64 throughout.
  */
-function lastStepLoss(model: SequenceModel, yT: Float32Array, B: number, W: number, target: ArrayLike<number> | undefined, where: string): { loss: number; dlogits: Float64Array; dHeadIn: Float32Array } {
+function lastStepLoss(
+  model: SequenceModel,
+  yT: Float32Array,
+  B: number,
+  W: number,
+  target: ArrayLike<number> | undefined,
+  where: string,
+): { loss: number; dlogits: Float64Array; dHeadIn: Float32Array } {
   const head = model.head.params.stateDict();
   const weight = head.weight;
   const bias = head.bias;
@@ -266,14 +312,20 @@ function lastStepLoss(model: SequenceModel, yT: Float32Array, B: number, W: numb
   let loss = 0;
   if (model.output === 'softmax') {
     if (target !== undefined) {
-      if (target === null || typeof target !== 'object' || target.length !== B) throw new RangeError(`${where}: target must hold one class id per sequence (${B}), received ${describe(target)}`);
+      if (target === null || typeof target !== 'object' || target.length !== B)
+        throw new RangeError(
+          `${where}: target must hold one class id per sequence (${B}), received ${describe(target)}`,
+        );
     }
     for (let b = 0; b < B; b++) {
       const row = logits.subarray(b * O, (b + 1) * O);
       let arg = 0;
       for (let o = 1; o < O; o++) if (row[o] > row[arg]) arg = o;
       const t = target === undefined ? arg : target[b];
-      if (!Number.isInteger(t) || t < 0 || t >= O) throw new RangeError(`${where}: target must hold class ids in [0, ${O}), received ${describe(t)} at index ${b}`);
+      if (!Number.isInteger(t) || t < 0 || t >= O)
+        throw new RangeError(
+          `${where}: target must hold class ids in [0, ${O}), received ${describe(t)} at index ${b}`,
+        );
       let sum = 0;
       for (let o = 0; o < O; o++) sum += Math.exp(row[o] - row[arg]);
       loss += (Math.log(sum) + row[arg] - row[t]) / B;
@@ -313,7 +365,9 @@ function clipNorm(clip: unknown, where: string): number | undefined {
   }
   for (const key of Object.keys(clip)) {
     if (key !== 'norm') {
-      throw new TypeError(`${where}: clip takes only { norm } — global-norm clipping, one factor for the whole gradient (clipping by value has no single factor) — received the key '${key}'`);
+      throw new TypeError(
+        `${where}: clip takes only { norm } — global-norm clipping, one factor for the whole gradient (clipping by value has no single factor) — received the key '${key}'`,
+      );
     }
   }
   const norm = (clip as { norm?: unknown }).norm;
@@ -348,8 +402,17 @@ function mergeFinal(h: Float32Array, top: RecurrentLayer, B: number): Float32Arr
  * db = Σ dlogits, and the embedding rows' sums of dL/dx over the positions holding their id.
  * @param dx dL/d(recurrent input) (rows, E); rows = T·B
  */
-function parameterSumSquares(model: SequenceModel, layers: RecurrentLayer[], input: SequenceInput, dx: Float32Array, rows: number,
-  headIn: Float32Array, dlogits: Float64Array, B: number, W: number): number {
+function parameterSumSquares(
+  model: SequenceModel,
+  layers: RecurrentLayer[],
+  input: SequenceInput,
+  dx: Float32Array,
+  rows: number,
+  headIn: Float32Array,
+  dlogits: Float64Array,
+  B: number,
+  W: number,
+): number {
   let sum = 0;
   for (const layer of layers) {
     for (const g of Object.values(layer.gradDict())) for (const v of g) sum += v * v;
@@ -367,13 +430,16 @@ function parameterSumSquares(model: SequenceModel, layers: RecurrentLayer[], inp
     }
   }
   const embedding = model.embedding;
-  if (embedding !== null && embedding.trainable) {
+  if (embedding?.trainable) {
     const E = embedding.embeddingDim;
     const byId = new Map<number, Float64Array>();
     for (let i = 0; i < rows; i++) {
       const id = input[i];
       let row = byId.get(id);
-      if (row === undefined) byId.set(id, (row = new Float64Array(E)));
+      if (row === undefined) {
+        row = new Float64Array(E);
+        byId.set(id, row);
+      }
       for (let j = 0; j < E; j++) row[j] += dx[i * E + j];
     }
     for (const row of byId.values()) for (const v of row) sum += v * v;

@@ -16,9 +16,12 @@ export function samplingDefaults(o: SamplingOptions, where: string): Required<Sa
   const temperature = o.temperature ?? 1;
   const topK = o.topK ?? 0;
   const topP = o.topP ?? 1;
-  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`${where}: temperature must be a number ≥ 0, received ${describe(temperature)}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`${where}: topK must be an integer ≥ 0, received ${describe(topK)}`);
-  if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) throw new RangeError(`${where}: topP must be a number in (0, 1], received ${describe(topP)}`);
+  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature))
+    throw new RangeError(`${where}: temperature must be a number ≥ 0, received ${describe(temperature)}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new RangeError(`${where}: topK must be an integer ≥ 0, received ${describe(topK)}`);
+  if (typeof topP !== 'number' || !(topP > 0 && topP <= 1))
+    throw new RangeError(`${where}: topP must be a number in (0, 1], received ${describe(topP)}`);
   return { temperature, topK, topP };
 }
 
@@ -26,7 +29,12 @@ export function samplingDefaults(o: SamplingOptions, where: string): Required<Sa
  * Picks one token id from logits (V). Temperature 0 (or top-k 1) is greedy: the arg-max.
  * `scratch` (≥ V floats) avoids allocation in a generation loop.
  */
-export function sampleLogits(logits: ArrayLike<number>, o: Required<SamplingOptions>, rng: Rng, scratch: Float64Array): number {
+export function sampleLogits(
+  logits: ArrayLike<number>,
+  o: Required<SamplingOptions>,
+  rng: Rng,
+  scratch: Float64Array,
+): number {
   const V = logits.length;
   let arg = 0;
   for (let v = 1; v < V; v++) if (logits[v] > logits[arg]) arg = v;

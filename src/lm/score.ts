@@ -70,10 +70,15 @@ const DEFAULT_WINDOW = 256;
  * @param model a model with an Embedding input, a Dense head at every step and softmax output
  * @param ids the tokens to score (at least one)
  */
-export function logProbability(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): SequenceScore {
+export function logProbability(
+  model: SequenceModel,
+  ids: ArrayLike<number>,
+  options: ScoreOptions = {},
+): SequenceScore {
   const where = 'logProbability';
   checkLanguageModel(model, where);
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { prime?, window? }, received ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where}: options must be an object { prime?, window? }, received ${describe(options)}`);
   checkIds(model, ids, `${where}: ids`);
   if (ids.length < 1) throw new RangeError(`${where}: ids must hold at least one token id to score`);
   const prime = options.prime ?? [2];
@@ -116,7 +121,12 @@ export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options
  * Which of two continuations (of the same prime) the model finds more likely, by total
  * log-probability. Both are scored with the same options.
  */
-export function compare(model: SequenceModel, a: ArrayLike<number>, b: ArrayLike<number>, options: ScoreOptions = {}): Comparison {
+export function compare(
+  model: SequenceModel,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: ScoreOptions = {},
+): Comparison {
   const sa = logProbability(model, a, options);
   const sb = logProbability(model, b, options);
   const difference = sa.logProb - sb.logProb;
@@ -137,23 +147,38 @@ export function compare(model: SequenceModel, a: ArrayLike<number>, b: ArrayLike
 export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
   const where = 'beamSearch';
   checkLanguageModel(model, where);
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object { length, beamWidth?, prime?, stopAt? }, received ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(
+      `${where}: options must be an object { length, beamWidth?, prime?, stopAt? }, received ${describe(options)}`,
+    );
   const length = positiveInt(options.length, `${where}: length`);
   const width = positiveInt(options.beamWidth ?? 4, `${where}: beamWidth`);
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
   model.recurrent.forEach((r, i) => {
-    if (r.bidirectional) throw new TypeError(`${where}: recurrent layer ${i} is bidirectional; decoding one token at a time with carried state needs unidirectional layers`);
+    if (r.bidirectional)
+      throw new TypeError(
+        `${where}: recurrent layer ${i} is bidirectional; decoding one token at a time with carried state needs unidirectional layers`,
+      );
   });
   const stopAt = options.stopAt;
   const V = model.outputSize;
   const P = prime.length;
   const heap = model.backend.heap;
   // `row`: the hypothesis's row in the batch of carried states (live hypotheses only)
-  interface Hyp { ids: number[]; logProb: number; done: boolean; row: number }
+  interface Hyp {
+    ids: number[];
+    logProb: number;
+    done: boolean;
+    row: number;
+  }
   // a candidate extension: `token` appended to beams[from] (token −1: a finished beam carried over)
-  interface Candidate { from: number; token: number; logProb: number }
+  interface Candidate {
+    from: number;
+    token: number;
+    logProb: number;
+  }
   const saved = model.saveState();
   try {
     model.resetState(1);
@@ -220,7 +245,9 @@ function checkLanguageModel(model: SequenceModel, where: string): void {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
   if (model.embedding === null || model.head.at !== 'every' || model.output !== 'softmax') {
-    throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense head at every step, softmax output)`);
+    throw new TypeError(
+      `${where}: needs a next-token model (Embedding input, Dense head at every step, softmax output)`,
+    );
   }
 }
 

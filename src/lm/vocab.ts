@@ -42,14 +42,19 @@ export class Vocab {
 
   /** Builds a vocabulary from a text. */
   static fromText(text: string, options: VocabOptions = {}): Vocab {
-    if (typeof text !== 'string') throw new TypeError(`Vocab.fromText: text must be a string, received ${describe(text)}`);
+    if (typeof text !== 'string')
+      throw new TypeError(`Vocab.fromText: text must be a string, received ${describe(text)}`);
     const level = options.level ?? 'char';
-    if (level !== 'char' && level !== 'word') throw new TypeError(`Vocab.fromText: level must be 'char' or 'word', received ${JSON.stringify(level)}`);
+    if (level !== 'char' && level !== 'word')
+      throw new TypeError(`Vocab.fromText: level must be 'char' or 'word', received ${JSON.stringify(level)}`);
     const minFreq = options.minFreq ?? 1;
-    if (!Number.isInteger(minFreq) || minFreq < 1) throw new RangeError(`Vocab.fromText: minFreq must be a positive integer, received ${describe(minFreq)}`);
+    if (!Number.isInteger(minFreq) || minFreq < 1)
+      throw new RangeError(`Vocab.fromText: minFreq must be a positive integer, received ${describe(minFreq)}`);
     const maxSize = options.maxSize ?? Infinity;
     if (maxSize !== Infinity && (!Number.isInteger(maxSize) || maxSize < SPECIALS.length)) {
-      throw new RangeError(`Vocab.fromText: maxSize must be an integer ≥ ${SPECIALS.length}, received ${describe(maxSize)}`);
+      throw new RangeError(
+        `Vocab.fromText: maxSize must be an integer ≥ ${SPECIALS.length}, received ${describe(maxSize)}`,
+      );
     }
     const counts = new Map<string, number>();
     for (const t of tokenize(text, level)) counts.set(t, (counts.get(t) ?? 0) + 1);
@@ -61,10 +66,16 @@ export class Vocab {
 
   /** Rebuilds a vocabulary from {@link toJSON}'s output. */
   static fromJSON(json: VocabJSON): Vocab {
-    if (json === null || typeof json !== 'object' || !Array.isArray(json.tokens) || json.tokens.slice(0, 3).join() !== SPECIALS.join()) {
+    if (
+      json === null ||
+      typeof json !== 'object' ||
+      !Array.isArray(json.tokens) ||
+      json.tokens.slice(0, 3).join() !== SPECIALS.join()
+    ) {
       throw new TypeError('Vocab.fromJSON: expected { level, tokens } whose tokens start with <PAD>, <UNK>, <EOS>');
     }
-    if (json.level !== 'char' && json.level !== 'word') throw new TypeError(`Vocab.fromJSON: level must be 'char' or 'word', received ${JSON.stringify(json.level)}`);
+    if (json.level !== 'char' && json.level !== 'word')
+      throw new TypeError(`Vocab.fromJSON: level must be 'char' or 'word', received ${JSON.stringify(json.level)}`);
     return new Vocab(json.level, [...json.tokens]);
   }
 
@@ -96,13 +107,15 @@ export class Vocab {
   /** The token of one id. */
   token(id: number): string {
     const t = this.tokens[id];
-    if (t === undefined || !Number.isInteger(id)) throw new RangeError(`Vocab.token: id must be an integer in [0, ${this.size}), received ${describe(id)}`);
+    if (t === undefined || !Number.isInteger(id))
+      throw new RangeError(`Vocab.token: id must be an integer in [0, ${this.size}), received ${describe(id)}`);
     return t;
   }
 
   /** Text → ids; unknown tokens become `<UNK>`. */
   encode(text: string): Int32Array {
-    if (typeof text !== 'string') throw new TypeError(`Vocab.encode: text must be a string, received ${describe(text)}`);
+    if (typeof text !== 'string')
+      throw new TypeError(`Vocab.encode: text must be a string, received ${describe(text)}`);
     const parts = tokenize(text, this.level);
     const out = new Int32Array(parts.length);
     for (let i = 0; i < parts.length; i++) out[i] = this.ids.get(parts[i]) ?? 1;

@@ -81,7 +81,8 @@ export class RecurrentState {
 
   /** Rebuilds a state from {@link toJSON}'s output (validated). */
   static fromJSON(json: RecurrentStateJSON): RecurrentState {
-    if (json === null || typeof json !== 'object') throw new TypeError('RecurrentState.fromJSON: expected an object { batch, hiddenSize, h, c? }');
+    if (json === null || typeof json !== 'object')
+      throw new TypeError('RecurrentState.fromJSON: expected an object { batch, hiddenSize, h, c? }');
     return new RecurrentState(json.batch, json.hiddenSize, json.c !== undefined, json.h, json.c);
   }
 }
@@ -122,7 +123,13 @@ export abstract class RecurrentCell {
   private readonly name: string;
 
   /** @internal */
-  protected constructor(cell: CellType, name: string, inputSize: number, hiddenSize: number, options: CellOptions & { nonlinearity?: 'tanh' | 'relu'; resetAfter?: boolean }) {
+  protected constructor(
+    cell: CellType,
+    name: string,
+    inputSize: number,
+    hiddenSize: number,
+    options: CellOptions & { nonlinearity?: 'tanh' | 'relu'; resetAfter?: boolean },
+  ) {
     this.core = new CellCore(cell, name, { ...options, inputSize, hiddenSize });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -142,9 +149,14 @@ export abstract class RecurrentCell {
    * @returns the next state; its `h` is the step's output
    */
   step(x: ArrayLike<number>, state: RecurrentState): RecurrentState {
-    if (!(state instanceof RecurrentState)) throw new TypeError(`${this.name}.step: state must be a RecurrentState (from zeroState()), received ${typeof state}`);
+    if (!(state instanceof RecurrentState))
+      throw new TypeError(
+        `${this.name}.step: state must be a RecurrentState (from zeroState()), received ${typeof state}`,
+      );
     if (state.hiddenSize !== this.hiddenSize || (state.c !== null) !== this.withCell) {
-      throw new RangeError(`${this.name}.step: state must have hiddenSize ${this.hiddenSize}${this.withCell ? ' and a cell state c' : ''}, received hiddenSize ${state.hiddenSize}${state.c ? ' with c' : ''}`);
+      throw new RangeError(
+        `${this.name}.step: state must have hiddenSize ${this.hiddenSize}${this.withCell ? ' and a cell state c' : ''}, received hiddenSize ${state.hiddenSize}${state.c ? ' with c' : ''}`,
+      );
     }
     const out = this.core.forwardStates(x, { seqLen: 1, batch: state.batch, h0: state.h, c0: state.c ?? undefined });
     return RecurrentState.adopt(state.batch, this.hiddenSize, out.h, this.withCell ? out.c! : null);

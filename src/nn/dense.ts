@@ -45,7 +45,8 @@ export class Dense {
     this.inFeatures = positiveInt(inFeatures, 'Dense: inFeatures');
     this.outFeatures = positiveInt(outFeatures, 'Dense: outFeatures');
     const at = options.at ?? 'every';
-    if (at !== 'every' && at !== 'last') throw new TypeError(`Dense: at must be 'every' or 'last', received ${JSON.stringify(at)}`);
+    if (at !== 'every' && at !== 'last')
+      throw new TypeError(`Dense: at must be 'every' or 'last', received ${JSON.stringify(at)}`);
     this.at = at;
     this.backend = options.backend ?? getBackend();
     const specs: Array<[string, number[]]> = [['weight', [outFeatures, inFeatures]]];
@@ -67,19 +68,50 @@ export class Dense {
     // the parameters' version does (one-step calls: generation, streaming)
     const [work] = this.workspace.plan([denseForwardWork(this.inFeatures, this.outFeatures)], this.ptrs);
     const transposed = this.transposedVersion === this.params.version ? 1 : 0;
-    this.backend.kernels.dense_forward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), this.params.ptr('bias'), y, ldy, work, transposed);
+    this.backend.kernels.dense_forward(
+      M,
+      this.inFeatures,
+      this.outFeatures,
+      x,
+      ldx,
+      this.params.ptr('weight'),
+      this.params.ptr('bias'),
+      y,
+      ldy,
+      work,
+      transposed,
+    );
     this.transposedVersion = this.params.version;
   }
 
   /** @internal dx (M, in) = dy·W (skipped when dx = 0); accumulates weight and bias gradients. */
   backwardInPlace(M: number, x: number, ldx: number, dy: number, lddy: number, dx: number, lddx: number): void {
-    this.backend.kernels.dense_backward(M, this.inFeatures, this.outFeatures, x, ldx, this.params.ptr('weight'), dy, lddy,
-      dx, lddx, 0, this.params.gradPtrOf('weight'), this.params.gradPtrOf('bias'));
+    this.backend.kernels.dense_backward(
+      M,
+      this.inFeatures,
+      this.outFeatures,
+      x,
+      ldx,
+      this.params.ptr('weight'),
+      dy,
+      lddy,
+      dx,
+      lddx,
+      0,
+      this.params.gradPtrOf('weight'),
+      this.params.gradPtrOf('bias'),
+    );
   }
 
   /** The configuration, for checkpoints. */
   config(): { type: 'dense'; inFeatures: number; outFeatures: number; bias: boolean; at: 'every' | 'last' } {
-    return { type: 'dense', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.params.has('bias'), at: this.at };
+    return {
+      type: 'dense',
+      inFeatures: this.inFeatures,
+      outFeatures: this.outFeatures,
+      bias: this.params.has('bias'),
+      at: this.at,
+    };
   }
 
   /** Copies of the parameters (`weight`, `bias`). */

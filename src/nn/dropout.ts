@@ -12,7 +12,8 @@ export class Dropout {
   readonly rng: Rng;
 
   constructor(p: number, options: { seed?: number } = {}) {
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new RangeError(`Dropout: p must be a number in [0, 1), received ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1))
+      throw new RangeError(`Dropout: p must be a number in [0, 1), received ${p}`);
     this.p = p;
     this.rng = new Rng(options.seed ?? nextSeed());
   }

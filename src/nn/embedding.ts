@@ -46,7 +46,14 @@ export class Embedding {
   /** @internal weight gradient rows += dy (n, E). */
   backwardInPlace(n: number, ids: number, dy: number): void {
     if (!this.trainable) return;
-    this.backend.kernels.embedding_backward(n, this.embeddingDim, ids, dy, this.embeddingDim, this.params.gradPtrOf('weight'));
+    this.backend.kernels.embedding_backward(
+      n,
+      this.embeddingDim,
+      ids,
+      dy,
+      this.embeddingDim,
+      this.params.gradPtrOf('weight'),
+    );
   }
 
   /** Throws a clear error unless every id is an integer in [0, V). */
@@ -54,14 +61,20 @@ export class Embedding {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
-        throw new RangeError(`${what} must hold integer token ids in [0, ${this.numEmbeddings}), received ${describe(id)} at index ${i}`);
+        throw new RangeError(
+          `${what} must hold integer token ids in [0, ${this.numEmbeddings}), received ${describe(id)} at index ${i}`,
+        );
       }
     }
   }
 
   /** The configuration, for checkpoints. */
   config(): { type: 'embedding' | 'onehot'; numEmbeddings: number; embeddingDim: number } {
-    return { type: this.trainable ? 'embedding' : 'onehot', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+    return {
+      type: this.trainable ? 'embedding' : 'onehot',
+      numEmbeddings: this.numEmbeddings,
+      embeddingDim: this.embeddingDim,
+    };
   }
 
   /** Copies of the parameters (`weight`). */

@@ -40,7 +40,7 @@ export function validateInit(init: RecurrentInit, where: string): void {
       throw new TypeError(`${where}: init.${key} must be one of ${INITS.join(', ')}, received ${JSON.stringify(v)}`);
     }
   }
-  if ((init.weightIh === 'orthogonal' || init.weightIh === 'identity')) {
+  if (init.weightIh === 'orthogonal' || init.weightIh === 'identity') {
     throw new TypeError(`${where}: init.weightIh cannot be '${init.weightIh}' (only recurrent weights are square)`);
   }
   if (init.bias !== undefined && init.bias !== 'uniform' && init.bias !== 'zeros') {
@@ -55,7 +55,14 @@ export function validateInit(init: RecurrentInit, where: string): void {
  * Fills a (rows, cols) row-major weight matrix `w` made of `rows / blockRows` gate blocks.
  * @param hidden the hidden size H (sets the uniform bound 1/√H and the square block size)
  */
-export function fillWeight(w: Float32Array, rows: number, cols: number, kind: WeightInit, hidden: number, rng: Rng): void {
+export function fillWeight(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+  kind: WeightInit,
+  hidden: number,
+  rng: Rng,
+): void {
   switch (kind) {
     case 'uniform': {
       const k = 1 / Math.sqrt(hidden);

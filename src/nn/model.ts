@@ -62,11 +62,15 @@ export class SequenceModel {
 
   constructor(options: SequenceModelOptions) {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.layers)) {
-      throw new TypeError(`SequenceModel: options.layers must be an array of layers, received ${describe(options?.layers)}`);
+      throw new TypeError(
+        `SequenceModel: options.layers must be an array of layers, received ${describe(options?.layers)}`,
+      );
     }
     const output = options.output ?? 'softmax';
     if (!['softmax', 'sigmoid', 'linear'].includes(output)) {
-      throw new TypeError(`SequenceModel: output must be 'softmax', 'sigmoid' or 'linear', received ${JSON.stringify(output)}`);
+      throw new TypeError(
+        `SequenceModel: output must be 'softmax', 'sigmoid' or 'linear', received ${JSON.stringify(output)}`,
+      );
     }
     this.output = output;
     this.layers = [...options.layers];
@@ -80,9 +84,12 @@ export class SequenceModel {
       this.dropAfter.push(layers[0] instanceof Dropout ? (layers.shift() as Dropout) : null);
     }
     const head = layers.shift();
-    if (this.recurrent.length === 0) throw new TypeError('SequenceModel: layers need at least one recurrent layer (RNN, LSTM or GRU)');
+    if (this.recurrent.length === 0)
+      throw new TypeError('SequenceModel: layers need at least one recurrent layer (RNN, LSTM or GRU)');
     if (!(head instanceof Dense) || layers.length > 0) {
-      throw new TypeError('SequenceModel: layers must be [Embedding?, Dropout?, (RNN|LSTM|GRU, Dropout?)+, Dense] in that order');
+      throw new TypeError(
+        'SequenceModel: layers must be [Embedding?, Dropout?, (RNN|LSTM|GRU, Dropout?)+, Dense] in that order',
+      );
     }
     this.head = head;
     this.backend = head.backend;
@@ -93,11 +100,16 @@ export class SequenceModel {
     let width = this.embedding ? this.embedding.embeddingDim : this.recurrent[0].inputSize;
     for (const [i, r] of this.recurrent.entries()) {
       if (r.inputSize !== width) {
-        throw new RangeError(`SequenceModel: layer ${i} (${r.cell.toUpperCase()}) expects inputSize ${r.inputSize}, but the layer below gives ${width}`);
+        throw new RangeError(
+          `SequenceModel: layer ${i} (${r.cell.toUpperCase()}) expects inputSize ${r.inputSize}, but the layer below gives ${width}`,
+        );
       }
       width = r.outputSize;
     }
-    if (head.inFeatures !== width) throw new RangeError(`SequenceModel: the Dense head expects ${head.inFeatures} inputs, but the last recurrent layer gives ${width}`);
+    if (head.inFeatures !== width)
+      throw new RangeError(
+        `SequenceModel: the Dense head expects ${head.inFeatures} inputs, but the last recurrent layer gives ${width}`,
+      );
     this.workspace = new Workspace(this.backend.heap);
     this.stateWorkspace = new Workspace(this.backend.heap);
   }
@@ -144,14 +156,18 @@ export class SequenceModel {
     for (const [key, value] of Object.entries(dict)) {
       const dot = key.indexOf('.');
       const part = split.get(key.slice(0, dot));
-      if (dot < 0 || part === undefined) throw new Error(`SequenceModel.loadStateDict: unexpected parameter '${key}' (names look like '${named[0][0]}.weight')`);
+      if (dot < 0 || part === undefined)
+        throw new Error(
+          `SequenceModel.loadStateDict: unexpected parameter '${key}' (names look like '${named[0][0]}.weight')`,
+        );
       part[key.slice(dot + 1)] = value;
     }
     // validate all, then write all
     for (const [prefix, set] of named) {
       const probe = split.get(prefix)!;
       for (const e of set.entries()) {
-        if (strict && !(e.name in probe)) throw new Error(`SequenceModel.loadStateDict: missing parameter '${prefix}.${e.name}'`);
+        if (strict && !(e.name in probe))
+          throw new Error(`SequenceModel.loadStateDict: missing parameter '${prefix}.${e.name}'`);
       }
       for (const [k, v] of Object.entries(probe)) {
         const e = set.entries().find((x) => x.name === k);
@@ -190,7 +206,10 @@ export class SequenceModel {
    * @param options seqLen / batch (one may be inferred); `stateful` continues from the state left
    *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches
    */
-  predict(input: SequenceInput, options: { seqLen?: number; batch?: number; stateful?: boolean; lengths?: ArrayLike<number> } = {}): Float32Array {
+  predict(
+    input: SequenceInput,
+    options: { seqLen?: number; batch?: number; stateful?: boolean; lengths?: ArrayLike<number> } = {},
+  ): Float32Array {
     const where = 'SequenceModel.predict';
     const { T, B } = this.shapeOf(input, options, where);
     const inputPtr = this.writeInput(input, T, B, `${where}: input`);
@@ -210,7 +229,8 @@ export class SequenceModel {
     const buffers: Float32Array[] = [];
     this.recurrent.forEach((r, i) => {
       const n = r.numLayers * r.directions * this.stateBatch * r.hiddenSize;
-      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]]) buffers.push(ptr ? mem.slice(ptr >> 2, (ptr >> 2) + n) : new Float32Array(0));
+      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]])
+        buffers.push(ptr ? mem.slice(ptr >> 2, (ptr >> 2) + n) : new Float32Array(0));
     });
     return { batch: this.stateBatch, buffers };
   }
@@ -243,9 +263,13 @@ export class SequenceModel {
       throw new TypeError(`${where}: rows must be a non-empty array of stream indices, received ${describe(rows)}`);
     }
     const B = this.stateBatch;
-    if (B === 0) throw new Error(`${where}: there is no carried state (run a stateful forward or resetState(batch) first)`);
+    if (B === 0)
+      throw new Error(`${where}: there is no carried state (run a stateful forward or resetState(batch) first)`);
     for (let i = 0; i < rows.length; i++) {
-      if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= B) throw new RangeError(`${where}: rows must hold stream indices in [0, ${B}), received ${describe(rows[i])} at index ${i}`);
+      if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= B)
+        throw new RangeError(
+          `${where}: rows must hold stream indices in [0, ${B}), received ${describe(rows[i])} at index ${i}`,
+        );
     }
     const old = this.saveState(); // copies: ensureState may move the buffers
     this.ensureState(rows.length);
@@ -298,7 +322,9 @@ export class SequenceModel {
   /** @internal validates a batch shape */
   shapeOf(input: SequenceInput, options: { seqLen?: number; batch?: number }, where: string): { T: number; B: number } {
     if (input === null || typeof input !== 'object' || typeof (input as ArrayLike<number>).length !== 'number') {
-      throw new TypeError(`${where}: input must be ${this.embedding ? 'an Int32Array of token ids' : 'a Float32Array of features'}, received ${describe(input)}`);
+      throw new TypeError(
+        `${where}: input must be ${this.embedding ? 'an Int32Array of token ids' : 'a Float32Array of features'}, received ${describe(input)}`,
+      );
     }
     const per = this.embedding ? 1 : this.inputSize;
     const n = input.length;
@@ -312,7 +338,9 @@ export class SequenceModel {
       B = n / (T * per);
     }
     if (!Number.isInteger(T) || !Number.isInteger(B) || T < 1 || B < 1 || T * B * per !== n) {
-      throw new RangeError(`${where}: input has ${n} values; expected seqLen·batch${per > 1 ? '·inputSize' : ''} = ${options.seqLen ?? '?'}·${options.batch ?? '?'}${per > 1 ? `·${per}` : ''}`);
+      throw new RangeError(
+        `${where}: input has ${n} values; expected seqLen·batch${per > 1 ? '·inputSize' : ''} = ${options.seqLen ?? '?'}·${options.batch ?? '?'}${per > 1 ? `·${per}` : ''}`,
+      );
     }
     return { T, B };
   }
@@ -325,7 +353,14 @@ export class SequenceModel {
       const ints = new Int32Array(this.backend.heap.all().buffer, p[0], T * B);
       for (let i = 0; i < T * B; i++) ints[i] = input[i];
     } else {
-      writeFinite(this.backend, p[1], input, T * B * this.inputSize, what, `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`);
+      writeFinite(
+        this.backend,
+        p[1],
+        input,
+        T * B * this.inputSize,
+        what,
+        `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`,
+      );
     }
     return this.embedding ? p[0] : p[1];
   }
@@ -336,7 +371,15 @@ export class SequenceModel {
    * state after `carryAfter` steps (default T: the final state).
    * @returns pointer of the head's outputs, (T·B or B, O)
    */
-  forwardInPlace(T: number, B: number, input: number, train: boolean, stateful: boolean, carryAfter = T, mask = 0): number {
+  forwardInPlace(
+    T: number,
+    B: number,
+    input: number,
+    train: boolean,
+    stateful: boolean,
+    carryAfter = T,
+    mask = 0,
+  ): number {
     this.assertLive();
     const p = this.plan(T, B);
     const at = this.slots(p);
@@ -405,10 +448,18 @@ export class SequenceModel {
       if (drop && train && dy !== 0) drop.backwardInPlace(this.backend, T * B * r.outputSize, dy, p[7 + 2 * i], dy);
       // the first layer's dL/dx is needed only by an embedding (features from data take none);
       // the initial states are not trained, so no layer's dL/dh0 is needed either
-      dy = r.backwardInPlace(dy, i === this.recurrent.length - 1 ? dhT : 0, 0, i > 0 || this.embedding !== null, release, false);
+      dy = r.backwardInPlace(
+        dy,
+        i === this.recurrent.length - 1 ? dhT : 0,
+        0,
+        i > 0 || this.embedding !== null,
+        release,
+        false,
+      );
     }
     if (this.embedding) {
-      if (this.dropInput && train) this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
+      if (this.dropInput && train)
+        this.dropInput.backwardInPlace(this.backend, T * B * this.recurrent[0].inputSize, dy, p[5], dy);
       this.embedding.backwardInPlace(T * B, p[0], dy);
     }
   }
@@ -521,7 +572,8 @@ export class SequenceModel {
     for (let i = 0; i < this.recurrent.length; i++) {
       const r = this.recurrent[i];
       const n = r.numLayers * r.directions * this.stateBatch * r.hiddenSize;
-      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]]) if (ptr !== 0) mem.fill(0, ptr >> 2, (ptr >> 2) + n);
+      for (const ptr of [this.statePtrs[2 * i], this.statePtrs[2 * i + 1]])
+        if (ptr !== 0) mem.fill(0, ptr >> 2, (ptr >> 2) + n);
     }
   }
 

@@ -145,28 +145,37 @@ export class ParameterSet {
    */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true, where = 'loadStateDict'): void {
     if (dict === null || typeof dict !== 'object') {
-      throw new TypeError(`${where}: stateDict must be an object of named tensors, received ${dict === null ? 'null' : typeof dict}`);
+      throw new TypeError(
+        `${where}: stateDict must be an object of named tensors, received ${dict === null ? 'null' : typeof dict}`,
+      );
     }
     for (const [name, value] of Object.entries(dict)) {
       const e = this.byName.get(name);
       if (e === undefined) {
-        throw new Error(`${where}: unexpected parameter '${name}'; expected one of ${this.order.map((p) => p.name).join(', ')}`);
+        throw new Error(
+          `${where}: unexpected parameter '${name}'; expected one of ${this.order.map((p) => p.name).join(', ')}`,
+        );
       }
       if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<number>).length !== 'number') {
         throw new TypeError(`${where}: parameter '${name}' must be a Float32Array, received ${describe(value)}`);
       }
       if (value.length !== e.size) {
-        throw new RangeError(`${where}: parameter '${name}' must have shape [${e.shape.join(', ')}] (${e.size} values), received ${value.length} values`);
+        throw new RangeError(
+          `${where}: parameter '${name}' must have shape [${e.shape.join(', ')}] (${e.size} values), received ${value.length} values`,
+        );
       }
       for (let i = 0; i < value.length; i++) {
         if (!Number.isFinite(Math.fround(value[i]))) {
-          throw new RangeError(`${where}: parameter '${name}' must be finite (as float32), received ${value[i]} at index ${i}`);
+          throw new RangeError(
+            `${where}: parameter '${name}' must be finite (as float32), received ${value[i]} at index ${i}`,
+          );
         }
       }
     }
     if (strict) {
       const missing = this.order.filter((e) => !(e.name in dict)).map((e) => e.name);
-      if (missing.length > 0) throw new Error(`${where}: missing parameters ${missing.join(', ')} (pass strict = false to load a subset)`);
+      if (missing.length > 0)
+        throw new Error(`${where}: missing parameters ${missing.join(', ')} (pass strict = false to load a subset)`);
     }
     this.markWritten();
     for (const [name, value] of Object.entries(dict)) this.backend.heap.write(this.ptr(name), value);

@@ -1,7 +1,12 @@
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
 import {
-  gruBackwardWork, gruForwardWork, lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork,
+  gruBackwardWork,
+  gruForwardWork,
+  lstmBackwardWork,
+  lstmForwardWork,
+  rnnBackwardWork,
+  rnnForwardWork,
 } from '../backend/kernels.ts';
 import { fillWeight, validateInit, type RecurrentInit } from './init.ts';
 import { ParameterSet, describe, type StateDict } from './params.ts';
@@ -208,15 +213,34 @@ export abstract class RecurrentLayer {
   private lastLayout: { T: number; B: number; base: number; layout: Layout } | null = null;
 
   /** @internal use {@link RNN}, {@link LSTM}, {@link GRU}. */
-  protected constructor(cell: CellType, kind: string, options: RecurrentOptions & RNNOptions & GRUOptions, cellNaming = false) {
+  protected constructor(
+    cell: CellType,
+    kind: string,
+    options: RecurrentOptions & RNNOptions & GRUOptions,
+    cellNaming = false,
+  ) {
     const where = kind;
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${where}: options must be an object with inputSize and hiddenSize, received ${describe(options)}`);
+      throw new TypeError(
+        `${where}: options must be an object with inputSize and hiddenSize, received ${describe(options)}`,
+      );
     }
-    const allowed = ['inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'bias', 'merge', 'init', 'seed', 'backend',
-      ...(cell === 'rnn' ? ['nonlinearity'] : []), ...(cell === 'gru' ? ['resetAfter'] : [])];
+    const allowed = [
+      'inputSize',
+      'hiddenSize',
+      'numLayers',
+      'bidirectional',
+      'bias',
+      'merge',
+      'init',
+      'seed',
+      'backend',
+      ...(cell === 'rnn' ? ['nonlinearity'] : []),
+      ...(cell === 'gru' ? ['resetAfter'] : []),
+    ];
     for (const key of Object.keys(options)) {
-      if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
     }
     this.cell = cell;
     this.kind = kind;
@@ -226,7 +250,8 @@ export abstract class RecurrentLayer {
     this.bidirectional = bool(options.bidirectional ?? false, `${where}: bidirectional`);
     this.bias = bool(options.bias ?? true, `${where}: bias`);
     const merge = options.merge ?? 'concat';
-    if (merge !== 'concat' && merge !== 'sum') throw new TypeError(`${where}: merge must be 'concat' or 'sum', received ${describe(merge)}`);
+    if (merge !== 'concat' && merge !== 'sum')
+      throw new TypeError(`${where}: merge must be 'concat' or 'sum', received ${describe(merge)}`);
     this.merge = merge;
     const nonlinearity = options.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
@@ -236,7 +261,8 @@ export abstract class RecurrentLayer {
     this.resetAfter = bool(options.resetAfter ?? true, `${where}: resetAfter`) ? 1 : 0;
     const init = options.init ?? {};
     validateInit(init, where);
-    if (init.forgetBias !== undefined && cell !== 'lstm') throw new TypeError(`${where}: init.forgetBias applies to LSTM only`);
+    if (init.forgetBias !== undefined && cell !== 'lstm')
+      throw new TypeError(`${where}: init.forgetBias applies to LSTM only`);
     const seed = options.seed ?? nextSeed();
     if (!Number.isInteger(seed)) throw new TypeError(`${where}: seed must be an integer, received ${describe(seed)}`);
     this.backend = options.backend ?? getBackend();
@@ -288,7 +314,15 @@ export abstract class RecurrentLayer {
 
   /** The configuration (constructor options without init, seed and backend), for checkpoints. */
   config(): RecurrentConfig {
-    const base = { type: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, bias: this.bias, merge: this.merge };
+    const base = {
+      type: this.cell,
+      inputSize: this.inputSize,
+      hiddenSize: this.hiddenSize,
+      numLayers: this.numLayers,
+      bidirectional: this.bidirectional,
+      bias: this.bias,
+      merge: this.merge,
+    };
     if (this.cell === 'rnn') return { ...base, nonlinearity: this.relu ? 'relu' : 'tanh' };
     if (this.cell === 'gru') return { ...base, resetAfter: this.resetAfter === 1 };
     return base;
@@ -346,14 +380,18 @@ export abstract class RecurrentLayer {
   }
 
   /** The checks, copies and run of {@link forward}: where the outputs lie (floats) and the final states. */
-  private forwardChecked(x: ArrayLike<number>, options: ForwardOptions): { out: number; outputs: number; states: { h: Float32Array; c?: Float32Array } } {
+  private forwardChecked(
+    x: ArrayLike<number>,
+    options: ForwardOptions,
+  ): { out: number; outputs: number; states: { h: Float32Array; c?: Float32Array } } {
     this.assertLive();
     const where = `${this.kind}.forward`;
     const { T, B } = this.shapeOf(x, options, where);
     const H = this.hiddenSize;
     const D = this.directions;
     const stateSize = this.numLayers * D * B * H;
-    const xWhat = `${where}: x`, xExpected = `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`;
+    const xWhat = `${where}: x`,
+      xExpected = `seqLen·batch·inputSize = ${T}·${B}·${this.inputSize}`;
     checkArrayShape(x, T * B * this.inputSize, xWhat, xExpected);
     const stateExpected = `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`;
     if (options.h0 !== undefined) checkArrayShape(options.h0, stateSize, `${where}: h0`, stateExpected);
@@ -368,7 +406,14 @@ export abstract class RecurrentLayer {
     writeFinite(this.backend, p.x, x, T * B * this.inputSize, xWhat, xExpected);
     if (options.h0 !== undefined) writeFinite(this.backend, p.h0, options.h0, stateSize, `${where}: h0`, stateExpected);
     if (options.c0 !== undefined) writeFinite(this.backend, p.c0, options.c0, stateSize, `${where}: c0`, stateExpected);
-    const out = this.forwardInPlace(T, B, p.x, options.h0 !== undefined ? p.h0 : 0, options.c0 !== undefined ? p.c0 : 0, hasMask ? p.mask : 0);
+    const out = this.forwardInPlace(
+      T,
+      B,
+      p.x,
+      options.h0 !== undefined ? p.h0 : 0,
+      options.c0 !== undefined ? p.c0 : 0,
+      hasMask ? p.mask : 0,
+    );
     // the (unused until backward) dhT / dcT buffers have the (L·D,B,H) shape of the final states
     this.copyFinalStates(p.dhT, p.dcT);
     const h = heap.read(p.dhT, stateSize);
@@ -384,12 +429,14 @@ export abstract class RecurrentLayer {
     this.assertLive();
     const where = `${this.kind}.backward`;
     if (this.saved === null) throw new Error(`${where}: call forward() first (backward uses its saved activations)`);
-    if (grads === null || typeof grads !== 'object') throw new TypeError(`${where}: grads must be an object { output?, h?, c? }, received ${describe(grads)}`);
+    if (grads === null || typeof grads !== 'object')
+      throw new TypeError(`${where}: grads must be an object { output?, h?, c? }, received ${describe(grads)}`);
     const { T, B } = this.saved;
     const H = this.hiddenSize;
     const D = this.directions;
     const stateSize = this.numLayers * D * B * H;
-    const outWhat = `${where}: output gradient`, outExpected = `seqLen·batch·outputSize = ${T}·${B}·${this.outputSize}`;
+    const outWhat = `${where}: output gradient`,
+      outExpected = `seqLen·batch·outputSize = ${T}·${B}·${this.outputSize}`;
     const stateExpected = `numLayers·directions·batch·hiddenSize = ${this.numLayers}·${D}·${B}·${H}`;
     if (grads.output !== undefined) checkArrayShape(grads.output, T * B * this.outputSize, outWhat, outExpected);
     if (grads.h !== undefined) checkArrayShape(grads.h, stateSize, `${where}: h gradient`, stateExpected);
@@ -401,10 +448,17 @@ export abstract class RecurrentLayer {
     const [dA] = this.planInputGrads(T, B);
     const heap = this.backend.heap;
     // copies into scratch buffers, each checked finite there (as forward's inputs are)
-    if (grads.output !== undefined) writeFinite(this.backend, dA, grads.output, T * B * this.outputSize, outWhat, outExpected);
-    if (grads.h !== undefined) writeFinite(this.backend, p.dhT, grads.h, stateSize, `${where}: h gradient`, stateExpected);
-    if (grads.c !== undefined) writeFinite(this.backend, p.dcT, grads.c, stateSize, `${where}: c gradient`, stateExpected);
-    const dxPtr = this.backwardInPlace(grads.output !== undefined ? dA : 0, grads.h !== undefined ? p.dhT : 0, grads.c !== undefined ? p.dcT : 0);
+    if (grads.output !== undefined)
+      writeFinite(this.backend, dA, grads.output, T * B * this.outputSize, outWhat, outExpected);
+    if (grads.h !== undefined)
+      writeFinite(this.backend, p.dhT, grads.h, stateSize, `${where}: h gradient`, stateExpected);
+    if (grads.c !== undefined)
+      writeFinite(this.backend, p.dcT, grads.c, stateSize, `${where}: c gradient`, stateExpected);
+    const dxPtr = this.backwardInPlace(
+      grads.output !== undefined ? dA : 0,
+      grads.h !== undefined ? p.dhT : 0,
+      grads.c !== undefined ? p.dcT : 0,
+    );
     const input = heap.read(dxPtr, T * B * this.inputSize);
     const h0 = heap.read(p.dh0, stateSize);
     return this.cell === 'lstm' ? { input, h0, c0: heap.read(p.dc0, stateSize) } : { input, h0 };
@@ -467,9 +521,12 @@ export abstract class RecurrentLayer {
    * nothing of this backward.
    */
   backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true, release = false, stateGrad = true): number {
-    if (this.saved === null) throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
+    if (this.saved === null)
+      throw new Error(`${this.kind}.backward: call forward() first (backward uses its saved activations)`);
     if (this.activationsReleased) {
-      throw new Error(`${this.kind}.backward: this forward's saved activations were released by an earlier backward (the Trainer's); run forward() again`);
+      throw new Error(
+        `${this.kind}.backward: this forward's saved activations were released by an earlier backward (the Trainer's); run forward() again`,
+      );
     }
     const { T, B, x, mask } = this.saved;
     const p = this.layout(T, B);
@@ -484,8 +541,8 @@ export abstract class RecurrentLayer {
       dy = p.dmerged;
     }
     const released = release && this.cell !== 'rnn';
-    const gateGrads = this.cell === 'rnn' || released ? 0
-      : this.retainedGateGrads.plan([T * B * this.gateRows], this.retainedPtr)[0];
+    const gateGrads =
+      this.cell === 'rnn' || released ? 0 : this.retainedGateGrads.plan([T * B * this.gateRows], this.retainedPtr)[0];
     const dx = this.runBackward(T, B, p, x, dy, dhT, dcT, mask, inputGrad, gateGrads, stateGrad);
     if (released) this.activationsReleased = true;
     return dx;
@@ -543,11 +600,75 @@ export abstract class RecurrentLayer {
         const y = p.out[k] + d * H * 4;
         const work = cached ? this.packedPtrs[i] : p.work;
         if (this.cell === 'lstm') {
-          kn.lstm_forward(T, B, Ik, H, d, input, Ik, mask, wih, whh, bih, bhh, h0, c0, y, D * H, p.gates[i], p.hseq[i], p.cseq[i], work, prepacked);
+          kn.lstm_forward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            bih,
+            bhh,
+            h0,
+            c0,
+            y,
+            D * H,
+            p.gates[i],
+            p.hseq[i],
+            p.cseq[i],
+            work,
+            prepacked,
+          );
         } else if (this.cell === 'gru') {
-          kn.gru_forward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.gates[i], p.hn[i], p.hseq[i], work, prepacked);
+          kn.gru_forward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            this.resetAfter,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            bih,
+            bhh,
+            h0,
+            y,
+            D * H,
+            p.gates[i],
+            p.hn[i],
+            p.hseq[i],
+            work,
+            prepacked,
+          );
         } else {
-          kn.rnn_forward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, bih, bhh, h0, y, D * H, p.hseq[i], work, prepacked);
+          kn.rnn_forward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            this.relu,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            bih,
+            bhh,
+            h0,
+            y,
+            D * H,
+            p.hseq[i],
+            work,
+            prepacked,
+          );
         }
       }
     }
@@ -560,7 +681,11 @@ export abstract class RecurrentLayer {
   /** Floats of workspace this layer's forward kernel needs for batch B and input width Ik. */
   private forwardWork(B: number, Ik: number): number {
     const H = this.hiddenSize;
-    return this.cell === 'lstm' ? lstmForwardWork(B, Ik, H) : this.cell === 'gru' ? gruForwardWork(B, Ik, H) : rnnForwardWork(B, Ik, H);
+    return this.cell === 'lstm'
+      ? lstmForwardWork(B, Ik, H)
+      : this.cell === 'gru'
+        ? gruForwardWork(B, Ik, H)
+        : rnnForwardWork(B, Ik, H);
   }
 
   /**
@@ -582,8 +707,19 @@ export abstract class RecurrentLayer {
   }
 
   /** @returns the pointer holding dL/dx (0 when `inputGrad` is false) */
-  private runBackward(T: number, B: number, p: Layout, x: number, dyTop: number, dhTp: number, dcTp: number, mask: number,
-    inputGrad: boolean, gateGrads: number, stateGrad: boolean): number {
+  private runBackward(
+    T: number,
+    B: number,
+    p: Layout,
+    x: number,
+    dyTop: number,
+    dhTp: number,
+    dcTp: number,
+    mask: number,
+    inputGrad: boolean,
+    gateGrads: number,
+    stateGrad: boolean,
+  ): number {
     const kn = this.backend.kernels;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -606,14 +742,95 @@ export abstract class RecurrentLayer {
         const dh0 = stateGrad ? p.dh0 + i * B * H * 4 : 0;
         const dc0 = stateGrad ? p.dc0 + i * B * H * 4 : 0;
         if (this.cell === 'lstm') {
-          kn.lstm_backward(T, B, Ik, H, d, input, Ik, mask, wih, whh, p.gates[i], p.hseq[i], p.cseq[i], dyd, D * H, dhT, dcT,
-            dx, Ik, d, dh0, dc0, gwih, gwhh, gbih, gbhh, gateGrads || p.gates[i], p.work);
+          kn.lstm_backward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            p.gates[i],
+            p.hseq[i],
+            p.cseq[i],
+            dyd,
+            D * H,
+            dhT,
+            dcT,
+            dx,
+            Ik,
+            d,
+            dh0,
+            dc0,
+            gwih,
+            gwhh,
+            gbih,
+            gbhh,
+            gateGrads || p.gates[i],
+            p.work,
+          );
         } else if (this.cell === 'gru') {
-          kn.gru_backward(T, B, Ik, H, d, this.resetAfter, input, Ik, mask, wih, whh, p.gates[i], p.hn[i], p.hseq[i], dyd, D * H, dhT,
-            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, gateGrads || p.gates[i], p.dgh, p.work);
+          kn.gru_backward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            this.resetAfter,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            p.gates[i],
+            p.hn[i],
+            p.hseq[i],
+            dyd,
+            D * H,
+            dhT,
+            dx,
+            Ik,
+            d,
+            dh0,
+            gwih,
+            gwhh,
+            gbih,
+            gbhh,
+            gateGrads || p.gates[i],
+            p.dgh,
+            p.work,
+          );
         } else {
-          kn.rnn_backward(T, B, Ik, H, d, this.relu, input, Ik, mask, wih, whh, p.hseq[i], dyd, D * H, dhT,
-            dx, Ik, d, dh0, gwih, gwhh, gbih, gbhh, p.dpre, p.work);
+          kn.rnn_backward(
+            T,
+            B,
+            Ik,
+            H,
+            d,
+            this.relu,
+            input,
+            Ik,
+            mask,
+            wih,
+            whh,
+            p.hseq[i],
+            dyd,
+            D * H,
+            dhT,
+            dx,
+            Ik,
+            d,
+            dh0,
+            gwih,
+            gwhh,
+            gbih,
+            gbhh,
+            p.dpre,
+            p.work,
+          );
         }
       }
       dy = dx;
@@ -653,18 +870,33 @@ export abstract class RecurrentLayer {
     for (let k = 0; k < L; k++) {
       const Ik = k === 0 ? I : D * H;
       const f = this.forwardWork(B, Ik);
-      const b = lstm ? lstmBackwardWork(T, B, Ik, H) : gru ? gruBackwardWork(T, B, Ik, H) : rnnBackwardWork(T, B, Ik, H);
+      const b = lstm
+        ? lstmBackwardWork(T, B, Ik, H)
+        : gru
+          ? gruBackwardWork(T, B, Ik, H)
+          : rnnBackwardWork(T, B, Ik, H);
       work = Math.max(work, f, b);
     }
     const s = this.layoutSizes;
     s.length = 0;
     s.push(T * B * I);
     for (let k = 0; k < L; k++) s.push(T * B * D * H);
-    for (let i = 0; i < n; i++) s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
+    for (let i = 0; i < n; i++)
+      s.push(lstm || gru ? T * B * G : 0, (T + 1) * B * H, lstm ? (T + 1) * B * H : 0, gru ? T * B * H : 0);
     const state = n * B * H;
     // gate gradients: RNN's pre-activations, and a reset-after GRU's hidden-side n gradient (T,B,H); the LSTM's
     // and GRU's gate gradients go over their saved gates or into retainedGateGrads (see backwardInPlace)
-    s.push(state, lstm ? state : 0, work, lstm || gru ? 0 : T * B * G, gru && this.resetAfter ? T * B * H : 0, state, lstm ? state : 0, state, lstm ? state : 0);
+    s.push(
+      state,
+      lstm ? state : 0,
+      work,
+      lstm || gru ? 0 : T * B * G,
+      gru && this.resetAfter ? T * B * H : 0,
+      state,
+      lstm ? state : 0,
+      state,
+      lstm ? state : 0,
+    );
     const summed = this.merge === 'sum' && D === 2;
     s.push(T * B, summed ? T * B * H : 0, summed ? T * B * D * H : 0);
     const ptr = this.workspace.plan(s, this.layoutPtrs);
@@ -683,16 +915,34 @@ export abstract class RecurrentLayer {
       hn.push(ptr[j++]);
     }
     return {
-      x, out, gates, hseq, cseq, hn,
-      h0: ptr[j++], c0: ptr[j++], work: ptr[j++], dpre: ptr[j++], dgh: ptr[j++],
-      dhT: ptr[j++], dcT: ptr[j++], dh0: ptr[j++], dc0: ptr[j++], mask: ptr[j++], merged: ptr[j++], dmerged: ptr[j++],
+      x,
+      out,
+      gates,
+      hseq,
+      cseq,
+      hn,
+      h0: ptr[j++],
+      c0: ptr[j++],
+      work: ptr[j++],
+      dpre: ptr[j++],
+      dgh: ptr[j++],
+      dhT: ptr[j++],
+      dcT: ptr[j++],
+      dh0: ptr[j++],
+      dc0: ptr[j++],
+      mask: ptr[j++],
+      merged: ptr[j++],
+      dmerged: ptr[j++],
     };
   }
 
   private shapeOf(x: ArrayLike<number>, options: ForwardOptions, where: string): { T: number; B: number } {
-    if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
     if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
-      throw new TypeError(`${where}: x must be a Float32Array of (seqLen, batch, inputSize) values, received ${describe(x)}`);
+      throw new TypeError(
+        `${where}: x must be a Float32Array of (seqLen, batch, inputSize) values, received ${describe(x)}`,
+      );
     }
     const perStep = this.inputSize;
     let B = options.batch;
@@ -703,12 +953,16 @@ export abstract class RecurrentLayer {
       B ??= 1;
       T = x.length / (B * perStep);
       if (!Number.isInteger(T) || T < 1) {
-        throw new RangeError(`${where}: x has ${x.length} values, which is not a whole number (≥ 1) of steps of batch·inputSize = ${B}·${perStep}`);
+        throw new RangeError(
+          `${where}: x has ${x.length} values, which is not a whole number (≥ 1) of steps of batch·inputSize = ${B}·${perStep}`,
+        );
       }
     } else if (B === undefined) {
       B = x.length / (T * perStep);
       if (!Number.isInteger(B) || B < 1) {
-        throw new RangeError(`${where}: x has ${x.length} values, which is not a whole number (≥ 1) of sequences of seqLen·inputSize = ${T}·${perStep}`);
+        throw new RangeError(
+          `${where}: x has ${x.length} values, which is not a whole number (≥ 1) of sequences of seqLen·inputSize = ${T}·${perStep}`,
+        );
       }
     }
     return { T, B };
@@ -779,7 +1033,11 @@ export class CellCore extends RecurrentLayer {
   }
 }
 
-function normalise<O extends RecurrentOptions>(a: O | number, b: number | undefined, c: Omit<O, 'inputSize' | 'hiddenSize'> | undefined): O {
+function normalise<O extends RecurrentOptions>(
+  a: O | number,
+  b: number | undefined,
+  c: Omit<O, 'inputSize' | 'hiddenSize'> | undefined,
+): O {
   if (typeof a === 'number') return { ...(c ?? {}), inputSize: a, hiddenSize: b } as O;
   return a;
 }
@@ -811,7 +1069,14 @@ export function checkArrayShape(a: ArrayLike<number>, n: number, what: string, e
  * a scalar loop in JavaScript); only a failing copy is scanned again, to name the first bad value.
  * On failure the heap buffer holds the rejected values; it must be scratch the caller overwrites.
  */
-export function writeFinite(backend: Backend, ptr: number, a: ArrayLike<number>, n: number, what: string, expected: string): void {
+export function writeFinite(
+  backend: Backend,
+  ptr: number,
+  a: ArrayLike<number>,
+  n: number,
+  what: string,
+  expected: string,
+): void {
   checkArrayShape(a, n, what, expected);
   backend.heap.write(ptr, a);
   if (backend.kernels.count_nonfinite(n, ptr) === 0) return;
@@ -824,7 +1089,8 @@ export function checkArray(a: ArrayLike<number>, n: number, what: string, expect
   checkArrayShape(a, n, what, expected);
   for (let i = 0; i < n; i++) {
     const v = a[i];
-    if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);
+    if (!Number.isFinite(Math.fround(v)))
+      throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);
   }
 }
 
@@ -832,16 +1098,27 @@ export function checkArray(a: ArrayLike<number>, n: number, what: string, expect
  * Writes a (T, B) 0/1 step mask at `ptr` from `options.lengths` (right padding) or `options.mask`;
  * returns false (nothing written) when neither is given.
  */
-export function writeStepMask(mem: Float32Array, ptr: number, T: number, B: number, options: { lengths?: ArrayLike<number>; mask?: ArrayLike<number> }, where: string): boolean {
-  if (options.lengths !== undefined && options.mask !== undefined) throw new TypeError(`${where}: give lengths or mask, not both`);
+export function writeStepMask(
+  mem: Float32Array,
+  ptr: number,
+  T: number,
+  B: number,
+  options: { lengths?: ArrayLike<number>; mask?: ArrayLike<number> },
+  where: string,
+): boolean {
+  if (options.lengths !== undefined && options.mask !== undefined)
+    throw new TypeError(`${where}: give lengths or mask, not both`);
   if (options.lengths !== undefined) {
     const lengths = options.lengths;
     if (lengths === null || typeof lengths !== 'object' || lengths.length !== B) {
-      throw new RangeError(`${where}: lengths must have one value per sequence (batch = ${B}), received ${describe(lengths)}`);
+      throw new RangeError(
+        `${where}: lengths must have one value per sequence (batch = ${B}), received ${describe(lengths)}`,
+      );
     }
     for (let b = 0; b < B; b++) {
       const n = lengths[b];
-      if (!Number.isInteger(n) || n < 0 || n > T) throw new RangeError(`${where}: lengths must be integers in [0, ${T}], received ${describe(n)} at index ${b}`);
+      if (!Number.isInteger(n) || n < 0 || n > T)
+        throw new RangeError(`${where}: lengths must be integers in [0, ${T}], received ${describe(n)} at index ${b}`);
       for (let t = 0; t < T; t++) mem[(ptr >> 2) + t * B + b] = t < n ? 1 : 0;
     }
     return true;
@@ -849,10 +1126,15 @@ export function writeStepMask(mem: Float32Array, ptr: number, T: number, B: numb
   if (options.mask !== undefined) {
     const m = options.mask;
     if (m === null || typeof m !== 'object' || m.length !== T * B) {
-      throw new RangeError(`${where}: mask must have seqLen·batch = ${T}·${B} = ${T * B} values of 0 or 1, received ${describe(m)}`);
+      throw new RangeError(
+        `${where}: mask must have seqLen·batch = ${T}·${B} = ${T * B} values of 0 or 1, received ${describe(m)}`,
+      );
     }
     for (let i = 0; i < T * B; i++) {
-      if (m[i] !== 0 && m[i] !== 1) throw new RangeError(`${where}: mask must hold 0 (padding) or 1 (valid), received ${describe(m[i])} at index ${i}`);
+      if (m[i] !== 0 && m[i] !== 1)
+        throw new RangeError(
+          `${where}: mask must hold 0 (padding) or 1 (valid), received ${describe(m[i])} at index ${i}`,
+        );
       mem[(ptr >> 2) + i] = m[i];
     }
     return true;

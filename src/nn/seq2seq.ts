@@ -72,7 +72,8 @@ export class EncoderDecoder {
 
   constructor(options: EncoderDecoderOptions) {
     const where = 'EncoderDecoder';
-    if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
     const Vs = positiveInt(options.sourceVocab, `${where}: sourceVocab`);
     const Vt = positiveInt(options.targetVocab, `${where}: targetVocab`);
     const E = positiveInt(options.embed ?? 32, `${where}: embed`);
@@ -80,7 +81,8 @@ export class EncoderDecoder {
     const numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
     for (const k of ['bos', 'eos'] as const) {
       const v = options[k];
-      if (!Number.isInteger(v) || v < 0 || v >= Vt) throw new RangeError(`${where}: ${k} must be a target id in [0, ${Vt}), received ${describe(v)}`);
+      if (!Number.isInteger(v) || v < 0 || v >= Vt)
+        throw new RangeError(`${where}: ${k} must be a target id in [0, ${Vt}), received ${describe(v)}`);
     }
     this.bos = options.bos;
     this.eos = options.eos;
@@ -110,7 +112,13 @@ export class EncoderDecoder {
 
   /** @internal every parameter slab. */
   parameterSets(): ParameterSet[] {
-    return [this.sourceEmbedding.params, this.encoder.params, this.targetEmbedding.params, this.decoder.params, this.head.params];
+    return [
+      this.sourceEmbedding.params,
+      this.encoder.params,
+      this.targetEmbedding.params,
+      this.decoder.params,
+      this.head.params,
+    ];
   }
 
   /** Number of trainable values. */
@@ -132,14 +140,19 @@ export class EncoderDecoder {
     const src = batch.input;
     const tgt = batch.target;
     if (src === null || typeof src !== 'object' || src.length % B !== 0 || src.length === 0) {
-      throw new RangeError(`${where}: input must hold source ids (seqLen·batch), a multiple of batch = ${B}, received ${describe(src)}`);
+      throw new RangeError(
+        `${where}: input must hold source ids (seqLen·batch), a multiple of batch = ${B}, received ${describe(src)}`,
+      );
     }
     if (tgt === null || typeof tgt !== 'object' || tgt.length % B !== 0 || tgt.length === 0) {
-      throw new RangeError(`${where}: target must hold target ids (targetLen·batch), a multiple of batch = ${B}, received ${describe(tgt)}`);
+      throw new RangeError(
+        `${where}: target must hold target ids (targetLen·batch), a multiple of batch = ${B}, received ${describe(tgt)}`,
+      );
     }
     const Ts = src.length / B;
     const Tt = tgt.length / B;
-    if (batch.seqLen !== undefined && batch.seqLen !== Ts) throw new RangeError(`${where}: seqLen ${batch.seqLen} does not match the source (${Ts} steps of batch ${B})`);
+    if (batch.seqLen !== undefined && batch.seqLen !== Ts)
+      throw new RangeError(`${where}: seqLen ${batch.seqLen} does not match the source (${Ts} steps of batch ${B})`);
     this.sourceEmbedding.checkIds(src, `${where}: input`);
     const p = this.plan(Ts, Tt, B);
     const mem = this.backend.heap.all();
@@ -151,7 +164,9 @@ export class EncoderDecoder {
       for (let b = 0; b < B; b++) {
         const prev = tgt[(t - 1) * B + b];
         if (!(Number.isInteger(prev) && prev >= -1 && prev < this.outputSize)) {
-          throw new RangeError(`${where}: target must hold ids in [0, ${this.outputSize}) or −1, received ${describe(prev)} at index ${(t - 1) * B + b}`);
+          throw new RangeError(
+            `${where}: target must hold ids in [0, ${this.outputSize}) or −1, received ${describe(prev)} at index ${(t - 1) * B + b}`,
+          );
         }
         ints[(p[5] >> 2) + t * B + b] = prev < 0 ? this.bos : prev;
       }
@@ -288,7 +303,21 @@ export class EncoderDecoder {
     const H = this.encoder.hiddenSize;
     const state = this.encoder.numLayers * B * H;
     const lstm = this.encoder.cell === 'lstm';
-    return this.workspace.plan([state, lstm ? state : 0, state, lstm ? state : 0, Ts * B, Tt * B, Ts * B * E, Tt * B * E, Tt * B * this.outputSize, Tt * B * H], this.ptrs);
+    return this.workspace.plan(
+      [
+        state,
+        lstm ? state : 0,
+        state,
+        lstm ? state : 0,
+        Ts * B,
+        Tt * B,
+        Ts * B * E,
+        Tt * B * E,
+        Tt * B * this.outputSize,
+        Tt * B * H,
+      ],
+      this.ptrs,
+    );
   }
 
   private forwardInPlace(Ts: number, Tt: number, B: number): number {
@@ -319,7 +348,9 @@ export class EncoderDecoder {
   /** Runs the encoder on validated source ids; returns pointers of its final states (L, B, H). */
   private encode(source: ArrayLike<number>, B: number, where: string): { h: number; c: number } {
     if (source === null || typeof source !== 'object' || source.length === 0 || source.length % B !== 0) {
-      throw new RangeError(`${where}: source must hold seqLen·batch ids with batch = ${B}, received ${describe(source)}`);
+      throw new RangeError(
+        `${where}: source must hold seqLen·batch ids with batch = ${B}, received ${describe(source)}`,
+      );
     }
     this.sourceEmbedding.checkIds(source, `${where}: source`);
     const Ts = source.length / B;

@@ -14,7 +14,9 @@ export function resolveUrl(url: string | URL, what = 'init: options.url'): URL {
   try {
     return new URL(url, base);
   } catch {
-    throw new TypeError(`${what} must be an absolute URL here (no page to resolve it against), received ${JSON.stringify(url)}`);
+    throw new TypeError(
+      `${what} must be an absolute URL here (no page to resolve it against), received ${JSON.stringify(url)}`,
+    );
   }
 }
 
@@ -28,7 +30,9 @@ export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
     throw new Error(`strand: could not fetch ${url}: ${(error as Error).message}`);
   }
   if (!response.ok) {
-    throw new Error(`strand: could not fetch ${url} (HTTP ${response.status}); serve strand's .wasm files beside its JavaScript, pass init({ url }), or import 'strand/inline'`);
+    throw new Error(
+      `strand: could not fetch ${url} (HTTP ${response.status}); serve strand's .wasm files beside its JavaScript, pass init({ url }), or import 'strand/inline'`,
+    );
   }
   const type = response.headers.get('content-type') ?? '';
   if (typeof WebAssembly.compileStreaming === 'function' && type.split(';')[0].trim() === 'application/wasm') {
@@ -44,7 +48,10 @@ export async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
 export function fetchPlatform(name: string, urls: BuildUrls, threaded?: ThreadedBuildUrls): WasmPlatform {
   return {
     name,
-    threads: threaded && typeof Worker === 'function' ? { load: (flavor) => fetchWasm(threaded[flavor]()), spawn: spawnWebThread } : undefined,
+    threads:
+      threaded && typeof Worker === 'function'
+        ? { load: (flavor) => fetchWasm(threaded[flavor]()), spawn: spawnWebThread }
+        : undefined,
     load: (build) => fetchWasm(urls[build.flavor]()),
     loadUrl: (url) => fetchWasm(resolveUrl(url)),
   };

@@ -9,7 +9,9 @@ export function modulePlatform(name: string, modules: Record<WasmFlavor, WebAsse
     name,
     load: async (build) => modules[build.flavor],
     loadUrl: async () => {
-      throw new TypeError(`init: options.url cannot be used on ${name}: it forbids compiling WebAssembly from bytes; import the .wasm file as a module and pass init({ module })`);
+      throw new TypeError(
+        `init: options.url cannot be used on ${name}: it forbids compiling WebAssembly from bytes; import the .wasm file as a module and pass init({ module })`,
+      );
     },
   };
 }

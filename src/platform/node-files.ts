@@ -12,14 +12,21 @@ export class FileError extends Error {
 function reason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   switch (code) {
-    case 'ENOENT': return 'no such file or directory';
+    case 'ENOENT':
+      return 'no such file or directory';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'it is a directory, not a file';
-    case 'ENOTDIR': return 'a part of the path is not a directory';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'EROFS': return 'the file system is read-only';
-    default: return (error as Error)?.message ?? String(error);
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'the file system is read-only';
+    default:
+      return (error as Error)?.message ?? String(error);
   }
 }
 
@@ -62,8 +69,10 @@ export function checkWritable(path: string, what?: string): void {
   const full = resolve(path);
   const dir = dirname(full);
   if (!existsSync(dir)) throw new FileError(`cannot write ${named(path, what)}: the directory '${dir}' does not exist`);
-  if (!statSync(dir).isDirectory()) throw new FileError(`cannot write ${named(path, what)}: '${dir}' is not a directory`);
-  if (existsSync(full) && statSync(full).isDirectory()) throw new FileError(`cannot write ${named(path, what)}: it is a directory`);
+  if (!statSync(dir).isDirectory())
+    throw new FileError(`cannot write ${named(path, what)}: '${dir}' is not a directory`);
+  if (existsSync(full) && statSync(full).isDirectory())
+    throw new FileError(`cannot write ${named(path, what)}: it is a directory`);
 }
 
 /**

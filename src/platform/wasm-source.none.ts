@@ -8,7 +8,9 @@ import type { WasmPlatform } from './platform.ts';
 export const platform: WasmPlatform = {
   name: 'none',
   load: async (build) => {
-    throw new Error(`strand: no loader for ${build.file} in this runtime; import 'strand' (or 'strand/inline') through the package entry, or pass init({ module | bytes | url })`);
+    throw new Error(
+      `strand: no loader for ${build.file} in this runtime; import 'strand' (or 'strand/inline') through the package entry, or pass init({ module | bytes | url })`,
+    );
   },
   loadUrl: (url) => fetchWasm(resolveUrl(url)),
 };

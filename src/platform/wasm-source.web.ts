@@ -4,10 +4,14 @@ import { fetchPlatform } from './fetch.ts';
 import type { WasmPlatform } from './platform.ts';
 
 /** Fetches build/strand-*.wasm of this checkout from the dev server. */
-export const platform: WasmPlatform = fetchPlatform('browser', {
-  simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
-  relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
-}, {
-  simd: () => new URL('../../build/strand-threads.wasm', import.meta.url),
-  relaxed: () => new URL('../../build/strand-threads-relaxed.wasm', import.meta.url),
-});
+export const platform: WasmPlatform = fetchPlatform(
+  'browser',
+  {
+    simd: () => new URL('../../build/strand-simd.wasm', import.meta.url),
+    relaxed: () => new URL('../../build/strand-relaxed.wasm', import.meta.url),
+  },
+  {
+    simd: () => new URL('../../build/strand-threads.wasm', import.meta.url),
+    relaxed: () => new URL('../../build/strand-threads-relaxed.wasm', import.meta.url),
+  },
+);

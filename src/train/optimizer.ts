@@ -28,7 +28,8 @@ export class Optimizer {
   private readonly states: SetState[];
 
   constructor(sets: ParameterSet[], options: OptimizerOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`optimizer must be an object like { type: 'adam', lr: 2e-3 }, received ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`optimizer must be an object like { type: 'adam', lr: 2e-3 }, received ${describe(options)}`);
     this.options = withDefaults(options) as Required<OptimizerOptions> & Record<string, unknown>;
     if (sets.length === 0) throw new Error('Optimizer: no parameters to optimise');
     this.backend = sets[0].backend;
@@ -57,16 +58,59 @@ export class Optimizer {
       const n = set.size;
       switch (o.type) {
         case 'sgd':
-          k.sgd_step(n, set.slab, set.gradSlab, a, lr, o.momentum as number, o.dampening as number, o.nesterov ? 1 : 0, wd, this.stepCount === 1 ? 1 : 0);
+          k.sgd_step(
+            n,
+            set.slab,
+            set.gradSlab,
+            a,
+            lr,
+            o.momentum as number,
+            o.dampening as number,
+            o.nesterov ? 1 : 0,
+            wd,
+            this.stepCount === 1 ? 1 : 0,
+          );
           break;
         case 'adagrad':
-          k.adagrad_step(n, set.slab, set.gradSlab, a, lr / (1 + (this.stepCount - 1) * (o.lrDecay as number)), o.eps as number, wd);
+          k.adagrad_step(
+            n,
+            set.slab,
+            set.gradSlab,
+            a,
+            lr / (1 + (this.stepCount - 1) * (o.lrDecay as number)),
+            o.eps as number,
+            wd,
+          );
           break;
         case 'rmsprop':
-          k.rmsprop_step(n, set.slab, set.gradSlab, a, b, lr, o.alpha as number, o.eps as number, wd, o.momentum as number);
+          k.rmsprop_step(
+            n,
+            set.slab,
+            set.gradSlab,
+            a,
+            b,
+            lr,
+            o.alpha as number,
+            o.eps as number,
+            wd,
+            o.momentum as number,
+          );
           break;
         default:
-          k.adam_step(n, set.slab, set.gradSlab, a, b, lr, o.beta1 as number, o.beta2 as number, o.eps as number, wd, o.type === 'adamw' ? 1 : 0, this.stepCount);
+          k.adam_step(
+            n,
+            set.slab,
+            set.gradSlab,
+            a,
+            b,
+            lr,
+            o.beta1 as number,
+            o.beta2 as number,
+            o.eps as number,
+            wd,
+            o.type === 'adamw' ? 1 : 0,
+            this.stepCount,
+          );
       }
     }
   }
@@ -95,26 +139,58 @@ export class Optimizer {
 function withDefaults(o: OptimizerOptions): Record<string, unknown> {
   const num = (v: unknown, name: string, def: number, min = 0): number => {
     const x = v ?? def;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) throw new RangeError(`optimizer.${name} must be a finite number ≥ ${min}, received ${describe(v)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min)
+      throw new RangeError(`optimizer.${name} must be a finite number ≥ ${min}, received ${describe(v)}`);
     return x;
   };
   switch (o.type) {
     case 'sgd':
       if (o.lr === undefined) throw new TypeError('optimizer.lr is required for sgd (as in PyTorch)');
-      if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) throw new RangeError('optimizer: nesterov needs momentum > 0 and dampening 0');
-      return { type: 'sgd', lr: num(o.lr, 'lr', 0), momentum: num(o.momentum, 'momentum', 0), dampening: num(o.dampening, 'dampening', 0), nesterov: o.nesterov ?? false, weightDecay: num(o.weightDecay, 'weightDecay', 0) };
+      if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0))
+        throw new RangeError('optimizer: nesterov needs momentum > 0 and dampening 0');
+      return {
+        type: 'sgd',
+        lr: num(o.lr, 'lr', 0),
+        momentum: num(o.momentum, 'momentum', 0),
+        dampening: num(o.dampening, 'dampening', 0),
+        nesterov: o.nesterov ?? false,
+        weightDecay: num(o.weightDecay, 'weightDecay', 0),
+      };
     case 'adagrad':
-      return { type: 'adagrad', lr: num(o.lr, 'lr', 0.01), lrDecay: num(o.lrDecay, 'lrDecay', 0), eps: num(o.eps, 'eps', 1e-10), weightDecay: num(o.weightDecay, 'weightDecay', 0) };
+      return {
+        type: 'adagrad',
+        lr: num(o.lr, 'lr', 0.01),
+        lrDecay: num(o.lrDecay, 'lrDecay', 0),
+        eps: num(o.eps, 'eps', 1e-10),
+        weightDecay: num(o.weightDecay, 'weightDecay', 0),
+      };
     case 'rmsprop':
-      return { type: 'rmsprop', lr: num(o.lr, 'lr', 0.01), alpha: num(o.alpha, 'alpha', 0.99), eps: num(o.eps, 'eps', 1e-8), momentum: num(o.momentum, 'momentum', 0), weightDecay: num(o.weightDecay, 'weightDecay', 0) };
+      return {
+        type: 'rmsprop',
+        lr: num(o.lr, 'lr', 0.01),
+        alpha: num(o.alpha, 'alpha', 0.99),
+        eps: num(o.eps, 'eps', 1e-8),
+        momentum: num(o.momentum, 'momentum', 0),
+        weightDecay: num(o.weightDecay, 'weightDecay', 0),
+      };
     case 'adam':
     case 'adamw': {
       const beta1 = num(o.beta1, 'beta1', 0.9);
       const beta2 = num(o.beta2, 'beta2', 0.999);
-      if (beta1 >= 1 || beta2 >= 1) throw new RangeError(`optimizer: beta1 and beta2 must be < 1, received ${beta1}, ${beta2}`);
-      return { type: o.type, lr: num(o.lr, 'lr', 1e-3), beta1, beta2, eps: num(o.eps, 'eps', 1e-8), weightDecay: num(o.weightDecay, 'weightDecay', o.type === 'adamw' ? 0.01 : 0) };
+      if (beta1 >= 1 || beta2 >= 1)
+        throw new RangeError(`optimizer: beta1 and beta2 must be < 1, received ${beta1}, ${beta2}`);
+      return {
+        type: o.type,
+        lr: num(o.lr, 'lr', 1e-3),
+        beta1,
+        beta2,
+        eps: num(o.eps, 'eps', 1e-8),
+        weightDecay: num(o.weightDecay, 'weightDecay', o.type === 'adamw' ? 0.01 : 0),
+      };
     }
     default:
-      throw new TypeError(`optimizer.type must be 'sgd', 'adagrad', 'rmsprop', 'adam' or 'adamw', received ${JSON.stringify((o as { type: unknown }).type)}`);
+      throw new TypeError(
+        `optimizer.type must be 'sgd', 'adagrad', 'rmsprop', 'adam' or 'adamw', received ${JSON.stringify((o as { type: unknown }).type)}`,
+      );
   }
 }

@@ -34,15 +34,29 @@ export function scheduledLr(schedule: Schedule | undefined, base: number, step: 
 /** Throws a clear error unless `s` is a valid {@link Schedule}. */
 export function validateSchedule(s: Schedule): void {
   const pos = (v: unknown, name: string) => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`schedule.${name} must be a positive number, received ${describe(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      throw new RangeError(`schedule.${name} must be a positive number, received ${describe(v)}`);
   };
-  if (s === null || typeof s !== 'object') throw new TypeError(`schedule must be an object like { type: 'cosine', total: 1000 }, received ${describe(s)}`);
-  if (s.warmup !== undefined && !(Number.isInteger(s.warmup) && s.warmup >= 0)) throw new RangeError(`schedule.warmup must be a non-negative integer, received ${describe(s.warmup)}`);
+  if (s === null || typeof s !== 'object')
+    throw new TypeError(`schedule must be an object like { type: 'cosine', total: 1000 }, received ${describe(s)}`);
+  if (s.warmup !== undefined && !(Number.isInteger(s.warmup) && s.warmup >= 0))
+    throw new RangeError(`schedule.warmup must be a non-negative integer, received ${describe(s.warmup)}`);
   switch (s.type) {
-    case 'constant': return;
-    case 'step': pos(s.stepSize, 'stepSize'); if (s.gamma !== undefined) pos(s.gamma, 'gamma'); return;
-    case 'exponential': pos(s.gamma, 'gamma'); return;
-    case 'cosine': pos(s.total, 'total'); return;
-    default: throw new TypeError(`schedule.type must be 'constant', 'step', 'exponential' or 'cosine', received ${JSON.stringify((s as { type: unknown }).type)}`);
+    case 'constant':
+      return;
+    case 'step':
+      pos(s.stepSize, 'stepSize');
+      if (s.gamma !== undefined) pos(s.gamma, 'gamma');
+      return;
+    case 'exponential':
+      pos(s.gamma, 'gamma');
+      return;
+    case 'cosine':
+      pos(s.total, 'total');
+      return;
+    default:
+      throw new TypeError(
+        `schedule.type must be 'constant', 'step', 'exponential' or 'cosine', received ${JSON.stringify((s as { type: unknown }).type)}`,
+      );
   }
 }

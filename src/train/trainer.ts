@@ -1,6 +1,14 @@
 import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
-import { dropoutStates, loadModelTensors, modelConfig, modelFromConfig, modelTensors, restoreDropoutStates, type ModelConfig } from '../io/checkpoint.ts';
+import {
+  dropoutStates,
+  loadModelTensors,
+  modelConfig,
+  modelFromConfig,
+  modelTensors,
+  restoreDropoutStates,
+  type ModelConfig,
+} from '../io/checkpoint.ts';
 import { describe } from '../nn/params.ts';
 import { SequenceModel, type OutputKind, type SequenceInput } from '../nn/model.ts';
 import type { ParameterSet } from '../nn/params.ts';
@@ -163,22 +171,28 @@ export class Trainer<M extends Trainable = SequenceModel> {
   private readonly options: TrainerOptions;
 
   constructor(model: M, options: TrainerOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, received ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`Trainer: options must be an object, received ${describe(options)}`);
     this.model = model;
     this.options = structuredClone(options);
-    const defaultLoss: LossName = model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse';
+    const defaultLoss: LossName =
+      model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse';
     this.loss = options.loss ?? defaultLoss;
     if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(this.loss)) {
-      throw new TypeError(`Trainer: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${JSON.stringify(this.loss)}`);
+      throw new TypeError(
+        `Trainer: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${JSON.stringify(this.loss)}`,
+      );
     }
     this.reduction = options.reduction ?? 'mean';
-    if (this.reduction !== 'mean' && this.reduction !== 'sum') throw new TypeError(`Trainer: reduction must be 'mean' or 'sum', received ${JSON.stringify(this.reduction)}`);
+    if (this.reduction !== 'mean' && this.reduction !== 'sum')
+      throw new TypeError(`Trainer: reduction must be 'mean' or 'sum', received ${JSON.stringify(this.reduction)}`);
     if (options.schedule !== undefined) validateSchedule(options.schedule);
     this.schedule = options.schedule;
     this.clip = options.clip ?? {};
     for (const k of ['norm', 'value'] as const) {
       const v = this.clip[k];
-      if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new RangeError(`Trainer: clip.${k} must be a positive number, received ${describe(v)}`);
+      if (v !== undefined && !(typeof v === 'number' && v > 0))
+        throw new RangeError(`Trainer: clip.${k} must be a positive number, received ${describe(v)}`);
     }
     const tb = options.tbptt ?? { k1: 50 };
     this.k1 = positiveInt(tb.k1, 'Trainer: tbptt.k1');
@@ -195,7 +209,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
    */
   step(batch: Batch): StepResult {
     const where = 'Trainer.step';
-    if (batch === null || typeof batch !== 'object') throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
+    if (batch === null || typeof batch !== 'object')
+      throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
     const prepared = this.model.prepare(batch, where);
     this.writeTargets(batch.target, batch.mask ?? prepared.weights, prepared.rows, where);
     return this.update(prepared);
@@ -215,15 +230,21 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * @param tokens token ids (the model must start with an Embedding and predict the next token)
    * @returns the mean training loss per epoch
    */
-  async fit(tokens: ArrayLike<number>, options: FitOptions = {}): Promise<{ epochLosses: number[]; steps: number; stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience' }> {
+  async fit(
+    tokens: ArrayLike<number>,
+    options: FitOptions = {},
+  ): Promise<{ epochLosses: number[]; steps: number; stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience' }> {
     const where = 'Trainer.fit';
     const model = this.languageModel(where);
     if (model.embedding === null || model.head.at !== 'every' || this.loss !== 'cross-entropy') {
-      throw new TypeError(`${where}: fit() trains next-token language models (Embedding input, Dense at every step, cross-entropy); use step() for other tasks`);
+      throw new TypeError(
+        `${where}: fit() trains next-token language models (Embedding input, Dense at every step, cross-entropy); use step() for other tasks`,
+      );
     }
     const B = this.batchSize;
     const perStream = Math.floor((tokens.length - 1) / B);
-    if (perStream < 1) throw new RangeError(`${where}: tokens must hold more than batchSize = ${B} tokens, received ${tokens.length}`);
+    if (perStream < 1)
+      throw new RangeError(`${where}: tokens must hold more than batchSize = ${B} tokens, received ${tokens.length}`);
     model.embedding.checkIds(tokens, `${where}: tokens`);
     const epochs = positiveInt(options.epochs ?? 1, `${where}: epochs`);
     const maxSteps = options.maxSteps ?? Infinity;
@@ -278,15 +299,20 @@ export class Trainer<M extends Trainable = SequenceModel> {
         count++;
         const elapsed = (now() - start) / 1000;
         options.onStep?.({
-          ...result, step: this.optimizer.stepCount, epoch, progress: end / perStream,
-          tokensPerSecond: seen / Math.max(elapsed, 1e-9), elapsed,
+          ...result,
+          step: this.optimizer.stepCount,
+          epoch,
+          progress: end / perStream,
+          tokensPerSecond: seen / Math.max(elapsed, 1e-9),
+          elapsed,
         });
         if (now() - lastYield > 50) {
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = now();
         }
         if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
-        if (options.timeLimit !== undefined && elapsed >= options.timeLimit) return { epochLosses, steps, stopped: 'time' };
+        if (options.timeLimit !== undefined && elapsed >= options.timeLimit)
+          return { epochLosses, steps, stopped: 'time' };
         if (steps >= maxSteps) return { epochLosses, steps, stopped: 'steps' };
         if (end >= perStream) break;
       }
@@ -313,7 +339,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
   evaluate(tokens: ArrayLike<number>): Metrics {
     const where = 'Trainer.evaluate';
     const model = this.languageModel(where);
-    if (tokens.length < 2) throw new RangeError(`${where}: tokens must hold at least 2 tokens, received ${tokens.length}`);
+    if (tokens.length < 2)
+      throw new RangeError(`${where}: tokens must hold at least 2 tokens, received ${tokens.length}`);
     model.embedding!.checkIds(tokens, `${where}: tokens`);
     const saved = model.saveState();
     try {
@@ -361,11 +388,19 @@ export class Trainer<M extends Trainable = SequenceModel> {
   save(): Uint8Array {
     const model = this.languageModel('Trainer.save');
     const heap = model.backend.heap;
-    const slabs = this.optimizer.stateSlabs().map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
-    return pack({
-      kind: 'trainer', model: modelConfig(model), dropout: dropoutStates(model), metadata: model.metadata,
-      trainer: { options: this.options, stepCount: this.optimizer.stepCount },
-    }, [...modelTensors(model), ...slabs]);
+    const slabs = this.optimizer
+      .stateSlabs()
+      .map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
+    return pack(
+      {
+        kind: 'trainer',
+        model: modelConfig(model),
+        dropout: dropoutStates(model),
+        metadata: model.metadata,
+        trainer: { options: this.options, stepCount: this.optimizer.stepCount },
+      },
+      [...modelTensors(model), ...slabs],
+    );
   }
 
   /** Resumes a trainer (and a new model) from {@link save}'s bytes. */
@@ -373,7 +408,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const where = 'Trainer.load';
     const { header, tensors } = unpack(bytes, where);
     const saved = header.trainer as { options: TrainerOptions; stepCount: number } | undefined;
-    if (header.kind !== 'trainer' || saved === undefined) throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
+    if (header.kind !== 'trainer' || saved === undefined)
+      throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
     const model = modelFromConfig(header.model as ModelConfig, options.backend, where);
     try {
       loadModelTensors(model, tensors, where);
@@ -383,7 +419,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
       const slabs = trainer.optimizer.stateSlabs();
       for (const [i, s] of slabs.entries()) {
         const data = tensors.get(`optimizer.${i}`);
-        if (data === undefined || data.length !== s.size) throw new Error(`${where}: optimizer state ${i} is missing or has the wrong size`);
+        if (data === undefined || data.length !== s.size)
+          throw new Error(`${where}: optimizer state ${i} is missing or has the wrong size`);
         model.backend.heap.write(s.ptr, data);
       }
       trainer.optimizer.stepCount = saved.stepCount;
@@ -403,35 +440,51 @@ export class Trainer<M extends Trainable = SequenceModel> {
   // ------------------------------------------------------------------------------------ internals
 
   /** Writes targets (int32 class ids or float values) and row weights into the trainer's workspace. */
-  private writeTargets(target: ArrayLike<number>, mask: ArrayLike<number> | undefined, rows: number, where: string): void {
+  private writeTargets(
+    target: ArrayLike<number>,
+    mask: ArrayLike<number> | undefined,
+    rows: number,
+    where: string,
+  ): void {
     const O = this.model.outputSize;
     const classes = this.loss === 'cross-entropy';
     const n = classes ? rows : rows * O;
     if (target === null || typeof target !== 'object' || typeof target.length !== 'number') {
-      throw new TypeError(`${where}: target must be an array of ${n} ${classes ? 'class ids' : 'values'}, received ${describe(target)}`);
+      throw new TypeError(
+        `${where}: target must be an array of ${n} ${classes ? 'class ids' : 'values'}, received ${describe(target)}`,
+      );
     }
-    if (target.length !== n) throw new RangeError(`${where}: target must have ${n} ${classes ? 'class ids (one per output row)' : `values (rows·outputSize = ${rows}·${O})`}, received ${target.length}`);
+    if (target.length !== n)
+      throw new RangeError(
+        `${where}: target must have ${n} ${classes ? 'class ids (one per output row)' : `values (rows·outputSize = ${rows}·${O})`}, received ${target.length}`,
+      );
     const [tPtr, wPtr] = this.workspace.plan([n, rows, rows * O], this.ptrs);
     const heap = this.model.backend.heap;
     if (classes) {
       const ints = new Int32Array(heap.all().buffer, tPtr, n);
       for (let i = 0; i < n; i++) {
         const v = target[i];
-        if (!Number.isInteger(v) || v < -1 || v >= O) throw new RangeError(`${where}: target must hold class ids in [0, ${O}) or −1 (ignore), received ${describe(v)} at index ${i}`);
+        if (!Number.isInteger(v) || v < -1 || v >= O)
+          throw new RangeError(
+            `${where}: target must hold class ids in [0, ${O}) or −1 (ignore), received ${describe(v)} at index ${i}`,
+          );
         ints[i] = v;
       }
     } else {
       for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(Math.fround(target[i]))) throw new RangeError(`${where}: target must be finite (as float32), received ${target[i]} at index ${i}`);
+        if (!Number.isFinite(Math.fround(target[i])))
+          throw new RangeError(`${where}: target must be finite (as float32), received ${target[i]} at index ${i}`);
       }
       heap.write(tPtr, target);
     }
     const weights = heap.f32(wPtr, rows);
     if (mask === undefined) weights.fill(1);
     else {
-      if (mask.length !== rows) throw new RangeError(`${where}: mask must have one weight per output row (${rows}), received ${mask.length}`);
+      if (mask.length !== rows)
+        throw new RangeError(`${where}: mask must have one weight per output row (${rows}), received ${mask.length}`);
       for (let i = 0; i < rows; i++) {
-        if (!(mask[i] >= 0 && Number.isFinite(Math.fround(mask[i])))) throw new RangeError(`${where}: mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
+        if (!(mask[i] >= 0 && Number.isFinite(Math.fround(mask[i]))))
+          throw new RangeError(`${where}: mask must hold finite weights ≥ 0, received ${mask[i]} at index ${i}`);
         weights[i] = mask[i];
       }
     }
@@ -464,22 +517,30 @@ export class Trainer<M extends Trainable = SequenceModel> {
       // per-value weights: expand the row weights over the O outputs
       const expanded = heap.f32(dPtr, rows * O);
       for (let r = 0; r < rows; r++) expanded.fill(heap.f32(wPtr, rows)[r], r * O, (r + 1) * O);
-      total = this.loss === 'mse'
-        ? k.mse(rows * O, logits, tPtr, dPtr, scale, dPtr)
-        : k.sigmoid_bce(rows * O, logits, tPtr, dPtr, scale, dPtr);
+      total =
+        this.loss === 'mse'
+          ? k.mse(rows * O, logits, tPtr, dPtr, scale, dPtr)
+          : k.sigmoid_bce(rows * O, logits, tPtr, dPtr, scale, dPtr);
     }
     const loss = total * scale;
-    if (!Number.isFinite(loss)) throw new NonFiniteError(`Trainer: the loss is ${loss} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step (lower the learning rate or clip gradients)`);
+    if (!Number.isFinite(loss))
+      throw new NonFiniteError(
+        `Trainer: the loss is ${loss} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step (lower the learning rate or clip gradients)`,
+      );
     batch.backward(dPtr);
     let sumSq = 0;
     const sets = model.parameterSets();
     for (const s of sets) sumSq += k.sum_squares(s.size, s.gradSlab);
     const gradNorm = Math.sqrt(sumSq);
-    if (!Number.isFinite(gradNorm)) throw new NonFiniteError(`Trainer: the gradient norm is ${gradNorm} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step`);
+    if (!Number.isFinite(gradNorm))
+      throw new NonFiniteError(
+        `Trainer: the gradient norm is ${gradNorm} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step`,
+      );
     let clippedNorm = gradNorm;
     if (this.clip.value !== undefined) {
       for (const s of sets) k.clip_value(s.size, s.gradSlab, this.clip.value);
-      if (this.clip.norm !== undefined) clippedNorm = Math.sqrt(sets.reduce((a, s) => a + k.sum_squares(s.size, s.gradSlab), 0));
+      if (this.clip.norm !== undefined)
+        clippedNorm = Math.sqrt(sets.reduce((a, s) => a + k.sum_squares(s.size, s.gradSlab), 0));
     }
     if (this.clip.norm !== undefined && clippedNorm > this.clip.norm) {
       const f = this.clip.norm / (clippedNorm + 1e-6);

@@ -6,8 +6,14 @@ import { existsSync } from 'node:fs';
 
 /** Flags for headless Chromium in a container (../shared/RUNTIMES.md). */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** Debian's chromium: $CHROMIUM when set (only it), else `which chromium`, else /usr/bin/chromium; null when absent. */
@@ -15,7 +21,9 @@ export function findChromium(): string | null {
   if (process.env.CHROMIUM) return existsSync(process.env.CHROMIUM) ? process.env.CHROMIUM : null;
   const candidates: string[] = [];
   try {
-    candidates.push(execFileSync('which', ['chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(
+      execFileSync('which', ['chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     // not on PATH
   }
@@ -29,9 +37,9 @@ export function missingChromium(): Error {
     (process.env.CHROMIUM
       ? `strand tests: headless Chromium was not found at CHROMIUM=${process.env.CHROMIUM}.\n`
       : 'strand tests: headless Chromium was not found (looked at `which chromium` and /usr/bin/chromium).\n') +
-    'The browser tests are part of `npm test` and are never skipped. Install Debian\'s browser with:\n\n' +
-    '    apt-get install -y chromium\n\n' +
-    '(or run only the Node tests: npx vitest run --project node)',
+      "The browser tests are part of `npm test` and are never skipped. Install Debian's browser with:\n\n" +
+      '    apt-get install -y chromium\n\n' +
+      '(or run only the Node tests: npx vitest run --project node)',
   );
 }
 

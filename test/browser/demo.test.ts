@@ -59,28 +59,47 @@ it('trains from the page: the loss falls, a sample appears, the gradient flow is
   await page.selectOption('#hidden', '64');
   await page.click('#train');
   const numberIn = (selector: string): Promise<number> =>
-    page.locator(selector).textContent().then((t) => Number((t ?? '').replace(/,/g, '')));
-  await page.waitForFunction(() => Number.isFinite(Number(document.querySelector('#loss')?.textContent)), null, { timeout: 30_000 });
+    page
+      .locator(selector)
+      .textContent()
+      .then((t) => Number((t ?? '').replace(/,/g, '')));
+  await page.waitForFunction(() => Number.isFinite(Number(document.querySelector('#loss')?.textContent)), null, {
+    timeout: 30_000,
+  });
   const first = await numberIn('#loss');
   expect(first).toBeGreaterThan(0);
-  await page.waitForFunction((f) => Number(document.querySelector('#loss')?.textContent) < f, first, { timeout: 40_000 });
+  await page.waitForFunction((f) => Number(document.querySelector('#loss')?.textContent) < f, first, {
+    timeout: 40_000,
+  });
   expect(await numberIn('#loss')).toBeLessThan(first);
 
-  await page.waitForFunction(() => (document.querySelector('#sample')?.textContent ?? '').length > 20, null, { timeout: 20_000 });
+  await page.waitForFunction(() => (document.querySelector('#sample')?.textContent ?? '').length > 20, null, {
+    timeout: 20_000,
+  });
   const sample = (await page.locator('#sample').textContent()) ?? '';
   expect(sample.startsWith('MARLOW:\n')).toBe(true);
   expect(await numberIn('#speed')).toBeGreaterThan(0);
   // the page is cross-origin isolated, so the worker trains with two kernel threads
   expect(await page.locator('#status').textContent()).toMatch(/wasm\/\w+, 2 threads/);
-  await page.waitForFunction(() => Number((document.querySelector('#flow-chart') as HTMLElement | null)?.dataset.profiles) >= 1, null, { timeout: 20_000 });
+  await page.waitForFunction(
+    () => Number((document.querySelector('#flow-chart') as HTMLElement | null)?.dataset.profiles) >= 1,
+    null,
+    { timeout: 20_000 },
+  );
   expect(Number(await page.locator('#loss-chart').getAttribute('data-points'))).toBeGreaterThan(1);
 
   // the temperature slider reaches the worker: the next sample says so
   await page.locator('#temperature').fill('0.3');
-  await page.waitForFunction(() => (document.querySelector('#sample-info')?.textContent ?? '').includes('temperature 0.30'), null, { timeout: 20_000 });
+  await page.waitForFunction(
+    () => (document.querySelector('#sample-info')?.textContent ?? '').includes('temperature 0.30'),
+    null,
+    { timeout: 20_000 },
+  );
 
   await page.click('#stop');
-  await page.waitForFunction(() => !(document.querySelector('#train') as HTMLButtonElement).disabled, null, { timeout: 20_000 });
+  await page.waitForFunction(() => !(document.querySelector('#train') as HTMLButtonElement).disabled, null, {
+    timeout: 20_000,
+  });
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(`${artifacts}.gitignore`, '*\n');
   await page.screenshot({ path: `${artifacts}demo.png`, fullPage: true });

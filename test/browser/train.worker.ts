@@ -32,7 +32,10 @@ async function run({ ticks }: Start): Promise<void> {
     output: 'softmax',
   });
   const trainer = new strand.Trainer(model, {
-    optimizer: { type: 'adam', lr: 0.01 }, clip: { norm: 5 }, tbptt: { k1: 16 }, batchSize: 8,
+    optimizer: { type: 'adam', lr: 0.01 },
+    clip: { norm: 5 },
+    tbptt: { k1: 16 },
+    batchSize: 8,
   });
   const ids = vocab.encode(text);
   const ticksAtStart = Atomics.load(counter, 0);
@@ -51,12 +54,18 @@ async function run({ ticks }: Start): Promise<void> {
   model.dispose();
   const fixture = await twentySteps(strand);
   postMessage({
-    type: 'done', steps, ticksDuringTraining, backend: `${backend.name}/${backend.flavor}`,
-    isolated: self.crossOriginIsolated, inWorker: typeof (self as { document?: unknown }).document === 'undefined',
+    type: 'done',
+    steps,
+    ticksDuringTraining,
+    backend: `${backend.name}/${backend.flavor}`,
+    isolated: self.crossOriginIsolated,
+    inWorker: typeof (self as { document?: unknown }).document === 'undefined',
     digest: fixture.digest,
   });
 }
 
 self.onmessage = (event: MessageEvent<Start>) => {
-  run(event.data).catch((error: unknown) => postMessage({ type: 'error', message: String((error as Error)?.stack ?? error) }));
+  run(event.data).catch((error: unknown) =>
+    postMessage({ type: 'error', message: String((error as Error)?.stack ?? error) }),
+  );
 };

@@ -22,7 +22,10 @@ interface Run {
 /** Runs `strand ...args` with tsx; `onStdout` sees the output as it arrives (with the child). */
 function strand(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, STRAND_DEBUG: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, STRAND_DEBUG: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -63,11 +66,36 @@ afterAll(() => {
 
 describe('strand CLI', () => {
   it('trains for a few seconds with progress and samples, and saves a model with its vocabulary', async () => {
-    const run = await strand(['train', '--text', corpus, '--out', model, '--hidden', '24', '--embed', '8', '--seq', '16', '--batch', '8',
-      '--epochs', '1000', '--time-limit', '2.5', '--sample-every', '60', '--sample-length', '30', '--backend', 'wasm']);
+    const run = await strand([
+      'train',
+      '--text',
+      corpus,
+      '--out',
+      model,
+      '--hidden',
+      '24',
+      '--embed',
+      '8',
+      '--seq',
+      '16',
+      '--batch',
+      '8',
+      '--epochs',
+      '1000',
+      '--time-limit',
+      '2.5',
+      '--sample-every',
+      '60',
+      '--sample-length',
+      '30',
+      '--backend',
+      'wasm',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/strand train: LSTM 1×24, embedding 8 on '.*corpus\.txt' \(12,\d{3} characters, \d+ symbols/);
+    expect(run.stdout).toMatch(
+      /strand train: LSTM 1×24, embedding 8 on '.*corpus\.txt' \(12,\d{3} characters, \d+ symbols/,
+    );
     expect(run.stdout).toMatch(/step \d+ {2}epoch \d+\/1000 {2}loss \d+\.\d{3}/); // a plain progress line (not a terminal)
     expect(run.stdout).toMatch(/--- sample at step 60 \(loss \d+\.\d+\) ---/);
     expect(run.stdout).toMatch(/epoch 1: train loss \d+\.\d+, validation \d+\.\d+/);
@@ -86,7 +114,19 @@ describe('strand CLI', () => {
   });
 
   it('samples text from the model, reproducibly with a seed', async () => {
-    const args = ['sample', '--model', model, '--prime', 'the ', '--length', '40', '--seed', '3', '--temperature', '0.5'];
+    const args = [
+      'sample',
+      '--model',
+      model,
+      '--prime',
+      'the ',
+      '--length',
+      '40',
+      '--seed',
+      '3',
+      '--temperature',
+      '0.5',
+    ];
     const [a, b] = await Promise.all([strand(args), strand(args)]);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout.startsWith('the ')).toBe(true);
@@ -119,7 +159,8 @@ describe('strand CLI', () => {
       strand(['gradflow', '--model', model, '--text', 'the sea is calm.', '--rows', '3']),
     ]);
     expect(run.code, run.stderr).toBe(0);
-    for (const label of ['tanh RNN', 'ReLU RNN (identity init', 'LSTM (forget bias 1)', 'GRU']) expect(run.stdout).toContain(label);
+    for (const label of ['tanh RNN', 'ReLU RNN (identity init', 'LSTM (forget bias 1)', 'GRU'])
+      expect(run.stdout).toContain(label);
     expect(run.stdout).toMatch(/T−1−k = 15 │█*/);
     expect(flow.code, flow.stderr).toBe(0);
     expect(flow.stdout).toContain('layer LSTM 0');
@@ -128,13 +169,35 @@ describe('strand CLI', () => {
   it('saves and exits on Ctrl-C during training', async () => {
     const out = join(dir, 'interrupted.strand');
     let sent = false;
-    const run = await strand(['train', '--text', corpus, '--out', out, '--hidden', '16', '--embed', '8', '--seq', '16', '--batch', '8',
-      '--epochs', '100000', '--sample-every', '0', '--backend', 'wasm'], (text, child) => {
-      if (!sent && text.includes('epoch 1:')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    const run = await strand(
+      [
+        'train',
+        '--text',
+        corpus,
+        '--out',
+        out,
+        '--hidden',
+        '16',
+        '--embed',
+        '8',
+        '--seq',
+        '16',
+        '--batch',
+        '8',
+        '--epochs',
+        '100000',
+        '--sample-every',
+        '0',
+        '--backend',
+        'wasm',
+      ],
+      (text, child) => {
+        if (!sent && text.includes('epoch 1:')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(run.code).toBe(130);
     expect(run.stdout).toContain('interrupted: saving');
@@ -169,13 +232,35 @@ describe('strand CLI', () => {
   });
 
   it('prints help for each command', async () => {
-    const [run, general, unknown] = await Promise.all([strand(['train', '--help']), strand(['--help']), strand(['trian'])]);
+    const [run, general, unknown] = await Promise.all([
+      strand(['train', '--help']),
+      strand(['--help']),
+      strand(['trian']),
+    ]);
     expect(run.code).toBe(0);
-    for (const flag of ['--text', '--cell', '--hidden', '--layers', '--embed', '--seq', '--batch', '--lr', '--clip', '--epochs', '--time-limit', '--val-fraction', '--seed', '--dropout', '--out', '--sample-every']) {
+    for (const flag of [
+      '--text',
+      '--cell',
+      '--hidden',
+      '--layers',
+      '--embed',
+      '--seq',
+      '--batch',
+      '--lr',
+      '--clip',
+      '--epochs',
+      '--time-limit',
+      '--val-fraction',
+      '--seed',
+      '--dropout',
+      '--out',
+      '--sample-every',
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(general.code).toBe(0);
-    for (const command of ['train', 'sample', 'score', 'gradflow', 'bench']) expect(general.stdout).toContain(`  ${command}`);
+    for (const command of ['train', 'sample', 'score', 'gradflow', 'bench'])
+      expect(general.stdout).toContain(`  ${command}`);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'trian' (did you mean train?)");
   });

@@ -15,7 +15,16 @@ import { wasmBackend } from '../helpers/backends.ts';
 async function strand(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false, columns: 100 };
+  const io: CliIO = {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    columns: 100,
+  };
   const code = await run(argv, io);
   return { code, stdout, stderr };
 }
@@ -38,7 +47,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('strand gradflow --clip', () => {
   it('draws the raw and the clipped curve of an exploding ReLU RNN; the clipped rows are raw × the factor', async () => {
-    const r = await strand(['gradflow', '--cell', 'relu', '--gain', '1.3', '--length', '24', '--hidden', '8', '--rows', '4', '--clip', '5', '--backend', 'wasm']);
+    const r = await strand([
+      'gradflow',
+      '--cell',
+      'relu',
+      '--gain',
+      '1.3',
+      '--length',
+      '24',
+      '--hidden',
+      '8',
+      '--rows',
+      '4',
+      '--clip',
+      '5',
+      '--backend',
+      'wasm',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('clipped: the parameter gradient scaled to global norm ≤ 5');
     const note = /global gradient norm (\S+), clipped at 5: ×(\S+) → (\S+)/.exec(r.stdout);
@@ -51,29 +76,74 @@ describe('strand gradflow --clip', () => {
     const pairs = rowPairs(r.stdout);
     expect(pairs).toHaveLength(4);
     // three significant digits are printed: agreement to 1 %
-    for (const [raw, clipped] of pairs) expect(Math.abs(clipped / raw / factor - 1), `${clipped} / ${raw} vs ×${factor}`).toBeLessThan(0.01);
+    for (const [raw, clipped] of pairs)
+      expect(Math.abs(clipped / raw / factor - 1), `${clipped} / ${raw} vs ×${factor}`).toBeLessThan(0.01);
   });
 
   it('with a threshold above the gradient norm, the clipped curve is the raw one (factor 1)', async () => {
-    const r = await strand(['gradflow', '--cell', 'lstm', '--length', '12', '--hidden', '6', '--rows', '3', '--clip', '1000', '--backend', 'wasm']);
+    const r = await strand([
+      'gradflow',
+      '--cell',
+      'lstm',
+      '--length',
+      '12',
+      '--hidden',
+      '6',
+      '--rows',
+      '3',
+      '--clip',
+      '1000',
+      '--backend',
+      'wasm',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/clipped at 1000: ×1 → /);
     for (const [raw, clipped] of rowPairs(r.stdout)) expect(clipped).toBe(raw);
   });
 
   it('draws no clipped rows without --clip', async () => {
-    const r = await strand(['gradflow', '--cell', 'rnn', '--length', '8', '--hidden', '4', '--rows', '3', '--backend', 'wasm']);
+    const r = await strand([
+      'gradflow',
+      '--cell',
+      'rnn',
+      '--length',
+      '8',
+      '--hidden',
+      '4',
+      '--rows',
+      '3',
+      '--backend',
+      'wasm',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('clipped');
   });
 
   it('clips the curves of a model file', async () => {
     const backend = await wasmBackend();
-    const model = new SequenceModel({ layers: [new Embedding(6, 3, { seed: 1, backend }), new LSTM({ inputSize: 3, hiddenSize: 5, seed: 2, backend }), new Dense(5, 6, { seed: 3, backend })] });
+    const model = new SequenceModel({
+      layers: [
+        new Embedding(6, 3, { seed: 1, backend }),
+        new LSTM({ inputSize: 3, hiddenSize: 5, seed: 2, backend }),
+        new Dense(5, 6, { seed: 3, backend }),
+      ],
+    });
     const file = join(dir, 'tiny.strand');
     writeFileSync(file, model.save());
     model.dispose();
-    const r = await strand(['gradflow', '--model', file, '--length', '10', '--rows', '3', '--clip', '0.01', '--backend', 'wasm']);
+    const r = await strand([
+      'gradflow',
+      '--model',
+      file,
+      '--length',
+      '10',
+      '--rows',
+      '3',
+      '--clip',
+      '0.01',
+      '--backend',
+      'wasm',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('layer LSTM 0');
     const note = /clipped at 0\.01: ×(\S+) → (\S+)/.exec(r.stdout);
@@ -99,13 +169,18 @@ describe('strand gradflow --clip', () => {
     expect(missing.stderr).toContain('--clip needs a value (a number > 0)');
     const help = await strand(['gradflow', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--clip N\s+also draw each curve after clipping the parameter gradient to global norm N/);
+    expect(help.stdout).toMatch(
+      /--clip N\s+also draw each curve after clipping the parameter gradient to global norm N/,
+    );
   });
 });
 
 describe('flowChart with clipped curves', () => {
   it('draws each clipped row under its raw row, on the scale shared with the raw values', () => {
-    const lines = flowChart([{ label: 'big', norms: [1e-1, 1, 10, 100], clipped: [1e-3, 1e-2, 1e-1, 1], note: '×0.01' }], { rows: 4, width: 20 });
+    const lines = flowChart(
+      [{ label: 'big', norms: [1e-1, 1, 10, 100], clipped: [1e-3, 1e-2, 1e-1, 1], note: '×0.01' }],
+      { rows: 4, width: 20 },
+    );
     expect(lines[0]).toContain('empty bar = 1e-3, full bar = 1e2');
     expect(lines[2]).toBe('big: vanishing — ‖∂L_T/∂h_0‖ / ‖∂L_T/∂h_{T−1}‖ = 1.0e-3; ×0.01');
     const bars = lines.slice(3).map((l) => (l.match(/█/g) ?? []).length);

@@ -41,11 +41,15 @@ describe('parseArgs', () => {
   });
 
   it('names the flag and the expected value in every error', () => {
-    expect(fails(['--model', 'x', '--hiden', '3'])).toBe("strand demo: unknown flag '--hiden' (did you mean --hidden?) (see strand demo --help)");
+    expect(fails(['--model', 'x', '--hiden', '3'])).toBe(
+      "strand demo: unknown flag '--hiden' (did you mean --hidden?) (see strand demo --help)",
+    );
     expect(fails(['--model', 'x', '--hidden', '0'])).toBe("strand demo: --hidden must be an integer ≥ 1, received '0'");
     expect(fails(['--model', 'x', '--hidden', '2.5'])).toMatch(/--hidden must be an integer/);
     expect(fails(['--model', 'x', '--lr', '0'])).toBe("strand demo: --lr must be a number > 0, received '0'");
-    expect(fails(['--model', 'x', '--cell', 'tree'])).toBe("strand demo: --cell must be one of lstm, gru, received 'tree'");
+    expect(fails(['--model', 'x', '--cell', 'tree'])).toBe(
+      "strand demo: --cell must be one of lstm, gru, received 'tree'",
+    );
     expect(fails(['--model', 'x', '--hidden'])).toBe('strand demo: --hidden needs a value (an integer ≥ 1)');
     expect(fails(['--model', 'x', '--hidden', '--lr', '1'])).toMatch(/--hidden needs a value/);
     expect(fails(['--hidden', '3'])).toBe('strand demo: --model is required (file)');
@@ -56,7 +60,8 @@ describe('parseArgs', () => {
 
   it('writes help listing every flag with its default', () => {
     const text = helpText(spec);
-    for (const flag of ['--hidden N', '--lr N', '--cell lstm|gru', '--model TEXT', '--resume', '-h, --help']) expect(text).toContain(flag);
+    for (const flag of ['--hidden N', '--lr N', '--cell lstm|gru', '--model TEXT', '--resume', '-h, --help'])
+      expect(text).toContain(flag);
     expect(text).toContain('[default: 8]');
     expect(text).toContain('[required]');
   });
@@ -106,8 +111,13 @@ describe('progress', () => {
     expect(bar(0.5, 4)).toBe('██  ');
     expect(bar(1 / 16, 2)).toBe('▏ ');
     expect(bar(2, 3)).toBe('███');
-    const line = liveLine({ step: 120, epoch: 2, epochs: 10, progress: 0.2, loss: 2.1344, tokensPerSecond: 9800, elapsed: 12 }, 100);
+    const line = liveLine(
+      { step: 120, epoch: 2, epochs: 10, progress: 0.2, loss: 2.1344, tokensPerSecond: 9800, elapsed: 12 },
+      100,
+    );
     expect(line).toMatch(/^│[█▏▎▍▌▋▊▉ ]+│ {2}12% step 120 · epoch 2\/10 · loss 2\.134 · 9800 tok\/s · ETA 1m28s$/);
-    expect(liveLine({ step: 1, epoch: 1, epochs: 1, progress: 0.1, loss: 1, tokensPerSecond: 1, elapsed: 1 }, 40).length).toBeLessThanOrEqual(39);
+    expect(
+      liveLine({ step: 1, epoch: 1, epochs: 1, progress: 0.1, loss: 1, tokensPerSecond: 1, elapsed: 1 }, 40).length,
+    ).toBeLessThanOrEqual(39);
   });
 });

@@ -8,7 +8,15 @@ describe('example: gradient flow of four cells on one long input, with and witho
   for (const seed of [1, 2]) {
     it(`tanh vanishes, the ReLU RNN with gain 1.2 explodes and clipping bounds it, LSTM and GRU lie in between (seed ${seed})`, async () => {
       const lines: string[] = [];
-      const result = await run({ length: 40, hidden: 16, gain: 1.2, clip: 5, seed, backend: await wasmBackend(), log: (l) => lines.push(l) });
+      const result = await run({
+        length: 40,
+        hidden: 16,
+        gain: 1.2,
+        clip: 5,
+        seed,
+        backend: await wasmBackend(),
+        log: (l) => lines.push(l),
+      });
       const { cells } = result;
       const tanh = cells['tanh RNN'];
       const relu = cells['ReLU RNN (identity × gain)'];

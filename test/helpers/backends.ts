@@ -19,7 +19,8 @@ export function wasmModule(): Promise<WebAssembly.Module> {
       return WebAssembly.compile(await readFile(url));
     }
     const response = await fetch(url);
-    if (!response.ok) throw new Error(`test helpers: could not fetch ${url} (${response.status}); run \`npm run build:wasm\``);
+    if (!response.ok)
+      throw new Error(`test helpers: could not fetch ${url} (${response.status}); run \`npm run build:wasm\``);
     return WebAssembly.compile(await response.arrayBuffer());
   })();
   return compiled;

@@ -11,7 +11,9 @@ export async function enableRelaxedSimd(): Promise<boolean> {
   if (relaxed.supported()) return true;
   if (typeof process !== 'undefined' && process.versions?.node) {
     const v8 = 'node:v8'; // a variable, so that bundlers leave it out of the page
-    ((await import(/* @vite-ignore */ v8)) as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    ((await import(/* @vite-ignore */ v8)) as typeof import('node:v8')).setFlagsFromString(
+      '--experimental-wasm-relaxed-simd',
+    );
   }
   return relaxed.supported();
 }

@@ -2,7 +2,16 @@
 // rejects truncated, corrupted and foreign files with clear errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Dense, Dropout, Embedding, GRU, LSTM, SequenceModel, Trainer, Vocab, init, type Batch,
+  Dense,
+  Dropout,
+  Embedding,
+  GRU,
+  LSTM,
+  SequenceModel,
+  Trainer,
+  Vocab,
+  init,
+  type Batch,
 } from '../../src/index.ts';
 
 beforeAll(async () => {
@@ -14,15 +23,19 @@ const vocab = Vocab.fromText('the lamp on the reef, the bell in the fog. ');
 function makeModel(): SequenceModel {
   return new SequenceModel({
     layers: [
-      new Embedding(vocab.size, 6, { seed: 1 }), new LSTM(6, 8, { seed: 2, numLayers: 2 }), new Dropout(0.2, { seed: 3 }),
-      new GRU(8, 5, { seed: 4, resetAfter: false, bidirectional: true }), new Dense(10, vocab.size, { seed: 5 }),
+      new Embedding(vocab.size, 6, { seed: 1 }),
+      new LSTM(6, 8, { seed: 2, numLayers: 2 }),
+      new Dropout(0.2, { seed: 3 }),
+      new GRU(8, 5, { seed: 4, resetAfter: false, bidirectional: true }),
+      new Dense(10, vocab.size, { seed: 5 }),
     ],
   });
 }
 
 function batch(i: number): Batch {
   const ids = vocab.encode('the lamp on the reef, the bell in the fog. ');
-  const T = 6, B = 3;
+  const T = 6,
+    B = 3;
   const input = new Int32Array(T * B);
   const target = new Int32Array(T * B);
   for (let t = 0; t < T; t++) {
@@ -54,11 +67,15 @@ describe('model checkpoints', () => {
   it('reject truncated, corrupted and foreign files, naming the problem', () => {
     const model = makeModel();
     const bytes = model.save();
-    expect(() => SequenceModel.load(bytes.subarray(0, bytes.length - 9))).toThrow(/SequenceModel.load: the checkpoint is truncated: expected \d+ bytes, received \d+/);
+    expect(() => SequenceModel.load(bytes.subarray(0, bytes.length - 9))).toThrow(
+      /SequenceModel.load: the checkpoint is truncated: expected \d+ bytes, received \d+/,
+    );
     const flipped = bytes.slice();
     flipped[bytes.length - 40] ^= 0x10;
     expect(() => SequenceModel.load(flipped)).toThrow(/checksum mismatch: the checkpoint is corrupted/);
-    expect(() => SequenceModel.load(new TextEncoder().encode('{"not": "a checkpoint"}'))).toThrow(/not a strand checkpoint/);
+    expect(() => SequenceModel.load(new TextEncoder().encode('{"not": "a checkpoint"}'))).toThrow(
+      /not a strand checkpoint/,
+    );
     const future = bytes.slice();
     future[4] = 9;
     expect(() => SequenceModel.load(future)).toThrow(/format version 9 is not supported/);
@@ -103,7 +120,9 @@ describe('trainer checkpoints', () => {
 describe('one-hot input', () => {
   it('feeds identity rows, has no trainable parameters, and round-trips through save/load', async () => {
     const { OneHot } = await import('../../src/index.ts');
-    const model = new SequenceModel({ layers: [new OneHot(5), new LSTM(5, 4, { seed: 1 }), new Dense(4, 5, { seed: 2 })] });
+    const model = new SequenceModel({
+      layers: [new OneHot(5), new LSTM(5, 4, { seed: 1 }), new Dense(4, 5, { seed: 2 })],
+    });
     const trainable = model.parameterSets().reduce((n, s) => n + s.count(), 0);
     expect(trainable).toBe(4 * 4 * (5 + 4) + 2 * 16 + 4 * 5 + 5);
     const before = model.stateDict()['0.weight'];

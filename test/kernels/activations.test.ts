@@ -12,10 +12,48 @@ type Unary = (x: number, y: number, n: number) => void;
 
 const FLT_MAX = 3.4028234663852886e38;
 const EDGE_VALUES = [
-  0, -0, 1e-30, -1e-30, 1.4e-45, -1.4e-45, 1e-7, -1e-7, 0.625, -0.625,
-  Math.fround(0.625) - 2 ** -24, -(Math.fround(0.625) - 2 ** -24), 0.625 + 2 ** -23, -(0.625 + 2 ** -23),
-  9, -9, 20, -20, 44, -44, 45, -45, 87.3, -87.3, 88, -88, 88.37, -88.37, 88.5, -88.5, 88.72, -88.72,
-  89, -89, 104, -104, 1e30, -1e30, FLT_MAX, -FLT_MAX, Infinity, -Infinity,
+  0,
+  -0,
+  1e-30,
+  -1e-30,
+  1.4e-45,
+  -1.4e-45,
+  1e-7,
+  -1e-7,
+  0.625,
+  -0.625,
+  Math.fround(0.625) - 2 ** -24,
+  -(Math.fround(0.625) - 2 ** -24),
+  0.625 + 2 ** -23,
+  -(0.625 + 2 ** -23),
+  9,
+  -9,
+  20,
+  -20,
+  44,
+  -44,
+  45,
+  -45,
+  87.3,
+  -87.3,
+  88,
+  -88,
+  88.37,
+  -88.37,
+  88.5,
+  -88.5,
+  88.72,
+  -88.72,
+  89,
+  -89,
+  104,
+  -104,
+  1e30,
+  -1e30,
+  FLT_MAX,
+  -FLT_MAX,
+  Infinity,
+  -Infinity,
 ];
 const TAIL_LENGTHS = [1, 2, 3, 5, 7, 17, 33, 65];
 
@@ -40,9 +78,12 @@ beforeAll(async () => {
   backend = await wasmBackend();
   const e = backend.exports as unknown as Record<string, Unary>;
   kernel = {
-    sigmoid: backend.kernels.sigmoid.bind(backend.kernels), tanh: backend.kernels.tanh.bind(backend.kernels),
+    sigmoid: backend.kernels.sigmoid.bind(backend.kernels),
+    tanh: backend.kernels.tanh.bind(backend.kernels),
     relu: backend.kernels.relu.bind(backend.kernels),
-    sigmoid_ref: e.sigmoid_ref, tanh_ref: e.tanh_ref, relu_ref: e.relu_ref,
+    sigmoid_ref: e.sigmoid_ref,
+    tanh_ref: e.tanh_ref,
+    relu_ref: e.relu_ref,
   };
 });
 
@@ -63,7 +104,10 @@ function maxAbsError(input: Float32Array, got: Float32Array, want: (x: number) =
   let at = NaN;
   for (let i = 0; i < input.length; i++) {
     const d = Math.abs(got[i] - want(input[i]));
-    if (!(d <= err)) { err = d; at = input[i]; }
+    if (!(d <= err)) {
+      err = d;
+      at = input[i];
+    }
   }
   return { err, at };
 }
@@ -119,7 +163,8 @@ describe.each(['tanh', 'sigmoid'] as const)('%s (SIMD and _ref)', (name) => {
       const y = put(backend, new Float32Array(n + 8).fill(SENTINEL));
       kernel[fn](x, y, n);
       const out = backend.heap.read(y, n + 8);
-      for (let i = 0; i < n; i++) expect(Math.abs(out[i] - want(input[i])), `${fn} n=${n} i=${i}`).toBeLessThanOrEqual(1e-6);
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(out[i] - want(input[i])), `${fn} n=${n} i=${i}`).toBeLessThanOrEqual(1e-6);
       for (let i = n; i < n + 8; i++) expect(out[i]).toBe(SENTINEL);
       expect(Array.from(backend.heap.read(x, n))).toEqual(Array.from(input)); // input untouched
       // in place gives the same values as out of place
@@ -142,7 +187,10 @@ describe.each(['tanh', 'sigmoid'] as const)('%s (SIMD and _ref)', (name) => {
 
 describe('exp (the softmax and the activations share it)', () => {
   const runExp = (values: number[]): Float32Array =>
-    run((x, y, n) => (backend.exports as unknown as Record<string, Unary>).exp_lanes(x, y, n), Float32Array.from(values));
+    run(
+      (x, y, n) => (backend.exports as unknown as Record<string, Unary>).exp_lanes(x, y, n),
+      Float32Array.from(values),
+    );
   /** One unit in the last place of a normal f32 near v. */
   const ulp = (v: number): number => 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23);
 
@@ -157,7 +205,10 @@ describe('exp (the softmax and the activations share it)', () => {
     for (let i = 0; i < input.length; i++) {
       const exact = Math.exp(input[i]);
       const u = Math.abs(got[i] - exact) / ulp(exact);
-      if (!(u <= worst)) { worst = u; at = input[i]; }
+      if (!(u <= worst)) {
+        worst = u;
+        at = input[i];
+      }
     }
     expect(worst, `worst at x = ${at}`).toBeLessThanOrEqual(2);
   });
@@ -191,7 +242,10 @@ describe('tanh relative accuracy near zero', () => {
     for (let i = 0; i < input.length; i++) {
       const exact = Math.tanh(input[i]);
       const rel = Math.abs(got[i] - exact) / Math.abs(exact);
-      if (!(rel <= worst)) { worst = rel; at = input[i]; }
+      if (!(rel <= worst)) {
+        worst = rel;
+        at = input[i];
+      }
     }
     expect(worst, `worst at x = ${at}`).toBeLessThanOrEqual(1e-6);
   });
@@ -276,7 +330,8 @@ describe('the relaxed-SIMD build (polynomial steps may fuse)', () => {
     const input = Float32Array.from(values);
     const got = runOn('tanh', input);
     let worst = 0;
-    for (let i = 0; i < input.length; i++) worst = Math.max(worst, Math.abs(got[i] - Math.tanh(input[i])) / Math.abs(Math.tanh(input[i])));
+    for (let i = 0; i < input.length; i++)
+      worst = Math.max(worst, Math.abs(got[i] - Math.tanh(input[i])) / Math.abs(Math.tanh(input[i])));
     expect(worst).toBeLessThanOrEqual(1e-6);
   });
 });

@@ -21,7 +21,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import {
-  gruBackwardWork, gruForwardWork, lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork,
+  gruBackwardWork,
+  gruForwardWork,
+  lstmBackwardWork,
+  lstmForwardWork,
+  rnnBackwardWork,
+  rnnForwardWork,
 } from '../../src/backend/kernels.ts';
 import { jsBackend, maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
@@ -86,8 +91,15 @@ interface RefGrads {
 const sigm = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** out[j] = bias[bOff + j] + Σ_k W[off + j·cols + k]·v[k], j < rows. */
-function matVec(W: Float64Array, off: number, rows: number, cols: number, v: Float64Array,
-  bias: Float64Array | null, bOff: number): Float64Array {
+function matVec(
+  W: Float64Array,
+  off: number,
+  rows: number,
+  cols: number,
+  v: Float64Array,
+  bias: Float64Array | null,
+  bOff: number,
+): Float64Array {
   const out = new Float64Array(rows);
   for (let j = 0; j < rows; j++) {
     let s = bias ? bias[bOff + j] : 0;
@@ -98,8 +110,16 @@ function matVec(W: Float64Array, off: number, rows: number, cols: number, v: Flo
 }
 
 /** Backward of matVec: dW[off + j·cols + k] += dout[j]·v[k]; dv[k] += Σ_j dout[j]·W[off + j·cols + k]. */
-function matVecBack(W: Float64Array, off: number, rows: number, cols: number, v: Float64Array, dout: ArrayLike<number>,
-  dW: Float64Array, dv: Float64Array): void {
+function matVecBack(
+  W: Float64Array,
+  off: number,
+  rows: number,
+  cols: number,
+  v: Float64Array,
+  dout: ArrayLike<number>,
+  dW: Float64Array,
+  dv: Float64Array,
+): void {
   for (let j = 0; j < rows; j++) {
     for (let k = 0; k < cols; k++) {
       dW[off + j * cols + k] += dout[j] * v[k];
@@ -123,18 +143,36 @@ interface StepOut {
 interface RefCell {
   step(w: RefWeights, x: Float64Array, h: Float64Array, c: Float64Array): StepOut;
   /** Accumulates parameter gradients into g, input gradient into dx; returns d(h_prev), d(c_prev). */
-  back(w: RefWeights, cache: unknown, dh: Float64Array, dc: Float64Array, g: RefGrads, dx: Float64Array): { dh: Float64Array; dc: Float64Array };
+  back(
+    w: RefWeights,
+    cache: unknown,
+    dh: Float64Array,
+    dc: Float64Array,
+    g: RefGrads,
+    dx: Float64Array,
+  ): { dh: Float64Array; dc: Float64Array };
 }
 
 function rnnCell(I: number, H: number, relu: boolean): RefCell {
-  interface Cache { x: Float64Array; h: Float64Array; pre: Float64Array; out: Float64Array }
+  interface Cache {
+    x: Float64Array;
+    h: Float64Array;
+    pre: Float64Array;
+    out: Float64Array;
+  }
   return {
     step(w, x, h, c) {
       const a = matVec(w.wih, 0, H, I, x, w.bih, 0);
       const b = matVec(w.whh, 0, H, H, h, w.bhh, 0);
       const pre = a.map((v, j) => v + b[j]);
       const out = pre.map((v) => (relu ? Math.max(v, 0) : Math.tanh(v)));
-      return { h: out, c, gates: new Float64Array(0), hn: new Float64Array(0), cache: { x, h, pre, out } satisfies Cache };
+      return {
+        h: out,
+        c,
+        gates: new Float64Array(0),
+        hn: new Float64Array(0),
+        cache: { x, h, pre, out } satisfies Cache,
+      };
     },
     back(w, cache, dh, dc, g, dx) {
       const { x, h, pre, out } = cache as Cache;
@@ -150,12 +188,24 @@ function rnnCell(I: number, H: number, relu: boolean): RefCell {
 }
 
 function lstmCell(I: number, H: number): RefCell {
-  interface Cache { x: Float64Array; h: Float64Array; c: Float64Array; i: number[]; f: number[]; g: number[]; o: number[]; cNew: Float64Array }
+  interface Cache {
+    x: Float64Array;
+    h: Float64Array;
+    c: Float64Array;
+    i: number[];
+    f: number[];
+    g: number[];
+    o: number[];
+    cNew: Float64Array;
+  }
   return {
     step(w, x, h, c) {
       const a = matVec(w.wih, 0, 4 * H, I, x, w.bih, 0);
       const b = matVec(w.whh, 0, 4 * H, H, h, w.bhh, 0);
-      const i: number[] = [], f: number[] = [], g: number[] = [], o: number[] = [];
+      const i: number[] = [],
+        f: number[] = [],
+        g: number[] = [],
+        o: number[] = [];
       const cNew = new Float64Array(H);
       const hNew = new Float64Array(H);
       for (let j = 0; j < H; j++) {
@@ -193,7 +243,15 @@ function lstmCell(I: number, H: number): RefCell {
 }
 
 function gruCell(I: number, H: number, resetAfter: boolean): RefCell {
-  interface Cache { x: Float64Array; h: Float64Array; r: Float64Array; z: Float64Array; n: Float64Array; ahn: Float64Array; rh: Float64Array }
+  interface Cache {
+    x: Float64Array;
+    h: Float64Array;
+    r: Float64Array;
+    z: Float64Array;
+    n: Float64Array;
+    ahn: Float64Array;
+    rh: Float64Array;
+  }
   return {
     step(w, x, h, c) {
       const ax = matVec(w.wih, 0, 3 * H, I, x, w.bih, 0);
@@ -214,7 +272,10 @@ function gruCell(I: number, H: number, resetAfter: boolean): RefCell {
         hNew[j] = (1 - z[j]) * n[j] + z[j] * h[j];
       }
       return {
-        h: hNew, c, gates: Float64Array.from([...r, ...z, ...n]), hn: resetAfter ? ahn : rh,
+        h: hNew,
+        c,
+        gates: Float64Array.from([...r, ...z, ...n]),
+        hn: resetAfter ? ahn : rh,
         cache: { x, h, r, z, n, ahn, rh } satisfies Cache,
       };
     },
@@ -259,11 +320,16 @@ function gruCell(I: number, H: number, resetAfter: boolean): RefCell {
 
 function refCell(p: RefProblem): RefCell {
   switch (p.variant) {
-    case 'rnn-tanh': return rnnCell(p.I, p.H, false);
-    case 'rnn-relu': return rnnCell(p.I, p.H, true);
-    case 'lstm': return lstmCell(p.I, p.H);
-    case 'gru-reset-after': return gruCell(p.I, p.H, true);
-    case 'gru-reset-before': return gruCell(p.I, p.H, false);
+    case 'rnn-tanh':
+      return rnnCell(p.I, p.H, false);
+    case 'rnn-relu':
+      return rnnCell(p.I, p.H, true);
+    case 'lstm':
+      return lstmCell(p.I, p.H);
+    case 'gru-reset-after':
+      return gruCell(p.I, p.H, true);
+    case 'gru-reset-before':
+      return gruCell(p.I, p.H, false);
   }
 }
 
@@ -276,8 +342,14 @@ function refForward(p: RefProblem): RefForward {
   const G = gateCount(p.variant) * H;
   const cell = refCell(p);
   const out: RefForward = {
-    y: new Float64Array(T * B * H), h: new Float64Array(T * B * H), c: new Float64Array(T * B * H), gates: new Float64Array(T * B * G),
-    hn: new Float64Array(T * B * H), hT: new Float64Array(B * H), cT: new Float64Array(B * H), caches: [],
+    y: new Float64Array(T * B * H),
+    h: new Float64Array(T * B * H),
+    c: new Float64Array(T * B * H),
+    gates: new Float64Array(T * B * G),
+    hn: new Float64Array(T * B * H),
+    hT: new Float64Array(B * H),
+    cT: new Float64Array(B * H),
+    caches: [],
   };
   for (let b = 0; b < B; b++) {
     let h = rowOf(p.h0, b, H);
@@ -315,8 +387,13 @@ function refBackward(p: RefProblem, fwd: RefForward): RefGrads {
   const G = gateCount(p.variant) * H;
   const cell = refCell(p);
   const g: RefGrads = {
-    dx: new Float64Array(T * B * I), dh0: new Float64Array(B * H), dc0: new Float64Array(B * H),
-    dwih: new Float64Array(G * I), dwhh: new Float64Array(G * H), dbih: new Float64Array(G), dbhh: new Float64Array(G),
+    dx: new Float64Array(T * B * I),
+    dh0: new Float64Array(B * H),
+    dc0: new Float64Array(B * H),
+    dwih: new Float64Array(G * I),
+    dwhh: new Float64Array(G * H),
+    dbih: new Float64Array(G),
+    dbhh: new Float64Array(G),
   };
   for (let b = 0; b < B; b++) {
     let dh = rowOf(p.dhT, b, H);
@@ -352,11 +429,19 @@ function refLoss(p: RefProblem): number {
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
 function smallProblem(variant: Variant, reverse: boolean, seed: number): RefProblem {
-  const T = 5, B = 2, I = 3, H = 4;
+  const T = 5,
+    B = 2,
+    I = 3,
+    H = 4;
   const G = gateCount(variant) * H;
   const scale = variant === 'rnn-relu' ? 0.5 : 0.8;
   return {
-    variant, T, B, I, H, reverse,
+    variant,
+    T,
+    B,
+    I,
+    H,
+    reverse,
     w: {
       wih: f64(randomArray(G * I, seed + 1, -scale, scale)),
       whh: f64(randomArray(G * H, seed + 2, -scale, scale)),
@@ -374,15 +459,24 @@ function smallProblem(variant: Variant, reverse: boolean, seed: number): RefProb
 
 describe('(a) float64 reference cells', () => {
   for (const variant of VARIANTS) {
-    for (const [reverse, pattern] of [[false, null], [true, null], [false, 'random'], [true, 'right']] as const) {
+    for (const [reverse, pattern] of [
+      [false, null],
+      [true, null],
+      [false, 'random'],
+      [true, 'right'],
+    ] as const) {
       it(`${variant}${reverse ? ' reversed' : ''}${pattern ? `, mask ${pattern}` : ''}: analytic gradients match central differences`, () => {
         const p = smallProblem(variant, reverse, 100 + VARIANTS.indexOf(variant) * 20 + (reverse ? 10 : 0));
         if (pattern) p.mask = makeMask(pattern, p.T, p.B, 71);
         const g = refBackward(p, refForward(p));
         const eps = 1e-5;
         const checks: [string, Float64Array, Float64Array][] = [
-          ['x', p.x, g.dx], ['h0', p.h0!, g.dh0], ['wih', p.w.wih, g.dwih], ['whh', p.w.whh, g.dwhh],
-          ['bih', p.w.bih!, g.dbih], ['bhh', p.w.bhh!, g.dbhh],
+          ['x', p.x, g.dx],
+          ['h0', p.h0!, g.dh0],
+          ['wih', p.w.wih, g.dwih],
+          ['whh', p.w.whh, g.dwhh],
+          ['bih', p.w.bih!, g.dbih],
+          ['bhh', p.w.bhh!, g.dbhh],
         ];
         if (variant === 'lstm') checks.push(['c0', p.c0!, g.dc0]);
         let compared = 0;
@@ -470,8 +564,15 @@ interface Strided {
 }
 
 /** Places `data` (or NaN) in a strided matrix; the other columns hold `outside`. */
-function placeStrided(arena: Arena, rows: number, width: number, ld: number, off: number,
-  data: ArrayLike<number> | null, outside: number): Strided {
+function placeStrided(
+  arena: Arena,
+  rows: number,
+  width: number,
+  ld: number,
+  off: number,
+  data: ArrayLike<number> | null,
+  outside: number,
+): Strided {
   const all = new Float32Array(Math.max(1, rows * ld)).fill(outside);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < width; j++) all[r * ld + off + j] = data ? data[r * width + j] : NaN;
@@ -525,7 +626,14 @@ interface SeqCase {
 
 /** (T, B, I, H): awkward sizes — ones, primes, H not a multiple of 4, I ≠ H. */
 const SIZES: [number, number, number, number][] = [
-  [1, 1, 1, 1], [2, 3, 2, 3], [5, 1, 7, 5], [5, 3, 17, 7], [2, 1, 3, 17], [1, 3, 5, 2], [5, 3, 1, 17], [2, 3, 7, 1],
+  [1, 1, 1, 1],
+  [2, 3, 2, 3],
+  [5, 1, 7, 5],
+  [5, 3, 17, 7],
+  [2, 1, 3, 17],
+  [1, 3, 5, 2],
+  [5, 3, 1, 17],
+  [2, 3, 7, 1],
 ];
 const BIAS_FORMS: BiasForm[] = ['both', 'none', 'ih only', 'hh only'];
 
@@ -533,7 +641,11 @@ function casesFor(variant: Variant): SeqCase[] {
   return SIZES.map(([T, B, I, H], i) => {
     const dy = i % 4 !== 3;
     return {
-      variant, T, B, I, H,
+      variant,
+      T,
+      B,
+      I,
+      H,
       reverse: (i % 2) as 0 | 1,
       bias: BIAS_FORMS[(i >> 1) % 4],
       h0: i % 3 !== 2,
@@ -556,8 +668,12 @@ function casesFor(variant: Variant): SeqCase[] {
  */
 function maskedCasesFor(variant: Variant): SeqCase[] {
   const base = casesFor(variant).filter((c) => c.T > 1);
-  const extra: SeqCase[] = [[7, 5, 3, 6], [6, 4, 5, 9]].flatMap(([T, B, I, H], i) =>
-    ([0, 1] as const).map((reverse) => ({ ...base[(2 * i + reverse) % base.length], T, B, I, H, reverse })));
+  const extra: SeqCase[] = [
+    [7, 5, 3, 6],
+    [6, 4, 5, 9],
+  ].flatMap(([T, B, I, H], i) =>
+    ([0, 1] as const).map((reverse) => ({ ...base[(2 * i + reverse) % base.length], T, B, I, H, reverse })),
+  );
   return [...base, ...extra].map((c, i) => ({ ...c, mask: MASK_PATTERNS[i % 4], seed: c.seed + 500 + i }));
 }
 
@@ -645,7 +761,12 @@ interface SeqOutputs {
  * Runs the case's forward then backward kernel on `backend`, in fenced buffers: with the case's
  * data and mask, or the ones given. The padded rows of the unspecified gates / hn are zeroed.
  */
-function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskValues: Float32Array | null = caseMask(c)): SeqOutputs {
+function runSeqCase(
+  backend: Backend,
+  c: SeqCase,
+  d: SeqData = seqData(c),
+  maskValues: Float32Array | null = caseMask(c),
+): SeqOutputs {
   const { T, B, I, H } = c;
   const G = gateCount(c.variant) * H;
   const BH = B * H;
@@ -655,41 +776,148 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
     const ptr = (data: Float32Array | null): number => (data ? a.alloc(data.length, data) : 0);
     const fresh = (n: number): number => a.alloc(n); // NaN-filled: must be written before read
     // strided layouts: wide rows put each matrix at an awkward offset inside a wider row
-    const wide = (width: number, off: number, extra: number) => (c.wide ? { ld: width + off + extra, off } : { ld: width, off: 0 });
-    const xl = wide(I, 2, 1), yl = wide(H, 3, 2), dyl = wide(H, 1, 3), dxl = wide(I, 3, 1);
+    const wide = (width: number, off: number, extra: number) =>
+      c.wide ? { ld: width + off + extra, off } : { ld: width, off: 0 };
+    const xl = wide(I, 2, 1),
+      yl = wide(H, 3, 2),
+      dyl = wide(H, 1, 3),
+      dxl = wide(I, 3, 1);
     const x = placeStrided(a, T * B, I, xl.ld, xl.off, d.x, NaN);
     const y = placeStrided(a, T * B, H, yl.ld, yl.off, null, OUTSIDE);
     const dy = d.dy ? placeStrided(a, T * B, H, dyl.ld, dyl.off, d.dy, NaN) : null;
     const dx = c.dx ? placeStrided(a, T * B, I, dxl.ld, dxl.off, c.accumDx ? d.dxPrior : null, OUTSIDE) : null;
-    const wih = ptr(d.wih), whh = ptr(d.whh), bih = ptr(d.bih), bhh = ptr(d.bhh);
-    const h0 = ptr(d.h0), c0 = ptr(d.c0), dhT = ptr(d.dhT), dcT = ptr(d.dcT);
+    const wih = ptr(d.wih),
+      whh = ptr(d.whh),
+      bih = ptr(d.bih),
+      bhh = ptr(d.bhh);
+    const h0 = ptr(d.h0),
+      c0 = ptr(d.c0),
+      dhT = ptr(d.dhT),
+      dcT = ptr(d.dcT);
     const hseq = fresh((T + 1) * BH);
     const dh0 = fresh(BH);
-    const dwih = ptr(d.dwihPrior), dwhh = ptr(d.dwhhPrior);
+    const dwih = ptr(d.dwihPrior),
+      dwhh = ptr(d.dwhhPrior);
     const dbih = d.bih ? ptr(d.dbihPrior) : 0;
     const dbhh = d.bhh ? ptr(d.dbhhPrior) : 0;
-    const dyPtr = dy ? dy.ptr : 0, lddy = dy ? dy.ld : H;
-    const dxPtr = dx ? dx.ptr : 0, lddx = dx ? dx.ld : I;
+    const dyPtr = dy ? dy.ptr : 0,
+      lddy = dy ? dy.ld : H;
+    const dxPtr = dx ? dx.ptr : 0,
+      lddx = dx ? dx.ld : I;
     const mask = ptr(maskValues);
-    let cseq = 0, gates = 0, hn = 0, dc0 = 0;
+    let cseq = 0,
+      gates = 0,
+      hn = 0,
+      dc0 = 0;
     switch (c.variant) {
       case 'rnn-tanh':
       case 'rnn-relu': {
         const relu = c.variant === 'rnn-relu' ? 1 : 0;
-        k.rnn_forward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, hseq,
-          fresh(rnnForwardWork(B, I, H)));
-        k.rnn_backward(T, B, I, H, c.reverse, relu, x.ptr, x.ld, mask, wih, whh, hseq, dyPtr, lddy, dhT, dxPtr, lddx,
-          c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * BH), fresh(rnnBackwardWork(T, B, I, H)));
+        k.rnn_forward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          relu,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          bih,
+          bhh,
+          h0,
+          y.ptr,
+          y.ld,
+          hseq,
+          fresh(rnnForwardWork(B, I, H)),
+        );
+        k.rnn_backward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          relu,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          hseq,
+          dyPtr,
+          lddy,
+          dhT,
+          dxPtr,
+          lddx,
+          c.accumDx,
+          dh0,
+          dwih,
+          dwhh,
+          dbih,
+          dbhh,
+          fresh(T * BH),
+          fresh(rnnBackwardWork(T, B, I, H)),
+        );
         break;
       }
       case 'lstm': {
         cseq = fresh((T + 1) * BH);
         gates = fresh(T * B * G);
         dc0 = fresh(BH);
-        k.lstm_forward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, c0, y.ptr, y.ld, gates, hseq, cseq,
-          fresh(lstmForwardWork(B, I, H)));
-        k.lstm_backward(T, B, I, H, c.reverse, x.ptr, x.ld, mask, wih, whh, gates, hseq, cseq, dyPtr, lddy, dhT, dcT,
-          dxPtr, lddx, c.accumDx, dh0, dc0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), fresh(lstmBackwardWork(T, B, I, H)));
+        k.lstm_forward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          bih,
+          bhh,
+          h0,
+          c0,
+          y.ptr,
+          y.ld,
+          gates,
+          hseq,
+          cseq,
+          fresh(lstmForwardWork(B, I, H)),
+        );
+        k.lstm_backward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          gates,
+          hseq,
+          cseq,
+          dyPtr,
+          lddy,
+          dhT,
+          dcT,
+          dxPtr,
+          lddx,
+          c.accumDx,
+          dh0,
+          dc0,
+          dwih,
+          dwhh,
+          dbih,
+          dbhh,
+          fresh(T * B * G),
+          fresh(lstmBackwardWork(T, B, I, H)),
+        );
         break;
       }
       case 'gru-reset-after':
@@ -697,11 +925,58 @@ function runSeqCase(backend: Backend, c: SeqCase, d: SeqData = seqData(c), maskV
         const resetAfter = c.variant === 'gru-reset-after' ? 1 : 0;
         gates = fresh(T * B * G);
         hn = fresh(T * BH);
-        k.gru_forward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, bih, bhh, h0, y.ptr, y.ld, gates, hn, hseq,
-          fresh(gruForwardWork(B, I, H)));
-        k.gru_backward(T, B, I, H, c.reverse, resetAfter, x.ptr, x.ld, mask, wih, whh, gates, hn, hseq, dyPtr, lddy, dhT,
-          dxPtr, lddx, c.accumDx, dh0, dwih, dwhh, dbih, dbhh, fresh(T * B * G), resetAfter ? fresh(T * BH) : 0,
-          fresh(gruBackwardWork(T, B, I, H)));
+        k.gru_forward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          resetAfter,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          bih,
+          bhh,
+          h0,
+          y.ptr,
+          y.ld,
+          gates,
+          hn,
+          hseq,
+          fresh(gruForwardWork(B, I, H)),
+        );
+        k.gru_backward(
+          T,
+          B,
+          I,
+          H,
+          c.reverse,
+          resetAfter,
+          x.ptr,
+          x.ld,
+          mask,
+          wih,
+          whh,
+          gates,
+          hn,
+          hseq,
+          dyPtr,
+          lddy,
+          dhT,
+          dxPtr,
+          lddx,
+          c.accumDx,
+          dh0,
+          dwih,
+          dwhh,
+          dbih,
+          dbhh,
+          fresh(T * B * G),
+          resetAfter ? fresh(T * BH) : 0,
+          fresh(gruBackwardWork(T, B, I, H)),
+        );
         break;
       }
     }
@@ -742,9 +1017,19 @@ function expectedSeqOutputs(c: SeqCase): Omit<SeqOutputs, 'trespasses'> {
   const lstm = c.variant === 'lstm';
   const gru = c.variant.startsWith('gru');
   const p: RefProblem = {
-    variant: c.variant, T, B, I, H, reverse: c.reverse === 1,
+    variant: c.variant,
+    T,
+    B,
+    I,
+    H,
+    reverse: c.reverse === 1,
     w: { wih: f64(d.wih), whh: f64(d.whh), bih: d.bih && f64(d.bih), bhh: d.bhh && f64(d.bhh) },
-    x: f64(d.x), h0: d.h0 && f64(d.h0), c0: d.c0 && f64(d.c0), dy: d.dy && f64(d.dy), dhT: d.dhT && f64(d.dhT), dcT: d.dcT && f64(d.dcT),
+    x: f64(d.x),
+    h0: d.h0 && f64(d.h0),
+    c0: d.c0 && f64(d.c0),
+    dy: d.dy && f64(d.dy),
+    dhT: d.dhT && f64(d.dhT),
+    dcT: d.dcT && f64(d.dcT),
     mask: caseMask(c),
   };
   const fwd = refForward(p);
@@ -758,7 +1043,8 @@ function expectedSeqOutputs(c: SeqCase): Omit<SeqOutputs, 'trespasses'> {
     for (let t = 0; t < T; t++) out.set(steps.subarray(t * BH, (t + 1) * BH), (c.reverse ? t : t + 1) * BH);
     return out;
   };
-  const plus = (prior: Float32Array, grad: Float64Array): Float32Array => Float32Array.from(prior, (v, i) => v + grad[i]);
+  const plus = (prior: Float32Array, grad: Float64Array): Float32Array =>
+    Float32Array.from(prior, (v, i) => v + grad[i]);
   const empty = new Float32Array(0);
   return {
     y: Float32Array.from(fwd.y),
@@ -782,7 +1068,12 @@ const OUTPUT_NAMES = ['y', 'hseq', 'cseq', 'gates', 'hn', 'dx', 'dh0', 'dc0', 'd
  * Asserts every output of `actual` matches `expected`: max |a - e| / max(|e|, 1) ≤ tol (so an
  * absolute error for values up to 1, a relative one beyond), and reports the worst error seen.
  */
-function expectOutputsClose(actual: SeqOutputs, expected: Omit<SeqOutputs, 'trespasses'>, tol: number, what: string): number {
+function expectOutputsClose(
+  actual: SeqOutputs,
+  expected: Omit<SeqOutputs, 'trespasses'>,
+  tol: number,
+  what: string,
+): number {
   expect(actual.trespasses, `${what}: writes outside its buffers`).toEqual([]);
   let worst = 0;
   for (const name of OUTPUT_NAMES) {
@@ -813,15 +1104,30 @@ interface GemmCase {
 }
 
 const GEMM_SIZES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 3], [3, 5, 7], [7, 3, 17], [17, 17, 5], [5, 33, 2], [33, 1, 4], [2, 17, 33], [4, 4, 4], [3, 2, 0], [9, 8, 16],
+  [1, 1, 1],
+  [1, 7, 3],
+  [3, 5, 7],
+  [7, 3, 17],
+  [17, 17, 5],
+  [5, 33, 2],
+  [33, 1, 4],
+  [2, 17, 33],
+  [4, 4, 4],
+  [3, 2, 0],
+  [9, 8, 16],
 ];
 
 const GEMM_CASES: GemmCase[] = (['nn', 'nt', 'tn'] as const).flatMap((op) =>
   GEMM_SIZES.map(([M, N, K], i) => ({
-    op, M, N, K,
+    op,
+    M,
+    N,
+    K,
     alpha: [1, -0.5, 2][i % 3],
     beta: [0, 1, 0.25][(i + 1) % 3],
-    padA: i % 3, padB: (i + 1) % 4, padC: (i + 2) % 3,
+    padA: i % 3,
+    padB: (i + 1) % 4,
+    padC: (i + 2) % 3,
   })),
 );
 
@@ -831,8 +1137,10 @@ const gemmLabel = (g: GemmCase): string =>
 /** Stored shapes of A and B for an op: (rows, cols) before any transpose. */
 function gemmShapes(g: GemmCase): { aRows: number; aCols: number; bRows: number; bCols: number } {
   return {
-    aRows: g.op === 'tn' ? g.K : g.M, aCols: g.op === 'tn' ? g.M : g.K,
-    bRows: g.op === 'nt' ? g.N : g.K, bCols: g.op === 'nt' ? g.K : g.N,
+    aRows: g.op === 'tn' ? g.K : g.M,
+    aCols: g.op === 'tn' ? g.M : g.K,
+    bRows: g.op === 'nt' ? g.N : g.K,
+    bCols: g.op === 'nt' ? g.K : g.N,
   };
 }
 
@@ -874,7 +1182,19 @@ function runGemm(backend: Backend, g: GemmCase, seed: number): { C: Float32Array
     const pb = placeStrided(a, s.bRows, s.bCols, s.bCols + g.padB, 0, B, NaN);
     // beta = 0: C starts as NaN, which must not leak into the result
     const pc = placeStrided(a, g.M, g.N, g.N + g.padC, 0, g.beta === 0 ? null : C, OUTSIDE);
-    backend.kernels[`gemm_${g.op}` as const](g.M, g.N, g.K, g.alpha, pa.ptr, pa.ld, pb.ptr, pb.ld, g.beta, pc.ptr, pc.ld);
+    backend.kernels[`gemm_${g.op}` as const](
+      g.M,
+      g.N,
+      g.K,
+      g.alpha,
+      pa.ptr,
+      pa.ld,
+      pb.ptr,
+      pb.ld,
+      g.beta,
+      pc.ptr,
+      pc.ld,
+    );
     const trespasses = a.brokenFences();
     const out = readStrided(a, pc, OUTSIDE);
     if (!out.intact) trespasses.push('C: padding columns changed');
@@ -884,7 +1204,13 @@ function runGemm(backend: Backend, g: GemmCase, seed: number): { C: Float32Array
   }
 }
 
-const TRANSPOSE_CASES: [number, number, number, number][] = [[1, 1, 0, 0], [1, 5, 2, 1], [3, 7, 0, 3], [17, 2, 1, 0], [33, 17, 3, 2]];
+const TRANSPOSE_CASES: [number, number, number, number][] = [
+  [1, 1, 0, 0],
+  [1, 5, 2, 1],
+  [3, 7, 0, 3],
+  [17, 2, 1, 0],
+  [33, 17, 3, 2],
+];
 
 function runTranspose(backend: Backend, [R, C, padS, padD]: [number, number, number, number], seed: number) {
   const src = randomArray(R * C, seed);
@@ -902,8 +1228,46 @@ function runTranspose(backend: Backend, [R, C, padS, padD]: [number, number, num
 
 /** Activation inputs: special values, the overflow region of exp, and a dense sweep over [-30, 30]. */
 function activationInputs(withNaN: boolean): Float32Array {
-  const special = [0, -0, 1e-30, -1e-30, 1e-7, -1e-7, 0.5, -0.5, 0.625, -0.625, 1, -1, 9, -9, 15, -15, 20, -20, 44, -44,
-    88, -88, 88.8, -88.8, 89, -89, 100, -100, 104, -104, 1000, -1000, 1e30, -1e30, 3.4e38, -3.4e38, Infinity, -Infinity];
+  const special = [
+    0,
+    -0,
+    1e-30,
+    -1e-30,
+    1e-7,
+    -1e-7,
+    0.5,
+    -0.5,
+    0.625,
+    -0.625,
+    1,
+    -1,
+    9,
+    -9,
+    15,
+    -15,
+    20,
+    -20,
+    44,
+    -44,
+    88,
+    -88,
+    88.8,
+    -88.8,
+    89,
+    -89,
+    100,
+    -100,
+    104,
+    -104,
+    1000,
+    -1000,
+    1e30,
+    -1e30,
+    3.4e38,
+    -3.4e38,
+    Infinity,
+    -Infinity,
+  ];
   if (withNaN) special.push(NaN);
   const sweep = Array.from({ length: 601 }, (_, i) => -30 + i / 10);
   return Float32Array.from([...special, ...sweep, ...randomArray(203, 77, -6, 6)]); // 203: not a multiple of 4
@@ -920,7 +1284,11 @@ function activationTruth(f: Activation, v: number): number {
 }
 
 /** Runs an activation kernel out of place and in place (y = x); both results. */
-function runActivation(backend: Backend, f: Activation, xs: Float32Array): { out: Float32Array; inPlace: Float32Array; trespasses: string[] } {
+function runActivation(
+  backend: Backend,
+  f: Activation,
+  xs: Float32Array,
+): { out: Float32Array; inPlace: Float32Array; trespasses: string[] } {
   const a = new Arena(backend);
   try {
     const x = a.alloc(xs.length, xs);
@@ -961,12 +1329,15 @@ describe('(b) pure-TypeScript backend against float64', () => {
     expect(rel).toBeLessThanOrEqual(JS_TOL);
   });
 
-  it.each(TRANSPOSE_CASES.map((t, i) => [`transpose R${t[0]} C${t[1]} pads ${t[2]}/${t[3]}`, t, i] as const))('%s', (_n, t, i) => {
-    const { src, dst, trespasses } = runTranspose(js, t, 900 + i);
-    expect(trespasses).toEqual([]);
-    const [R, C] = t;
-    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expect(dst[c * R + r]).toBe(src[r * C + c]);
-  });
+  it.each(TRANSPOSE_CASES.map((t, i) => [`transpose R${t[0]} C${t[1]} pads ${t[2]}/${t[3]}`, t, i] as const))(
+    '%s',
+    (_n, t, i) => {
+      const { src, dst, trespasses } = runTranspose(js, t, 900 + i);
+      expect(trespasses).toEqual([]);
+      const [R, C] = t;
+      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expect(dst[c * R + r]).toBe(src[r * C + c]);
+    },
+  );
 
   it.each(ACTIVATIONS)('%s matches Math to float32 rounding, in and out of place, finite limits', (f) => {
     const xs = activationInputs(true);
@@ -1000,12 +1371,17 @@ describe('(b) pure-TypeScript backend against float64', () => {
   it('every kernel reads the current heap view after the memory grows', () => {
     const g: GemmCase = { op: 'nn', M: 3, N: 5, K: 7, alpha: 1, beta: 0, padA: 0, padB: 0, padC: 0 };
     const { A, B } = gemmData(g, 11);
-    const pa = put(js, A), pb = put(js, B), pc = put(js, new Float32Array(15));
+    const pa = put(js, A),
+      pb = put(js, B),
+      pc = put(js, new Float32Array(15));
     js.kernels.gemm_nn(3, 5, 7, 1, pa, 7, pb, 5, 0, pc, 5); // warm up with the original buffer
     const before = js.heap.stats().memoryBytes;
     js.heap.growBy(1 << 20);
     expect(js.heap.stats().memoryBytes).toBeGreaterThan(before);
-    js.heap.write(pa, A.map((v) => 2 * v)); // lands in the new buffer only
+    js.heap.write(
+      pa,
+      A.map((v) => 2 * v),
+    ); // lands in the new buffer only
     js.kernels.gemm_nn(3, 5, 7, 1, pa, 7, pb, 5, 0, pc, 5);
     const want = gemmExpected(g, 11).map((v) => 2 * v);
     expect(maxErrors(js.heap.read(pc, 15), want, 1).rel).toBeLessThanOrEqual(JS_TOL);
@@ -1038,11 +1414,14 @@ describe('(c) WebAssembly backend against the pure-TypeScript backend', () => {
     expect(maxErrors(got.C, runGemm(js, g, 500 + i).C, 1).rel).toBeLessThanOrEqual(WASM_TOL);
   });
 
-  it.each(TRANSPOSE_CASES.map((t, i) => [`transpose R${t[0]} C${t[1]} pads ${t[2]}/${t[3]}`, t, i] as const))('%s', (_n, t, i) => {
-    const w = runTranspose(wasm, t, 900 + i);
-    expect(w.trespasses).toEqual([]);
-    expect(Array.from(w.dst)).toEqual(Array.from(runTranspose(js, t, 900 + i).dst));
-  });
+  it.each(TRANSPOSE_CASES.map((t, i) => [`transpose R${t[0]} C${t[1]} pads ${t[2]}/${t[3]}`, t, i] as const))(
+    '%s',
+    (_n, t, i) => {
+      const w = runTranspose(wasm, t, 900 + i);
+      expect(w.trespasses).toEqual([]);
+      expect(Array.from(w.dst)).toEqual(Array.from(runTranspose(js, t, 900 + i).dst));
+    },
+  );
 
   it.each(ACTIVATIONS)('%s agrees within 2e-6 (relative 2e-6 for tanh near 0), in and out of place', (f) => {
     const xs = activationInputs(false);
@@ -1052,9 +1431,10 @@ describe('(c) WebAssembly backend against the pure-TypeScript backend', () => {
     expect(maxErrors(w.out, j.out, 1).abs).toBeLessThanOrEqual(2e-6);
     expect(maxErrors(w.inPlace, j.out, 1).abs).toBeLessThanOrEqual(2e-6);
     if (f === 'tanh') {
-      const small = xs.map((v, i) => i).filter((i) => xs[i] !== 0 && Math.abs(xs[i]) < 0.7);
+      const small = xs.map((_v, i) => i).filter((i) => xs[i] !== 0 && Math.abs(xs[i]) < 0.7);
       expect(small.length).toBeGreaterThan(10);
-      for (const i of small) expect(Math.abs(w.out[i] - j.out[i]) / Math.abs(j.out[i]), `tanh(${xs[i]})`).toBeLessThanOrEqual(2e-6);
+      for (const i of small)
+        expect(Math.abs(w.out[i] - j.out[i]) / Math.abs(j.out[i]), `tanh(${xs[i]})`).toBeLessThanOrEqual(2e-6);
     }
     for (const v of [-Infinity, -1000, Infinity]) expect(w.out[xs.indexOf(v)], `${f}(${v})`).toBe(j.out[xs.indexOf(v)]);
   });
@@ -1077,12 +1457,15 @@ describe('(d) step masks on both backends', () => {
 
   for (const name of names) {
     it.each(VARIANTS)(`${name}: a present all-ones mask is bit-identical to no mask (%s)`, (variant) => {
-      for (const base of casesFor(variant).filter((c) => c.T > 1).slice(0, 4)) {
+      for (const base of casesFor(variant)
+        .filter((c) => c.T > 1)
+        .slice(0, 4)) {
         const c: SeqCase = { ...base, mask: 'ones' };
         const masked = runSeqCase(backends[name], c);
         const plain = runSeqCase(backends[name], c, seqData(c), null);
         expect(masked.trespasses).toEqual([]);
-        for (const out of OUTPUT_NAMES) expect(Array.from(masked[out]), `${label(c)}: ${out}`).toEqual(Array.from(plain[out]));
+        for (const out of OUTPUT_NAMES)
+          expect(Array.from(masked[out]), `${label(c)}: ${out}`).toEqual(Array.from(plain[out]));
       }
     });
   }
@@ -1092,7 +1475,9 @@ describe('(d) step masks on both backends', () => {
    * x and dy filled with large garbage; against each sequence run alone (T = its length, B = 1).
    */
   const LENGTHS = [6, 3, 1, 4, 0];
-  const PROP_T = 6, PROP_I = 3, PROP_H = 5;
+  const PROP_T = 6,
+    PROP_I = 3,
+    PROP_H = 5;
   /** Tolerance: the batch and the single runs sum the same terms in a different order. */
   const PROP_TOL = 1e-5;
 
@@ -1101,18 +1486,40 @@ describe('(d) step masks on both backends', () => {
       for (const reverse of [0, 1] as const) {
         it(`${name}: padded batch = each sequence alone (${variant}, ${reverse ? 'reverse' : 'forward'})`, () => {
           const backend = backends[name];
-          const T = PROP_T, B = LENGTHS.length, I = PROP_I, H = PROP_H, BH = B * H;
+          const T = PROP_T,
+            B = LENGTHS.length,
+            I = PROP_I,
+            H = PROP_H,
+            BH = B * H;
           const lstm = variant === 'lstm';
           const G = gateCount(variant) * H;
           const batch: SeqCase = {
-            variant, T, B, I, H, reverse, bias: 'both', h0: true, c0: true, dy: true, dhT: true, dcT: true,
-            wide: false, dx: true, accumDx: 0, seed: 7000 + 100 * VARIANTS.indexOf(variant) + reverse, mask: 'right',
+            variant,
+            T,
+            B,
+            I,
+            H,
+            reverse,
+            bias: 'both',
+            h0: true,
+            c0: true,
+            dy: true,
+            dhT: true,
+            dcT: true,
+            wide: false,
+            dx: true,
+            accumDx: 0,
+            seed: 7000 + 100 * VARIANTS.indexOf(variant) + reverse,
+            mask: 'right',
           };
           const mask = new Float32Array(T * B);
           for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) mask[t * B + b] = t < LENGTHS[b] ? 1 : 0;
           const d = seqData(batch);
           const zero = (n: number): Float32Array => new Float32Array(n);
-          d.dwihPrior = zero(G * I); d.dwhhPrior = zero(G * H); d.dbihPrior = zero(G); d.dbhhPrior = zero(G);
+          d.dwihPrior = zero(G * I);
+          d.dwhhPrior = zero(G * H);
+          d.dbihPrior = zero(G);
+          d.dbhhPrior = zero(G);
           // garbage where the mask pads: it must not reach anything
           for (let t = 0; t < T; t++) {
             for (let b = 0; b < B; b++) {
@@ -1124,9 +1531,15 @@ describe('(d) step masks on both backends', () => {
           const got = runSeqCase(backend, batch, d, mask);
           expect(got.trespasses).toEqual([]);
 
-          const sums = { dwih: new Float64Array(G * I), dwhh: new Float64Array(G * H), dbih: new Float64Array(G), dbhh: new Float64Array(G) };
+          const sums = {
+            dwih: new Float64Array(G * I),
+            dwhh: new Float64Array(G * H),
+            dbih: new Float64Array(G),
+            dbhh: new Float64Array(G),
+          };
           const finalBlock = reverse ? 0 : T;
-          const rowOfBatch = (a: Float32Array, t: number, b: number, w: number): Float32Array => a.subarray((t * B + b) * w, (t * B + b + 1) * w);
+          const rowOfBatch = (a: Float32Array, t: number, b: number, w: number): Float32Array =>
+            a.subarray((t * B + b) * w, (t * B + b + 1) * w);
           const close = (a: ArrayLike<number>, e: ArrayLike<number>, what: string): void => {
             expect(maxErrors(a, e, 1).rel, what).toBeLessThanOrEqual(PROP_TOL);
           };
@@ -1141,14 +1554,21 @@ describe('(d) step masks on both backends', () => {
             const stateRow = (a: Float32Array | null): Float32Array | null => (a ? a.slice(b * H, (b + 1) * H) : null);
             const alone: SeqCase = { ...batch, T: L, B: 1, mask: null };
             const da: SeqData = {
-              ...d, x: pick(d.x, I)!, dy: pick(d.dy, H), h0: stateRow(d.h0), c0: stateRow(d.c0), dhT: stateRow(d.dhT), dcT: stateRow(d.dcT),
+              ...d,
+              x: pick(d.x, I)!,
+              dy: pick(d.dy, H),
+              h0: stateRow(d.h0),
+              c0: stateRow(d.c0),
+              dhT: stateRow(d.dhT),
+              dcT: stateRow(d.dcT),
               dxPrior: zero(L * I),
             };
             const one = runSeqCase(backend, alone, da, null);
             expect(one.trespasses).toEqual([]);
             // outputs at the real steps; zeros at the padded ones
             for (let t = 0; t < T; t++) {
-              const y = rowOfBatch(got.y, t, b, H), dx = rowOfBatch(got.dx, t, b, I);
+              const y = rowOfBatch(got.y, t, b, H),
+                dx = rowOfBatch(got.dx, t, b, I);
               if (t < L) {
                 close(y, one.y.subarray(t * H, (t + 1) * H), `y[${t}] of sequence ${b}`);
                 close(dx, one.dx.subarray(t * I, (t + 1) * I), `dx[${t}] of sequence ${b}`);
@@ -1159,13 +1579,24 @@ describe('(d) step masks on both backends', () => {
             }
             // final state (the batch's final block) and the initial-state gradients
             const oneFinal = reverse ? 0 : L;
-            close(got.hseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H), one.hseq.subarray(oneFinal * H, (oneFinal + 1) * H), `final h of ${b}`);
+            close(
+              got.hseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H),
+              one.hseq.subarray(oneFinal * H, (oneFinal + 1) * H),
+              `final h of ${b}`,
+            );
             close(got.dh0.subarray(b * H, (b + 1) * H), one.dh0, `dh0 of ${b}`);
             if (lstm) {
-              close(got.cseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H), one.cseq.subarray(oneFinal * H, (oneFinal + 1) * H), `final c of ${b}`);
+              close(
+                got.cseq.subarray(finalBlock * BH + b * H, finalBlock * BH + (b + 1) * H),
+                one.cseq.subarray(oneFinal * H, (oneFinal + 1) * H),
+                `final c of ${b}`,
+              );
               close(got.dc0.subarray(b * H, (b + 1) * H), one.dc0, `dc0 of ${b}`);
             }
-            for (const key of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const) one[key].forEach((v, i) => { sums[key][i] += v; });
+            for (const key of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const)
+              one[key].forEach((v, i) => {
+                sums[key][i] += v;
+              });
           }
           // parameter gradients of the batch = the sum over the sequences run alone
           for (const key of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const) close(got[key], sums[key], key);

@@ -12,7 +12,19 @@ import type { WasmExports } from '../../src/backend/wasm.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 
 type Op = 'nn' | 'nt' | 'tn';
-type GemmFn = (M: number, N: number, K: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number) => void;
+type GemmFn = (
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: number,
+  lda: number,
+  B: number,
+  ldb: number,
+  beta: number,
+  C: number,
+  ldc: number,
+) => void;
 
 const SIZES = [1, 2, 3, 5, 7, 17, 33, 65];
 const OPS: Op[] = ['nn', 'nt', 'tn'];
@@ -45,8 +57,10 @@ const label = (c: GemmCase): string =>
 /** Stored (rows, cols) of A and B for an op. */
 function storedShapes(c: GemmCase): { aRows: number; aCols: number; bRows: number; bCols: number } {
   return {
-    aRows: c.op === 'tn' ? c.K : c.M, aCols: c.op === 'tn' ? c.M : c.K,
-    bRows: c.op === 'nt' ? c.N : c.K, bCols: c.op === 'nt' ? c.K : c.N,
+    aRows: c.op === 'tn' ? c.K : c.M,
+    aCols: c.op === 'tn' ? c.M : c.K,
+    bRows: c.op === 'nt' ? c.N : c.K,
+    bCols: c.op === 'nt' ? c.K : c.N,
   };
 }
 
@@ -99,7 +113,15 @@ interface Placed {
 }
 
 /** Places a (rows, cols) matrix with row stride cols + pad, guards of SENTINEL all around. */
-function place(backend: Backend, rows: number, cols: number, pad: number, offset: number, data: ArrayLike<number> | null, fill: number): Placed {
+function place(
+  backend: Backend,
+  rows: number,
+  cols: number,
+  pad: number,
+  offset: number,
+  data: ArrayLike<number> | null,
+  fill: number,
+): Placed {
   const ld = cols + pad;
   const first = GUARD + offset;
   const total = first + rows * ld + GUARD;
@@ -116,7 +138,12 @@ function place(backend: Backend, rows: number, cols: number, pad: number, offset
  * Reads the (rows, cols) matrix out of a placed block, and lists every float outside it (guards,
  * row padding) that no longer holds SENTINEL.
  */
-function readBack(backend: Backend, p: Placed, rows: number, cols: number): { data: Float32Array; trespasses: number[] } {
+function readBack(
+  backend: Backend,
+  p: Placed,
+  rows: number,
+  cols: number,
+): { data: Float32Array; trespasses: number[] } {
   const image = backend.heap.read(p.block, p.total);
   const data = new Float32Array(rows * cols);
   const inside = new Uint8Array(p.total);
@@ -153,7 +180,12 @@ function run(backend: Backend, fn: GemmFn, c: GemmCase): { C: Float32Array; tres
  * - `bound`: max |got − want| / ((K + 2)·eps32·magnitude), the classical worst-case bound of a
  *   float32 dot product of length K followed by the alpha and beta operations (must stay < 1).
  */
-function errors(got: Float32Array, want: Float64Array, magnitude: Float64Array, K: number): { abs: number; rel: number; bound: number; finite: boolean } {
+function errors(
+  got: Float32Array,
+  want: Float64Array,
+  magnitude: Float64Array,
+  K: number,
+): { abs: number; rel: number; bound: number; finite: boolean } {
   let maxMag = 0;
   for (const m of magnitude) maxMag = Math.max(maxMag, m);
   const floor = Math.max(1e-2 * maxMag, 1e-30);
@@ -168,7 +200,11 @@ function errors(got: Float32Array, want: Float64Array, magnitude: Float64Array, 
     rel = Math.max(rel, d / Math.max(Math.abs(want[i]), floor));
     bound = Math.max(bound, d / Math.max((K + 2) * EPS32 * magnitude[i], 1e-30));
   }
-  if (!finite) { abs = Infinity; rel = Infinity; bound = Infinity; }
+  if (!finite) {
+    abs = Infinity;
+    rel = Infinity;
+    bound = Infinity;
+  }
   return { abs, rel, bound, finite };
 }
 
@@ -199,15 +235,32 @@ function expectClose(got: { C: Float32Array; trespasses: number[] }, c: GemmCase
  */
 function sweep(op: Op, beta: number, pad: number, offset: number): GemmCase[] {
   const cases: GemmCase[] = [];
-  SIZES.forEach((M, i) => SIZES.forEach((N, j) => {
-    const K = SIZES[(i + j) % SIZES.length];
-    cases.push({ op, M, N, K, alpha: ALPHAS[(i + 2 * j) % ALPHAS.length], beta, pad, offset, seed: 1000 + 97 * i + 13 * j });
-  }));
+  SIZES.forEach((M, i) =>
+    SIZES.forEach((N, j) => {
+      const K = SIZES[(i + j) % SIZES.length];
+      cases.push({
+        op,
+        M,
+        N,
+        K,
+        alpha: ALPHAS[(i + 2 * j) % ALPHAS.length],
+        beta,
+        pad,
+        offset,
+        seed: 1000 + 97 * i + 13 * j,
+      });
+    }),
+  );
   return cases;
 }
 
 /** Shapes that cross the K blocks (128 / 256 steps), the column blocks and every tile tail. */
-const LARGE: [number, number, number][] = [[96, 130, 257], [5, 263, 300], [1, 1030, 260], [70, 9, 513]];
+const LARGE: [number, number, number][] = [
+  [96, 130, 257],
+  [5, 263, 300],
+  [1, 1030, 260],
+  [70, 9, 513],
+];
 
 let wasm: Backend & { exports: WasmExports };
 let js: Backend;
@@ -251,7 +304,13 @@ describe.each(OPS)('gemm_%s', (op) => {
   });
 
   it('beta = 0 never reads C: NaN and infinities in C do not leak, on every tile path', () => {
-    for (const [M, N, K] of [[1, 37, 9], [4, 8, 3], [6, 13, 300], [9, 3, 5], [3, 1030, 4]]) {
+    for (const [M, N, K] of [
+      [1, 37, 9],
+      [4, 8, 3],
+      [6, 13, 300],
+      [9, 3, 5],
+      [3, 1030, 4],
+    ]) {
       for (const fill of [NaN, Infinity, -Infinity]) {
         const c: GemmCase = { op, M, N, K, alpha: 1.5, beta: 0, pad: 1, offset: 1, seed: 5 + M * N };
         const { A, B } = inputs(c);
@@ -272,7 +331,11 @@ describe.each(OPS)('gemm_%s', (op) => {
 
   it('K = 0 gives C = beta·C (and zeros for beta = 0)', () => {
     for (const beta of BETAS) {
-      for (const [M, N] of [[1, 5], [4, 8], [7, 13]]) {
+      for (const [M, N] of [
+        [1, 5],
+        [4, 8],
+        [7, 13],
+      ]) {
         const c: GemmCase = { op, M, N, K: 0, alpha: 2, beta, pad: 1, offset: 1, seed: 3 };
         const got = run(wasm, simd(op), c);
         const { C } = inputs(c);
@@ -291,7 +354,10 @@ describe('transpose', () => {
     { pad: 0, offset: 0, layout: 'dense, aligned' },
     { pad: 3, offset: 1, layout: 'padded rows, pointers 4 bytes off alignment' },
   ])('moves every element exactly and writes nothing else ($layout)', ({ pad, offset }) => {
-    for (const [backendName, backend] of [['wasm', wasm], ['typescript', js]] as const) {
+    for (const [backendName, backend] of [
+      ['wasm', wasm],
+      ['typescript', js],
+    ] as const) {
       for (const [R, C] of shapes) {
         const src = randomArray(R * C, R * 100 + C);
         const ps = place(backend, R, C, pad + 1, offset, src, 0);
@@ -306,7 +372,8 @@ describe('transpose', () => {
         expect(srcAfter.trespasses, `${name}: src guards`).toEqual([]);
         expect(Array.from(srcAfter.data), `${name}: src unchanged`).toEqual(Array.from(src));
         let mismatches = 0;
-        for (let r = 0; r < R; r++) for (let k = 0; k < C; k++) if (!Object.is(out.data[k * R + r], src[r * C + k])) mismatches++;
+        for (let r = 0; r < R; r++)
+          for (let k = 0; k < C; k++) if (!Object.is(out.data[k * R + r], src[r * C + k])) mismatches++;
         expect(mismatches, name).toBe(0);
       }
     }

@@ -113,14 +113,23 @@ function referenceForward(p: Problem): ForwardResult {
 }
 
 /** Backpropagation through time of {@link referenceForward}, by hand, loops over t, b, j, k. */
-function referenceBackward(p: Problem, f: ForwardResult, dy: Float64Array | null, dhT: Float64Array | null): BackwardResult {
+function referenceBackward(
+  p: Problem,
+  f: ForwardResult,
+  dy: Float64Array | null,
+  dhT: Float64Array | null,
+): BackwardResult {
   const { T, B, I, H } = p;
   const G = 3 * H;
   const out: BackwardResult = {
-    dx: new Float64Array(T * B * I), dh0: new Float64Array(B * H),
-    dwih: new Float64Array(G * I), dwhh: new Float64Array(G * H),
-    dbih: new Float64Array(G), dbhh: new Float64Array(G),
-    dgx: new Float64Array(T * B * G), dgh: new Float64Array(T * B * G),
+    dx: new Float64Array(T * B * I),
+    dh0: new Float64Array(B * H),
+    dwih: new Float64Array(G * I),
+    dwhh: new Float64Array(G * H),
+    dbih: new Float64Array(G),
+    dbhh: new Float64Array(G),
+    dgx: new Float64Array(T * B * G),
+    dgh: new Float64Array(T * B * G),
   };
   let dh = new Float64Array(B * H);
   if (dhT) dh.set(dhT);
@@ -203,11 +212,27 @@ function referenceLoss(p: Problem, dy: Float64Array, dhT: Float64Array): number 
 
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
-function randomProblem(T: number, B: number, I: number, H: number, reverse: boolean, resetAfter: boolean,
-  seed: number, withBias = true, withH0 = true, mask: Float32Array | null = null): Problem {
+function randomProblem(
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: boolean,
+  resetAfter: boolean,
+  seed: number,
+  withBias = true,
+  withH0 = true,
+  mask: Float32Array | null = null,
+): Problem {
   const k = 1 / Math.sqrt(H);
   return {
-    T, B, I, H, reverse, resetAfter, mask,
+    T,
+    B,
+    I,
+    H,
+    reverse,
+    resetAfter,
+    mask,
     x: f64(randomArray(T * B * I, seed + 1)),
     wih: f64(randomArray(3 * H * I, seed + 2, -k, k)),
     whh: f64(randomArray(3 * H * H, seed + 3, -k, k)),
@@ -219,10 +244,25 @@ function randomProblem(T: number, B: number, I: number, H: number, reverse: bool
 
 describe('float64 GRU reference', () => {
   for (const resetAfter of [true, false]) {
-    for (const [reverse, mask] of [[false, null], [true, null], [false, 'random'], [true, 'right']] as const) {
+    for (const [reverse, mask] of [
+      [false, null],
+      [true, null],
+      [false, 'random'],
+      [true, 'right'],
+    ] as const) {
       it(`matches central finite differences (resetAfter ${+resetAfter}, reverse ${+reverse}, mask ${mask})`, () => {
-        const p = randomProblem(5, 2, 3, 4, reverse, resetAfter, 100 + 10 * +resetAfter + +reverse, true, true,
-          mask ? makeMask(mask, 5, 2, 31) : null);
+        const p = randomProblem(
+          5,
+          2,
+          3,
+          4,
+          reverse,
+          resetAfter,
+          100 + 10 * +resetAfter + +reverse,
+          true,
+          true,
+          mask ? makeMask(mask, 5, 2, 31) : null,
+        );
         if (p.mask) expect(p.mask.some((v) => v === 0)).toBe(true);
         // larger weights than the tests below, so the gates are far from linear
         p.whh = p.whh.map((v) => 3 * v);
@@ -295,7 +335,14 @@ function padding(buf: Float32Array, off: number, rows: number, width: number, ld
 }
 
 /** Asserts a ≈ b: max abs error ≤ absTol·max(1, max|b|) and relative error (floor) ≤ relTol. */
-function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, relTol = 1e-4, floor = 1e-2, absTol = 1e-5): void {
+function expectClose(
+  what: string,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  relTol = 1e-4,
+  floor = 1e-2,
+  absTol = 1e-5,
+): void {
   const { abs, rel } = maxErrors(a, b, floor);
   let scale = 1;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
@@ -348,8 +395,17 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
           const hnew = filled(B * H, SENTINEL);
           const hn = filled(B * H, SENTINEL);
           const y = filled(B * ldy + 1, SENTINEL);
-          compareTwins('gru_gates_forward', [gx, gh, hprev, hnew, hn, y],
-            ([pgx, pgh, php, phnew, phn, py]) => [B, H, pgx, pgh, php, phnew, phn, withY ? py + 4 : 0, ldy]);
+          compareTwins('gru_gates_forward', [gx, gh, hprev, hnew, hn, y], ([pgx, pgh, php, phnew, phn, py]) => [
+            B,
+            H,
+            pgx,
+            pgh,
+            php,
+            phnew,
+            phn,
+            withY ? py + 4 : 0,
+            ldy,
+          ]);
         }
       });
 
@@ -357,14 +413,23 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
         const gx = randomArray(B * G, seed, -4, 4);
         const gh = randomArray(B * G, seed + 1, -4, 4);
         const hprev = randomArray(B * H, seed + 2);
-        compareTwins('gru_gates_forward_rz', [gx, gh, hprev, filled(B * H, SENTINEL)],
-          ([pgx, pgh, php, prh]) => [B, H, pgx, pgh, php, prh]);
+        compareTwins('gru_gates_forward_rz', [gx, gh, hprev, filled(B * H, SENTINEL)], ([pgx, pgh, php, prh]) => [
+          B,
+          H,
+          pgx,
+          pgh,
+          php,
+          prh,
+        ]);
         // part 2 reads an activated z: put values in (0, 1) there
         const gx2 = gx.slice();
         for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) gx2[b * G + H + j] = (gx[b * G + H + j] + 4) / 8;
         for (const withY of [true, false]) {
-          compareTwins('gru_gates_forward_n', [gx2, gh, hprev, filled(B * H, SENTINEL), filled(B * ldy + 1, SENTINEL)],
-            ([pgx, pgh, php, phnew, py]) => [B, H, pgx, pgh, php, phnew, withY ? py + 4 : 0, ldy]);
+          compareTwins(
+            'gru_gates_forward_n',
+            [gx2, gh, hprev, filled(B * H, SENTINEL), filled(B * ldy + 1, SENTINEL)],
+            ([pgx, pgh, php, phnew, py]) => [B, H, pgx, pgh, php, phnew, withY ? py + 4 : 0, ldy],
+          );
         }
       });
 
@@ -381,9 +446,11 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
           const hprev = randomArray(B * H, seed + 5);
           const dy = randomArray(B * ldy + 1, seed + 6);
           const carry = randomArray(B * H, seed + 7);
-          compareTwins('gru_gates_backward',
+          compareTwins(
+            'gru_gates_backward',
             [gates, hn, hprev, dy, carry, filled(B * G, SENTINEL), filled(B * H, SENTINEL)],
-            ([pg, phn, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, phn, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh]);
+            ([pg, phn, php, pdy, pc, pdgx, pdgh]) => [B, H, pg, phn, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx, pdgh],
+          );
         }
       });
 
@@ -393,15 +460,24 @@ describe('GRU gate kernels: SIMD vs scalar reference', () => {
           const hprev = randomArray(B * H, seed + 5);
           const dy = randomArray(B * ldy + 1, seed + 6);
           const carry = randomArray(B * H, seed + 7);
-          compareTwins('gru_gates_backward_zn',
+          compareTwins(
+            'gru_gates_backward_zn',
             [gates, hprev, dy, carry, filled(B * G, SENTINEL)],
-            ([pg, php, pdy, pc, pdgx]) => [B, H, pg, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx]);
+            ([pg, php, pdy, pc, pdgx]) => [B, H, pg, php, withDy ? pdy + 4 : 0, ldy, pc, pdgx],
+          );
         }
         const gates = activatedGates();
-        compareTwins('gru_gates_backward_r',
-          [gates, randomArray(B * H, seed + 5), randomArray(B * H, seed + 8, -2, 2), randomArray(B * H, seed + 7),
-            filled(B * G, SENTINEL)],
-          ([pg, php, pdrh, pc, pdgx]) => [B, H, pg, php, pdrh, pc, pdgx]);
+        compareTwins(
+          'gru_gates_backward_r',
+          [
+            gates,
+            randomArray(B * H, seed + 5),
+            randomArray(B * H, seed + 8, -2, 2),
+            randomArray(B * H, seed + 7),
+            filled(B * G, SENTINEL),
+          ],
+          ([pg, php, pdrh, pc, pdgx]) => [B, H, pg, php, pdrh, pc, pdgx],
+        );
       });
     }
   }
@@ -430,8 +506,16 @@ interface Case {
 
 /** [T, B, I, H] */
 const SHAPES: [number, number, number, number][] = [
-  [1, 1, 1, 1], [2, 3, 2, 3], [5, 1, 3, 5], [5, 3, 7, 7], [2, 3, 17, 2],
-  [1, 1, 5, 17], [5, 3, 33, 33], [2, 1, 65, 65], [5, 3, 1, 65], [1, 3, 2, 5],
+  [1, 1, 1, 1],
+  [2, 3, 2, 3],
+  [5, 1, 3, 5],
+  [5, 3, 7, 7],
+  [2, 3, 17, 2],
+  [1, 1, 5, 17],
+  [5, 3, 33, 33],
+  [2, 1, 65, 65],
+  [5, 3, 1, 65],
+  [1, 3, 2, 5],
 ];
 
 function cases(): Case[] {
@@ -441,7 +525,12 @@ function cases(): Case[] {
       const c = 2 * +resetAfter + +reverse;
       SHAPES.forEach(([T, B, I, H], i) => {
         list.push({
-          T, B, I, H, reverse, resetAfter,
+          T,
+          B,
+          I,
+          H,
+          reverse,
+          resetAfter,
           bias: ((i + c) & 1) === 1,
           h0: (((i >> 1) + c) & 1) === 1,
           dy: i % 3 !== 2,
@@ -462,7 +551,12 @@ function cases(): Case[] {
  * batches and longer sequences too (so every layout meets both directions and both reset forms).
  */
 function maskedCases(): Case[] {
-  const extra: [number, number, number, number][] = [[7, 5, 3, 6], [6, 4, 5, 9], [7, 5, 2, 17], [3, 5, 4, 4]];
+  const extra: [number, number, number, number][] = [
+    [7, 5, 3, 6],
+    [6, 4, 5, 9],
+    [7, 5, 2, 17],
+    [3, 5, 4, 4],
+  ];
   const base = cases().filter((k) => k.T > 1);
   const list: Case[] = base.map((k, i) => ({ ...k, mask: MASK_PATTERNS[i % 4] }));
   extra.forEach(([T, B, I, H], i) => {
@@ -470,8 +564,20 @@ function maskedCases(): Case[] {
       for (const reverse of [false, true]) {
         const j = 4 * i + 2 * +resetAfter + +reverse;
         list.push({
-          T, B, I, H, reverse, resetAfter, bias: j % 2 === 0, h0: j % 3 !== 0, dy: j % 5 !== 4, dhT: j % 4 !== 0,
-          accumDx: j % 3 === 1, dx: true, wide: j % 2 === 1, mask: MASK_PATTERNS[(j + i) % 4],
+          T,
+          B,
+          I,
+          H,
+          reverse,
+          resetAfter,
+          bias: j % 2 === 0,
+          h0: j % 3 !== 0,
+          dy: j % 5 !== 4,
+          dhT: j % 4 !== 0,
+          accumDx: j % 3 === 1,
+          dx: true,
+          wide: j % 2 === 1,
+          mask: MASK_PATTERNS[(j + i) % 4],
         });
       }
     }
@@ -485,10 +591,24 @@ const describeCase = (k: Case): string =>
 
 /** Everything one forward + backward run produces, read back densely. */
 interface Outputs {
-  y: Float32Array; yPad: number[]; hseq: Float32Array; gates: Float32Array; hn: Float32Array;
-  dh0: Float32Array; dgx: Float32Array; dgh: Float32Array; dwih: Float32Array; dwhh: Float32Array;
-  dbih: Float32Array; dbhh: Float32Array; dx: Float32Array | null; dxPad: number[];
-  xAfter: Float32Array; gatesAfterBackward: Float32Array; fwdWorkTail: Float32Array; bwdWorkTail: Float32Array;
+  y: Float32Array;
+  yPad: number[];
+  hseq: Float32Array;
+  gates: Float32Array;
+  hn: Float32Array;
+  dh0: Float32Array;
+  dgx: Float32Array;
+  dgh: Float32Array;
+  dwih: Float32Array;
+  dwhh: Float32Array;
+  dbih: Float32Array;
+  dbhh: Float32Array;
+  dx: Float32Array | null;
+  dxPad: number[];
+  xAfter: Float32Array;
+  gatesAfterBackward: Float32Array;
+  fwdWorkTail: Float32Array;
+  bwdWorkTail: Float32Array;
 }
 
 /**
@@ -504,10 +624,14 @@ function runCase(k: Case, seed: number): void {
   const heap = backend.heap;
 
   // strided layouts: x, y, dy, dx rows are wider than the slice and the slice starts at an offset
-  const xOff = k.wide ? 3 : 0, ldx = k.wide ? I + 5 : I;
-  const yOff = k.wide ? 2 : 0, ldy = k.wide ? 2 * H + 3 : H;
-  const dyOff = k.wide ? 1 : 0, lddy = k.wide ? H + 4 : H;
-  const dxOff = k.wide ? 5 : 0, lddx = k.wide ? 2 * I + 1 : I;
+  const xOff = k.wide ? 3 : 0,
+    ldx = k.wide ? I + 5 : I;
+  const yOff = k.wide ? 2 : 0,
+    ldy = k.wide ? 2 * H + 3 : H;
+  const dyOff = k.wide ? 1 : 0,
+    lddy = k.wide ? H + 4 : H;
+  const dxOff = k.wide ? 5 : 0,
+    lddx = k.wide ? 2 * I + 1 : I;
 
   const mask = k.mask ? makeMask(k.mask, T, B, seed + 30) : null;
   const xBuf = randomArray(rows * ldx + xOff + 2, seed);
@@ -522,8 +646,10 @@ function runCase(k: Case, seed: number): void {
   const refB = referenceBackward(p, ref, dyDense, dhTArr ? f64(dhTArr) : null);
   const dxLen = rows * lddx + dxOff + 2;
   const dxInit = randomArray(dxLen, seed + 22);
-  const dwihInit = randomArray(G * I, seed + 23), dwhhInit = randomArray(G * H, seed + 24);
-  const dbihInit = randomArray(G, seed + 25), dbhhInit = randomArray(G, seed + 26);
+  const dwihInit = randomArray(G * I, seed + 23),
+    dwhhInit = randomArray(G * H, seed + 24);
+  const dbihInit = randomArray(G, seed + 25),
+    dbhhInit = randomArray(G, seed + 26);
   const yLen = rows * ldy + yOff + 3;
 
   // inPlace: dgx is the gates buffer itself (the Trainer's backward); reset-before gets no dgh at all
@@ -531,8 +657,11 @@ function runCase(k: Case, seed: number): void {
     const ptr = (a: Float32Array | null): number => (a ? put(backend, a) : 0);
     const pmask = withMask ? ptr(mask) : 0;
     const px = put(backend, xBuf);
-    const pwih = ptr(f32(p.wih)), pwhh = ptr(f32(p.whh));
-    const pbih = ptr(f32(p.bih)), pbhh = ptr(f32(p.bhh)), ph0 = ptr(f32(p.h0));
+    const pwih = ptr(f32(p.wih)),
+      pwhh = ptr(f32(p.whh));
+    const pbih = ptr(f32(p.bih)),
+      pbhh = ptr(f32(p.bhh)),
+      ph0 = ptr(f32(p.h0));
     const py = put(backend, filled(yLen, SENTINEL));
     const pgates = put(backend, filled(rows * G, NaN));
     const phn = put(backend, filled(rows * H, NaN));
@@ -540,11 +669,34 @@ function runCase(k: Case, seed: number): void {
     const fwdWork = gruForwardWork(B, I, H);
     const pwork = put(backend, filled(fwdWork + 16, SENTINEL));
 
-    kern.gru_forward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pmask, pwih, pwhh, pbih, pbhh, ph0,
-      py + 4 * yOff, ldy, pgates, phn, phseq, pwork);
+    kern.gru_forward(
+      T,
+      B,
+      I,
+      H,
+      +k.reverse,
+      +k.resetAfter,
+      px + 4 * xOff,
+      ldx,
+      pmask,
+      pwih,
+      pwhh,
+      pbih,
+      pbhh,
+      ph0,
+      py + 4 * yOff,
+      ldy,
+      pgates,
+      phn,
+      phseq,
+      pwork,
+    );
     const fwd = {
-      y: readRows(py + 4 * yOff, rows, H, ldy), yPad: padding(read(py, yLen), yOff, rows, H, ldy),
-      hseq: read(phseq, (T + 1) * B * H), gates: read(pgates, rows * G), hn: read(phn, rows * H),
+      y: readRows(py + 4 * yOff, rows, H, ldy),
+      yPad: padding(read(py, yLen), yOff, rows, H, ldy),
+      hseq: read(phseq, (T + 1) * B * H),
+      gates: read(pgates, rows * G),
+      hn: read(phn, rows * H),
       fwdWorkTail: read(pwork + 4 * fwdWork, 16),
     };
 
@@ -554,26 +706,86 @@ function runCase(k: Case, seed: number): void {
     if (!k.accumDx) for (let i = 0; i < rows; i++) dxBuf.fill(NaN, dxOff + i * lddx, dxOff + i * lddx + I);
     const pdx = k.dx ? put(backend, dxBuf) : 0;
     const pdh0 = put(backend, filled(B * H, NaN));
-    const pdwih = put(backend, dwihInit), pdwhh = put(backend, dwhhInit);
-    const pdbih = put(backend, dbihInit), pdbhh = put(backend, dbhhInit);
+    const pdwih = put(backend, dwihInit),
+      pdwhh = put(backend, dwhhInit);
+    const pdbih = put(backend, dbihInit),
+      pdbhh = put(backend, dbhhInit);
     const pdgx = inPlace ? pgates : put(backend, filled(rows * G, NaN));
     const pdgh = k.resetAfter ? put(backend, filled(rows * H, NaN)) : 0;
     const bwdWork = gruBackwardWork(T, B, I, H);
     const pbwork = put(backend, filled(bwdWork + 16, SENTINEL));
 
-    kern.gru_backward(T, B, I, H, +k.reverse, +k.resetAfter, px + 4 * xOff, ldx, pmask, pwih, pwhh, pgates, phn, phseq,
-      pdy ? pdy + 4 * dyOff : 0, lddy, pdhT, pdx ? pdx + 4 * dxOff : 0, lddx, +k.accumDx, pdh0,
-      pdwih, pdwhh, pdbih, pdbhh, pdgx, pdgh, pbwork);
+    kern.gru_backward(
+      T,
+      B,
+      I,
+      H,
+      +k.reverse,
+      +k.resetAfter,
+      px + 4 * xOff,
+      ldx,
+      pmask,
+      pwih,
+      pwhh,
+      pgates,
+      phn,
+      phseq,
+      pdy ? pdy + 4 * dyOff : 0,
+      lddy,
+      pdhT,
+      pdx ? pdx + 4 * dxOff : 0,
+      lddx,
+      +k.accumDx,
+      pdh0,
+      pdwih,
+      pdwhh,
+      pdbih,
+      pdbhh,
+      pdgx,
+      pdgh,
+      pbwork,
+    );
     const out: Outputs = {
       ...fwd,
-      dh0: read(pdh0, B * H), dgx: read(pdgx, rows * G), dgh: pdgh ? read(pdgh, rows * H) : new Float32Array(0),
-      dwih: read(pdwih, G * I), dwhh: read(pdwhh, G * H), dbih: read(pdbih, G), dbhh: read(pdbhh, G),
+      dh0: read(pdh0, B * H),
+      dgx: read(pdgx, rows * G),
+      dgh: pdgh ? read(pdgh, rows * H) : new Float32Array(0),
+      dwih: read(pdwih, G * I),
+      dwhh: read(pdwhh, G * H),
+      dbih: read(pdbih, G),
+      dbhh: read(pdbhh, G),
       dx: pdx ? readRows(pdx + 4 * dxOff, rows, I, lddx) : null,
       dxPad: pdx ? padding(read(pdx, dxLen), dxOff, rows, I, lddx) : [],
-      xAfter: read(px, xBuf.length), gatesAfterBackward: read(pgates, rows * G), bwdWorkTail: read(pbwork + 4 * bwdWork, 16),
+      xAfter: read(px, xBuf.length),
+      gatesAfterBackward: read(pgates, rows * G),
+      bwdWorkTail: read(pbwork + 4 * bwdWork, 16),
     };
-    for (const q of [pmask, px, pwih, pwhh, pbih, pbhh, ph0, py, pgates, phn, phseq, pwork, pdy, pdhT, pdx, pdh0,
-      pdwih, pdwhh, pdbih, pdbhh, inPlace ? 0 : pdgx, pdgh, pbwork]) if (q) heap.release(q);
+    for (const q of [
+      pmask,
+      px,
+      pwih,
+      pwhh,
+      pbih,
+      pbhh,
+      ph0,
+      py,
+      pgates,
+      phn,
+      phseq,
+      pwork,
+      pdy,
+      pdhT,
+      pdx,
+      pdh0,
+      pdwih,
+      pdwhh,
+      pdbih,
+      pdbhh,
+      inPlace ? 0 : pdgx,
+      pdgh,
+      pbwork,
+    ])
+      if (q) heap.release(q);
     return out;
   };
 
@@ -594,7 +806,8 @@ function runCase(k: Case, seed: number): void {
   // the hidden side's gradients: dgx's own for r and z (and reset-before's n), dgh for reset-after's n
   const hiddenColumns = (from: number, to: number, src: ArrayLike<number>, ld: number, off: number): Float64Array => {
     const out = new Float64Array(rows * (to - from));
-    for (let r = 0; r < rows; r++) for (let j = from; j < to; j++) out[r * (to - from) + j - from] = src[r * ld + off + j];
+    for (let r = 0; r < rows; r++)
+      for (let j = from; j < to; j++) out[r * (to - from) + j - from] = src[r * ld + off + j];
     return out;
   };
   expectClose('hidden-side r,z = dgx', hiddenColumns(0, 2 * H, got.dgx, G, 0), hiddenColumns(0, 2 * H, refB.dgh, G, 0));
@@ -627,11 +840,21 @@ function runCase(k: Case, seed: number): void {
         if (!padded(mask, t, B, b)) continue;
         paddedRows++;
         const r = t * B + b;
-        const before = prevBlock(p, t) * BH + b * H, after = nextBlock(p, t) * BH + b * H;
+        const before = prevBlock(p, t) * BH + b * H,
+          after = nextBlock(p, t) * BH + b * H;
         expect(Array.from(got.y.subarray(r * H, (r + 1) * H)), `y row ${r}`).toEqual(new Array(H).fill(0));
-        expect(Array.from(got.hseq.subarray(after, after + H)), `held h row ${r}`).toEqual(Array.from(got.hseq.subarray(before, before + H)));
-        expect(Array.from(got.dgx.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `dgx row ${r}`).toBe(true);
-        if (k.resetAfter) expect(Array.from(got.dgh.subarray(r * H, (r + 1) * H)).every((v) => v === 0), `dgh row ${r}`).toBe(true);
+        expect(Array.from(got.hseq.subarray(after, after + H)), `held h row ${r}`).toEqual(
+          Array.from(got.hseq.subarray(before, before + H)),
+        );
+        expect(
+          Array.from(got.dgx.subarray(r * G, (r + 1) * G)).every((v) => v === 0),
+          `dgx row ${r}`,
+        ).toBe(true);
+        if (k.resetAfter)
+          expect(
+            Array.from(got.dgh.subarray(r * H, (r + 1) * H)).every((v) => v === 0),
+            `dgh row ${r}`,
+          ).toBe(true);
         if (got.dx) {
           const want = k.accumDx ? Array.from(dxStart.subarray(r * I, (r + 1) * I)) : new Array(I).fill(0);
           expect(Array.from(got.dx.subarray(r * I, (r + 1) * I)), `dx row ${r}`).toEqual(want);
@@ -679,8 +902,22 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
   // and the whole short third (reversed)
   for (const resetAfter of [true, false]) {
     for (const reverse of [false, true]) {
-      const k: Case = { T: 2, B: 130, I: 3, H: 5, reverse, resetAfter, bias: true, h0: false, dy: true, dhT: reverse,
-        accumDx: false, dx: true, wide: !reverse, mask: null };
+      const k: Case = {
+        T: 2,
+        B: 130,
+        I: 3,
+        H: 5,
+        reverse,
+        resetAfter,
+        bias: true,
+        h0: false,
+        dy: true,
+        dhT: reverse,
+        accumDx: false,
+        dx: true,
+        wide: !reverse,
+        mask: null,
+      };
       it(`wide batch, no initial state: ${describeCase(k)}`, () => runCase(k, 7000 + 2 * +resetAfter + +reverse));
     }
   }
@@ -691,8 +928,10 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
     for (const pattern of MASK_PATTERNS) {
       for (const resetAfter of [true, false]) {
         for (const reverse of [true, false]) {
-          expect(masked.some((k) => k.mask === pattern && k.resetAfter === resetAfter && k.reverse === reverse),
-            `${pattern} resetAfter=${resetAfter} reverse=${reverse}`).toBe(true);
+          expect(
+            masked.some((k) => k.mask === pattern && k.resetAfter === resetAfter && k.reverse === reverse),
+            `${pattern} resetAfter=${resetAfter} reverse=${reverse}`,
+          ).toBe(true);
         }
       }
     }
@@ -702,28 +941,96 @@ describe('gru_forward / gru_backward vs float64 reference', () => {
   });
 
   it('no dy and no dhT: zero gradients, parameter gradients unchanged', () => {
-    const k: Case = { T: 3, B: 3, I: 5, H: 7, reverse: false, resetAfter: true, bias: true, h0: true,
-      dy: false, dhT: false, accumDx: false, dx: true, wide: true, mask: null };
+    const k: Case = {
+      T: 3,
+      B: 3,
+      I: 5,
+      H: 7,
+      reverse: false,
+      resetAfter: true,
+      bias: true,
+      h0: true,
+      dy: false,
+      dhT: false,
+      accumDx: false,
+      dx: true,
+      wide: true,
+      mask: null,
+    };
     runCase(k, 77);
     runCase({ ...k, resetAfter: false, reverse: true }, 78);
   });
 
   it('T = 0: hseq holds the initial state and dh0 = dhT', () => {
-    const B = 2, H = 5, I = 3;
+    const B = 2,
+      H = 5,
+      I = 3;
     const h0 = randomArray(B * H, 3);
     const dhT = randomArray(B * H, 4);
     for (const reverse of [0, 1]) {
       for (const resetAfter of [0, 1]) {
-        const ph0 = put(backend, h0), phseq = put(backend, filled(B * H, NaN));
-        const pwih = put(backend, randomArray(3 * H * I, 5)), pwhh = put(backend, randomArray(3 * H * H, 6));
+        const ph0 = put(backend, h0),
+          phseq = put(backend, filled(B * H, NaN));
+        const pwih = put(backend, randomArray(3 * H * I, 5)),
+          pwhh = put(backend, randomArray(3 * H * H, 6));
         const pwork = put(backend, filled(gruForwardWork(B, I, H), 0));
-        backend.kernels.gru_forward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, ph0, 0, H, 0, 0, phseq, pwork);
+        backend.kernels.gru_forward(
+          0,
+          B,
+          I,
+          H,
+          reverse,
+          resetAfter,
+          0,
+          I,
+          0,
+          pwih,
+          pwhh,
+          0,
+          0,
+          ph0,
+          0,
+          H,
+          0,
+          0,
+          phseq,
+          pwork,
+        );
         expect(Array.from(read(phseq, B * H))).toEqual(Array.from(h0));
-        const pdhT = put(backend, dhT), pdh0 = put(backend, filled(B * H, NaN));
+        const pdhT = put(backend, dhT),
+          pdh0 = put(backend, filled(B * H, NaN));
         const pbw = put(backend, filled(gruBackwardWork(0, B, I, H), 0));
         const pdw = put(backend, filled(3 * H * I, 1));
-        backend.kernels.gru_backward(0, B, I, H, reverse, resetAfter, 0, I, 0, pwih, pwhh, 0, 0, phseq, 0, H, pdhT,
-          0, I, 0, pdh0, pdw, 0, 0, 0, 0, 0, pbw);
+        backend.kernels.gru_backward(
+          0,
+          B,
+          I,
+          H,
+          reverse,
+          resetAfter,
+          0,
+          I,
+          0,
+          pwih,
+          pwhh,
+          0,
+          0,
+          phseq,
+          0,
+          H,
+          pdhT,
+          0,
+          I,
+          0,
+          pdh0,
+          pdw,
+          0,
+          0,
+          0,
+          0,
+          0,
+          pbw,
+        );
         expect(Array.from(read(pdh0, B * H))).toEqual(Array.from(dhT));
         expect(Array.from(read(pdw, 3 * H * I)).every((v) => v === 1)).toBe(true);
         for (const q of [ph0, phseq, pwih, pwhh, pwork, pdhT, pdh0, pbw, pdw]) backend.heap.release(q);

@@ -38,7 +38,10 @@ beforeAll(async () => {
 
 afterAll(() => {
   // the measured worst errors, for the record
-  console.log('worst errors:', JSON.stringify(worst, (_k, v: number) => (typeof v === 'number' ? Number(v.toExponential(2)) : v)));
+  console.log(
+    'worst errors:',
+    JSON.stringify(worst, (_k, v: number) => (typeof v === 'number' ? Number(v.toExponential(2)) : v)),
+  );
 });
 
 function note(key: string, value: number): void {
@@ -67,13 +70,28 @@ function read(ptr: number, n: number): Float32Array {
 const at = (ptr: number, floats: number): number => ptr + 4 * floats;
 
 /** A strided (rows, width) block stored at column `off` of rows of `ld` floats, filled with `fill` elsewhere. */
-function strided(rows: number, width: number, ld: number, off: number, values: ArrayLike<number>, fill = SENTINEL): Float32Array {
+function strided(
+  rows: number,
+  width: number,
+  ld: number,
+  off: number,
+  values: ArrayLike<number>,
+  fill = SENTINEL,
+): Float32Array {
   const out = new Float32Array(rows * ld).fill(fill);
   for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) out[r * ld + off + j] = values[r * width + j];
   return out;
 }
 /** The (rows, width) block at column `off` of `buffer`; asserts every float outside it still equals `fill`. */
-function unstride(buffer: Float32Array, rows: number, width: number, ld: number, off: number, label: string, fill = SENTINEL): Float32Array {
+function unstride(
+  buffer: Float32Array,
+  rows: number,
+  width: number,
+  ld: number,
+  off: number,
+  label: string,
+  fill = SENTINEL,
+): Float32Array {
   const out = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < ld; c++) {
@@ -91,7 +109,14 @@ function expectUntouchedTail(ptr: number, used: number, extra: number, label: st
 }
 
 /** Asserts got ≈ want at f32 precision: max |got − want| / max(|want|, floor) ≤ tol. NaN fails. */
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, label: string, key: string, tol = SEQ_REL_TOL, floor = SEQ_FLOOR): void {
+function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  label: string,
+  key: string,
+  tol = SEQ_REL_TOL,
+  floor = SEQ_FLOOR,
+): void {
   const { rel } = maxErrors(got, want, floor);
   note(key, rel);
   expect(rel, label).toBeLessThanOrEqual(tol);
@@ -104,21 +129,44 @@ const f64 = (a: ArrayLike<number>): Vec => Float64Array.from(a);
 const zeros = (n: number): Vec => new Float64Array(n);
 
 interface SeqDims {
-  T: number; B: number; I: number; H: number; reverse: boolean;
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  reverse: boolean;
   /** (T,B) step mask, 0 = padded step; absent or null: every step real. */
   mask?: Float32Array | null;
 }
 
 interface LstmInputs extends SeqDims {
-  x: Vec; wih: Vec; whh: Vec; bih: Vec | null; bhh: Vec | null; h0: Vec | null; c0: Vec | null;
+  x: Vec;
+  wih: Vec;
+  whh: Vec;
+  bih: Vec | null;
+  bhh: Vec | null;
+  h0: Vec | null;
+  c0: Vec | null;
 }
 interface LstmTrace {
   /** Per time index t: previous state, new state, activated gates (B·4H, i f g o; 0 on padded rows), output (0 on padded rows). */
-  hPrev: Vec[]; cPrev: Vec[]; h: Vec[]; c: Vec[]; gates: Vec[]; y: Vec[];
-  hFinal: Vec; cFinal: Vec;
+  hPrev: Vec[];
+  cPrev: Vec[];
+  h: Vec[];
+  c: Vec[];
+  gates: Vec[];
+  y: Vec[];
+  hFinal: Vec;
+  cFinal: Vec;
 }
 interface LstmGrads {
-  dx: Vec; dwih: Vec; dwhh: Vec; dbih: Vec; dbhh: Vec; dh0: Vec; dc0: Vec; dgates: Vec[];
+  dx: Vec;
+  dwih: Vec;
+  dwhh: Vec;
+  dbih: Vec;
+  dbhh: Vec;
+  dh0: Vec;
+  dc0: Vec;
+  dgates: Vec[];
 }
 
 /** Time index of processing step s. */
@@ -139,7 +187,10 @@ function lstmForwardRef(p: LstmInputs): LstmTrace {
     for (let b = 0; b < B; b++) {
       if (padded(p.mask ?? null, t, B, b)) {
         // padded: h and c hold, the output row is zero
-        for (let j = 0; j < H; j++) { hn[b * H + j] = h[b * H + j]; cn[b * H + j] = c[b * H + j]; }
+        for (let j = 0; j < H; j++) {
+          hn[b * H + j] = h[b * H + j];
+          cn[b * H + j] = c[b * H + j];
+        }
         continue;
       }
       for (let r = 0; r < G; r++) {
@@ -149,16 +200,26 @@ function lstmForwardRef(p: LstmInputs): LstmTrace {
         gates[b * G + r] = Math.floor(r / H) === 2 ? Math.tanh(a) : sigmoid(a);
       }
       for (let j = 0; j < H; j++) {
-        const i = gates[b * G + j], f = gates[b * G + H + j], g = gates[b * G + 2 * H + j], o = gates[b * G + 3 * H + j];
+        const i = gates[b * G + j],
+          f = gates[b * G + H + j],
+          g = gates[b * G + 2 * H + j],
+          o = gates[b * G + 3 * H + j];
         cn[b * H + j] = f * c[b * H + j] + i * g;
         hn[b * H + j] = o * Math.tanh(cn[b * H + j]);
         y[b * H + j] = hn[b * H + j];
       }
     }
-    tr.hPrev[t] = h; tr.cPrev[t] = c; tr.gates[t] = gates; tr.h[t] = hn; tr.c[t] = cn; tr.y[t] = y;
-    h = hn; c = cn;
+    tr.hPrev[t] = h;
+    tr.cPrev[t] = c;
+    tr.gates[t] = gates;
+    tr.h[t] = hn;
+    tr.c[t] = cn;
+    tr.y[t] = y;
+    h = hn;
+    c = cn;
   }
-  tr.hFinal = h; tr.cFinal = c;
+  tr.hFinal = h;
+  tr.cFinal = c;
   return tr;
 }
 
@@ -166,8 +227,14 @@ function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec 
   const { T, B, I, H } = p;
   const G = 4 * H;
   const out: LstmGrads = {
-    dx: zeros(T * B * I), dwih: zeros(G * I), dwhh: zeros(G * H), dbih: zeros(G), dbhh: zeros(G),
-    dh0: zeros(0), dc0: zeros(0), dgates: [],
+    dx: zeros(T * B * I),
+    dwih: zeros(G * I),
+    dwhh: zeros(G * H),
+    dbih: zeros(G),
+    dbhh: zeros(G),
+    dh0: zeros(0),
+    dc0: zeros(0),
+    dgates: [],
   };
   let dh = dhT ? f64(dhT) : zeros(B * H);
   let dc = dcT ? f64(dcT) : zeros(B * H);
@@ -180,12 +247,18 @@ function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec 
     for (let b = 0; b < B; b++) {
       if (padded(p.mask ?? null, t, B, b)) {
         // padded: dy ignored, nothing accumulated, both carries pass straight through
-        for (let j = 0; j < H; j++) { dhPrev[b * H + j] = dh[b * H + j]; dcPrev[b * H + j] = dc[b * H + j]; }
+        for (let j = 0; j < H; j++) {
+          dhPrev[b * H + j] = dh[b * H + j];
+          dcPrev[b * H + j] = dc[b * H + j];
+        }
         continue;
       }
       for (let j = 0; j < H; j++) {
         const dH = dh[b * H + j] + (dy ? dy[(t * B + b) * H + j] : 0);
-        const i = gates[b * G + j], f = gates[b * G + H + j], g = gates[b * G + 2 * H + j], o = gates[b * G + 3 * H + j];
+        const i = gates[b * G + j],
+          f = gates[b * G + H + j],
+          g = gates[b * G + 2 * H + j],
+          o = gates[b * G + 3 * H + j];
         const tc = Math.tanh(tr.c[t][b * H + j]);
         const dC = dc[b * H + j] + dH * o * (1 - tc * tc);
         dg[b * G + j] = dC * g * i * (1 - i);
@@ -218,10 +291,29 @@ function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec 
 }
 
 interface RnnInputs extends SeqDims {
-  relu: boolean; x: Vec; wih: Vec; whh: Vec; bih: Vec | null; bhh: Vec | null; h0: Vec | null;
+  relu: boolean;
+  x: Vec;
+  wih: Vec;
+  whh: Vec;
+  bih: Vec | null;
+  bhh: Vec | null;
+  h0: Vec | null;
 }
-interface RnnTrace { hPrev: Vec[]; h: Vec[]; y: Vec[]; hFinal: Vec }
-interface RnnGrads { dx: Vec; dwih: Vec; dwhh: Vec; dbih: Vec; dbhh: Vec; dh0: Vec; dpre: Vec[] }
+interface RnnTrace {
+  hPrev: Vec[];
+  h: Vec[];
+  y: Vec[];
+  hFinal: Vec;
+}
+interface RnnGrads {
+  dx: Vec;
+  dwih: Vec;
+  dwhh: Vec;
+  dbih: Vec;
+  dbhh: Vec;
+  dh0: Vec;
+  dpre: Vec[];
+}
 
 function rnnForwardRef(p: RnnInputs): RnnTrace {
   const { T, B, I, H } = p;
@@ -244,7 +336,9 @@ function rnnForwardRef(p: RnnInputs): RnnTrace {
         y[b * H + r] = hn[b * H + r];
       }
     }
-    tr.hPrev[t] = h; tr.h[t] = hn; tr.y[t] = y;
+    tr.hPrev[t] = h;
+    tr.h[t] = hn;
+    tr.y[t] = y;
     h = hn;
   }
   tr.hFinal = h;
@@ -253,7 +347,15 @@ function rnnForwardRef(p: RnnInputs): RnnTrace {
 
 function rnnBackwardRef(p: RnnInputs, tr: RnnTrace, dy: Vec | null, dhT: Vec | null): RnnGrads {
   const { T, B, I, H } = p;
-  const out: RnnGrads = { dx: zeros(T * B * I), dwih: zeros(H * I), dwhh: zeros(H * H), dbih: zeros(H), dbhh: zeros(H), dh0: zeros(0), dpre: [] };
+  const out: RnnGrads = {
+    dx: zeros(T * B * I),
+    dwih: zeros(H * I),
+    dwhh: zeros(H * H),
+    dbih: zeros(H),
+    dbhh: zeros(H),
+    dh0: zeros(0),
+    dpre: [],
+  };
   let dh = dhT ? f64(dhT) : zeros(B * H);
   for (let s = T - 1; s >= 0; s--) {
     const t = timeOf(p, s);
@@ -324,38 +426,89 @@ function finiteDifferenceError(arrays: Record<string, Vec>, analytic: Record<str
 }
 
 describe('the float64 reference agrees with finite differences', () => {
-  it.each([[false, null], [true, null], [false, 'random'], [true, 'right'], [true, 'left']] as const)(
-    'LSTM (T=5, B=2, I=3, H=3, non-zero initial state, reverse=%s, mask=%s)', (reverse, pattern) => {
-    const T = 5, B = 2, I = 3, H = 3, G = 4 * H;
+  it.each([
+    [false, null],
+    [true, null],
+    [false, 'random'],
+    [true, 'right'],
+    [true, 'left'],
+  ] as const)('LSTM (T=5, B=2, I=3, H=3, non-zero initial state, reverse=%s, mask=%s)', (reverse, pattern) => {
+    const T = 5,
+      B = 2,
+      I = 3,
+      H = 3,
+      G = 4 * H;
     const p: LstmInputs = {
-      T, B, I, H, reverse, mask: pattern ? makeMask(pattern, T, B, 61) : null,
-      x: f64(randomArray(T * B * I, 1, -1, 1)), wih: f64(randomArray(G * I, 2, -0.8, 0.8)), whh: f64(randomArray(G * H, 3, -0.8, 0.8)),
-      bih: f64(randomArray(G, 4, -0.5, 0.5)), bhh: f64(randomArray(G, 5, -0.5, 0.5)),
-      h0: f64(randomArray(B * H, 6, -1, 1)), c0: f64(randomArray(B * H, 7, -1, 1)),
+      T,
+      B,
+      I,
+      H,
+      reverse,
+      mask: pattern ? makeMask(pattern, T, B, 61) : null,
+      x: f64(randomArray(T * B * I, 1, -1, 1)),
+      wih: f64(randomArray(G * I, 2, -0.8, 0.8)),
+      whh: f64(randomArray(G * H, 3, -0.8, 0.8)),
+      bih: f64(randomArray(G, 4, -0.5, 0.5)),
+      bhh: f64(randomArray(G, 5, -0.5, 0.5)),
+      h0: f64(randomArray(B * H, 6, -1, 1)),
+      c0: f64(randomArray(B * H, 7, -1, 1)),
     };
-    const dy = f64(randomArray(T * B * H, 8, -1, 1)), dhT = f64(randomArray(B * H, 9, -1, 1)), dcT = f64(randomArray(B * H, 10, -1, 1));
+    const dy = f64(randomArray(T * B * H, 8, -1, 1)),
+      dhT = f64(randomArray(B * H, 9, -1, 1)),
+      dcT = f64(randomArray(B * H, 10, -1, 1));
     const loss = (): number => {
       const tr = lstmForwardRef(p);
-      return seqLoss(tr.y, [[tr.hFinal, dhT], [tr.cFinal, dcT]], dy, B, H);
+      return seqLoss(
+        tr.y,
+        [
+          [tr.hFinal, dhT],
+          [tr.cFinal, dcT],
+        ],
+        dy,
+        B,
+        H,
+      );
     };
     const g = lstmBackwardRef(p, lstmForwardRef(p), dy, dhT, dcT);
     const err = finiteDifferenceError(
       { x: p.x, wih: p.wih, whh: p.whh, bih: p.bih!, bhh: p.bhh!, h0: p.h0!, c0: p.c0! },
-      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0, c0: g.dc0 }, loss);
+      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0, c0: g.dc0 },
+      loss,
+    );
     note('reference LSTM vs finite differences', err);
     expect(err).toBeLessThanOrEqual(1e-7);
   });
 
-  it.each([[false, false, null], [true, false, null], [false, true, null], [true, true, null],
-    [false, false, 'random'], [true, true, 'right'], [true, false, 'left']] as const)(
-    'RNN (T=5, B=2, I=3, H=4, reverse=%s, relu=%s, mask=%s)', (reverse, relu, pattern) => {
-    const T = 5, B = 2, I = 3, H = 4;
+  it.each([
+    [false, false, null],
+    [true, false, null],
+    [false, true, null],
+    [true, true, null],
+    [false, false, 'random'],
+    [true, true, 'right'],
+    [true, false, 'left'],
+  ] as const)('RNN (T=5, B=2, I=3, H=4, reverse=%s, relu=%s, mask=%s)', (reverse, relu, pattern) => {
+    const T = 5,
+      B = 2,
+      I = 3,
+      H = 4;
     const p: RnnInputs = {
-      T, B, I, H, reverse, relu, mask: pattern ? makeMask(pattern, T, B, 62) : null,
-      x: f64(randomArray(T * B * I, 11, -1, 1)), wih: f64(randomArray(H * I, 12, -0.8, 0.8)), whh: f64(randomArray(H * H, 13, -0.8, 0.8)),
-      bih: f64(randomArray(H, 14, -0.3, 0.5)), bhh: f64(randomArray(H, 15, -0.3, 0.5)), h0: f64(randomArray(B * H, 16, -1, 1)),
+      T,
+      B,
+      I,
+      H,
+      reverse,
+      relu,
+      mask: pattern ? makeMask(pattern, T, B, 62) : null,
+      x: f64(randomArray(T * B * I, 11, -1, 1)),
+      wih: f64(randomArray(H * I, 12, -0.8, 0.8)),
+      whh: f64(randomArray(H * H, 13, -0.8, 0.8)),
+      bih: f64(randomArray(H, 14, -0.3, 0.5)),
+      bhh: f64(randomArray(H, 15, -0.3, 0.5)),
+      h0: f64(randomArray(B * H, 16, -1, 1)),
     };
-    const dy = f64(randomArray(T * B * H, 17, -1, 1)), dhT = f64(randomArray(B * H, 18, -1, 1));
+    const dy = f64(randomArray(T * B * H, 17, -1, 1)),
+      dhT = f64(randomArray(B * H, 18, -1, 1));
     const loss = (): number => {
       const tr = rnnForwardRef(p);
       return seqLoss(tr.y, [[tr.hFinal, dhT]], dy, B, H);
@@ -363,15 +516,21 @@ describe('the float64 reference agrees with finite differences', () => {
     const tr = rnnForwardRef(p);
     if (relu) {
       // the relu case must exercise both sides of the kink, away from it
-      let active = 0, inactive = 0;
-      for (const h of tr.h) for (const v of h) if (v > 0) active++; else inactive++;
+      let active = 0,
+        inactive = 0;
+      for (const h of tr.h)
+        for (const v of h)
+          if (v > 0) active++;
+          else inactive++;
       expect(active).toBeGreaterThan(0);
       expect(inactive).toBeGreaterThan(0);
     }
     const g = rnnBackwardRef(p, tr, dy, dhT);
     const err = finiteDifferenceError(
       { x: p.x, wih: p.wih, whh: p.whh, bih: p.bih!, bhh: p.bhh!, h0: p.h0! },
-      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0 }, loss);
+      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0 },
+      loss,
+    );
     note('reference RNN vs finite differences', err);
     expect(err).toBeLessThanOrEqual(1e-7);
   });
@@ -383,27 +542,38 @@ const GATE_SHAPES = AWKWARD.flatMap((H) => [1, 3].map((B) => [H, B] as [number, 
 
 describe('lstm_gates_forward: SIMD vs _ref vs float64', () => {
   it.each(GATE_SHAPES)('H=%i, B=%i', (H, B) => {
-    const G = 4 * H, ldy = H + 3, yOff = 2;
+    const G = 4 * H,
+      ldy = H + 3,
+      yOff = 2;
     const pre = randomArray(B * G, 21 + H * 7 + B, -6, 6);
-    pre[0] = 30; pre[B * G - 1] = -30; // saturated values too
+    pre[0] = 30;
+    pre[B * G - 1] = -30; // saturated values too
     const cPrev = randomArray(B * H, 22 + H, -2, 2);
     const results: Record<string, { gates: Float32Array; c: Float32Array; h: Float32Array; y: Float32Array }> = {};
     for (const fn of ['lstm_gates_forward', 'lstm_gates_forward_ref']) {
-      const gates = alloc(pre), cp = alloc(cPrev), c = filled(B * H, SENTINEL), h = filled(B * H, SENTINEL);
+      const gates = alloc(pre),
+        cp = alloc(cPrev),
+        c = filled(B * H, SENTINEL),
+        h = filled(B * H, SENTINEL);
       const y = alloc(new Float32Array(B * ldy).fill(SENTINEL));
       k[fn](B, H, gates, cp, c, h, at(y, yOff), ldy);
       results[fn] = {
-        gates: read(gates, B * G), c: read(c, B * H), h: read(h, B * H),
+        gates: read(gates, B * G),
+        c: read(c, B * H),
+        h: read(h, B * H),
         y: unstride(read(y, B * ldy), B, H, ldy, yOff, `${fn} y`),
       };
       expect(Array.from(read(cp, B * H)), 'cPrev untouched').toEqual(Array.from(cPrev));
       // y = 0: nothing written there, the rest identical
-      const gates2 = alloc(pre), c2 = filled(B * H, 0), h2 = filled(B * H, 0);
+      const gates2 = alloc(pre),
+        c2 = filled(B * H, 0),
+        h2 = filled(B * H, 0);
       k[fn](B, H, gates2, cp, c2, h2, 0, ldy);
       expect(Array.from(read(h2, B * H))).toEqual(Array.from(results[fn].h));
       releaseAll();
     }
-    const simd = results.lstm_gates_forward, ref = results.lstm_gates_forward_ref;
+    const simd = results.lstm_gates_forward,
+      ref = results.lstm_gates_forward_ref;
     for (const key of ['gates', 'c', 'h', 'y'] as const) {
       const { abs } = maxErrors(simd[key], ref[key]);
       note('lstm_gates_forward vs _ref (abs)', abs);
@@ -411,16 +581,23 @@ describe('lstm_gates_forward: SIMD vs _ref vs float64', () => {
     }
     expect(Array.from(simd.y)).toEqual(Array.from(simd.h));
     // float64
-    const wantGates = new Float64Array(B * G), wantC = new Float64Array(B * H), wantH = new Float64Array(B * H);
+    const wantGates = new Float64Array(B * G),
+      wantC = new Float64Array(B * H),
+      wantH = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
-      for (let r = 0; r < G; r++) wantGates[b * G + r] = Math.floor(r / H) === 2 ? Math.tanh(pre[b * G + r]) : sigmoid(pre[b * G + r]);
+      for (let r = 0; r < G; r++)
+        wantGates[b * G + r] = Math.floor(r / H) === 2 ? Math.tanh(pre[b * G + r]) : sigmoid(pre[b * G + r]);
       for (let j = 0; j < H; j++) {
         const [i, f, g, o] = [0, 1, 2, 3].map((q) => wantGates[b * G + q * H + j]);
         wantC[b * H + j] = f * cPrev[b * H + j] + i * g;
         wantH[b * H + j] = o * Math.tanh(wantC[b * H + j]);
       }
     }
-    for (const [got, want, key] of [[simd.gates, wantGates, 'gates'], [simd.c, wantC, 'c'], [simd.h, wantH, 'h']] as const) {
+    for (const [got, want, key] of [
+      [simd.gates, wantGates, 'gates'],
+      [simd.c, wantC, 'c'],
+      [simd.h, wantH, 'h'],
+    ] as const) {
       const { abs } = maxErrors(got, want);
       note('lstm_gates_forward vs float64 (abs)', abs);
       expect(abs, key).toBeLessThanOrEqual(2e-6);
@@ -430,16 +607,26 @@ describe('lstm_gates_forward: SIMD vs _ref vs float64', () => {
 
 describe('lstm_gates_backward: SIMD vs _ref vs float64', () => {
   it.each(GATE_SHAPES)('H=%i, B=%i', (H, B) => {
-    const G = 4 * H, lddy = H + 5, dyOff = 3;
+    const G = 4 * H,
+      lddy = H + 5,
+      dyOff = 3;
     // activated gates: sigmoid values in (0, 1), g in (-1, 1)
     const gatesIn = randomArray(B * G, 31 + H * 3 + B, 0.02, 0.98);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) gatesIn[b * G + 2 * H + j] = 2 * gatesIn[b * G + 2 * H + j] - 1;
-    const cPrev = randomArray(B * H, 32 + H, -2, 2), c = randomArray(B * H, 33 + H, -2, 2);
-    const dh = randomArray(B * H, 34 + H, -1, 1), dy = randomArray(B * H, 35 + H, -1, 1), dc = randomArray(B * H, 36 + H, -1, 1);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < H; j++) gatesIn[b * G + 2 * H + j] = 2 * gatesIn[b * G + 2 * H + j] - 1;
+    const cPrev = randomArray(B * H, 32 + H, -2, 2),
+      c = randomArray(B * H, 33 + H, -2, 2);
+    const dh = randomArray(B * H, 34 + H, -1, 1),
+      dy = randomArray(B * H, 35 + H, -1, 1),
+      dc = randomArray(B * H, 36 + H, -1, 1);
     for (const withDy of [true, false]) {
       const results: Record<string, { dgates: Float32Array; dc: Float32Array }> = {};
       for (const fn of ['lstm_gates_backward', 'lstm_gates_backward_ref']) {
-        const pg = alloc(gatesIn), pcp = alloc(cPrev), pc = alloc(c), pdh = alloc(dh), pdc = alloc(dc);
+        const pg = alloc(gatesIn),
+          pcp = alloc(cPrev),
+          pc = alloc(c),
+          pdh = alloc(dh),
+          pdc = alloc(dc);
         const pdy = alloc(strided(B, H, lddy, dyOff, dy));
         const pdg = filled(B * G, NaN);
         k[fn](B, H, pg, pcp, pc, pdh, withDy ? at(pdy, dyOff) : 0, lddy, pdc, pdg);
@@ -448,13 +635,15 @@ describe('lstm_gates_backward: SIMD vs _ref vs float64', () => {
         expect(Array.from(read(pdh, B * H)), 'dh untouched').toEqual(Array.from(dh));
         releaseAll();
       }
-      const simd = results.lstm_gates_backward, ref = results.lstm_gates_backward_ref;
+      const simd = results.lstm_gates_backward,
+        ref = results.lstm_gates_backward_ref;
       for (const key of ['dgates', 'dc'] as const) {
         const { abs } = maxErrors(simd[key], ref[key]);
         note('lstm_gates_backward vs _ref (abs)', abs);
         expect(abs, key).toBeLessThanOrEqual(TWIN_ABS_TOL);
       }
-      const wantDg = new Float64Array(B * G), wantDc = new Float64Array(B * H);
+      const wantDg = new Float64Array(B * G),
+        wantDc = new Float64Array(B * H);
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
           const [i, f, g, o] = [0, 1, 2, 3].map((q) => gatesIn[b * G + q * H + j]);
@@ -468,7 +657,10 @@ describe('lstm_gates_backward: SIMD vs _ref vs float64', () => {
           wantDc[b * H + j] = dC * f;
         }
       }
-      for (const [got, want, key] of [[simd.dgates, wantDg, 'dgates'], [simd.dc, wantDc, 'dc']] as const) {
+      for (const [got, want, key] of [
+        [simd.dgates, wantDg, 'dgates'],
+        [simd.dc, wantDc, 'dc'],
+      ] as const) {
         const { abs } = maxErrors(got, want);
         note('lstm_gates_backward vs float64 (abs)', abs);
         expect(abs, `${key} withDy=${withDy}`).toBeLessThanOrEqual(2e-6);
@@ -479,25 +671,32 @@ describe('lstm_gates_backward: SIMD vs _ref vs float64', () => {
 
 describe('rnn_act_forward / rnn_act_backward: SIMD vs _ref vs float64', () => {
   it.each(GATE_SHAPES)('H=%i, B=%i', (H, B) => {
-    const ldy = H + 2, yOff = 1;
+    const ldy = H + 2,
+      yOff = 1;
     const pre = randomArray(B * H, 41 + H + B, -4, 4);
     pre[0] = 0; // relu(0) and its (zero) derivative
     if (B * H > 1) pre[1] = -0;
-    const dh = randomArray(B * H, 42 + H, -1, 1), dy = randomArray(B * H, 43 + H, -1, 1);
+    const dh = randomArray(B * H, 42 + H, -1, 1),
+      dy = randomArray(B * H, 43 + H, -1, 1);
     for (const relu of [0, 1]) {
       const out: Record<string, { h: Float32Array; y: Float32Array; dpre: Float32Array; dpre0: Float32Array }> = {};
       for (const suffix of ['', '_ref']) {
-        const ph = alloc(pre), py = alloc(new Float32Array(B * ldy).fill(SENTINEL));
+        const ph = alloc(pre),
+          py = alloc(new Float32Array(B * ldy).fill(SENTINEL));
         k[`rnn_act_forward${suffix}`](B, H, relu, ph, at(py, yOff), ldy);
         const h = read(ph, B * H);
         const y = unstride(read(py, B * ldy), B, H, ldy, yOff, 'y');
-        const pdh = alloc(dh), pdy = alloc(strided(B, H, ldy, yOff, dy)), pdp = filled(B * H, NaN), pdp0 = filled(B * H, NaN);
+        const pdh = alloc(dh),
+          pdy = alloc(strided(B, H, ldy, yOff, dy)),
+          pdp = filled(B * H, NaN),
+          pdp0 = filled(B * H, NaN);
         k[`rnn_act_backward${suffix}`](B, H, relu, ph, pdh, at(pdy, yOff), ldy, pdp);
         k[`rnn_act_backward${suffix}`](B, H, relu, ph, pdh, 0, ldy, pdp0);
         out[suffix] = { h, y, dpre: read(pdp, B * H), dpre0: read(pdp0, B * H) };
         releaseAll();
       }
-      const simd = out[''], ref = out._ref;
+      const simd = out[''],
+        ref = out._ref;
       expect(Array.from(simd.y)).toEqual(Array.from(simd.h));
       for (const key of ['h', 'dpre', 'dpre0'] as const) {
         const { abs } = maxErrors(simd[key], ref[key]);
@@ -505,10 +704,11 @@ describe('rnn_act_forward / rnn_act_backward: SIMD vs _ref vs float64', () => {
         expect(abs, `${key} relu=${relu}`).toBeLessThanOrEqual(relu ? 0 : TWIN_ABS_TOL);
       }
       const wantH = Array.from(pre, (v) => (relu ? Math.max(v, 0) : Math.tanh(v)));
-      const wantD = (withDy: boolean): number[] => wantH.map((h, i) => {
-        const d = dh[i] + (withDy ? dy[i] : 0);
-        return relu ? (h > 0 ? d : 0) : d * (1 - h * h);
-      });
+      const wantD = (withDy: boolean): number[] =>
+        wantH.map((h, i) => {
+          const d = dh[i] + (withDy ? dy[i] : 0);
+          return relu ? (h > 0 ? d : 0) : d * (1 - h * h);
+        });
       expect(maxErrors(simd.h, wantH).abs).toBeLessThanOrEqual(2e-7);
       expect(maxErrors(simd.dpre, wantD(true)).abs).toBeLessThanOrEqual(2e-6);
       expect(maxErrors(simd.dpre0, wantD(false)).abs).toBeLessThanOrEqual(2e-6);
@@ -519,9 +719,16 @@ describe('rnn_act_forward / rnn_act_backward: SIMD vs _ref vs float64', () => {
 
 describe('row helpers: fill_rows_with_bias, accumulate_column_sums', () => {
   it.each(AWKWARD.concat([16, 20, 36]))('C=%i', (C) => {
-    const R = 5, ld = C + 3;
-    const b1 = randomArray(C, 51 + C), b2 = randomArray(C, 52 + C);
-    for (const [u1, u2] of [[true, true], [true, false], [false, true], [false, false]]) {
+    const R = 5,
+      ld = C + 3;
+    const b1 = randomArray(C, 51 + C),
+      b2 = randomArray(C, 52 + C);
+    for (const [u1, u2] of [
+      [true, true],
+      [true, false],
+      [false, true],
+      [false, false],
+    ]) {
       const got: Float32Array[] = [];
       for (const fn of ['fill_rows_with_bias', 'fill_rows_with_bias_ref']) {
         const dst = alloc(new Float32Array(R * ld).fill(SENTINEL));
@@ -533,10 +740,12 @@ describe('row helpers: fill_rows_with_bias, accumulate_column_sums', () => {
       expect(Array.from(got[0])).toEqual(want);
       expect(Array.from(got[1])).toEqual(want);
     }
-    const src = randomArray(R * ld, 53 + C, -2, 2), start = randomArray(C, 54 + C);
+    const src = randomArray(R * ld, 53 + C, -2, 2),
+      start = randomArray(C, 54 + C);
     const sums: Float32Array[] = [];
     for (const fn of ['accumulate_column_sums', 'accumulate_column_sums_ref']) {
-      const ps = alloc(src), po = alloc([...start, SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
+      const ps = alloc(src),
+        po = alloc([...start, SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
       k[fn](R, C, ps, ld, po);
       sums.push(read(po, C));
       expectUntouchedTail(po, C, 4, fn);
@@ -556,9 +765,22 @@ describe('row helpers: fill_rows_with_bias, accumulate_column_sums', () => {
 // ------------------------------------------------------------------ sequence kernels
 
 interface SeqCase {
-  T: number; B: number; I: number; H: number; reverse: 0 | 1; relu: 0 | 1;
-  bias: boolean; h0: boolean; c0: boolean; dy: boolean; dhT: boolean; dcT: boolean;
-  dx: boolean; dh0: boolean; accumDx: 0 | 1; wide: boolean;
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  reverse: 0 | 1;
+  relu: 0 | 1;
+  bias: boolean;
+  h0: boolean;
+  c0: boolean;
+  dy: boolean;
+  dhT: boolean;
+  dcT: boolean;
+  dx: boolean;
+  dh0: boolean;
+  accumDx: 0 | 1;
+  wide: boolean;
   /** Step mask layout, or null: no mask (pointer 0). */
   mask: MaskPattern | null;
 }
@@ -578,11 +800,25 @@ function sequenceCases(): SeqCase[] {
       for (const reverse of [0, 1] as const) {
         const coin = randomArray(12, 900 + group++);
         for (const v of [0, 1]) {
-          const flag = (q: number): boolean => (coin[q] > 0) !== (v === 1);
+          const flag = (q: number): boolean => coin[q] > 0 !== (v === 1);
           cases.push({
-            T, B, reverse, I: AWKWARD[(n * 3 + 1) % 8], H: AWKWARD[(n * 5 + 2) % 8],
-            relu: flag(0) ? 1 : 0, bias: flag(1), h0: flag(2), c0: flag(3), dy: flag(4), dhT: flag(5), dcT: flag(6),
-            dx: flag(7) || n % 4 === 0, dh0: flag(8), accumDx: flag(9) ? 1 : 0, wide: flag(10), mask: null,
+            T,
+            B,
+            reverse,
+            I: AWKWARD[(n * 3 + 1) % 8],
+            H: AWKWARD[(n * 5 + 2) % 8],
+            relu: flag(0) ? 1 : 0,
+            bias: flag(1),
+            h0: flag(2),
+            c0: flag(3),
+            dy: flag(4),
+            dhT: flag(5),
+            dcT: flag(6),
+            dx: flag(7) || n % 4 === 0,
+            dh0: flag(8),
+            accumDx: flag(9) ? 1 : 0,
+            wide: flag(10),
+            mask: null,
           });
           n++;
         }
@@ -600,15 +836,32 @@ const CASES = sequenceCases();
 function maskedSequenceCases(): SeqCase[] {
   const list = CASES.filter((c) => c.T > 1).map((c, i) => ({ ...c, mask: MASK_PATTERNS[i % 4] }));
   let n = 0;
-  for (const [T, B] of [[7, 5], [6, 4]]) {
+  for (const [T, B] of [
+    [7, 5],
+    [6, 4],
+  ]) {
     for (const mask of MASK_PATTERNS) {
       for (const reverse of [0, 1] as const) {
         const coin = randomArray(12, 1900 + n);
         const flag = (q: number): boolean => coin[q] > 0;
         list.push({
-          T, B, reverse, I: AWKWARD[(n * 3 + 2) % 8], H: AWKWARD[(n * 5 + 1) % 7], mask,
-          relu: flag(0) ? 1 : 0, bias: flag(1), h0: flag(2), c0: flag(3), dy: true, dhT: flag(5), dcT: flag(6),
-          dx: true, dh0: true, accumDx: flag(9) ? 1 : 0, wide: flag(10),
+          T,
+          B,
+          reverse,
+          I: AWKWARD[(n * 3 + 2) % 8],
+          H: AWKWARD[(n * 5 + 1) % 7],
+          mask,
+          relu: flag(0) ? 1 : 0,
+          bias: flag(1),
+          h0: flag(2),
+          c0: flag(3),
+          dy: true,
+          dhT: flag(5),
+          dcT: flag(6),
+          dx: true,
+          dh0: true,
+          accumDx: flag(9) ? 1 : 0,
+          wide: flag(10),
         });
         n++;
       }
@@ -625,8 +878,23 @@ const MASKED_CASES = maskedSequenceCases();
  * rows 130..260).
  */
 const WIDE_BATCH_CASES: SeqCase[] = ([0, 1] as const).map((reverse) => ({
-  T: 2, B: 130, reverse, I: 3, H: 5, relu: 0, bias: true, h0: false, c0: false, dy: true, dhT: reverse === 1,
-  dcT: false, dx: true, dh0: true, accumDx: 0, wide: reverse === 0, mask: null,
+  T: 2,
+  B: 130,
+  reverse,
+  I: 3,
+  H: 5,
+  relu: 0,
+  bias: true,
+  h0: false,
+  c0: false,
+  dy: true,
+  dhT: reverse === 1,
+  dcT: false,
+  dx: true,
+  dh0: true,
+  accumDx: 0,
+  wide: reverse === 0,
+  mask: null,
 }));
 
 const caseName = (c: SeqCase): string =>
@@ -639,9 +907,19 @@ const caseName = (c: SeqCase): string =>
  * given), pre-activation gradient rows (width G) zero, dx row zero (or untouched with accumDx).
  * Returns the number of padded rows.
  */
-function expectPaddedRowsExact(c: SeqCase, mask: Float32Array, G: number, out: {
-  y: Float32Array; hseq: Float32Array; cseq?: Float32Array; dgrad: Float32Array; dx: Float32Array | null; dxStart: Float32Array;
-}): number {
+function expectPaddedRowsExact(
+  c: SeqCase,
+  mask: Float32Array,
+  G: number,
+  out: {
+    y: Float32Array;
+    hseq: Float32Array;
+    cseq?: Float32Array;
+    dgrad: Float32Array;
+    dx: Float32Array | null;
+    dxStart: Float32Array;
+  },
+): number {
   const { T, B, H, I } = c;
   let count = 0;
   for (let t = 0; t < T; t++) {
@@ -649,12 +927,22 @@ function expectPaddedRowsExact(c: SeqCase, mask: Float32Array, G: number, out: {
       if (!padded(mask, t, B, b)) continue;
       count++;
       const r = t * B + b;
-      const before = ((c.reverse ? t + 1 : t) * B + b) * H, after = (blockAfter(c, t) * B + b) * H;
+      const before = ((c.reverse ? t + 1 : t) * B + b) * H,
+        after = (blockAfter(c, t) * B + b) * H;
       expect(Array.from(out.y.subarray(r * H, (r + 1) * H)), `padded y row ${r}`).toEqual(new Array(H).fill(0));
-      for (const [name, seq] of [['h', out.hseq], ['c', out.cseq]] as const) {
-        if (seq) expect(Array.from(seq.subarray(after, after + H)), `${name} held at row ${r}`).toEqual(Array.from(seq.subarray(before, before + H)));
+      for (const [name, seq] of [
+        ['h', out.hseq],
+        ['c', out.cseq],
+      ] as const) {
+        if (seq)
+          expect(Array.from(seq.subarray(after, after + H)), `${name} held at row ${r}`).toEqual(
+            Array.from(seq.subarray(before, before + H)),
+          );
       }
-      expect(Array.from(out.dgrad.subarray(r * G, (r + 1) * G)).every((v) => v === 0), `zero gradient row ${r}`).toBe(true);
+      expect(
+        Array.from(out.dgrad.subarray(r * G, (r + 1) * G)).every((v) => v === 0),
+        `zero gradient row ${r}`,
+      ).toBe(true);
       if (out.dx) {
         const want = c.accumDx ? Array.from(out.dxStart.subarray(r * I, (r + 1) * I)) : new Array(I).fill(0);
         expect(Array.from(out.dx.subarray(r * I, (r + 1) * I)), `dx row ${r}`).toEqual(want);
@@ -668,10 +956,14 @@ function expectPaddedRowsExact(c: SeqCase, mask: Float32Array, G: number, out: {
 /** Strides and offsets of the strided sequence buffers of a case. */
 function layout(c: SeqCase) {
   return {
-    ldx: c.wide ? c.I + 3 : c.I, xOff: c.wide ? 2 : 0,
-    ldy: c.wide ? 2 * c.H + 1 : c.H, yOff: c.wide ? c.H : 0,
-    lddy: c.wide ? c.H + 4 : c.H, dyOff: c.wide ? 1 : 0,
-    lddx: c.wide ? c.I + 2 : c.I, dxOff: c.wide ? 1 : 0,
+    ldx: c.wide ? c.I + 3 : c.I,
+    xOff: c.wide ? 2 : 0,
+    ldy: c.wide ? 2 * c.H + 1 : c.H,
+    yOff: c.wide ? c.H : 0,
+    lddy: c.wide ? c.H + 4 : c.H,
+    dyOff: c.wide ? 1 : 0,
+    lddx: c.wide ? c.I + 2 : c.I,
+    dxOff: c.wide ? 1 : 0,
   };
 }
 
@@ -688,7 +980,8 @@ const plus = (start: Float32Array, grad: Vec): Vec => Float64Array.from(grad, (g
 describe('lstm_forward / lstm_backward against the float64 reference', () => {
   it.each([...CASES, ...MASKED_CASES, ...WIDE_BATCH_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
     const { T, B, I, H } = c;
-    const G = 4 * H, rows = T * B;
+    const G = 4 * H,
+      rows = T * B;
     const L = layout(c);
     const seed = 1000 + T * 100 + B * 10 + I + H;
     const mask = c.mask ? makeMask(c.mask, T, B, seed + 40) : null;
@@ -697,29 +990,71 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     // weights at 1.5× PyTorch's init scale (±1/√fan_in): gates neither linear nor all saturated
     const wih = randomArray(G * I, seed + 1, -1.5 / Math.sqrt(I), 1.5 / Math.sqrt(I));
     const whh = randomArray(G * H, seed + 2, -1.5 / Math.sqrt(H), 1.5 / Math.sqrt(H));
-    const bih = randomArray(G, seed + 3, -0.5, 0.5), bhh = randomArray(G, seed + 4, -0.5, 0.5);
-    const h0 = randomArray(B * H, seed + 5), c0 = randomArray(B * H, seed + 6, -2, 2);
-    const dy = randomArray(rows * H, seed + 7), dhT = randomArray(B * H, seed + 8), dcT = randomArray(B * H, seed + 9);
+    const bih = randomArray(G, seed + 3, -0.5, 0.5),
+      bhh = randomArray(G, seed + 4, -0.5, 0.5);
+    const h0 = randomArray(B * H, seed + 5),
+      c0 = randomArray(B * H, seed + 6, -2, 2);
+    const dy = randomArray(rows * H, seed + 7),
+      dhT = randomArray(B * H, seed + 8),
+      dcT = randomArray(B * H, seed + 9);
 
     // ---- forward
     const px = alloc(strided(rows, I, L.ldx, L.xOff, x));
-    const pwih = alloc(wih), pwhh = alloc(whh);
-    const pbih = c.bias ? alloc(bih) : 0, pbhh = c.bias ? alloc(bhh) : 0;
-    const ph0 = c.h0 ? alloc(h0) : 0, pc0 = c.c0 ? alloc(c0) : 0;
+    const pwih = alloc(wih),
+      pwhh = alloc(whh);
+    const pbih = c.bias ? alloc(bih) : 0,
+      pbhh = c.bias ? alloc(bhh) : 0;
+    const ph0 = c.h0 ? alloc(h0) : 0,
+      pc0 = c.c0 ? alloc(c0) : 0;
     const py = alloc(new Float32Array(rows * L.ldy).fill(SENTINEL));
-    const pgates = filled(rows * G + 4, NaN), phseq = filled((T + 1) * B * H + 4, NaN), pcseq = filled((T + 1) * B * H + 4, NaN);
+    const pgates = filled(rows * G + 4, NaN),
+      phseq = filled((T + 1) * B * H + 4, NaN),
+      pcseq = filled((T + 1) * B * H + 4, NaN);
     const fwdWork = lstmForwardWork(B, I, H);
     const pwork = filled(fwdWork + 16, SENTINEL);
-    backend.kernels.lstm_forward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pbih, pbhh, ph0, pc0,
-      at(py, L.yOff), L.ldy, pgates, phseq, pcseq, pwork);
+    backend.kernels.lstm_forward(
+      T,
+      B,
+      I,
+      H,
+      c.reverse,
+      at(px, L.xOff),
+      L.ldx,
+      pmask,
+      pwih,
+      pwhh,
+      pbih,
+      pbhh,
+      ph0,
+      pc0,
+      at(py, L.yOff),
+      L.ldy,
+      pgates,
+      phseq,
+      pcseq,
+      pwork,
+    );
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
     const ref = lstmForwardRef({
-      T, B, I, H, reverse: c.reverse === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
-      bih: c.bias ? f64(bih) : null, bhh: c.bias ? f64(bhh) : null, h0: c.h0 ? f64(h0) : null, c0: c.c0 ? f64(c0) : null,
+      T,
+      B,
+      I,
+      H,
+      reverse: c.reverse === 1,
+      mask,
+      x: f64(x),
+      wih: f64(wih),
+      whh: f64(whh),
+      bih: c.bias ? f64(bih) : null,
+      bhh: c.bias ? f64(bhh) : null,
+      h0: c.h0 ? f64(h0) : null,
+      c0: c.c0 ? f64(c0) : null,
     });
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
-    const hseq = read(phseq, (T + 1) * B * H), cseq = read(pcseq, (T + 1) * B * H), gates = read(pgates, rows * G);
+    const hseq = read(phseq, (T + 1) * B * H),
+      cseq = read(pcseq, (T + 1) * B * H),
+      gates = read(pgates, rows * G);
     expect(gates.some(Number.isNaN), 'NaN in the saved gates').toBe(false);
     const gatesCmp = blankPaddedRows(gates, mask, G); // padded rows of gates are unspecified
     const state = (buf: Float32Array, block: number): Float32Array => buf.subarray(block * B * H, (block + 1) * B * H);
@@ -727,38 +1062,98 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
       expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'lstm_forward y/h/c/gates');
       expectClose(state(hseq, blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'lstm_forward y/h/c/gates');
       expectClose(state(cseq, blockAfter(c, t)), ref.c[t], `cseq after ${t}`, 'lstm_forward y/h/c/gates');
-      expectClose(gatesCmp.subarray(t * B * G, (t + 1) * B * G), ref.gates[t], `gates[${t}]`, 'lstm_forward y/h/c/gates');
+      expectClose(
+        gatesCmp.subarray(t * B * G, (t + 1) * B * G),
+        ref.gates[t],
+        `gates[${t}]`,
+        'lstm_forward y/h/c/gates',
+      );
     }
-    expect(Array.from(state(hseq, initialBlock(c))), 'initial h block').toEqual(c.h0 ? Array.from(h0) : new Array(B * H).fill(0));
-    expect(Array.from(state(cseq, initialBlock(c))), 'initial c block').toEqual(c.c0 ? Array.from(c0) : new Array(B * H).fill(0));
+    expect(Array.from(state(hseq, initialBlock(c))), 'initial h block').toEqual(
+      c.h0 ? Array.from(h0) : new Array(B * H).fill(0),
+    );
+    expect(Array.from(state(cseq, initialBlock(c))), 'initial c block').toEqual(
+      c.c0 ? Array.from(c0) : new Array(B * H).fill(0),
+    );
     expectClose(state(hseq, c.reverse ? 0 : T), ref.hFinal, 'final h', 'lstm_forward y/h/c/gates');
     expect(Array.from(read(pwih, G * I)), 'wih untouched').toEqual(Array.from(wih));
 
     // ---- backward
     const pdy = c.dy ? alloc(strided(rows, H, L.lddy, L.dyOff, dy)) : 0;
-    const pdhT = c.dhT ? alloc(dhT) : 0, pdcT = c.dcT ? alloc(dcT) : 0;
+    const pdhT = c.dhT ? alloc(dhT) : 0,
+      pdcT = c.dcT ? alloc(dcT) : 0;
     const dxStart = c.accumDx ? randomArray(rows * I, seed + 10) : new Float32Array(rows * I).fill(NaN); // NaN: must not be read
     const pdx = c.dx ? alloc(strided(rows, I, L.lddx, L.dxOff, dxStart)) : 0;
-    const pdh0 = c.dh0 ? filled(B * H, NaN) : 0, pdc0 = c.dh0 ? filled(B * H, NaN) : 0;
-    const dwihStart = accumulatorStart(G * I, seed + 11), dwhhStart = accumulatorStart(G * H, seed + 12);
-    const dbihStart = accumulatorStart(G, seed + 13), dbhhStart = accumulatorStart(G, seed + 14);
-    const pdwih = alloc(dwihStart), pdwhh = alloc(dwhhStart);
-    const pdbih = c.bias ? alloc(dbihStart) : 0, pdbhh = c.bias ? alloc(dbhhStart) : 0;
+    const pdh0 = c.dh0 ? filled(B * H, NaN) : 0,
+      pdc0 = c.dh0 ? filled(B * H, NaN) : 0;
+    const dwihStart = accumulatorStart(G * I, seed + 11),
+      dwhhStart = accumulatorStart(G * H, seed + 12);
+    const dbihStart = accumulatorStart(G, seed + 13),
+      dbhhStart = accumulatorStart(G, seed + 14);
+    const pdwih = alloc(dwihStart),
+      pdwhh = alloc(dwhhStart);
+    const pdbih = c.bias ? alloc(dbihStart) : 0,
+      pdbhh = c.bias ? alloc(dbhhStart) : 0;
     const pdgates = filled(rows * G + 4, NaN);
     const bwdWork = lstmBackwardWork(T, B, I, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
-    backend.kernels.lstm_backward(T, B, I, H, c.reverse, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pgates, phseq, pcseq,
-      pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdcT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx,
-      pdh0, pdc0, pdwih, pdwhh, pdbih, pdbhh, pdgates, pbwork);
+    backend.kernels.lstm_backward(
+      T,
+      B,
+      I,
+      H,
+      c.reverse,
+      at(px, L.xOff),
+      L.ldx,
+      pmask,
+      pwih,
+      pwhh,
+      pgates,
+      phseq,
+      pcseq,
+      pdy ? at(pdy, L.dyOff) : 0,
+      L.lddy,
+      pdhT,
+      pdcT,
+      pdx ? at(pdx, L.dxOff) : 0,
+      L.lddx,
+      c.accumDx,
+      pdh0,
+      pdc0,
+      pdwih,
+      pdwhh,
+      pdbih,
+      pdbhh,
+      pdgates,
+      pbwork,
+    );
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
-    const g = lstmBackwardRef({
-      T, B, I, H, reverse: c.reverse === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
-      bih: null, bhh: null, h0: null, c0: null,
-    }, ref, c.dy ? f64(dy) : null, c.dhT ? f64(dhT) : null, c.dcT ? f64(dcT) : null);
+    const g = lstmBackwardRef(
+      {
+        T,
+        B,
+        I,
+        H,
+        reverse: c.reverse === 1,
+        mask,
+        x: f64(x),
+        wih: f64(wih),
+        whh: f64(whh),
+        bih: null,
+        bhh: null,
+        h0: null,
+        c0: null,
+      },
+      ref,
+      c.dy ? f64(dy) : null,
+      c.dhT ? f64(dhT) : null,
+      c.dcT ? f64(dcT) : null,
+    );
     const key = 'lstm_backward grads';
     const dgates = read(pdgates, rows * G);
-    for (let t = 0; t < T; t++) expectClose(dgates.subarray(t * B * G, (t + 1) * B * G), g.dgates[t], `dgates[${t}]`, key);
+    for (let t = 0; t < T; t++)
+      expectClose(dgates.subarray(t * B * G, (t + 1) * B * G), g.dgates[t], `dgates[${t}]`, key);
     expectClose(read(pdwih, G * I), plus(dwihStart, g.dwih), 'dwih', key);
     expectClose(read(pdwhh, G * H), plus(dwhhStart, g.dwhh), 'dwhh', key);
     if (c.bias) {
@@ -775,7 +1170,11 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     }
     if (mask) {
       expectPaddedRowsExact(c, mask, G, {
-        y, hseq, cseq, dgrad: dgates, dxStart,
+        y,
+        hseq,
+        cseq,
+        dgrad: dgates,
+        dxStart,
         dx: c.dx ? unstride(read(pdx, rows * L.lddx), rows, I, L.lddx, L.dxOff, 'dx') : null,
       });
     }
@@ -799,26 +1198,59 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     // weights at PyTorch's init scale (±1/√fan_in): a stable recurrence, so f32 rounding is not amplified
     const wih = randomArray(H * I, seed + 1, -1 / Math.sqrt(I), 1 / Math.sqrt(I));
     const whh = randomArray(H * H, seed + 2, -1 / Math.sqrt(H), 1 / Math.sqrt(H));
-    const bih = randomArray(H, seed + 3, -0.3, 0.5), bhh = randomArray(H, seed + 4, -0.3, 0.5);
+    const bih = randomArray(H, seed + 3, -0.3, 0.5),
+      bhh = randomArray(H, seed + 4, -0.3, 0.5);
     const h0 = randomArray(B * H, seed + 5);
-    const dy = randomArray(rows * H, seed + 7), dhT = randomArray(B * H, seed + 8);
+    const dy = randomArray(rows * H, seed + 7),
+      dhT = randomArray(B * H, seed + 8);
 
     // ---- forward
     const px = alloc(strided(rows, I, L.ldx, L.xOff, x));
-    const pwih = alloc(wih), pwhh = alloc(whh);
-    const pbih = c.bias ? alloc(bih) : 0, pbhh = c.bias ? alloc(bhh) : 0;
+    const pwih = alloc(wih),
+      pwhh = alloc(whh);
+    const pbih = c.bias ? alloc(bih) : 0,
+      pbhh = c.bias ? alloc(bhh) : 0;
     const ph0 = c.h0 ? alloc(h0) : 0;
     const py = alloc(new Float32Array(rows * L.ldy).fill(SENTINEL));
     const phseq = filled((T + 1) * B * H + 4, NaN);
     const fwdWork = rnnForwardWork(B, I, H);
     const pwork = filled(fwdWork + 16, SENTINEL);
-    backend.kernels.rnn_forward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, pbih, pbhh, ph0,
-      at(py, L.yOff), L.ldy, phseq, pwork);
+    backend.kernels.rnn_forward(
+      T,
+      B,
+      I,
+      H,
+      c.reverse,
+      c.relu,
+      at(px, L.xOff),
+      L.ldx,
+      pmask,
+      pwih,
+      pwhh,
+      pbih,
+      pbhh,
+      ph0,
+      at(py, L.yOff),
+      L.ldy,
+      phseq,
+      pwork,
+    );
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
     const ref = rnnForwardRef({
-      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh),
-      bih: c.bias ? f64(bih) : null, bhh: c.bias ? f64(bhh) : null, h0: c.h0 ? f64(h0) : null,
+      T,
+      B,
+      I,
+      H,
+      reverse: c.reverse === 1,
+      relu: c.relu === 1,
+      mask,
+      x: f64(x),
+      wih: f64(wih),
+      whh: f64(whh),
+      bih: c.bias ? f64(bih) : null,
+      bhh: c.bias ? f64(bhh) : null,
+      h0: c.h0 ? f64(h0) : null,
     });
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
     const hseq = read(phseq, (T + 1) * B * H);
@@ -827,7 +1259,9 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
       expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'rnn_forward y/h');
       expectClose(state(blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'rnn_forward y/h');
     }
-    expect(Array.from(state(initialBlock(c))), 'initial h block').toEqual(c.h0 ? Array.from(h0) : new Array(B * H).fill(0));
+    expect(Array.from(state(initialBlock(c))), 'initial h block').toEqual(
+      c.h0 ? Array.from(h0) : new Array(B * H).fill(0),
+    );
     expectClose(state(c.reverse ? 0 : T), ref.hFinal, 'final h', 'rnn_forward y/h');
 
     // ---- backward
@@ -836,21 +1270,66 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     const dxStart = c.accumDx ? randomArray(rows * I, seed + 10) : new Float32Array(rows * I).fill(NaN);
     const pdx = c.dx ? alloc(strided(rows, I, L.lddx, L.dxOff, dxStart)) : 0;
     const pdh0 = c.dh0 ? filled(B * H, NaN) : 0;
-    const dwihStart = accumulatorStart(H * I, seed + 11), dwhhStart = accumulatorStart(H * H, seed + 12);
-    const dbihStart = accumulatorStart(H, seed + 13), dbhhStart = accumulatorStart(H, seed + 14);
-    const pdwih = alloc(dwihStart), pdwhh = alloc(dwhhStart);
-    const pdbih = c.bias ? alloc(dbihStart) : 0, pdbhh = c.bias ? alloc(dbhhStart) : 0;
+    const dwihStart = accumulatorStart(H * I, seed + 11),
+      dwhhStart = accumulatorStart(H * H, seed + 12);
+    const dbihStart = accumulatorStart(H, seed + 13),
+      dbhhStart = accumulatorStart(H, seed + 14);
+    const pdwih = alloc(dwihStart),
+      pdwhh = alloc(dwhhStart);
+    const pdbih = c.bias ? alloc(dbihStart) : 0,
+      pdbhh = c.bias ? alloc(dbhhStart) : 0;
     const pdpre = filled(rows * H + 4, NaN);
     const bwdWork = rnnBackwardWork(T, B, I, H);
     const pbwork = filled(bwdWork + 16, SENTINEL);
-    backend.kernels.rnn_backward(T, B, I, H, c.reverse, c.relu, at(px, L.xOff), L.ldx, pmask, pwih, pwhh, phseq,
-      pdy ? at(pdy, L.dyOff) : 0, L.lddy, pdhT, pdx ? at(pdx, L.dxOff) : 0, L.lddx, c.accumDx, pdh0,
-      pdwih, pdwhh, pdbih, pdbhh, pdpre, pbwork);
+    backend.kernels.rnn_backward(
+      T,
+      B,
+      I,
+      H,
+      c.reverse,
+      c.relu,
+      at(px, L.xOff),
+      L.ldx,
+      pmask,
+      pwih,
+      pwhh,
+      phseq,
+      pdy ? at(pdy, L.dyOff) : 0,
+      L.lddy,
+      pdhT,
+      pdx ? at(pdx, L.dxOff) : 0,
+      L.lddx,
+      c.accumDx,
+      pdh0,
+      pdwih,
+      pdwhh,
+      pdbih,
+      pdbhh,
+      pdpre,
+      pbwork,
+    );
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
-    const g = rnnBackwardRef({
-      T, B, I, H, reverse: c.reverse === 1, relu: c.relu === 1, mask, x: f64(x), wih: f64(wih), whh: f64(whh), bih: null, bhh: null, h0: null,
-    }, ref, c.dy ? f64(dy) : null, c.dhT ? f64(dhT) : null);
+    const g = rnnBackwardRef(
+      {
+        T,
+        B,
+        I,
+        H,
+        reverse: c.reverse === 1,
+        relu: c.relu === 1,
+        mask,
+        x: f64(x),
+        wih: f64(wih),
+        whh: f64(whh),
+        bih: null,
+        bhh: null,
+        h0: null,
+      },
+      ref,
+      c.dy ? f64(dy) : null,
+      c.dhT ? f64(dhT) : null,
+    );
     const key = 'rnn_backward grads';
     const dpre = read(pdpre, rows * H);
     for (let t = 0; t < T; t++) expectClose(dpre.subarray(t * B * H, (t + 1) * B * H), g.dpre[t], `dpre[${t}]`, key);
@@ -867,7 +1346,10 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     if (c.dh0) expectClose(read(pdh0, B * H), g.dh0, 'dh0', key);
     if (mask) {
       expectPaddedRowsExact(c, mask, H, {
-        y, hseq, dgrad: dpre, dxStart,
+        y,
+        hseq,
+        dgrad: dpre,
+        dxStart,
         dx: c.dx ? unstride(read(pdx, rows * L.lddx), rows, I, L.lddx, L.dxOff, 'dx') : null,
       });
     }
@@ -887,10 +1369,14 @@ describe('sequence case coverage', () => {
     expect(CASES.some((c) => !c.dx)).toBe(true);
     for (const mask of MASK_PATTERNS) {
       for (const reverse of [0, 1]) {
-        expect(MASKED_CASES.some((c) => c.mask === mask && c.reverse === reverse && c.B >= 4), `${mask} rev=${reverse}`).toBe(true);
+        expect(
+          MASKED_CASES.some((c) => c.mask === mask && c.reverse === reverse && c.B >= 4),
+          `${mask} rev=${reverse}`,
+        ).toBe(true);
       }
     }
-    const Hs = new Set(CASES.map((c) => c.H)), Is = new Set(CASES.map((c) => c.I));
+    const Hs = new Set(CASES.map((c) => c.H)),
+      Is = new Set(CASES.map((c) => c.I));
     for (const s of [1, 65]) {
       expect(Hs.has(s)).toBe(true);
       expect(Is.has(s)).toBe(true);

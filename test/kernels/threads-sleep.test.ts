@@ -29,13 +29,19 @@ afterAll(() => {
 
 /** Whether two lists of arrays are equal bit for bit. */
 function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
+  return (
+    a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])))
+  );
 }
 
 /** Output and every gradient of one forward + backward of an 11→21 LSTM, GRU or RNN. */
 function layerRun(backend: Backend, cell: 'lstm' | 'gru' | 'rnn', T: number, B: number): Float32Array[] {
-  const layer = cell === 'lstm' ? new LSTM(11, 21, { seed: 7, backend })
-    : cell === 'gru' ? new GRU(11, 21, { seed: 7, backend }) : new RNN(11, 21, { seed: 7, backend });
+  const layer =
+    cell === 'lstm'
+      ? new LSTM(11, 21, { seed: 7, backend })
+      : cell === 'gru'
+        ? new GRU(11, 21, { seed: 7, backend })
+        : new RNN(11, 21, { seed: 7, backend });
   try {
     const out = layer.forward(randomArray(T * B * 11, 1), { seqLen: T, batch: B });
     const grads = layer.backward({ output: randomArray(out.output.length, 2), h: randomArray(out.h.length, 3) });
@@ -47,7 +53,10 @@ function layerRun(backend: Backend, cell: 'lstm' | 'gru' | 'rnn', T: number, B: 
 
 /** Every weight after two Adam steps of LSTM → Dense(65) at every step. */
 function trainRun(backend: Backend): Float32Array[] {
-  const model = new SequenceModel({ layers: [new LSTM(6, 12, { seed: 3, backend }), new Dense(12, 65, { seed: 4, backend })], output: 'softmax' });
+  const model = new SequenceModel({
+    layers: [new LSTM(6, 12, { seed: 3, backend }), new Dense(12, 65, { seed: 4, backend })],
+    output: 'softmax',
+  });
   const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.01 } });
   try {
     const target = Int32Array.from({ length: 5 * 3 }, (_, i) => (i * 7) % 65);
@@ -71,7 +80,8 @@ describe('threads sleeping at every barrier equal one thread bit for bit', () =>
     const reference = layerRun(single, cell, T, B);
     const before = sleepy.parallelCalls;
     // several times: each call must come out the same, whichever thread sleeps longer
-    for (let rep = 0; rep < 5; rep++) expect(sameBits(layerRun(sleepy, cell, T, B), reference), `repeat ${rep}`).toBe(true);
+    for (let rep = 0; rep < 5; rep++)
+      expect(sameBits(layerRun(sleepy, cell, T, B), reference), `repeat ${rep}`).toBe(true);
     expect(sleepy.parallelCalls).toBeGreaterThan(before);
   });
 

@@ -12,10 +12,22 @@ describe('parameters', () => {
   it('use PyTorch state_dict names and shapes', () => {
     const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 1 });
     expect(lstm.parameterShapes()).toEqual({
-      weight_ih_l0: [16, 3], weight_hh_l0: [16, 4], bias_ih_l0: [16], bias_hh_l0: [16],
-      weight_ih_l0_reverse: [16, 3], weight_hh_l0_reverse: [16, 4], bias_ih_l0_reverse: [16], bias_hh_l0_reverse: [16],
-      weight_ih_l1: [16, 8], weight_hh_l1: [16, 4], bias_ih_l1: [16], bias_hh_l1: [16],
-      weight_ih_l1_reverse: [16, 8], weight_hh_l1_reverse: [16, 4], bias_ih_l1_reverse: [16], bias_hh_l1_reverse: [16],
+      weight_ih_l0: [16, 3],
+      weight_hh_l0: [16, 4],
+      bias_ih_l0: [16],
+      bias_hh_l0: [16],
+      weight_ih_l0_reverse: [16, 3],
+      weight_hh_l0_reverse: [16, 4],
+      bias_ih_l0_reverse: [16],
+      bias_hh_l0_reverse: [16],
+      weight_ih_l1: [16, 8],
+      weight_hh_l1: [16, 4],
+      bias_ih_l1: [16],
+      bias_hh_l1: [16],
+      weight_ih_l1_reverse: [16, 8],
+      weight_hh_l1_reverse: [16, 4],
+      bias_ih_l1_reverse: [16],
+      bias_hh_l1_reverse: [16],
     });
     expect(lstm.parameterCount()).toBe(2 * (16 * 3 + 16 * 4 + 32) + 2 * (16 * 8 + 16 * 4 + 32));
     const gru = new GRU({ inputSize: 5, hiddenSize: 2, bias: false, seed: 1 });
@@ -46,19 +58,31 @@ describe('parameters', () => {
   });
 
   it('offer identity, orthogonal, glorot and forget-bias initialisation', () => {
-    const irnn = new RNN({ inputSize: 3, hiddenSize: 5, nonlinearity: 'relu', init: { weightHh: 'identity', bias: 'zeros' }, seed: 1 });
+    const irnn = new RNN({
+      inputSize: 3,
+      hiddenSize: 5,
+      nonlinearity: 'relu',
+      init: { weightHh: 'identity', bias: 'zeros' },
+      seed: 1,
+    });
     const whh = irnn.stateDict().weight_hh_l0;
     for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(whh[i * 5 + j]).toBe(i === j ? 1 : 0);
     expect(irnn.stateDict().bias_ih_l0.every((v) => v === 0)).toBe(true);
 
-    const lstm = new LSTM({ inputSize: 4, hiddenSize: 6, init: { weightHh: 'orthogonal', weightIh: 'glorot', forgetBias: 1 }, seed: 2 });
+    const lstm = new LSTM({
+      inputSize: 4,
+      hiddenSize: 6,
+      init: { weightHh: 'orthogonal', weightIh: 'glorot', forgetBias: 1 },
+      seed: 2,
+    });
     const sd = lstm.stateDict();
     for (let g = 0; g < 4; g++) {
       // each (H, H) gate block Q satisfies Q·Qᵀ = I
       for (let i = 0; i < 6; i++) {
         for (let j = 0; j < 6; j++) {
           let dot = 0;
-          for (let k = 0; k < 6; k++) dot += sd.weight_hh_l0[(g * 6 + i) * 6 + k] * sd.weight_hh_l0[(g * 6 + j) * 6 + k];
+          for (let k = 0; k < 6; k++)
+            dot += sd.weight_hh_l0[(g * 6 + i) * 6 + k] * sd.weight_hh_l0[(g * 6 + j) * 6 + k];
           expect(dot).toBeCloseTo(i === j ? 1 : 0, 5);
         }
       }
@@ -75,7 +99,10 @@ describe('parameters', () => {
 
 describe('cells', () => {
   it('stepping a cell T times equals running the one-layer sequence', () => {
-    const T = 5, B = 3, I = 4, H = 6;
+    const T = 5,
+      B = 3,
+      I = 4,
+      H = 6;
     for (const [cell, layer] of [
       [new LSTMCell(I, H, { seed: 9 }), new LSTM(I, H, { seed: 1 })],
       [new GRUCell(I, H, { seed: 9, resetAfter: false }), new GRU(I, H, { seed: 1, resetAfter: false })],

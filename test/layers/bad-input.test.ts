@@ -10,15 +10,29 @@ beforeAll(async () => {
 
 describe('constructor options', () => {
   it('rejects bad sizes and unknown options by name', () => {
-    expect(() => new LSTM({ inputSize: 0, hiddenSize: 4 })).toThrow(/LSTM: inputSize must be a positive integer, received 0/);
-    expect(() => new LSTM({ inputSize: 3, hiddenSize: 2.5 })).toThrow(/hiddenSize must be a positive integer, received 2.5/);
+    expect(() => new LSTM({ inputSize: 0, hiddenSize: 4 })).toThrow(
+      /LSTM: inputSize must be a positive integer, received 0/,
+    );
+    expect(() => new LSTM({ inputSize: 3, hiddenSize: 2.5 })).toThrow(
+      /hiddenSize must be a positive integer, received 2.5/,
+    );
     expect(() => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: -1 })).toThrow(/numLayers/);
-    expect(() => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'sigmoid' as 'relu' })).toThrow(/nonlinearity must be 'tanh' or 'relu', received "sigmoid"/);
+    expect(() => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'sigmoid' as 'relu' })).toThrow(
+      /nonlinearity must be 'tanh' or 'relu', received "sigmoid"/,
+    );
     expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, hidden: 3 } as never)).toThrow(/unknown option 'hidden'/);
-    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, resetAfter: true } as never)).toThrow(/unknown option 'resetAfter'/);
-    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, init: { weightHh: 'eye' as 'identity' } })).toThrow(/init.weightHh must be one of/);
-    expect(() => new GRU({ inputSize: 3, hiddenSize: 4, init: { forgetBias: 1 } })).toThrow(/forgetBias applies to LSTM only/);
-    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: 'yes' as unknown as boolean })).toThrow(/bidirectional must be true or false/);
+    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, resetAfter: true } as never)).toThrow(
+      /unknown option 'resetAfter'/,
+    );
+    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, init: { weightHh: 'eye' as 'identity' } })).toThrow(
+      /init.weightHh must be one of/,
+    );
+    expect(() => new GRU({ inputSize: 3, hiddenSize: 4, init: { forgetBias: 1 } })).toThrow(
+      /forgetBias applies to LSTM only/,
+    );
+    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: 'yes' as unknown as boolean })).toThrow(
+      /bidirectional must be true or false/,
+    );
   });
 });
 
@@ -29,21 +43,45 @@ describe('forward and backward inputs', () => {
     const good = lstm.forward(x, { seqLen: 5, batch: 2 });
     const params = lstm.stateDict();
 
-    expect(() => lstm.forward(x.subarray(1), { seqLen: 5, batch: 2 })).toThrow(/LSTM.forward: x must have seqLen·batch·inputSize = 5·2·3 = 30 values, received 29/);
+    expect(() => lstm.forward(x.subarray(1), { seqLen: 5, batch: 2 })).toThrow(
+      /LSTM.forward: x must have seqLen·batch·inputSize = 5·2·3 = 30 values, received 29/,
+    );
     expect(() => lstm.forward(x.subarray(1))).toThrow(/not a whole number/);
     expect(() => lstm.forward(x, { seqLen: 0 })).toThrow(/seqLen must be a positive integer, received 0/);
     const withNaN = x.slice();
     withNaN[7] = NaN;
-    expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received NaN at index 7/);
+    expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(
+      /x must be finite \(as float32\), received NaN at index 7/,
+    );
     // finite as a double but not as float32, and a non-finite value in the last (scalar) tail
-    expect(() => lstm.forward(Array.from(x, (v, i) => (i === 4 ? 1e39 : v)), { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received 1e\+39 at index 4/);
-    expect(() => lstm.forward(Array.from(x, (v, i) => (i === 29 ? -Infinity : v)), { seqLen: 5, batch: 2 })).toThrow(/x must be finite \(as float32\), received -Infinity at index 29/);
-    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, h0: new Float32Array(3) })).toThrow(/h0 must have numLayers·directions·batch·hiddenSize = 2·1·2·4 = 16 values, received 3/);
-    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(/c0 must be finite \(as float32\), received Infinity/);
+    expect(() =>
+      lstm.forward(
+        Array.from(x, (v, i) => (i === 4 ? 1e39 : v)),
+        { seqLen: 5, batch: 2 },
+      ),
+    ).toThrow(/x must be finite \(as float32\), received 1e\+39 at index 4/);
+    expect(() =>
+      lstm.forward(
+        Array.from(x, (v, i) => (i === 29 ? -Infinity : v)),
+        { seqLen: 5, batch: 2 },
+      ),
+    ).toThrow(/x must be finite \(as float32\), received -Infinity at index 29/);
+    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, h0: new Float32Array(3) })).toThrow(
+      /h0 must have numLayers·directions·batch·hiddenSize = 2·1·2·4 = 16 values, received 3/,
+    );
+    expect(() => lstm.forward(x, { seqLen: 5, batch: 2, c0: new Float32Array(16).fill(Infinity) })).toThrow(
+      /c0 must be finite \(as float32\), received Infinity/,
+    );
     expect(() => lstm.forward('abc' as never)).toThrow(/x must be a Float32Array/);
-    expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(/output gradient must have seqLen·batch·outputSize = 5·2·4 = 40 values, received 3/);
-    expect(() => lstm.backward({ output: new Float32Array(40).fill(1).fill(NaN, 38, 39) })).toThrow(/output gradient must be finite \(as float32\), received NaN at index 38/);
-    expect(() => lstm.backward({ h: new Float32Array(16).fill(-Infinity) })).toThrow(/h gradient must be finite \(as float32\), received -Infinity at index 0/);
+    expect(() => lstm.backward({ output: new Float32Array(3) })).toThrow(
+      /output gradient must have seqLen·batch·outputSize = 5·2·4 = 40 values, received 3/,
+    );
+    expect(() => lstm.backward({ output: new Float32Array(40).fill(1).fill(NaN, 38, 39) })).toThrow(
+      /output gradient must be finite \(as float32\), received NaN at index 38/,
+    );
+    expect(() => lstm.backward({ h: new Float32Array(16).fill(-Infinity) })).toThrow(
+      /h gradient must be finite \(as float32\), received -Infinity at index 0/,
+    );
 
     // still usable, parameters unchanged, same result as before the errors
     expect(lstm.stateDict()).toEqual(params);
@@ -59,17 +97,25 @@ describe('forward and backward inputs', () => {
 
     const cell = new LSTMCell(3, 4, { seed: 3 });
     const gcell = new GRUCell(3, 4, { seed: 3 });
-    expect(() => cell.step(randomArray(3, 1), gcell.zeroState())).toThrow(/LSTMCell.step: state must have hiddenSize 4 and a cell state c/);
-    expect(() => cell.step(randomArray(2, 1), cell.zeroState())).toThrow(/x must have seqLen·batch·inputSize = 1·1·3 = 3 values, received 2/);
+    expect(() => cell.step(randomArray(3, 1), gcell.zeroState())).toThrow(
+      /LSTMCell.step: state must have hiddenSize 4 and a cell state c/,
+    );
+    expect(() => cell.step(randomArray(2, 1), cell.zeroState())).toThrow(
+      /x must have seqLen·batch·inputSize = 1·1·3 = 3 values, received 2/,
+    );
     expect(() => cell.step(randomArray(3, 1), {} as never)).toThrow(/state must be a RecurrentState/);
     // a state edited by hand to hold a non-finite value is refused, and the step after still works
     const stepped = cell.step(randomArray(3, 1), cell.zeroState());
     const spoiled = stepped.clone();
     spoiled.c![2] = Number.NaN;
-    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(/LSTMCell.forward: c0 must be finite \(as float32\), received NaN at index 2/);
+    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(
+      /LSTMCell.forward: c0 must be finite \(as float32\), received NaN at index 2/,
+    );
     spoiled.c![2] = 0;
     spoiled.h[1] = Infinity;
-    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(/h0 must be finite \(as float32\), received Infinity at index 1/);
+    expect(() => cell.step(randomArray(3, 2), spoiled)).toThrow(
+      /h0 must be finite \(as float32\), received Infinity at index 1/,
+    );
     const next = cell.step(randomArray(3, 2), stepped);
     expect(next.h.every(Number.isFinite) && next.h.some((v) => v !== 0)).toBe(true);
     expect(next.c!.length).toBe(4);
@@ -83,13 +129,21 @@ describe('loadStateDict', () => {
     const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 5 });
     const before = lstm.stateDict();
     const bad = { ...before, weight_ih_l1: new Float32Array(48) };
-    expect(() => lstm.loadStateDict(bad)).toThrow(/LSTM.loadStateDict: unexpected parameter 'weight_ih_l1'; expected one of weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l0_reverse/);
+    expect(() => lstm.loadStateDict(bad)).toThrow(
+      /LSTM.loadStateDict: unexpected parameter 'weight_ih_l1'; expected one of weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l0_reverse/,
+    );
     const { bias_hh_l0_reverse: _dropped, ...partial } = before;
-    expect(() => lstm.loadStateDict({ ...partial, weight_ih_l0: new Float32Array(48).fill(9) })).toThrow(/missing parameters bias_hh_l0_reverse/);
-    expect(() => lstm.loadStateDict({ ...before, weight_hh_l0: new Float32Array(15) })).toThrow(/parameter 'weight_hh_l0' must have shape \[16, 4\] \(64 values\), received 15 values/);
+    expect(() => lstm.loadStateDict({ ...partial, weight_ih_l0: new Float32Array(48).fill(9) })).toThrow(
+      /missing parameters bias_hh_l0_reverse/,
+    );
+    expect(() => lstm.loadStateDict({ ...before, weight_hh_l0: new Float32Array(15) })).toThrow(
+      /parameter 'weight_hh_l0' must have shape \[16, 4\] \(64 values\), received 15 values/,
+    );
     const nan = before.bias_ih_l0.slice();
     nan[2] = NaN;
-    expect(() => lstm.loadStateDict({ ...before, bias_ih_l0: nan })).toThrow(/'bias_ih_l0' must be finite \(as float32\), received NaN at index 2/);
+    expect(() => lstm.loadStateDict({ ...before, bias_ih_l0: nan })).toThrow(
+      /'bias_ih_l0' must be finite \(as float32\), received NaN at index 2/,
+    );
     expect(lstm.stateDict()).toEqual(before);
 
     // a subset with strict = false

@@ -8,33 +8,68 @@ import type { Backend } from '../../src/backend/backend.ts';
 import { jsBackend, wasmBackend } from '../helpers/backends.ts';
 import { expectClose as expectWithin } from '../helpers/close.ts';
 import {
-  analyticGrads64, finiteDifferenceGrad, forward64, randomParams64, seededUniform64, weightedLoss64,
-  type RecurrentSpec, type RunSpec,
+  analyticGrads64,
+  finiteDifferenceGrad,
+  forward64,
+  randomParams64,
+  seededUniform64,
+  weightedLoss64,
+  type RecurrentSpec,
+  type RunSpec,
 } from '../reference/recurrent64.ts';
 
 const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
 
 /** f32 rounding through a whole layer: rel 1e-4, abs 2e-5 of the array's scale unless stated. */
-const expectClose = (a: ArrayLike<number>, e: ArrayLike<number>, what: string, rel = 1e-4, abs = 2e-5): void => expectWithin(a, e, what, rel, abs);
+const expectClose = (a: ArrayLike<number>, e: ArrayLike<number>, what: string, rel = 1e-4, abs = 2e-5): void =>
+  expectWithin(a, e, what, rel, abs);
 
 const variants: Array<[string, RecurrentSpec]> = [
-  ['RNN tanh, 2 layers, bidirectional', { cell: 'rnn', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, nonlinearity: 'tanh' }],
-  ['RNN relu, 2 layers', { cell: 'rnn', inputSize: 4, hiddenSize: 3, numLayers: 2, bidirectional: false, bias: true, nonlinearity: 'relu' }],
-  ['LSTM, 2 layers, bidirectional', { cell: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true }],
+  [
+    'RNN tanh, 2 layers, bidirectional',
+    { cell: 'rnn', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, nonlinearity: 'tanh' },
+  ],
+  [
+    'RNN relu, 2 layers',
+    { cell: 'rnn', inputSize: 4, hiddenSize: 3, numLayers: 2, bidirectional: false, bias: true, nonlinearity: 'relu' },
+  ],
+  [
+    'LSTM, 2 layers, bidirectional',
+    { cell: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true },
+  ],
   ['LSTM without bias', { cell: 'lstm', inputSize: 7, hiddenSize: 2, numLayers: 1, bidirectional: false, bias: false }],
-  ['GRU reset-after, 2 layers, bidirectional', { cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, resetAfter: true }],
-  ['GRU reset-before, 2 layers, bidirectional', { cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, resetAfter: false }],
-  ['GRU reset-before without bias', { cell: 'gru', inputSize: 5, hiddenSize: 3, numLayers: 1, bidirectional: false, bias: false, resetAfter: false }],
+  [
+    'GRU reset-after, 2 layers, bidirectional',
+    { cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, resetAfter: true },
+  ],
+  [
+    'GRU reset-before, 2 layers, bidirectional',
+    { cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, bias: true, resetAfter: false },
+  ],
+  [
+    'GRU reset-before without bias',
+    { cell: 'gru', inputSize: 5, hiddenSize: 3, numLayers: 1, bidirectional: false, bias: false, resetAfter: false },
+  ],
 ];
 
 function makeLayer(spec: RecurrentSpec, backend: Backend): RecurrentLayer {
-  const common = { inputSize: spec.inputSize, hiddenSize: spec.hiddenSize, numLayers: spec.numLayers, bidirectional: spec.bidirectional, bias: spec.bias, backend };
+  const common = {
+    inputSize: spec.inputSize,
+    hiddenSize: spec.hiddenSize,
+    numLayers: spec.numLayers,
+    bidirectional: spec.bidirectional,
+    bias: spec.bias,
+    backend,
+  };
   if (spec.cell === 'lstm') return new LSTM(common);
   if (spec.cell === 'gru') return new GRU({ ...common, resetAfter: spec.resetAfter ?? true });
   return new RNN({ ...common, nonlinearity: spec.nonlinearity ?? 'tanh' });
 }
 
-for (const [backendName, make] of [['wasm', wasmBackend], ['js', async () => jsBackend()]] as const) {
+for (const [backendName, make] of [
+  ['wasm', wasmBackend],
+  ['js', async () => jsBackend()],
+] as const) {
   describe(`layer gradients on the ${backendName} backend`, () => {
     for (const [name, spec] of variants) {
       it(`${name}: outputs, states and every gradient match the float64 reference`, async () => {
@@ -73,16 +108,29 @@ for (const [backendName, make] of [['wasm', wasmBackend], ['js', async () => jsB
         // gradients accumulate across backward calls, like PyTorch's .grad
         layer.backward({ output: f32(weights.output), h: f32(weights.hN), c: weights.cN && f32(weights.cN) });
         const twice = layer.gradDict();
-        for (const [k, v] of Object.entries(ref.params)) expectClose(twice[k], v.map((e) => 2 * e), `2·dL/d${k}`);
+        for (const [k, v] of Object.entries(ref.params))
+          expectClose(
+            twice[k],
+            v.map((e) => 2 * e),
+            `2·dL/d${k}`,
+          );
         layer.dispose();
       });
     }
 
     it('finite differences of the f32 layer itself agree with its backward (LSTM, spot checks)', async () => {
       const backend = await make();
-      const spec: RecurrentSpec = { cell: 'lstm', inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true };
+      const spec: RecurrentSpec = {
+        cell: 'lstm',
+        inputSize: 3,
+        hiddenSize: 4,
+        numLayers: 1,
+        bidirectional: false,
+        bias: true,
+      };
       const layer = makeLayer(spec, backend);
-      const T = 5, B = 2;
+      const T = 5,
+        B = 2;
       const x = f32(seededUniform64(T * B * 3, 8));
       const h0 = f32(seededUniform64(B * 4, 9));
       const wOut = f32(seededUniform64(T * B * 4, 10));
@@ -97,10 +145,14 @@ for (const [backendName, make] of [['wasm', wasmBackend], ['js', async () => jsB
       const g = layer.backward({ output: wOut });
       // f32 central differences with a large step: a coarse but independent check
       const x64 = Float64Array.from(x);
-      const fd = finiteDifferenceGrad(() => {
-        x.set(x64);
-        return lossOf();
-      }, x64, 1e-2);
+      const fd = finiteDifferenceGrad(
+        () => {
+          x.set(x64);
+          return lossOf();
+        },
+        x64,
+        1e-2,
+      );
       x.set(x64);
       expectClose(g.input, fd, 'dL/dx by f32 finite differences', 2e-2, 2e-3);
       layer.dispose();
@@ -115,7 +167,14 @@ for (const [backendName, make] of [['wasm', wasmBackend], ['js', async () => jsB
         { cell: 'rnn', make: () => new RNNCell(3, 4, { backend, nonlinearity: 'relu' }), nonlinearity: 'relu' },
       ] as const) {
         const spec: RunSpec = {
-          cell: cellSpec.cell, inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true, seqLen: 1, batch: 3,
+          cell: cellSpec.cell,
+          inputSize: 3,
+          hiddenSize: 4,
+          numLayers: 1,
+          bidirectional: false,
+          bias: true,
+          seqLen: 1,
+          batch: 3,
           resetAfter: 'resetAfter' in cellSpec ? cellSpec.resetAfter : undefined,
           nonlinearity: 'nonlinearity' in cellSpec ? cellSpec.nonlinearity : undefined,
         };
@@ -141,7 +200,8 @@ for (const [backendName, make] of [['wasm', wasmBackend], ['js', async () => jsB
         expectClose(g.input, ref.x, `${cellSpec.cell} dx`);
         expectClose(g.h, ref.h0, `${cellSpec.cell} dh`);
         if (c0) expectClose(g.c!, ref.c0!, `${cellSpec.cell} dc`);
-        for (const [k, v] of Object.entries(ref.params)) expectClose(cell.gradDict()[k.replace('_l0', '')], v, `${cellSpec.cell} d${k}`);
+        for (const [k, v] of Object.entries(ref.params))
+          expectClose(cell.gradDict()[k.replace('_l0', '')], v, `${cellSpec.cell} d${k}`);
         cell.dispose();
       }
     });

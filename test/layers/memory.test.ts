@@ -18,7 +18,10 @@ function makeLayers(backend: Backend) {
   ];
 }
 
-for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend()]] as const) {
+for (const [name, make] of [
+  ['wasm', wasmBackend],
+  ['js', async () => jsBackend()],
+] as const) {
   describe(`memory on the ${name} backend`, () => {
     it('allocates nothing across 100 forward/backward passes after warm-up', async () => {
       const backend = await make();

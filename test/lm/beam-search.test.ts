@@ -7,16 +7,25 @@ import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend, type Rec
 import { beamSearch, type Beam } from '../../src/lm/score.ts';
 import { jsBackend, wasmBackend } from '../helpers/backends.ts';
 
-const backends: Array<[string, () => Promise<Backend> | Backend]> = [['wasm', wasmBackend], ['js', jsBackend]];
+const backends: Array<[string, () => Promise<Backend> | Backend]> = [
+  ['wasm', wasmBackend],
+  ['js', jsBackend],
+];
 
 /** A random next-token model: V = 7, a 2-layer LSTM then a GRU (or a tanh RNN then a GRU). */
 function randomModel(backend: Backend, seed: number, kind: 'lstm' | 'rnn' = 'lstm'): SequenceModel {
   const V = 7;
-  const first = kind === 'lstm'
-    ? new LSTM({ inputSize: 5, hiddenSize: 6, numLayers: 2, seed: seed + 1, backend })
-    : new RNN({ inputSize: 5, hiddenSize: 6, seed: seed + 1, backend });
+  const first =
+    kind === 'lstm'
+      ? new LSTM({ inputSize: 5, hiddenSize: 6, numLayers: 2, seed: seed + 1, backend })
+      : new RNN({ inputSize: 5, hiddenSize: 6, seed: seed + 1, backend });
   const model = new SequenceModel({
-    layers: [new Embedding(V, 5, { seed, backend }), first, new GRU({ inputSize: 6, hiddenSize: 4, seed: seed + 2, backend }), new Dense(4, V, { seed: seed + 3, backend })],
+    layers: [
+      new Embedding(V, 5, { seed, backend }),
+      first,
+      new GRU({ inputSize: 6, hiddenSize: 4, seed: seed + 2, backend }),
+      new Dense(4, V, { seed: seed + 3, backend }),
+    ],
   });
   // sharpen the head so that the distributions are far from uniform (fewer near-ties)
   const head = model.head.params.stateDict();
@@ -30,10 +39,20 @@ function randomModel(backend: Backend, seed: number, kind: 'lstm' | 'rnn' = 'lst
  * by every token; keep the `width` best by a stable sort (finished ones first, then by beam, then
  * by id). Float64 log-softmax.
  */
-function prefixBeamSearch(model: SequenceModel, prime: number[], length: number, width: number, stopAt?: number): Beam[] {
+function prefixBeamSearch(
+  model: SequenceModel,
+  prime: number[],
+  length: number,
+  width: number,
+  stopAt?: number,
+): Beam[] {
   const V = model.outputSize;
   const P = prime.length;
-  interface Hyp { ids: number[]; logProb: number; done: boolean }
+  interface Hyp {
+    ids: number[];
+    logProb: number;
+    done: boolean;
+  }
   let beams: Hyp[] = [{ ids: [], logProb: 0, done: false }];
   for (let step = 0; step < length; step++) {
     const live = beams.filter((b) => !b.done);
@@ -48,7 +67,8 @@ function prefixBeamSearch(model: SequenceModel, prime: number[], length: number,
       const row = Array.from(logits.subarray(((T - 1) * B + b) * V, ((T - 1) * B + b + 1) * V));
       const max = Math.max(...row);
       const lse = max + Math.log(row.reduce((s, z) => s + Math.exp(z - max), 0));
-      for (let v = 0; v < V; v++) candidates.push({ ids: [...beam.ids, v], logProb: beam.logProb + row[v] - lse, done: v === stopAt });
+      for (let v = 0; v < V; v++)
+        candidates.push({ ids: [...beam.ids, v], logProb: beam.logProb + row[v] - lse, done: v === stopAt });
     });
     candidates.sort((x, y) => y.logProb - x.logProb);
     beams = candidates.slice(0, width);
@@ -95,9 +115,15 @@ describe('beamSearch with carried per-beam states', () => {
         const stopAt = c.stopAt === 'first' ? prefixBeamSearch(model, c.prime, 1, 1)[0].ids[0] : c.stopAt;
         const expected = prefixBeamSearch(model, c.prime, c.length, c.width, stopAt);
         const beams = beamSearch(model, { prime: c.prime, length: c.length, beamWidth: c.width, stopAt });
-        expect(beams.map((b) => Array.from(b.ids)), `seed ${c.seed}`).toEqual(expected.map((b) => Array.from(b.ids)));
-        beams.forEach((b, i) => expect(Math.abs(b.logProb - expected[i].logProb), `seed ${c.seed}, beam ${i}`).toBeLessThan(1e-4));
-        if (stopAt !== undefined) finishedSeen += beams.filter((b) => b.ids.length < c.length && b.ids[b.ids.length - 1] === stopAt).length;
+        expect(
+          beams.map((b) => Array.from(b.ids)),
+          `seed ${c.seed}`,
+        ).toEqual(expected.map((b) => Array.from(b.ids)));
+        beams.forEach((b, i) =>
+          expect(Math.abs(b.logProb - expected[i].logProb), `seed ${c.seed}, beam ${i}`).toBeLessThan(1e-4),
+        );
+        if (stopAt !== undefined)
+          finishedSeen += beams.filter((b) => b.ids.length < c.length && b.ids[b.ids.length - 1] === stopAt).length;
         model.dispose();
       }
       // the stopAt cases did finish some hypotheses early, so that path is exercised
@@ -143,7 +169,9 @@ describe('beamSearch with carried per-beam states', () => {
     const again = beamSearch(model, { prime: [3], length: 4, beamWidth: 2 });
     const after = model.saveState();
     expect(after.batch).toBe(2);
-    after.buffers.forEach((buffer, i) => expect(Array.from(buffer), `state buffer ${i}`).toEqual(Array.from(before.buffers[i])));
+    after.buffers.forEach((buffer, i) =>
+      expect(Array.from(buffer), `state buffer ${i}`).toEqual(Array.from(before.buffers[i])),
+    );
     expect(again).toEqual(fresh);
     model.dispose();
   });
@@ -151,7 +179,11 @@ describe('beamSearch with carried per-beam states', () => {
   it('rejects bidirectional layers and bad options, naming them', async () => {
     const backend = await wasmBackend();
     const bi = new SequenceModel({
-      layers: [new Embedding(5, 3, { seed: 1, backend }), new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 2, backend }), new Dense(8, 5, { seed: 3, backend })],
+      layers: [
+        new Embedding(5, 3, { seed: 1, backend }),
+        new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 2, backend }),
+        new Dense(8, 5, { seed: 3, backend }),
+      ],
     });
     expect(() => beamSearch(bi, { length: 3 })).toThrow(/beamSearch: recurrent layer 0 is bidirectional/);
     const model = randomModel(backend, 11);
@@ -180,10 +212,13 @@ describe('SequenceModel.reorderState', () => {
       // stream r alone: its history, then the token, from a zero state
       const alone = Int32Array.from([history[r], history[3 + r], history[6 + r], next[b]]);
       const logits = model.predict(alone, { seqLen: 4, batch: 1 });
-      for (let v = 0; v < V; v++) expect(together[b * V + v], `row ${b} (stream ${r}), logit ${v}`).toBeCloseTo(logits[3 * V + v], 5);
+      for (let v = 0; v < V; v++)
+        expect(together[b * V + v], `row ${b} (stream ${r}), logit ${v}`).toBeCloseTo(logits[3 * V + v], 5);
     });
     expect(() => model.reorderState([])).toThrow(/reorderState: rows must be a non-empty array/);
-    expect(() => model.reorderState([0, 4])).toThrow(/reorderState: rows must hold stream indices in \[0, 4\), received 4 at index 1/);
+    expect(() => model.reorderState([0, 4])).toThrow(
+      /reorderState: rows must hold stream indices in \[0, 4\), received 4 at index 1/,
+    );
     expect(() => model.reorderState([0.5])).toThrow(/received 0.5 at index 0/);
     model.dispose();
     const unused = randomModel(backend, 14);

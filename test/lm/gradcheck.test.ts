@@ -29,7 +29,10 @@ const tokenBatch = {
 };
 
 describe('gradcheck', () => {
-  for (const [name, make] of [['wasm', wasmBackend], ['js', jsBackend]] as const) {
+  for (const [name, make] of [
+    ['wasm', wasmBackend],
+    ['js', jsBackend],
+  ] as const) {
     it(`passes on a correct token model (cross-entropy, mask, ignored target) (${name})`, async () => {
       const model = tokenModel(await make());
       const before = model.stateDict();
@@ -53,17 +56,29 @@ describe('gradcheck', () => {
   it('passes under mean squared error (features, head at the last step) and binary cross-entropy', async () => {
     const backend = await wasmBackend();
     const regression = new SequenceModel({
-      layers: [new RNN({ inputSize: 3, hiddenSize: 4, seed: 6, backend }), new GRU({ inputSize: 4, hiddenSize: 4, resetAfter: false, seed: 7, backend }), new Dense(4, 2, { at: 'last', seed: 8, backend })],
+      layers: [
+        new RNN({ inputSize: 3, hiddenSize: 4, seed: 6, backend }),
+        new GRU({ inputSize: 4, hiddenSize: 4, resetAfter: false, seed: 7, backend }),
+        new Dense(4, 2, { at: 'last', seed: 8, backend }),
+      ],
       output: 'linear',
     });
-    const mse = gradcheck(regression, { input: randomArray(6 * 2 * 3, 9), target: [0.5, -1, 2, 0.25], seqLen: 6, batch: 2 }, { samples: 30 });
+    const mse = gradcheck(
+      regression,
+      { input: randomArray(6 * 2 * 3, 9), target: [0.5, -1, 2, 0.25], seqLen: 6, batch: 2 },
+      { samples: 30 },
+    );
     expect(mse.passed, mse.summary).toBe(true);
     const tagger = new SequenceModel({
       layers: [new LSTM({ inputSize: 3, hiddenSize: 4, seed: 10, backend }), new Dense(4, 2, { seed: 11, backend })],
       output: 'sigmoid',
     });
     const target = Array.from({ length: 4 * 2 * 2 }, (_, i) => (i % 3 === 0 ? 1 : 0));
-    const bce = gradcheck(tagger, { input: randomArray(4 * 2 * 3, 12), target, seqLen: 4, batch: 2 }, { samples: 30, reduction: 'sum' });
+    const bce = gradcheck(
+      tagger,
+      { input: randomArray(4 * 2 * 3, 12), target, seqLen: 4, batch: 2 },
+      { samples: 30, reduction: 'sum' },
+    );
     expect(bce.passed, bce.summary).toBe(true);
     regression.dispose();
     tagger.dispose();
@@ -110,7 +125,9 @@ describe('gradcheck', () => {
     expect(() => gradcheck(model, tokenBatch, { samples: 0 })).toThrow(/samples must be a positive integer/);
     expect(() => gradcheck(model, tokenBatch, { epsilon: -1 })).toThrow(/epsilon must be a positive number/);
     expect(() => gradcheck(model, { ...tokenBatch, target: [1, 2] })).toThrow(/batch.target must have 15/);
-    expect(() => gradcheck(model, { ...tokenBatch, target: tokenBatch.target.map(() => 9) })).toThrow(/class ids in \[0, 9\)/);
+    expect(() => gradcheck(model, { ...tokenBatch, target: tokenBatch.target.map(() => 9) })).toThrow(
+      /class ids in \[0, 9\)/,
+    );
     model.dispose();
   });
 });

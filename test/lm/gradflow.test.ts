@@ -2,9 +2,7 @@
 // float64 oracle (test/reference, which shares no code with src/) that perturbs h_k inside the
 // forward pass; then the vanishing gradient of a tanh RNN against an LSTM with forget bias 1.
 import { describe, expect, it } from 'vitest';
-import {
-  Dense, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend, type RecurrentLayer,
-} from '../../src/index.ts';
+import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend, type RecurrentLayer } from '../../src/index.ts';
 import { gradientFlow } from '../../src/lm/gradflow.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { forward64, type Params64, type RunSpec } from '../reference/recurrent64.ts';
@@ -29,7 +27,16 @@ function units64(model: SequenceModel): Unit64[] {
         if (Number(m[2]) === s) params[`${m[1]}_l0${m[3] ?? ''}`] = Float64Array.from(v);
       }
       out.push({
-        spec: { cell: c.type, inputSize: s === 0 ? r.inputSize : r.hiddenSize * r.directions, hiddenSize: r.hiddenSize, numLayers: 1, bidirectional: r.bidirectional, bias: r.bias, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter },
+        spec: {
+          cell: c.type,
+          inputSize: s === 0 ? r.inputSize : r.hiddenSize * r.directions,
+          hiddenSize: r.hiddenSize,
+          numLayers: 1,
+          bidirectional: r.bidirectional,
+          bias: r.bias,
+          nonlinearity: c.nonlinearity,
+          resetAfter: c.resetAfter,
+        },
         params,
         H: r.hiddenSize,
       });
@@ -47,13 +54,28 @@ function forwardOnly(u: Unit64): Params64 {
  * The oracle: mean cross-entropy at the last step with h_k of unit `at` (forward direction)
  * replaced by h_k + delta, everything in float64.
  */
-function lossWithPerturbation(model: SequenceModel, units: Unit64[], x: Float64Array, T: number, B: number, target: number[],
-  at: number, k: number, delta: Float64Array): number {
+function lossWithPerturbation(
+  model: SequenceModel,
+  units: Unit64[],
+  x: Float64Array,
+  T: number,
+  B: number,
+  target: number[],
+  at: number,
+  k: number,
+  delta: Float64Array,
+): number {
   let input = x;
   for (let u = 0; u < units.length; u++) {
     const { spec, params, H } = units[u];
-    const run = (xs: Float64Array, steps: number, bidirectional: boolean, p: Params64, h0?: Float64Array, c0?: Float64Array) =>
-      forward64({ ...spec, bidirectional, seqLen: steps, batch: B }, p, xs, h0, c0);
+    const run = (
+      xs: Float64Array,
+      steps: number,
+      bidirectional: boolean,
+      p: Params64,
+      h0?: Float64Array,
+      c0?: Float64Array,
+    ) => forward64({ ...spec, bidirectional, seqLen: steps, batch: B }, p, xs, h0, c0);
     const full = run(input, T, spec.bidirectional, params);
     if (u !== at) {
       input = full.output;
@@ -68,7 +90,8 @@ function lossWithPerturbation(model: SequenceModel, units: Unit64[], x: Float64A
     const hs = new Float64Array(T * B * H);
     hs.set(prefix.output.subarray(0, k * B * H));
     hs.set(hk, k * B * H);
-    if (k < T - 1) hs.set(run(input.subarray((k + 1) * B * I), T - 1 - k, false, fwd, hk, prefix.cN).output, (k + 1) * B * H);
+    if (k < T - 1)
+      hs.set(run(input.subarray((k + 1) * B * I), T - 1 - k, false, fwd, hk, prefix.cN).output, (k + 1) * B * H);
     const out = new Float64Array(T * B * D * H);
     for (let r = 0; r < T * B; r++) {
       out.set(hs.subarray(r * H, (r + 1) * H), r * D * H);
@@ -95,7 +118,16 @@ function lossWithPerturbation(model: SequenceModel, units: Unit64[], x: Float64A
 }
 
 /** ‖∂L_T/∂h_k‖ by central differences on every component of h_k (B·H of them). */
-function finiteDifferenceNorm(model: SequenceModel, units: Unit64[], x: Float64Array, T: number, B: number, target: number[], at: number, k: number): number {
+function finiteDifferenceNorm(
+  model: SequenceModel,
+  units: Unit64[],
+  x: Float64Array,
+  T: number,
+  B: number,
+  target: number[],
+  at: number,
+  k: number,
+): number {
   const n = B * units[at].H;
   const step = 1e-5;
   let sumSq = 0;
@@ -110,7 +142,10 @@ function finiteDifferenceNorm(model: SequenceModel, units: Unit64[], x: Float64A
   return Math.sqrt(sumSq);
 }
 
-const backends: Array<[string, () => Promise<Backend> | Backend]> = [['wasm', wasmBackend], ['js', jsBackend]];
+const backends: Array<[string, () => Promise<Backend> | Backend]> = [
+  ['wasm', wasmBackend],
+  ['js', jsBackend],
+];
 
 describe('gradientFlow', () => {
   for (const [name, make] of backends) {
@@ -140,13 +175,19 @@ describe('gradientFlow', () => {
         for (let k = 0; k < T; k++) {
           const expected = finiteDifferenceNorm(model, units, x64, T, B, target, at, k);
           expect(expected, `oracle norm, layer ${at}, step ${k}`).toBeGreaterThan(1e-6);
-          expect(Math.abs(layer.norms[k] - expected) / expected, `layer ${layer.label}, step ${k}: ${layer.norms[k]} vs ${expected}`).toBeLessThan(1e-4); // measured ≤ 4e-7
+          expect(
+            Math.abs(layer.norms[k] - expected) / expected,
+            `layer ${layer.label}, step ${k}: ${layer.norms[k]} vs ${expected}`,
+          ).toBeLessThan(1e-4); // measured ≤ 4e-7
           checked++;
         }
       }
       expect(checked).toBe(24);
       // the reported loss is the oracle's loss without perturbation
-      expect(flow.loss).toBeCloseTo(lossWithPerturbation(model, units, x64, T, B, target, 0, 0, new Float64Array(B * 4)), 5);
+      expect(flow.loss).toBeCloseTo(
+        lossWithPerturbation(model, units, x64, T, B, target, 0, 0, new Float64Array(B * 4)),
+        5,
+      );
       model.dispose();
     });
   }
@@ -154,7 +195,13 @@ describe('gradientFlow', () => {
   it('reads token ids through the embedding, and defaults the target to the arg-max', async () => {
     const backend = await wasmBackend();
     const embedding = new Embedding(6, 3, { seed: 1, backend });
-    const model = new SequenceModel({ layers: [embedding, new LSTM({ inputSize: 3, hiddenSize: 4, seed: 2, backend }), new Dense(4, 6, { seed: 3, at: 'last', backend })] });
+    const model = new SequenceModel({
+      layers: [
+        embedding,
+        new LSTM({ inputSize: 3, hiddenSize: 4, seed: 2, backend }),
+        new Dense(4, 6, { seed: 3, at: 'last', backend }),
+      ],
+    });
     const ids = [2, 5, 1, 0, 3];
     const table = embedding.params.stateDict().weight;
     const features = new Float32Array(ids.length * 3);
@@ -164,7 +211,12 @@ describe('gradientFlow', () => {
     for (let o = 1; o < 6; o++) if (logits[o] > logits[arg]) arg = o;
     const fromIds = gradientFlow(model, ids);
     // the same stack without the embedding, given the looked-up vectors as features
-    const plain = new SequenceModel({ layers: [new LSTM({ inputSize: 3, hiddenSize: 4, seed: 2, backend }), new Dense(4, 6, { seed: 3, at: 'last', backend })] });
+    const plain = new SequenceModel({
+      layers: [
+        new LSTM({ inputSize: 3, hiddenSize: 4, seed: 2, backend }),
+        new Dense(4, 6, { seed: 3, at: 'last', backend }),
+      ],
+    });
     const fromFeatures = gradientFlow(plain, features, { target: [arg] });
     expect(fromIds.layers[0].norms.length).toBe(5);
     for (let k = 0; k < 5; k++) expect(fromIds.layers[0].norms[k]).toBeCloseTo(fromFeatures.layers[0].norms[k], 6);

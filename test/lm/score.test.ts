@@ -6,24 +6,46 @@ import { Dense, Embedding, LSTM, RNN, SequenceModel, generate, type Backend } fr
 import { beamSearch, compare, logProbability, perplexity } from '../../src/lm/score.ts';
 import { jsBackend, wasmBackend } from '../helpers/backends.ts';
 
-const backends: Array<[string, () => Promise<Backend> | Backend]> = [['wasm', wasmBackend], ['js', jsBackend]];
+const backends: Array<[string, () => Promise<Backend> | Backend]> = [
+  ['wasm', wasmBackend],
+  ['js', jsBackend],
+];
 
 /** V = 4 tokens, one-hot embedding, tanh RNN with H = 2, dense head: every weight given. */
-const W_IH = [[0.9, -0.4, 0.2, -1.1], [-0.3, 0.8, 1.2, 0.5]]; // (H, V): column v is token v's input
-const W_HH = [[0.5, -0.6], [0.7, 0.2]];
+const W_IH = [
+  [0.9, -0.4, 0.2, -1.1],
+  [-0.3, 0.8, 1.2, 0.5],
+]; // (H, V): column v is token v's input
+const W_HH = [
+  [0.5, -0.6],
+  [0.7, 0.2],
+];
 const B_IH = [0.1, -0.2];
 const B_HH = [0.05, 0.0];
-const W_OUT = [[1.5, -0.5], [-1.0, 2.0], [0.3, 0.3], [-2.0, -1.0]]; // (V, H)
+const W_OUT = [
+  [1.5, -0.5],
+  [-1.0, 2.0],
+  [0.3, 0.3],
+  [-2.0, -1.0],
+]; // (V, H)
 const B_OUT = [0.2, -0.1, 0.0, 0.4];
 
 function handModel(backend: Backend): SequenceModel {
   const model = new SequenceModel({
-    layers: [new Embedding(4, 4, { backend, seed: 1 }), new RNN({ inputSize: 4, hiddenSize: 2, backend, seed: 2 }), new Dense(2, 4, { backend, seed: 3 })],
+    layers: [
+      new Embedding(4, 4, { backend, seed: 1 }),
+      new RNN({ inputSize: 4, hiddenSize: 2, backend, seed: 2 }),
+      new Dense(2, 4, { backend, seed: 3 }),
+    ],
   });
   model.loadStateDict({
     '0.weight': [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
-    '1.weight_ih_l0': W_IH.flat(), '1.weight_hh_l0': W_HH.flat(), '1.bias_ih_l0': B_IH, '1.bias_hh_l0': B_HH,
-    '2.weight': W_OUT.flat(), '2.bias': B_OUT,
+    '1.weight_ih_l0': W_IH.flat(),
+    '1.weight_hh_l0': W_HH.flat(),
+    '1.bias_ih_l0': B_IH,
+    '1.bias_hh_l0': B_HH,
+    '2.weight': W_OUT.flat(),
+    '2.bias': B_OUT,
   });
   return model;
 }
@@ -49,7 +71,13 @@ describe('logProbability and perplexity', () => {
     it(`a uniform model (zero head) has perplexity equal to the vocabulary size (${name})`, async () => {
       const backend = await make();
       const V = 7;
-      const model = new SequenceModel({ layers: [new Embedding(V, 3, { backend, seed: 1 }), new LSTM({ inputSize: 3, hiddenSize: 5, backend, seed: 2 }), new Dense(5, V, { backend, seed: 3 })] });
+      const model = new SequenceModel({
+        layers: [
+          new Embedding(V, 3, { backend, seed: 1 }),
+          new LSTM({ inputSize: 3, hiddenSize: 5, backend, seed: 2 }),
+          new Dense(5, V, { backend, seed: 3 }),
+        ],
+      });
       model.loadStateDict({ '2.weight': new Float32Array(5 * V), '2.bias': new Float32Array(V) }, false);
       const ids = [3, 4, 6, 0, 1, 5, 5, 2, 3];
       const score = logProbability(model, ids);
@@ -77,7 +105,8 @@ describe('logProbability and perplexity', () => {
       // a longer prime, and windows of 2 steps whose state carries across calls
       const primed = byHand([1, 3, 0], ids);
       const windowed = logProbability(model, ids, { prime: [1, 3, 0], window: 2 });
-      for (let t = 0; t < ids.length; t++) expect(windowed.tokenLogProbs[t], `primed token ${t}`).toBeCloseTo(primed[t], 5);
+      for (let t = 0; t < ids.length; t++)
+        expect(windowed.tokenLogProbs[t], `primed token ${t}`).toBeCloseTo(primed[t], 5);
       expect(Math.abs(windowed.logProb - score.logProb)).toBeGreaterThan(1e-3); // the prime matters
       model.dispose();
     });
@@ -86,11 +115,19 @@ describe('logProbability and perplexity', () => {
   it('rejects models that are not next-token models and ids out of range, naming the argument', async () => {
     const backend = await wasmBackend();
     const model = handModel(backend);
-    expect(() => logProbability(model, [0, 4])).toThrow(/logProbability: ids must hold integer token ids in \[0, 4\), received 4 at index 1/);
+    expect(() => logProbability(model, [0, 4])).toThrow(
+      /logProbability: ids must hold integer token ids in \[0, 4\), received 4 at index 1/,
+    );
     expect(() => logProbability(model, [])).toThrow(/at least one token/);
     expect(() => logProbability(model, [1], { prime: [] })).toThrow(/prime/);
     expect(() => logProbability(model, [1], { window: 0 })).toThrow(/window/);
-    const classifier = new SequenceModel({ layers: [new Embedding(4, 2, { backend, seed: 1 }), new RNN({ inputSize: 2, hiddenSize: 2, backend, seed: 1 }), new Dense(2, 4, { at: 'last', backend, seed: 1 })] });
+    const classifier = new SequenceModel({
+      layers: [
+        new Embedding(4, 2, { backend, seed: 1 }),
+        new RNN({ inputSize: 2, hiddenSize: 2, backend, seed: 1 }),
+        new Dense(2, 4, { at: 'last', backend, seed: 1 }),
+      ],
+    });
     expect(() => logProbability(classifier, [1, 2])).toThrow(/next-token model/);
     model.dispose();
     classifier.dispose();
@@ -133,7 +170,8 @@ describe('beamSearch', () => {
     expect(beams[0].logProb).toBeCloseTo(best.logProb, 5);
     expect(beams).toHaveLength(16);
     for (let i = 1; i < beams.length; i++) expect(beams[i].logProb).toBeLessThanOrEqual(beams[i - 1].logProb);
-    for (const beam of beams.slice(0, 4)) expect(beam.logProb).toBeCloseTo(logProbability(model, beam.ids, { prime: [1] }).logProb, 5);
+    for (const beam of beams.slice(0, 4))
+      expect(beam.logProb).toBeCloseTo(logProbability(model, beam.ids, { prime: [1] }).logProb, 5);
     // width 1 is greedy decoding
     const greedy = generate(model, { prime: [1], length, temperature: 0 });
     expect(Array.from(beamSearch(model, { prime: [1], length, beamWidth: 1 })[0].ids)).toEqual(Array.from(greedy));

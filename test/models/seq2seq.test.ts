@@ -7,7 +7,8 @@ beforeAll(async () => {
   await init({ backend: 'wasm' });
 });
 
-const BOS = 0, EOS = 1; // target ids; digits are 2..7 on both sides
+const BOS = 0,
+  EOS = 1; // target ids; digits are 2..7 on both sides
 
 function reversalBatch(seed: number, B: number): { input: Int32Array; target: Int32Array; Ts: number; Tt: number } {
   let s = seed;
@@ -32,7 +33,15 @@ function reversalBatch(seed: number, B: number): { input: Int32Array; target: In
 
 describe('EncoderDecoder', () => {
   it('learns to reverse digit strings of varying length (exact match ≥ 90 %)', () => {
-    const model = new EncoderDecoder({ sourceVocab: 8, targetVocab: 8, embed: 16, hidden: 64, bos: BOS, eos: EOS, seed: 3 });
+    const model = new EncoderDecoder({
+      sourceVocab: 8,
+      targetVocab: 8,
+      embed: 16,
+      hidden: 64,
+      bos: BOS,
+      eos: EOS,
+      seed: 3,
+    });
     const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 1e-2 }, clip: { norm: 5 } });
     let loss = Infinity;
     for (let i = 0; i < 600; i++) {
@@ -53,7 +62,10 @@ describe('EncoderDecoder', () => {
     }
     expect(exact).toBeGreaterThanOrEqual(90);
     // beam search agrees with greedy on a confident model, and returns sorted scores
-    const beams = model.beamSearch(test.input.filter((_, i) => i % 100 === 0), { beamWidth: 3, maxLength: 8 });
+    const beams = model.beamSearch(
+      test.input.filter((_, i) => i % 100 === 0),
+      { beamWidth: 3, maxLength: 8 },
+    );
     expect(beams.length).toBeGreaterThan(0);
     for (let i = 1; i < beams.length; i++) expect(beams[i].logProb).toBeLessThanOrEqual(beams[i - 1].logProb);
     trainer.dispose();
@@ -62,12 +74,24 @@ describe('EncoderDecoder', () => {
 
   it('beam search with a full beam finds the most likely sequence found by exhaustive search', () => {
     const V = 4; // BOS 0, EOS 1, two symbols
-    const model = new EncoderDecoder({ sourceVocab: 3, targetVocab: V, embed: 4, hidden: 6, bos: 0, eos: 1, seed: 11, cell: 'gru' });
+    const model = new EncoderDecoder({
+      sourceVocab: 3,
+      targetVocab: V,
+      embed: 4,
+      hidden: 6,
+      bos: 0,
+      eos: 1,
+      seed: 11,
+      cell: 'gru',
+    });
     const source = [2, 1, 2];
     const maxLength = 3;
     // teacher-forced log-probability of one complete target, through the training forward path
     const logProbOf = (ids: number[]): number => {
-      const logits = model.backend.heap.read(model.prepare({ input: source, target: ids, batch: 1 }, 'test').forward(), ids.length * V);
+      const logits = model.backend.heap.read(
+        model.prepare({ input: source, target: ids, batch: 1 }, 'test').forward(),
+        ids.length * V,
+      );
       let total = 0;
       ids.forEach((id, t) => {
         const row = logits.subarray(t * V, (t + 1) * V);
@@ -104,7 +128,17 @@ describe('EncoderDecoder', () => {
 
   it('gradients through decoder, initial state and encoder match finite differences', () => {
     for (const cell of ['lstm', 'gru'] as const) {
-      const model = new EncoderDecoder({ sourceVocab: 5, targetVocab: 5, embed: 3, hidden: 4, numLayers: 2, bos: 0, eos: 1, seed: 5, cell });
+      const model = new EncoderDecoder({
+        sourceVocab: 5,
+        targetVocab: 5,
+        embed: 3,
+        hidden: 4,
+        numLayers: 2,
+        bos: 0,
+        eos: 1,
+        seed: 5,
+        cell,
+      });
       const heap = model.backend.heap;
       const k = model.backend.kernels;
       const source = [2, 3, 4, 2, 3, 2]; // Ts 3, B 2
@@ -135,7 +169,9 @@ describe('EncoderDecoder', () => {
             };
             const fd = (at(orig + 1e-2) - at(orig - 1e-2)) / 2e-2;
             at(orig);
-            expect(Math.abs(grads[name][i] - fd), `${cell} ${name}[${i}]: ${grads[name][i]} vs ${fd}`).toBeLessThan(2e-3 + 2e-2 * Math.abs(fd));
+            expect(Math.abs(grads[name][i] - fd), `${cell} ${name}[${i}]: ${grads[name][i]} vs ${fd}`).toBeLessThan(
+              2e-3 + 2e-2 * Math.abs(fd),
+            );
           }
         }
       }

@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { Dense, Dropout, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend } from '../../src/index.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 
-function check(model: SequenceModel, input: ArrayLike<number>, T: number, B: number, loss: 'ce' | 'bce' | 'mse', target: ArrayLike<number>): void {
+function check(
+  model: SequenceModel,
+  input: ArrayLike<number>,
+  T: number,
+  B: number,
+  loss: 'ce' | 'bce' | 'mse',
+  target: ArrayLike<number>,
+): void {
   const heap = model.backend.heap;
   const k = model.backend.kernels;
   const O = model.outputSize;
@@ -19,8 +26,12 @@ function check(model: SequenceModel, input: ArrayLike<number>, T: number, B: num
     const prepared = model.prepare({ input, target, seqLen: T, batch: B }, 'test');
     const out = prepared.forward();
     const g = withGrad ? d : 0;
-    const v = loss === 'ce' ? k.softmax_xent(rows, O, out, O, targetPtr, 0, 1, g, O)
-      : loss === 'bce' ? k.sigmoid_bce(rows * O, out, targetPtr, 0, 1, g) : k.mse(rows * O, out, targetPtr, 0, 1, g);
+    const v =
+      loss === 'ce'
+        ? k.softmax_xent(rows, O, out, O, targetPtr, 0, 1, g, O)
+        : loss === 'bce'
+          ? k.sigmoid_bce(rows * O, out, targetPtr, 0, 1, g)
+          : k.mse(rows * O, out, targetPtr, 0, 1, g);
     if (withGrad) prepared.backward(d);
     return v;
   };
@@ -39,7 +50,10 @@ function check(model: SequenceModel, input: ArrayLike<number>, T: number, B: num
         };
         const fd = (at(orig + 5e-3) - at(orig - 5e-3)) / 1e-2;
         at(orig);
-        expect(Math.abs(grads[name][i] - fd), `${loss} ${name}[${i}]: analytic ${grads[name][i]} vs finite difference ${fd}`).toBeLessThan(3e-3 + 3e-2 * Math.abs(fd));
+        expect(
+          Math.abs(grads[name][i] - fd),
+          `${loss} ${name}[${i}]: analytic ${grads[name][i]} vs finite difference ${fd}`,
+        ).toBeLessThan(3e-3 + 3e-2 * Math.abs(fd));
         checked++;
       }
     }
@@ -49,7 +63,10 @@ function check(model: SequenceModel, input: ArrayLike<number>, T: number, B: num
   heap.release(d);
 }
 
-for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend()]] as const) {
+for (const [name, make] of [
+  ['wasm', wasmBackend],
+  ['js', async () => jsBackend()],
+] as const) {
   describe(`whole-model gradients on the ${name} backend`, () => {
     it('token model: embedding, stacked bidirectional LSTM, GRU, dense at every step, cross-entropy', async () => {
       const backend: Backend = await make();
@@ -62,7 +79,8 @@ for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend(
           new Dense(3, 7, { seed: 4, backend }),
         ],
       });
-      const T = 5, B = 2;
+      const T = 5,
+        B = 2;
       const ids = Int32Array.from(randomArray(T * B, 5, 0, 7), Math.floor);
       const target = Int32Array.from(randomArray(T * B, 6, 0, 7), Math.floor);
       check(model, ids, T, B, 'ce', target);
@@ -80,9 +98,13 @@ for (const [name, make] of [['wasm', wasmBackend], ['js', async () => jsBackend(
           ],
           output: loss === 'mse' ? 'linear' : 'sigmoid',
         });
-        const T = 6, B = 3;
+        const T = 6,
+          B = 3;
         const x = randomArray(T * B * 3, 10);
-        const target = loss === 'mse' ? randomArray(B * 2, 11) : Float32Array.from(randomArray(B * 2, 12, 0, 1), (u) => (u > 0.5 ? 1 : 0));
+        const target =
+          loss === 'mse'
+            ? randomArray(B * 2, 11)
+            : Float32Array.from(randomArray(B * 2, 12, 0, 1), (u) => (u > 0.5 ? 1 : 0));
         check(model, x, T, B, loss, target);
         model.dispose();
       }

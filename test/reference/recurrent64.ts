@@ -164,13 +164,23 @@ export function seededUniform64(n: number, seed: number, lo = -1, hi = 1, float3
  * initialisation range). Each tensor gets its own sub-seed, so adding a tensor does not shift the
  * others.
  */
-export function randomParams64(spec: RecurrentSpec, seed: number, options: { scale?: number; float32Exact?: boolean } = {}): Params64 {
+export function randomParams64(
+  spec: RecurrentSpec,
+  seed: number,
+  options: { scale?: number; float32Exact?: boolean } = {},
+): Params64 {
   const scale = options.scale ?? 1 / Math.sqrt(spec.hiddenSize);
   const params: Params64 = {};
   let index = 0;
   for (const [name, shape] of Object.entries(paramShapes(spec))) {
     const n = shape.reduce((a, b) => a * b, 1);
-    params[name] = seededUniform64(n, (seed * 7919 + 104729 * ++index) >>> 0, -scale, scale, options.float32Exact ?? false);
+    params[name] = seededUniform64(
+      n,
+      (seed * 7919 + 104729 * ++index) >>> 0,
+      -scale,
+      scale,
+      options.float32Exact ?? false,
+    );
   }
   return params;
 }
@@ -189,7 +199,15 @@ function sigmoid(a: number): number {
 }
 
 /** y = W v + b for W (rows, cols) row-major, added into `y` starting at row offset `row0`. */
-function addMatVec(y: Float64Array, W: Float64Array, rows: number, cols: number, v: ArrayLike<number>, vOffset: number, row0 = 0): void {
+function addMatVec(
+  y: Float64Array,
+  W: Float64Array,
+  rows: number,
+  cols: number,
+  v: ArrayLike<number>,
+  vOffset: number,
+  row0 = 0,
+): void {
   for (let r = 0; r < rows; r++) {
     let s = 0;
     for (let c = 0; c < cols; c++) s += W[(row0 + r) * cols + c] * v[vOffset + c];
@@ -243,9 +261,19 @@ function directionWeights(spec: RecurrentSpec, params: Params64, layer: number, 
  * One cell step for one batch row: reads x (I values at xOff), h, c (H values); writes h', c'
  * and fills `cache` for row b.
  */
-function cellStep(spec: RecurrentSpec, w: DirectionWeights, I: number,
-  x: Float64Array, xOff: number, h: Float64Array, c: Float64Array, hOut: Float64Array, cOut: Float64Array,
-  cache: StepCache, b: number): void {
+function cellStep(
+  spec: RecurrentSpec,
+  w: DirectionWeights,
+  I: number,
+  x: Float64Array,
+  xOff: number,
+  h: Float64Array,
+  c: Float64Array,
+  hOut: Float64Array,
+  cOut: Float64Array,
+  cache: StepCache,
+  b: number,
+): void {
   const H = spec.hiddenSize;
   const G = gateRows(spec);
   if (spec.cell === 'rnn') {
@@ -327,8 +355,17 @@ interface DirectionRun {
 }
 
 /** Runs one direction over x (T, B, I) from h0, c0 (B, H). */
-function runDirection(spec: RecurrentSpec, w: DirectionWeights, x: Float64Array, T: number, B: number, I: number,
-  reverse: boolean, h0: Float64Array, c0: Float64Array): DirectionRun {
+function runDirection(
+  spec: RecurrentSpec,
+  w: DirectionWeights,
+  x: Float64Array,
+  T: number,
+  B: number,
+  I: number,
+  reverse: boolean,
+  h0: Float64Array,
+  c0: Float64Array,
+): DirectionRun {
   const H = spec.hiddenSize;
   const G = gateRows(spec);
   const hs = new Float64Array(T * B * H);
@@ -338,16 +375,31 @@ function runDirection(spec: RecurrentSpec, w: DirectionWeights, x: Float64Array,
   for (let step = 0; step < T; step++) {
     const t = reverse ? T - 1 - step : step;
     const cache: StepCache = {
-      hPrev: h, cPrev: c, gates: new Float64Array(B * G), c: new Float64Array(B * H),
-      hn: new Float64Array(B * H), pre: new Float64Array(B * H),
+      hPrev: h,
+      cPrev: c,
+      gates: new Float64Array(B * G),
+      c: new Float64Array(B * H),
+      hn: new Float64Array(B * H),
+      pre: new Float64Array(B * H),
     };
     const hNext = new Float64Array(B * H);
     const cNext = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       const hRow = h.subarray(b * H, (b + 1) * H);
       const cRow = c.subarray(b * H, (b + 1) * H);
-      cellStep(spec, w, I, x, (t * B + b) * I, hRow, cRow,
-        hNext.subarray(b * H, (b + 1) * H), cNext.subarray(b * H, (b + 1) * H), cache, b);
+      cellStep(
+        spec,
+        w,
+        I,
+        x,
+        (t * B + b) * I,
+        hRow,
+        cRow,
+        hNext.subarray(b * H, (b + 1) * H),
+        cNext.subarray(b * H, (b + 1) * H),
+        cache,
+        b,
+      );
     }
     caches[t] = cache;
     hs.set(hNext, t * B * H);
@@ -363,8 +415,10 @@ function checkSizes(spec: RunSpec, params: Params64, x: Float64Array, h0?: Float
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H, numLayers: L } = spec;
   const D = numDirections(spec);
   if (x.length !== T * B * I) throw new Error(`reference: x has ${x.length} values, expected T·B·I = ${T * B * I}`);
-  if (h0 && h0.length !== L * D * B * H) throw new Error(`reference: h0 has ${h0.length} values, expected ${L * D * B * H}`);
-  if (c0 && c0.length !== L * D * B * H) throw new Error(`reference: c0 has ${c0.length} values, expected ${L * D * B * H}`);
+  if (h0 && h0.length !== L * D * B * H)
+    throw new Error(`reference: h0 has ${h0.length} values, expected ${L * D * B * H}`);
+  if (c0 && c0.length !== L * D * B * H)
+    throw new Error(`reference: c0 has ${c0.length} values, expected ${L * D * B * H}`);
   for (const [name, shape] of Object.entries(paramShapes(spec))) {
     const n = shape.reduce((a, b) => a * b, 1);
     if (!params[name] || params[name].length !== n) throw new Error(`reference: ${name} must have ${n} values`);
@@ -410,7 +464,13 @@ function forwardWithRuns(spec: RunSpec, params: Params64, x: Float64Array, h0?: 
  * Forward pass of the whole stack in float64. `h0` / `c0` (L·D, B, H) default to zeros; `cN`
  * is returned for LSTM only.
  */
-export function forward64(spec: RunSpec, params: Params64, x: Float64Array, h0?: Float64Array, c0?: Float64Array): Forward64 {
+export function forward64(
+  spec: RunSpec,
+  params: Params64,
+  x: Float64Array,
+  h0?: Float64Array,
+  c0?: Float64Array,
+): Forward64 {
   const { output, hN, cN } = forwardWithRuns(spec, params, x, h0, c0);
   return spec.cell === 'lstm' ? { output, hN, cN } : { output, hN };
 }
@@ -463,14 +523,26 @@ function zerosState(spec: RunSpec): Float64Array {
  * gradients O(0.1–1)): step 1e-5 agrees with hand-written BPTT to 5e-8 relative (abs 5e-10),
  * step 1e-6 only to 8e-7 (abs 1.6e-9), dominated by rounding.
  */
-export function lossAndGrads64(spec: RunSpec, params: Params64, x: Float64Array, h0: Float64Array | undefined,
-  c0: Float64Array | undefined, weights: LossWeights64, step = 1e-5): Grads64 {
+export function lossAndGrads64(
+  spec: RunSpec,
+  params: Params64,
+  x: Float64Array,
+  h0: Float64Array | undefined,
+  c0: Float64Array | undefined,
+  weights: LossWeights64,
+  step = 1e-5,
+): Grads64 {
   const p = cloneParams64(params);
   const xv = Float64Array.from(x);
   const h0v = h0 ? Float64Array.from(h0) : zerosState(spec);
   const c0v = c0 ? Float64Array.from(c0) : zerosState(spec);
   const lossOf = (): number => weightedLoss64(forward64(spec, p, xv, h0v, c0v), weights);
-  const grads: Grads64 = { loss: lossOf(), params: {}, x: finiteDifferenceGrad(lossOf, xv, step), h0: finiteDifferenceGrad(lossOf, h0v, step) };
+  const grads: Grads64 = {
+    loss: lossOf(),
+    params: {},
+    x: finiteDifferenceGrad(lossOf, xv, step),
+    h0: finiteDifferenceGrad(lossOf, h0v, step),
+  };
   for (const name of Object.keys(paramShapes(spec))) grads.params[name] = finiteDifferenceGrad(lossOf, p[name], step);
   if (spec.cell === 'lstm') grads.c0 = finiteDifferenceGrad(lossOf, c0v, step);
   return grads;
@@ -487,14 +559,30 @@ interface DirectionGrads {
 }
 
 /** dst (rows, cols) += u ⊗ v, i.e. dst[r][c] += u[r]·v[c], for rows of dst starting at row0. */
-function addOuter(dst: Float64Array, cols: number, u: ArrayLike<number>, rows: number, v: ArrayLike<number>, vOffset: number, row0 = 0): void {
+function addOuter(
+  dst: Float64Array,
+  cols: number,
+  u: ArrayLike<number>,
+  rows: number,
+  v: ArrayLike<number>,
+  vOffset: number,
+  row0 = 0,
+): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) dst[(row0 + r) * cols + c] += u[r] * v[vOffset + c];
   }
 }
 
 /** y (cols) += Wᵀ u over rows [row0, row0 + rows) of W (·, cols), into y at yOffset. */
-function addMatTVec(y: Float64Array, yOffset: number, W: Float64Array, cols: number, u: ArrayLike<number>, rows: number, row0 = 0): void {
+function addMatTVec(
+  y: Float64Array,
+  yOffset: number,
+  W: Float64Array,
+  cols: number,
+  u: ArrayLike<number>,
+  rows: number,
+  row0 = 0,
+): void {
   for (let c = 0; c < cols; c++) {
     let s = 0;
     for (let r = 0; r < rows; r++) s += W[(row0 + r) * cols + c] * u[r];
@@ -507,9 +595,21 @@ function addMatTVec(y: Float64Array, yOffset: number, W: Float64Array, cols: num
  * (B, H) are dL/d(final state). Accumulates into dX (T, B, I) and the weight gradients; returns
  * dL/dh0 and dL/dc0 of this direction.
  */
-function backwardDirection(spec: RecurrentSpec, w: DirectionWeights, run: DirectionRun, x: Float64Array,
-  T: number, B: number, I: number, reverse: boolean, dHs: Float64Array, dhN: Float64Array, dcN: Float64Array,
-  dX: Float64Array, gw: DirectionGrads): { dh0: Float64Array; dc0: Float64Array } {
+function backwardDirection(
+  spec: RecurrentSpec,
+  w: DirectionWeights,
+  run: DirectionRun,
+  x: Float64Array,
+  T: number,
+  B: number,
+  I: number,
+  reverse: boolean,
+  dHs: Float64Array,
+  dhN: Float64Array,
+  dcN: Float64Array,
+  dX: Float64Array,
+  gw: DirectionGrads,
+): { dh0: Float64Array; dc0: Float64Array } {
   const H = spec.hiddenSize;
   const G = gateRows(spec);
   let dhCarry = Float64Array.from(dhN); // dL/dh_t through later steps and the final state
@@ -539,7 +639,10 @@ function backwardDirection(spec: RecurrentSpec, w: DirectionWeights, run: Direct
         addMatTVec(dhp, 0, w.whh, H, dHid, G);
       } else if (spec.cell === 'lstm') {
         for (let j = 0; j < H; j++) {
-          const i = gate(j), f = gate(H + j), g = gate(2 * H + j), o = gate(3 * H + j);
+          const i = gate(j),
+            f = gate(H + j),
+            g = gate(2 * H + j),
+            o = gate(3 * H + j);
           const c = cache.c[b * H + j];
           const tc = Math.tanh(c);
           const dc = dcCarry[b * H + j] + dh[j] * o * (1 - tc * tc);
@@ -556,7 +659,8 @@ function backwardDirection(spec: RecurrentSpec, w: DirectionWeights, run: Direct
         const resetAfter = spec.resetAfter ?? true;
         const dr = new Float64Array(H);
         for (let j = 0; j < H; j++) {
-          const z = gate(H + j), n = gate(2 * H + j);
+          const z = gate(H + j),
+            n = gate(2 * H + j);
           const dn = dh[j] * (1 - z);
           const dz = dh[j] * (hPrev[j] - n);
           dhp[j] += dh[j] * z;
@@ -610,15 +714,22 @@ function backwardDirection(spec: RecurrentSpec, w: DirectionWeights, run: Direct
  * The same gradients as {@link lossAndGrads64}, by hand-written backpropagation through time in
  * float64 (exact up to rounding, so it can check a float32 implementation tightly).
  */
-export function analyticGrads64(spec: RunSpec, params: Params64, x: Float64Array, h0: Float64Array | undefined,
-  c0: Float64Array | undefined, weights: LossWeights64): Grads64 {
+export function analyticGrads64(
+  spec: RunSpec,
+  params: Params64,
+  x: Float64Array,
+  h0: Float64Array | undefined,
+  c0: Float64Array | undefined,
+  weights: LossWeights64,
+): Grads64 {
   const { seqLen: T, batch: B, hiddenSize: H, numLayers: L } = spec;
   const D = numDirections(spec);
   const fw = forwardWithRuns(spec, params, x, h0, c0);
   const loss = weightedLoss64(spec.cell === 'lstm' ? fw : { output: fw.output, hN: fw.hN }, weights);
   const grads: Grads64 = { loss, params: {}, x: new Float64Array(x.length), h0: zerosState(spec) };
   if (spec.cell === 'lstm') grads.c0 = zerosState(spec);
-  for (const [name, shape] of Object.entries(paramShapes(spec))) grads.params[name] = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  for (const [name, shape] of Object.entries(paramShapes(spec)))
+    grads.params[name] = new Float64Array(shape.reduce((a, b) => a * b, 1));
   if (weights.output.length !== T * B * D * H) throw new Error('reference: loss weight for output has the wrong size');
   let dOut = Float64Array.from(weights.output); // dL/d(output of layer k), (T, B, D·H)
   for (let k = L - 1; k >= 0; k--) {
@@ -642,8 +753,21 @@ export function analyticGrads64(spec: RunSpec, params: Params64, x: Float64Array
         bih: spec.bias ? grads.params[`bias_ih${suffix}`] : new Float64Array(G),
         bhh: spec.bias ? grads.params[`bias_hh${suffix}`] : new Float64Array(G),
       };
-      const { dh0, dc0 } = backwardDirection(spec, directionWeights(spec, params, k, d), fw.runs[k][d], fw.layerInputs[k],
-        T, B, I, d === 1, dHs, dhN, dcN, dX, gw);
+      const { dh0, dc0 } = backwardDirection(
+        spec,
+        directionWeights(spec, params, k, d),
+        fw.runs[k][d],
+        fw.layerInputs[k],
+        T,
+        B,
+        I,
+        d === 1,
+        dHs,
+        dhN,
+        dcN,
+        dX,
+        gw,
+      );
       grads.h0.set(dh0, s);
       if (grads.c0) grads.c0.set(dc0, s);
     }
@@ -659,7 +783,11 @@ export function analyticGrads64(spec: RunSpec, params: Params64, x: Float64Array
  * Largest error between `actual` and `expected`: `abs` = max |a − e|, `rel` = max |a − e| /
  * max(|e|, floor). NaN anywhere makes both NaN (so a comparison with a tolerance fails).
  */
-export function maxError64(actual: ArrayLike<number>, expected: ArrayLike<number>, floor: number): { abs: number; rel: number } {
+export function maxError64(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  floor: number,
+): { abs: number; rel: number } {
   if (actual.length !== expected.length) throw new Error(`length mismatch: ${actual.length} vs ${expected.length}`);
   let abs = 0;
   let rel = 0;

@@ -2,8 +2,17 @@
 // differences (lossAndGrads64), and forward64 against a few facts that hold by construction.
 import { describe, expect, it } from 'vitest';
 import {
-  analyticGrads64, forward64, lossAndGrads64, maxError64, numDirections, paramShapes, randomParams64,
-  seededUniform64, type Grads64, type RecurrentSpec, type RunSpec,
+  analyticGrads64,
+  forward64,
+  lossAndGrads64,
+  maxError64,
+  numDirections,
+  paramShapes,
+  randomParams64,
+  seededUniform64,
+  type Grads64,
+  type RecurrentSpec,
+  type RunSpec,
 } from './recurrent64.ts';
 
 const T = 5;
@@ -11,13 +20,63 @@ const B = 2;
 
 /** Every variant the brief asks for, each with 2 layers and both directions; kept tiny. */
 const variants: Array<{ name: string; spec: RecurrentSpec }> = [
-  { name: 'RNN tanh', spec: { cell: 'rnn', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true, nonlinearity: 'tanh' } },
-  { name: 'RNN relu', spec: { cell: 'rnn', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true, nonlinearity: 'relu' } },
+  {
+    name: 'RNN tanh',
+    spec: {
+      cell: 'rnn',
+      inputSize: 3,
+      hiddenSize: 3,
+      numLayers: 2,
+      bidirectional: true,
+      bias: true,
+      nonlinearity: 'tanh',
+    },
+  },
+  {
+    name: 'RNN relu',
+    spec: {
+      cell: 'rnn',
+      inputSize: 3,
+      hiddenSize: 3,
+      numLayers: 2,
+      bidirectional: true,
+      bias: true,
+      nonlinearity: 'relu',
+    },
+  },
   { name: 'LSTM', spec: { cell: 'lstm', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true } },
-  { name: 'GRU resetAfter', spec: { cell: 'gru', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true, resetAfter: true } },
-  { name: 'GRU resetBefore', spec: { cell: 'gru', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true, resetAfter: false } },
-  { name: 'LSTM no bias, 1 layer, 1 direction', spec: { cell: 'lstm', inputSize: 2, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: false } },
-  { name: 'GRU resetBefore no bias, 3 layers', spec: { cell: 'gru', inputSize: 2, hiddenSize: 2, numLayers: 3, bidirectional: false, bias: false, resetAfter: false } },
+  {
+    name: 'GRU resetAfter',
+    spec: { cell: 'gru', inputSize: 3, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true, resetAfter: true },
+  },
+  {
+    name: 'GRU resetBefore',
+    spec: {
+      cell: 'gru',
+      inputSize: 3,
+      hiddenSize: 3,
+      numLayers: 2,
+      bidirectional: true,
+      bias: true,
+      resetAfter: false,
+    },
+  },
+  {
+    name: 'LSTM no bias, 1 layer, 1 direction',
+    spec: { cell: 'lstm', inputSize: 2, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: false },
+  },
+  {
+    name: 'GRU resetBefore no bias, 3 layers',
+    spec: {
+      cell: 'gru',
+      inputSize: 2,
+      hiddenSize: 2,
+      numLayers: 3,
+      bidirectional: false,
+      bias: false,
+      resetAfter: false,
+    },
+  },
 ];
 
 function problem(spec: RecurrentSpec, seed: number) {
@@ -76,24 +135,64 @@ describe('float64 reference: analytic BPTT = central finite differences', () => 
 
 describe('float64 reference: forward facts', () => {
   it('parameter names and shapes follow PyTorch', () => {
-    const shapes = paramShapes({ cell: 'lstm', inputSize: 5, hiddenSize: 3, numLayers: 2, bidirectional: true, bias: true });
+    const shapes = paramShapes({
+      cell: 'lstm',
+      inputSize: 5,
+      hiddenSize: 3,
+      numLayers: 2,
+      bidirectional: true,
+      bias: true,
+    });
     expect(Object.keys(shapes)).toEqual([
-      'weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0',
-      'weight_ih_l0_reverse', 'weight_hh_l0_reverse', 'bias_ih_l0_reverse', 'bias_hh_l0_reverse',
-      'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1',
-      'weight_ih_l1_reverse', 'weight_hh_l1_reverse', 'bias_ih_l1_reverse', 'bias_hh_l1_reverse',
+      'weight_ih_l0',
+      'weight_hh_l0',
+      'bias_ih_l0',
+      'bias_hh_l0',
+      'weight_ih_l0_reverse',
+      'weight_hh_l0_reverse',
+      'bias_ih_l0_reverse',
+      'bias_hh_l0_reverse',
+      'weight_ih_l1',
+      'weight_hh_l1',
+      'bias_ih_l1',
+      'bias_hh_l1',
+      'weight_ih_l1_reverse',
+      'weight_hh_l1_reverse',
+      'bias_ih_l1_reverse',
+      'bias_hh_l1_reverse',
     ]);
     expect(shapes.weight_ih_l0).toEqual([12, 5]);
     expect(shapes.weight_ih_l1).toEqual([12, 6]);
     expect(shapes.weight_hh_l1_reverse).toEqual([12, 3]);
-    const gru = paramShapes({ cell: 'gru', inputSize: 5, hiddenSize: 3, numLayers: 1, bidirectional: false, bias: false });
+    const gru = paramShapes({
+      cell: 'gru',
+      inputSize: 5,
+      hiddenSize: 3,
+      numLayers: 1,
+      bidirectional: false,
+      bias: false,
+    });
     expect(gru).toEqual({ weight_ih_l0: [9, 5], weight_hh_l0: [9, 3] });
   });
 
   it('one RNN step by hand', () => {
     // H = 1, I = 1: h1 = tanh(w x + b_ih + u h0 + b_hh).
-    const spec: RunSpec = { cell: 'rnn', inputSize: 1, hiddenSize: 1, numLayers: 1, bidirectional: false, bias: true, seqLen: 2, batch: 1 };
-    const params = { weight_ih_l0: Float64Array.of(0.5), weight_hh_l0: Float64Array.of(-0.25), bias_ih_l0: Float64Array.of(0.1), bias_hh_l0: Float64Array.of(0.2) };
+    const spec: RunSpec = {
+      cell: 'rnn',
+      inputSize: 1,
+      hiddenSize: 1,
+      numLayers: 1,
+      bidirectional: false,
+      bias: true,
+      seqLen: 2,
+      batch: 1,
+    };
+    const params = {
+      weight_ih_l0: Float64Array.of(0.5),
+      weight_hh_l0: Float64Array.of(-0.25),
+      bias_ih_l0: Float64Array.of(0.1),
+      bias_hh_l0: Float64Array.of(0.2),
+    };
     const r = forward64(spec, params, Float64Array.of(1, -2), Float64Array.of(0.4));
     const h1 = Math.tanh(0.5 * 1 + 0.1 - 0.25 * 0.4 + 0.2);
     const h2 = Math.tanh(0.5 * -2 + 0.1 - 0.25 * h1 + 0.2);
@@ -109,22 +208,45 @@ describe('float64 reference: forward facts', () => {
 
   it('one LSTM and one GRU step by hand (H = 1)', () => {
     const s = (a: number) => 1 / (1 + Math.exp(-a));
-    const lstm: RunSpec = { cell: 'lstm', inputSize: 1, hiddenSize: 1, numLayers: 1, bidirectional: false, bias: false, seqLen: 1, batch: 1 };
+    const lstm: RunSpec = {
+      cell: 'lstm',
+      inputSize: 1,
+      hiddenSize: 1,
+      numLayers: 1,
+      bidirectional: false,
+      bias: false,
+      seqLen: 1,
+      batch: 1,
+    };
     // gates i, f, g, o with W_ih = [1, 2, 3, 4], W_hh = [0.5, 0.5, 0.5, 0.5].
     const lp = { weight_ih_l0: Float64Array.of(1, 2, 3, 4), weight_hh_l0: Float64Array.of(0.5, 0.5, 0.5, 0.5) };
-    const x = 0.3, h = -0.2, c = 0.7;
+    const x = 0.3,
+      h = -0.2,
+      c = 0.7;
     const r = forward64(lstm, lp, Float64Array.of(x), Float64Array.of(h), Float64Array.of(c));
     const cNew = s(2 * x + 0.5 * h) * c + s(x + 0.5 * h) * Math.tanh(3 * x + 0.5 * h);
     expect(r.cN![0]).toBeCloseTo(cNew, 15);
     expect(r.hN[0]).toBeCloseTo(s(4 * x + 0.5 * h) * Math.tanh(cNew), 15);
 
     // GRU gates r, z, n; biases only on the hidden side of n, to tell the two forms apart.
-    const gru: RunSpec = { cell: 'gru', inputSize: 1, hiddenSize: 1, numLayers: 1, bidirectional: false, bias: true, seqLen: 1, batch: 1 };
-    const gp = {
-      weight_ih_l0: Float64Array.of(1, 2, 3), weight_hh_l0: Float64Array.of(-1, 0.5, 2),
-      bias_ih_l0: Float64Array.of(0, 0, 0.1), bias_hh_l0: Float64Array.of(0, 0, 0.3),
+    const gru: RunSpec = {
+      cell: 'gru',
+      inputSize: 1,
+      hiddenSize: 1,
+      numLayers: 1,
+      bidirectional: false,
+      bias: true,
+      seqLen: 1,
+      batch: 1,
     };
-    const rg = s(x - h), z = s(2 * x + 0.5 * h);
+    const gp = {
+      weight_ih_l0: Float64Array.of(1, 2, 3),
+      weight_hh_l0: Float64Array.of(-1, 0.5, 2),
+      bias_ih_l0: Float64Array.of(0, 0, 0.1),
+      bias_hh_l0: Float64Array.of(0, 0, 0.3),
+    };
+    const rg = s(x - h),
+      z = s(2 * x + 0.5 * h);
     const nAfter = Math.tanh(3 * x + 0.1 + rg * (2 * h + 0.3));
     const nBefore = Math.tanh(3 * x + 0.1 + 2 * (rg * h) + 0.3);
     expect(nAfter).not.toBeCloseTo(nBefore, 6);
@@ -137,21 +259,33 @@ describe('float64 reference: forward facts', () => {
   it('the reverse direction reads the sequence backwards', () => {
     // A bidirectional layer's reverse half on x equals a forward layer (with the reverse weights)
     // on x reversed in time, read backwards.
-    const spec: RunSpec = { cell: 'lstm', inputSize: 2, hiddenSize: 3, numLayers: 1, bidirectional: true, bias: true, seqLen: 4, batch: 2 };
+    const spec: RunSpec = {
+      cell: 'lstm',
+      inputSize: 2,
+      hiddenSize: 3,
+      numLayers: 1,
+      bidirectional: true,
+      bias: true,
+      seqLen: 4,
+      batch: 2,
+    };
     const params = randomParams64(spec, 3);
     const x = seededUniform64(4 * 2 * 2, 4);
     const bi = forward64(spec, params, x);
     const uni: RunSpec = { ...spec, bidirectional: false };
     const reversedParams = {
-      weight_ih_l0: params.weight_ih_l0_reverse, weight_hh_l0: params.weight_hh_l0_reverse,
-      bias_ih_l0: params.bias_ih_l0_reverse, bias_hh_l0: params.bias_hh_l0_reverse,
+      weight_ih_l0: params.weight_ih_l0_reverse,
+      weight_hh_l0: params.weight_hh_l0_reverse,
+      bias_ih_l0: params.bias_ih_l0_reverse,
+      bias_hh_l0: params.bias_hh_l0_reverse,
     };
     const xRev = new Float64Array(x.length);
     for (let t = 0; t < 4; t++) xRev.set(x.subarray((3 - t) * 4, (4 - t) * 4), t * 4);
     const rev = forward64(uni, reversedParams, xRev);
     for (let t = 0; t < 4; t++) {
       for (let b = 0; b < 2; b++) {
-        for (let j = 0; j < 3; j++) expect(bi.output[(t * 2 + b) * 6 + 3 + j]).toBe(rev.output[((3 - t) * 2 + b) * 3 + j]);
+        for (let j = 0; j < 3; j++)
+          expect(bi.output[(t * 2 + b) * 6 + 3 + j]).toBe(rev.output[((3 - t) * 2 + b) * 3 + j]);
       }
     }
     expect(Array.from(bi.hN.subarray(6, 12))).toEqual(Array.from(rev.hN));

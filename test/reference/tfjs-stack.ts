@@ -25,8 +25,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  gateRows, layerInputSize, numDirections, paramShapes, paramSuffix,
-  type Forward64, type Grads64, type LossWeights64, type Params64, type RecurrentSpec, type RunSpec,
+  gateRows,
+  layerInputSize,
+  numDirections,
+  paramShapes,
+  paramSuffix,
+  type Forward64,
+  type Grads64,
+  type LossWeights64,
+  type Params64,
+  type RecurrentSpec,
+  type RunSpec,
 } from './recurrent64.ts';
 
 export { tf };
@@ -50,7 +59,12 @@ function kerasBlockOf(spec: RecurrentSpec, p: number): number {
  * PyTorch-layout weights of (layer, direction) → Keras `[kernel (I, G), recurrent_kernel (H, G),
  * bias (G)?]` as float32 arrays.
  */
-export function toKerasWeights(spec: RecurrentSpec, params: Params64, layer: number, direction: number): Float32Array[] {
+export function toKerasWeights(
+  spec: RecurrentSpec,
+  params: Params64,
+  layer: number,
+  direction: number,
+): Float32Array[] {
   const H = spec.hiddenSize;
   const G = gateRows(spec);
   const I = layerInputSize(spec, layer);
@@ -71,7 +85,8 @@ export function toKerasWeights(spec: RecurrentSpec, params: Params64, layer: num
     const bias = new Float32Array(G);
     for (let p = 0; p < blocks; p++) {
       const kb = kerasBlockOf(spec, p);
-      for (let j = 0; j < H; j++) bias[kb * H + j] = params[`bias_ih${s}`][p * H + j] + params[`bias_hh${s}`][p * H + j];
+      for (let j = 0; j < H; j++)
+        bias[kb * H + j] = params[`bias_ih${s}`][p * H + j] + params[`bias_hh${s}`][p * H + j];
     }
     weights.push(bias);
   }
@@ -94,8 +109,13 @@ function fromKerasGrad(spec: RecurrentSpec, keras: Float32Array, cols: number): 
 
 function makeLayer(spec: RecurrentSpec): tf.layers.Layer {
   const common = {
-    units: spec.hiddenSize, returnSequences: true, returnState: true, useBias: spec.bias,
-    kernelInitializer: 'zeros', recurrentInitializer: 'zeros', biasInitializer: 'zeros',
+    units: spec.hiddenSize,
+    returnSequences: true,
+    returnState: true,
+    useBias: spec.bias,
+    kernelInitializer: 'zeros',
+    recurrentInitializer: 'zeros',
+    biasInitializer: 'zeros',
   } as const;
   if (spec.cell === 'lstm') return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: false });
   if (spec.cell === 'gru') {
@@ -118,8 +138,14 @@ export interface TfjsResult extends Forward64 {
  * L = Σ output∘Wo + Σ hN∘Wh + Σ cN∘Wc and its gradients (tf.variableGrads) with respect to x,
  * h0, c0 and every parameter, returned in PyTorch layout. Everything TF.js allocates is disposed.
  */
-export function tfjsRun(spec: RunSpec, params: Params64, x: Float64Array, h0?: Float64Array, c0?: Float64Array,
-  weights?: LossWeights64): TfjsResult {
+export function tfjsRun(
+  spec: RunSpec,
+  params: Params64,
+  x: Float64Array,
+  h0?: Float64Array,
+  c0?: Float64Array,
+  weights?: LossWeights64,
+): TfjsResult {
   const { seqLen: T, batch: B, inputSize: I0, hiddenSize: H, numLayers: L } = spec;
   const D = numDirections(spec);
   const isLstm = spec.cell === 'lstm';
@@ -130,9 +156,15 @@ export function tfjsRun(spec: RunSpec, params: Params64, x: Float64Array, h0?: F
       const layer = makeLayer(spec);
       // Build by one call on zeros (calling layer.build() directly and then apply() builds the
       // cell twice in TF.js 4.22 and throws "Duplicate weight name").
-      tf.tidy(() => { layer.apply(tf.zeros([B, T, layerInputSize(spec, k)])); });
+      tf.tidy(() => {
+        layer.apply(tf.zeros([B, T, layerInputSize(spec, k)]));
+      });
       const ws = toKerasWeights(spec, params, k, d);
-      const shapes = [[layerInputSize(spec, k), ws[0].length / layerInputSize(spec, k)], [H, ws[1].length / H], [ws[2]?.length ?? 0]];
+      const shapes = [
+        [layerInputSize(spec, k), ws[0].length / layerInputSize(spec, k)],
+        [H, ws[1].length / H],
+        [ws[2]?.length ?? 0],
+      ];
       const tensors = ws.map((w, i) => tf.tensor(w, shapes[i]));
       layer.setWeights(tensors);
       tf.dispose(tensors);
@@ -142,7 +174,9 @@ export function tfjsRun(spec: RunSpec, params: Params64, x: Float64Array, h0?: F
   }
   const stateShape = [L * D, B, H];
   const stateVar = (v: Float64Array | undefined, name: string): tf.Variable =>
-    tf.tidy(() => tf.variable(tf.tensor(v ? Float32Array.from(v) : new Float32Array(L * D * B * H), stateShape), true, name));
+    tf.tidy(() =>
+      tf.variable(tf.tensor(v ? Float32Array.from(v) : new Float32Array(L * D * B * H), stateShape), true, name),
+    );
   const xVar: tf.Variable = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(x), [T, B, I0]), true, 'x_input'));
   const h0Var = stateVar(h0, 'h0_input');
   const c0Var = stateVar(c0, 'c0_input');
@@ -187,7 +221,8 @@ export function tfjsRun(spec: RunSpec, params: Params64, x: Float64Array, h0?: F
       const r = run();
       let loss = tf.sum(tf.mul(r.output, tf.tensor(Float32Array.from(weights.output), [T, B, D * H])));
       if (weights.hN) loss = tf.add(loss, tf.sum(tf.mul(r.hN, tf.tensor(Float32Array.from(weights.hN), stateShape))));
-      if (r.cN && weights.cN) loss = tf.add(loss, tf.sum(tf.mul(r.cN, tf.tensor(Float32Array.from(weights.cN), stateShape))));
+      if (r.cN && weights.cN)
+        loss = tf.add(loss, tf.sum(tf.mul(r.cN, tf.tensor(Float32Array.from(weights.cN), stateShape))));
       return loss as tf.Scalar;
     }, [...inputVars, ...layerVars]);
     const read = (v: tf.Variable): Float32Array => {

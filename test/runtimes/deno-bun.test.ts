@@ -7,7 +7,15 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as strand from '../../src/index.ts';
-import { bin, exec, packAndInstall, removeInstalled, smokeReport, type Installed, type SmokeReport } from './package-fixture.ts';
+import {
+  bin,
+  exec,
+  packAndInstall,
+  removeInstalled,
+  smokeReport,
+  type Installed,
+  type SmokeReport,
+} from './package-fixture.ts';
 import { twentySteps, type TwentyStepsResult } from './twenty-steps.ts';
 
 let installed: Installed;
@@ -45,22 +53,27 @@ function sameAsNode(report: SmokeReport, runtime: RegExp): void {
 }
 
 describe('Deno and Bun', () => {
-  it('Node\'s own report is the sources\' numbers (the reference below)', () => {
+  it("Node's own report is the sources' numbers (the reference below)", () => {
     expect(node.simd.digest).toBe(reference.digest);
     expect(node.simd.losses).toEqual(reference.losses);
   });
 
-  it('Deno: the installed package imports, initialises, and trains to Node\'s digest', async () => {
+  it("Deno: the installed package imports, initialises, and trains to Node's digest", async () => {
     const run = await exec(bin('deno'), ['run', '--allow-read', '--no-prompt', 'smoke.mjs'], {
-      cwd: installed.app, timeout: 90_000,
+      cwd: installed.app,
+      timeout: 90_000,
       env: { DENO_DIR: join(installed.root, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
     });
     expect(run.code, run.stderr).toBe(0);
     sameAsNode(smokeReport(run), /^Deno \d/);
   });
 
-  it('Bun: the installed package imports, initialises, and trains to Node\'s digest', async () => {
-    const run = await exec(bin('bun'), ['smoke.mjs'], { cwd: installed.app, timeout: 90_000, env: { BUN_INSTALL_CACHE_DIR: join(installed.root, 'bun-cache') } });
+  it("Bun: the installed package imports, initialises, and trains to Node's digest", async () => {
+    const run = await exec(bin('bun'), ['smoke.mjs'], {
+      cwd: installed.app,
+      timeout: 90_000,
+      env: { BUN_INSTALL_CACHE_DIR: join(installed.root, 'bun-cache') },
+    });
     expect(run.code, run.stderr).toBe(0);
     sameAsNode(smokeReport(run), /^Bun \d/);
   });

@@ -3,7 +3,17 @@
 // and installed from the tarball into an empty folder, as a user's machine would, and the
 // twenty-step fixture as JavaScript for runtimes that do not read TypeScript.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +43,22 @@ function oldest(dir: string): number {
 /** Whether dist/ holds everything package.json points at and is newer than its sources. */
 function distFresh(): boolean {
   const dist = join(ROOT, 'dist');
-  const needed = ['node.js', 'browser.js', 'workerd.js', 'inline.js', 'cli.js', 'index.d.ts', 'strand-simd.wasm', 'strand-relaxed.wasm'];
+  const needed = [
+    'node.js',
+    'browser.js',
+    'workerd.js',
+    'inline.js',
+    'cli.js',
+    'index.d.ts',
+    'strand-simd.wasm',
+    'strand-relaxed.wasm',
+  ];
   if (!needed.every((f) => existsSync(join(dist, f)))) return false;
-  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'build')), newest(join(ROOT, 'tsup.config.ts')));
+  const sources = Math.max(
+    newest(join(ROOT, 'src')),
+    newest(join(ROOT, 'build')),
+    newest(join(ROOT, 'tsup.config.ts')),
+  );
   return oldest(dist) >= sources;
 }
 
@@ -81,9 +104,16 @@ export interface Exec {
 }
 
 /** Runs a command to completion (killed after `timeout` ms); never throws for a non-zero exit. */
-export function exec(command: string, args: string[], options: { cwd: string; timeout?: number; env?: NodeJS.ProcessEnv }): Promise<Exec> {
+export function exec(
+  command: string,
+  args: string[],
+  options: { cwd: string; timeout?: number; env?: NodeJS.ProcessEnv },
+): Promise<Exec> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env } });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -112,7 +142,11 @@ export interface Installed {
 
 /** `npm` with the repository's npm config, quiet. */
 function npm(args: string[], cwd: string, timeout = 120_000): Promise<Exec> {
-  return exec(process.platform === 'win32' ? 'npm.cmd' : 'npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout });
+  return exec(
+    process.platform === 'win32' ? 'npm.cmd' : 'npm',
+    [...args, '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd, timeout },
+  );
 }
 
 /**
@@ -133,7 +167,10 @@ export async function packAndInstall(label: string): Promise<Installed> {
   const tgz = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
   if (!tgz) throw new Error(`npm pack wrote no tarball:\n${pack.stdout}`);
   const tarball = join(packDir, tgz);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'strand-consumer', private: true, type: 'module' }, null, 2));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'strand-consumer', private: true, type: 'module' }, null, 2),
+  );
   const install = await npm(['install', '--offline', tarball], app);
   if (install.code !== 0) throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
   writeTwentySteps(join(app, 'twenty-steps.mjs'));
@@ -149,7 +186,9 @@ export function removeInstalled(installed: Installed | undefined): void {
 /** Writes test/runtimes/twenty-steps.ts as plain JavaScript (it imports nothing). */
 export function writeTwentySteps(file: string): void {
   const source = readFileSync(new URL('./twenty-steps.ts', import.meta.url), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+  const js = ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+  }).outputText;
   writeFileSync(file, js);
 }
 

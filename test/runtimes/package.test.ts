@@ -16,7 +16,10 @@ import { twentySteps, type TwentyStepsResult } from './twenty-steps.ts';
 
 const KiB = 1024;
 /** The relaxed-SIMD probe of ../shared/RUNTIMES.md, to know which build Node should pick. */
-const RELAXED = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+const RELAXED = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
+  253, 128, 2, 11,
+]);
 
 let installed: Installed;
 let reference: TwentyStepsResult;
@@ -42,7 +45,12 @@ describe('size budget', () => {
   it('the core JavaScript (the browser entry, bundled and minified) is at most 40 KiB gzipped', async () => {
     const result = await build({
       entryPoints: [join(installed.app, 'node_modules', 'strand', 'dist', 'browser.js')],
-      bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
     });
     const js = result.outputFiles[0].contents;
     const text = new TextDecoder().decode(js);
@@ -57,10 +65,23 @@ describe('size budget', () => {
 describe('package checks', () => {
   it('the tarball holds dist/, README.md and package.json only, with every wasm build', async () => {
     const list = await exec('tar', ['-tzf', installed.tarball], { cwd: installed.root });
-    const files = list.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    expect(files.filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json' && f !== 'LICENSE')).toEqual([]);
+    const files = list.stdout
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
+    expect(
+      files.filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json' && f !== 'LICENSE'),
+    ).toEqual([]);
     for (const b of WASM_BUILDS) expect(files).toContain(`dist/${b.file}`);
-    for (const f of ['dist/node.js', 'dist/browser.js', 'dist/workerd.js', 'dist/inline.js', 'dist/cli.js', 'dist/index.d.ts']) expect(files).toContain(f);
+    for (const f of [
+      'dist/node.js',
+      'dist/browser.js',
+      'dist/workerd.js',
+      'dist/inline.js',
+      'dist/cli.js',
+      'dist/index.d.ts',
+    ])
+      expect(files).toContain(f);
   });
 
   it('publint finds no error and no warning', async () => {
@@ -70,14 +91,16 @@ describe('package checks', () => {
   });
 
   it('attw (Are the Types Wrong?) passes with the esm-only profile', async () => {
-    const run = await exec(bin('attw'), [installed.tarball, '--profile', 'esm-only', '--format', 'table-flipped'], { cwd: installed.root });
+    const run = await exec(bin('attw'), [installed.tarball, '--profile', 'esm-only', '--format', 'table-flipped'], {
+      cwd: installed.root,
+    });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('"strand/inline"');
   });
 });
 
 describe('installed into an empty folder', () => {
-  it('Node imports it (ESM), init() picks the best build, and the twenty-step digest equals the sources\'', async () => {
+  it("Node imports it (ESM), init() picks the best build, and the twenty-step digest equals the sources'", async () => {
     const run = await node(['smoke.mjs']);
     expect(run.code, run.stderr).toBe(0);
     const report = smokeReport(run);
@@ -95,7 +118,8 @@ describe('installed into an empty folder', () => {
     const report = smokeReport(run);
     expect(report.backend).toBe('wasm/relaxed');
     expect(report.simd.digest).toBe(reference.digest); // flavor: 'simd' still gives the reference numbers
-    for (let i = 0; i < 20; i++) expect(Math.abs(report.auto.losses[i] - reference.losses[i])).toBeLessThan(1e-4 * reference.losses[i]);
+    for (let i = 0; i < 20; i++)
+      expect(Math.abs(report.auto.losses[i] - reference.losses[i])).toBeLessThan(1e-4 * reference.losses[i]);
   });
 
   it("'strand/inline' (the builds as base64) gives the same digest", async () => {
@@ -108,14 +132,17 @@ describe('installed into an empty folder', () => {
   });
 
   it("CommonJS: require('strand') works through Node's require(esm)", async () => {
-    writeFileSync(join(installed.app, 'require.cjs'), [
-      "const strand = require('strand');",
-      "strand.init({ flavor: 'simd' }).then((backend) => {",
-      '  const model = new strand.SequenceModel({ layers: [new strand.Embedding(4, 3, { seed: 1 }), new strand.GRU(3, 5, { seed: 2 }), new strand.Dense(5, 4, { seed: 3 })] });',
-      '  const out = model.predict(Int32Array.from([0, 1, 2, 3]), { seqLen: 4, batch: 1 });',
-      '  console.log(JSON.stringify({ backend: backend.name + "/" + backend.flavor, n: out.length, finite: Array.from(out).every(Number.isFinite) }));',
-      '});',
-    ].join('\n'));
+    writeFileSync(
+      join(installed.app, 'require.cjs'),
+      [
+        "const strand = require('strand');",
+        "strand.init({ flavor: 'simd' }).then((backend) => {",
+        '  const model = new strand.SequenceModel({ layers: [new strand.Embedding(4, 3, { seed: 1 }), new strand.GRU(3, 5, { seed: 2 }), new strand.Dense(5, 4, { seed: 3 })] });',
+        '  const out = model.predict(Int32Array.from([0, 1, 2, 3]), { seqLen: 4, batch: 1 });',
+        '  console.log(JSON.stringify({ backend: backend.name + "/" + backend.flavor, n: out.length, finite: Array.from(out).every(Number.isFinite) }));',
+        '});',
+      ].join('\n'),
+    );
     const run = await node(['require.cjs']);
     expect(run.stderr).not.toMatch(/ERR_REQUIRE_(ESM|ASYNC_MODULE)/);
     expect(run.code, run.stderr).toBe(0);
@@ -124,9 +151,17 @@ describe('installed into an empty folder', () => {
 
   it('a bundler (Vite) emits every .wasm build as an asset and points the browser loader at it', async () => {
     writeFileSync(join(installed.app, 'index.html'), '<!doctype html><script type="module" src="./page.js"></script>');
-    writeFileSync(join(installed.app, 'page.js'), "import { init } from 'strand';\ninit().then((backend) => { document.title = backend.flavor; });\n");
+    writeFileSync(
+      join(installed.app, 'page.js'),
+      "import { init } from 'strand';\ninit().then((backend) => { document.title = backend.flavor; });\n",
+    );
     const out = join(installed.root, 'vite-out');
-    await viteBuild({ root: installed.app, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
+    await viteBuild({
+      root: installed.app,
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir: out, emptyOutDir: true },
+    });
     const assets = readdirSync(join(out, 'assets'));
     const js = readFileSync(join(out, 'assets', assets.find((f) => f.endsWith('.js'))!), 'utf8');
     for (const b of WASM_BUILDS) {
@@ -139,21 +174,36 @@ describe('installed into an empty folder', () => {
   });
 
   it('a TypeScript consumer typechecks against the bundled declarations (node16 resolution)', async () => {
-    writeFileSync(join(installed.app, 'consumer.ts'), [
-      "import { init, LSTM, SequenceModel, Embedding, Dense, type Backend, type InitOptions } from 'strand';",
-      "import * as inline from 'strand/inline';",
-      "const options: InitOptions = { flavor: 'simd', backend: 'wasm' };",
-      'const backend: Backend = await init(options);',
-      'const model = new SequenceModel({ layers: [new Embedding(5, 4), new LSTM(4, 8), new Dense(8, 5)] });',
-      'const flavor: string = backend.flavor;',
-      'const out: Float32Array = model.predict([1, 2, 3]);',
-      'void inline.init; void flavor; void out;',
-      "// @ts-expect-error: not an option",
-      "void init({ flavour: 'simd' });",
-    ].join('\n'));
+    writeFileSync(
+      join(installed.app, 'consumer.ts'),
+      [
+        "import { init, LSTM, SequenceModel, Embedding, Dense, type Backend, type InitOptions } from 'strand';",
+        "import * as inline from 'strand/inline';",
+        "const options: InitOptions = { flavor: 'simd', backend: 'wasm' };",
+        'const backend: Backend = await init(options);',
+        'const model = new SequenceModel({ layers: [new Embedding(5, 4), new LSTM(4, 8), new Dense(8, 5)] });',
+        'const flavor: string = backend.flavor;',
+        'const out: Float32Array = model.predict([1, 2, 3]);',
+        'void inline.init; void flavor; void out;',
+        '// @ts-expect-error: not an option',
+        "void init({ flavour: 'simd' });",
+      ].join('\n'),
+    );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const run = await node([tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'node16', '--moduleResolution', 'node16',
-      '--lib', 'es2022,dom,esnext.disposable', 'consumer.ts']);
+    const run = await node([
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--lib',
+      'es2022,dom,esnext.disposable',
+      'consumer.ts',
+    ]);
     expect(run.stdout + run.stderr).toBe('');
     expect(run.code).toBe(0);
   });
@@ -163,9 +213,15 @@ describe('installed into an empty folder', () => {
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain('usage: strand <command>');
     writeFileSync(join(installed.app, 'tiny.strand'), await tinyModel());
-    const score = await exec(join(installed.app, 'node_modules', '.bin', 'strand'), ['score', '--model', 'tiny.strand', 'the sea is calm.'], { cwd: installed.app });
+    const score = await exec(
+      join(installed.app, 'node_modules', '.bin', 'strand'),
+      ['score', '--model', 'tiny.strand', 'the sea is calm.'],
+      { cwd: installed.app },
+    );
     expect(score.code, score.stderr).toBe(0);
     expect(score.stdout).toMatch(/perplexity/i);
-    expect(readFileSync(join(installed.app, 'node_modules', 'strand', 'dist', 'cli.js'), 'utf8')).not.toMatch(/from ["']tsx/);
+    expect(readFileSync(join(installed.app, 'node_modules', 'strand', 'dist', 'cli.js'), 'utf8')).not.toMatch(
+      /from ["']tsx/,
+    );
   });
 });

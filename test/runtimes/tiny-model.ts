@@ -10,10 +10,19 @@ export async function tinyModel(): Promise<Uint8Array> {
   await init({ flavor: 'simd' });
   const vocab = Vocab.fromText(TINY_TEXT, { level: 'char' });
   const model = new SequenceModel({
-    layers: [new Embedding(vocab.size, 8, { seed: 21 }), new LSTM(8, 24, { seed: 22 }), new Dense(24, vocab.size, { seed: 23 })],
+    layers: [
+      new Embedding(vocab.size, 8, { seed: 21 }),
+      new LSTM(8, 24, { seed: 22 }),
+      new Dense(24, vocab.size, { seed: 23 }),
+    ],
     output: 'softmax',
   });
-  const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.02 }, clip: { norm: 5 }, tbptt: { k1: 16 }, batchSize: 8 });
+  const trainer = new Trainer(model, {
+    optimizer: { type: 'adam', lr: 0.02 },
+    clip: { norm: 5 },
+    tbptt: { k1: 16 },
+    batchSize: 8,
+  });
   await trainer.fit(vocab.encode(TINY_TEXT), { epochs: 30 });
   model.metadata.vocab = vocab.toJSON();
   const bytes = model.save();

@@ -4,7 +4,7 @@
 // and it uses nothing but the public API and standard JavaScript.
 
 /** A class constructor, loosely typed so that any build of strand (source, dist, packed) fits. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any build of strand (source, dist, packed) must fit
 type Constructor = new (...args: any[]) => any;
 
 /** The part of strand's public API the fixture needs. */
@@ -48,7 +48,9 @@ export async function twentySteps(strand: StrandApi, backend: 'wasm' | 'js' = 'w
   // the plain-SIMD build on wasm: the reference build, whose numbers are the same in every runtime
   // (the relaxed build's fused multiply-adds may round differently from engine to engine)
   await strand.init(backend === 'wasm' ? { backend, flavor: 'simd' } : { backend });
-  const V = 13, T = 12, B = 4;
+  const V = 13,
+    T = 12,
+    B = 4;
   const model = new strand.SequenceModel({
     layers: [
       new strand.Embedding(V, 8, { seed: 1 }),

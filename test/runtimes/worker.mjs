@@ -20,10 +20,18 @@ async function generate(params) {
     const vocab = strand.Vocab.fromJSON(model.metadata.vocab);
     const prime = vocab.encode(params.get('prime') ?? 'the ');
     const ids = strand.generate(model, {
-      prime, length: Number(params.get('length') ?? 40), seed: Number(params.get('seed') ?? 1), temperature: Number(params.get('temperature') ?? 1),
+      prime,
+      length: Number(params.get('length') ?? 40),
+      seed: Number(params.get('seed') ?? 1),
+      temperature: Number(params.get('temperature') ?? 1),
     });
     const score = strand.logProbability(model, ids, { prime });
-    return { backend: `${backend.name}/${backend.flavor}`, text: vocab.decode(ids), logProb: score.logProb, perplexity: score.perplexity };
+    return {
+      backend: `${backend.name}/${backend.flavor}`,
+      text: vocab.decode(ids),
+      logProb: score.logProb,
+      perplexity: score.perplexity,
+    };
   } finally {
     model.dispose();
   }
@@ -44,7 +52,8 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === '/generate') return Response.json(await generate(url.searchParams));
-      if (url.pathname === '/digest') return Response.json({ simd: await twentySteps(pinned('simd')), auto: await twentySteps(strand) });
+      if (url.pathname === '/digest')
+        return Response.json({ simd: await twentySteps(pinned('simd')), auto: await twentySteps(strand) });
       if (url.pathname === '/errors') {
         return Response.json({
           url: await initError({ url: 'https://example.invalid/strand-simd.wasm' }),

@@ -85,8 +85,15 @@ beforeAll(async () => {
   copyFileSync(new URL('./worker.mjs', import.meta.url), join(dir, 'worker-source.mjs'));
   // as wrangler does: resolve 'strand' with the workerd condition, keep .wasm (and data) imports as modules
   await build({
-    entryPoints: [join(dir, 'worker-source.mjs')], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm', platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['*.wasm', '*.strand'], logLevel: 'silent',
+    entryPoints: [join(dir, 'worker-source.mjs')],
+    outfile: join(dir, 'worker.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['*.wasm', '*.strand'],
+    logLevel: 'silent',
   });
   for (const b of WASM_BUILDS) copyFileSync(join(dir, 'node_modules', 'strand', 'dist', b.file), join(dir, b.file));
   const port = await freePort();
@@ -145,11 +152,12 @@ describe('workerd', () => {
     expect(worker.logProb).toBeLessThan(0);
   });
 
-  it('the twenty-step digest equals Node\'s (plain SIMD), and the relaxed build trains alike', async () => {
+  it("the twenty-step digest equals Node's (plain SIMD), and the relaxed build trains alike", async () => {
     const worker = await get<{ simd: TwentyStepsResult; auto: TwentyStepsResult }>('/digest');
     expect(worker.simd.losses).toEqual(reference.losses);
     expect(worker.simd.digest).toBe(reference.digest);
-    for (let i = 0; i < 20; i++) expect(Math.abs(worker.auto.losses[i] - reference.losses[i])).toBeLessThan(1e-4 * reference.losses[i]);
+    for (let i = 0; i < 20; i++)
+      expect(Math.abs(worker.auto.losses[i] - reference.losses[i])).toBeLessThan(1e-4 * reference.losses[i]);
   });
 
   it('options workerd cannot honour fail with errors that say what to do instead', async () => {

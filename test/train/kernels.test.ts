@@ -36,7 +36,14 @@ function strided(data: ArrayLike<number>, rows: number, cols: number, stride: nu
 // ------------------------------------------------------------------------------------ float64 references
 
 /** Softmax cross-entropy in float64, straight from the contract. */
-function softmaxXent64(M: number, V: number, logits: Float32Array, targets: number[], weights: Float32Array | null, scale: number): { loss: number; d: Float64Array } {
+function softmaxXent64(
+  M: number,
+  V: number,
+  logits: Float32Array,
+  targets: number[],
+  weights: Float32Array | null,
+  scale: number,
+): { loss: number; d: Float64Array } {
   let loss = 0;
   const d = new Float64Array(M * V);
   for (let r = 0; r < M; r++) {
@@ -48,7 +55,8 @@ function softmaxXent64(M: number, V: number, logits: Float32Array, targets: numb
     let sum = 0;
     for (let j = 0; j < V; j++) sum += Math.exp(logits[r * V + j] - max);
     loss += w * (max + Math.log(sum) - logits[r * V + t]);
-    for (let j = 0; j < V; j++) d[r * V + j] = scale * w * (Math.exp(logits[r * V + j] - max) / sum - (j === t ? 1 : 0));
+    for (let j = 0; j < V; j++)
+      d[r * V + j] = scale * w * (Math.exp(logits[r * V + j] - max) / sum - (j === t ? 1 : 0));
   }
   return { loss, d };
 }
@@ -62,7 +70,12 @@ const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.e
 // ------------------------------------------------------------------------------------ PyTorch update rules (float64)
 
 /** torch.optim.SGD, one step over arrays (state: momentum buffer, null before the first step). */
-function sgd64(p: Float64Array, g: Float64Array, st: { buf: Float64Array | null }, o: { lr: number; momentum: number; dampening: number; nesterov: boolean; wd: number }): void {
+function sgd64(
+  p: Float64Array,
+  g: Float64Array,
+  st: { buf: Float64Array | null },
+  o: { lr: number; momentum: number; dampening: number; nesterov: boolean; wd: number },
+): void {
   const d = g.map((gi, i) => gi + o.wd * p[i]);
   if (o.momentum !== 0) {
     if (st.buf === null) st.buf = Float64Array.from(d);
@@ -73,7 +86,13 @@ function sgd64(p: Float64Array, g: Float64Array, st: { buf: Float64Array | null 
 }
 
 /** torch.optim.Adagrad (initial_accumulator_value 0), one step t (1-based). */
-function adagrad64(p: Float64Array, g: Float64Array, sum: Float64Array, t: number, o: { lr: number; lrDecay: number; eps: number; wd: number }): void {
+function adagrad64(
+  p: Float64Array,
+  g: Float64Array,
+  sum: Float64Array,
+  t: number,
+  o: { lr: number; lrDecay: number; eps: number; wd: number },
+): void {
   const clr = o.lr / (1 + (t - 1) * o.lrDecay);
   for (let i = 0; i < p.length; i++) {
     const d = g[i] + o.wd * p[i];
@@ -83,7 +102,13 @@ function adagrad64(p: Float64Array, g: Float64Array, sum: Float64Array, t: numbe
 }
 
 /** torch.optim.RMSprop (centered = false), one step. */
-function rmsprop64(p: Float64Array, g: Float64Array, sq: Float64Array, buf: Float64Array, o: { lr: number; alpha: number; eps: number; wd: number; momentum: number }): void {
+function rmsprop64(
+  p: Float64Array,
+  g: Float64Array,
+  sq: Float64Array,
+  buf: Float64Array,
+  o: { lr: number; alpha: number; eps: number; wd: number; momentum: number },
+): void {
   for (let i = 0; i < p.length; i++) {
     const d = g[i] + o.wd * p[i];
     sq[i] = o.alpha * sq[i] + (1 - o.alpha) * d * d;
@@ -98,7 +123,14 @@ function rmsprop64(p: Float64Array, g: Float64Array, sq: Float64Array, buf: Floa
 }
 
 /** torch.optim.Adam (L2 weight decay) or AdamW (decoupled), one step t (1-based). */
-function adam64(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, t: number, o: { lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean }): void {
+function adam64(
+  p: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean },
+): void {
   for (let i = 0; i < p.length; i++) {
     let d = g[i];
     if (o.decoupled) p[i] *= 1 - o.lr * o.wd;
@@ -183,7 +215,12 @@ for (const [backendName, make] of BACKENDS) {
         L.checkFences('softmax_xent without dlogits');
       });
 
-      for (const [range, V] of [[80, 17], [80, 5], [1e4, 65], [1e4, 3]] as const) {
+      for (const [range, V] of [
+        [80, 17],
+        [80, 5],
+        [1e4, 65],
+        [1e4, 3],
+      ] as const) {
         it(`huge logits (±${range}, V = ${V}) give a finite loss and gradient that match float64`, () => {
           const logits = randomArray(M * V, 300 + V, -range, range);
           logits[0] = range; // a row with a clear winner and one with a tie at the top
@@ -209,7 +246,11 @@ for (const [backendName, make] of BACKENDS) {
         const n = 101;
         const z = Float32Array.from({ length: n }, (_, i) => -50 + i);
         const y = randomArray(n, 7, 0, 1);
-        y[0] = 0; y[1] = 1; y[99] = 0; y[100] = 1; y[50] = 0.5;
+        y[0] = 0;
+        y[1] = 1;
+        y[99] = 0;
+        y[100] = 1;
+        y[50] = 0.5;
         const w = randomArray(n, 8, 0, 2);
         w[3] = 0;
         const scale = 0.25;
@@ -264,7 +305,13 @@ for (const [backendName, make] of BACKENDS) {
           let ref2 = 0;
           for (let i = 0; i < n; i++) ref2 += (p[i] - y[i]) ** 2;
           expectNear(loss2, ref2, 'loss without weights', 1e-6);
-          expectClose(P.read(), Array.from(p, (pi, i) => 2 * (pi - y[i])), 'dpred in place', 1e-6, 1e-7);
+          expectClose(
+            P.read(),
+            Array.from(p, (pi, i) => 2 * (pi - y[i])),
+            'dpred in place',
+            1e-6,
+            1e-7,
+          );
           for (const b of [P, Y, W, D]) b.checkFences('mse');
         });
       }
@@ -303,7 +350,14 @@ for (const [backendName, make] of BACKENDS) {
 
     // ---------------------------------------------------------------- dense
     describe('dense_forward / dense_backward', () => {
-      const sizes: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [4, 17, 3], [5, 33, 9], [2, 3, 65], [67, 33, 65]];
+      const sizes: Array<[number, number, number]> = [
+        [1, 1, 1],
+        [3, 5, 7],
+        [4, 17, 3],
+        [5, 33, 9],
+        [2, 3, 65],
+        [67, 33, 65],
+      ];
       for (const [M, I, O] of sizes) {
         for (const bias of [true, false]) {
           it(`M ${M}, I ${I}, O ${O}, ${bias ? 'with' : 'without'} bias, strided rows`, () => {
@@ -353,13 +407,37 @@ for (const [backendName, make] of BACKENDS) {
             }
             for (const accumDx of [0, 1]) {
               const DY = fenced(be, M * lddy, strided(dy, M, O, lddy));
-              const DX = fenced(be, M * lddx, strided(accumDx ? dx0 : new Float32Array(M * I).fill(Number.NaN), M, I, lddx));
+              const DX = fenced(
+                be,
+                M * lddx,
+                strided(accumDx ? dx0 : new Float32Array(M * I).fill(Number.NaN), M, I, lddx),
+              );
               const DW = fenced(be, O * I, dw0);
               const DB = fenced(be, O, db0);
-              be.kernels.dense_backward(M, I, O, X.ptr, ldx, W.ptr, DY.ptr, lddy, DX.ptr, lddx, accumDx, DW.ptr, bias ? DB.ptr : 0);
+              be.kernels.dense_backward(
+                M,
+                I,
+                O,
+                X.ptr,
+                ldx,
+                W.ptr,
+                DY.ptr,
+                lddy,
+                DX.ptr,
+                lddx,
+                accumDx,
+                DW.ptr,
+                bias ? DB.ptr : 0,
+              );
               const dx = DX.read();
               expectPaddingUntouched(dx, M, I, lddx, 'dx');
-              expectClose(unstride(dx, M, I, lddx), accumDx ? dxRef.map((v, i) => v + dx0[i]) : dxRef, `dx (accumDx ${accumDx})`, 1e-5, 2e-6);
+              expectClose(
+                unstride(dx, M, I, lddx),
+                accumDx ? dxRef.map((v, i) => v + dx0[i]) : dxRef,
+                `dx (accumDx ${accumDx})`,
+                1e-5,
+                2e-6,
+              );
               expectClose(DW.read(), dwRef, 'dw', 1e-5, 2e-6);
               if (bias) expectClose(DB.read(), dbRef, 'db', 1e-5, 2e-6);
               else expect(DB.read(), 'db untouched when absent').toEqual(db0);
@@ -392,7 +470,9 @@ for (const [backendName, make] of BACKENDS) {
           const y = Y.read();
           expectPaddingUntouched(y, n, E, ldy, 'embedding y');
           for (let i = 0; i < n; i++) {
-            expect(Array.from(y.subarray(i * ldy, i * ldy + E)), `row ${i}`).toEqual(Array.from(w.subarray(ids[i] * E, ids[i] * E + E)));
+            expect(Array.from(y.subarray(i * ldy, i * ldy + E)), `row ${i}`).toEqual(
+              Array.from(w.subarray(ids[i] * E, ids[i] * E + E)),
+            );
           }
           const lddy = E + 1;
           const dy = randomArray(n * E, 95 + E, -1, 1);
@@ -405,7 +485,8 @@ for (const [backendName, make] of BACKENDS) {
           expectClose(DW.read(), ref, 'dw', 1e-6, 1e-7);
           // rows of ids never used (2, 4) are untouched exactly
           const dw = DW.read();
-          for (const v of [2, 4]) expect(Array.from(dw.subarray(v * E, v * E + E))).toEqual(Array.from(dw0.subarray(v * E, v * E + E)));
+          for (const v of [2, 4])
+            expect(Array.from(dw.subarray(v * E, v * E + E))).toEqual(Array.from(dw0.subarray(v * E, v * E + E)));
           for (const f of [W, Y, DY, DW]) f.checkFences('embedding');
         });
       }
@@ -449,7 +530,17 @@ for (const [backendName, make] of BACKENDS) {
       it('count_nonfinite does not count huge finite values, −0 or subnormals', () => {
         const v = Float32Array.from([3.4e38, -3.4e38, -0, 1e-45, -1e-45, 1.17e-38, 0, 1, 2]);
         expect(be.kernels.count_nonfinite(v.length, fenced(be, v.length, v).ptr)).toBe(0);
-        const all = Float32Array.from([Infinity, Infinity, Infinity, Infinity, Number.NaN, -Infinity, Number.NaN, Number.NaN, Number.NaN]);
+        const all = Float32Array.from([
+          Infinity,
+          Infinity,
+          Infinity,
+          Infinity,
+          Number.NaN,
+          -Infinity,
+          Number.NaN,
+          Number.NaN,
+          Number.NaN,
+        ]);
         expect(be.kernels.count_nonfinite(all.length, fenced(be, all.length, all).ptr)).toBe(9);
       });
 
@@ -493,12 +584,12 @@ for (const [backendName, make] of BACKENDS) {
             if (y[i] !== f32(x[i] * m)) throw new Error(`y[${i}] = ${y[i]}, expected x∘mask = ${f32(x[i] * m)}`);
           }
           expectNear(keptValue, keep, 'kept mask value', 1e-6, 0);
-          const sigma = Math.sqrt(p * (1 - p) / n);
+          const sigma = Math.sqrt((p * (1 - p)) / n);
           expect(Math.abs(kept / n - (1 - p)), `kept fraction ${kept / n}`).toBeLessThan(5 * sigma);
           // no long runs: the first and second halves keep about the same fraction
           let firstHalf = 0;
           for (let i = 0; i < n / 2; i++) if (mask[i] !== 0) firstHalf++;
-          expect(Math.abs(firstHalf / (n / 2) - (1 - p))).toBeLessThan(5 * Math.sqrt(p * (1 - p) / (n / 2)));
+          expect(Math.abs(firstHalf / (n / 2) - (1 - p))).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / (n / 2)));
           // same seed, same mask; another seed, another mask
           const K2 = fenced(be, n);
           be.kernels.dropout_forward(n, X.ptr, fenced(be, n).ptr, K2.ptr, p, 123457);
@@ -556,10 +647,16 @@ for (const [backendName, make] of BACKENDS) {
         const sRef = Array.from({ length: states }, () => new Float64Array(n));
         for (let t = 1; t <= STEPS; t++) {
           be.heap.write(G.ptr, grads[t - 1]);
-          kernelStep(t, P.ptr, G.ptr, S.map((s) => s.ptr));
+          kernelStep(
+            t,
+            P.ptr,
+            G.ptr,
+            S.map((s) => s.ptr),
+          );
           refStep(t, pRef, Float64Array.from(grads[t - 1]), sRef);
           expectClose(P.read(), pRef, `${what}: parameters after step ${t}`, 2e-5, 2e-6);
-          if (checkStates) S.forEach((s, i) => expectClose(s.read(), sRef[i], `${what}: state ${i} after step ${t}`, 2e-5, 2e-6));
+          if (checkStates)
+            S.forEach((s, i) => expectClose(s.read(), sRef[i], `${what}: state ${i} after step ${t}`, 2e-5, 2e-6));
           expect(G.read(), 'gradients are read-only').toEqual(grads[t - 1]);
         }
         for (const f of [P, G, ...S]) f.checkFences(what);
@@ -578,7 +675,19 @@ for (const [backendName, make] of BACKENDS) {
           const st = { buf: null as Float64Array | null };
           run(
             o.momentum ? 1 : 0,
-            (t, p, g, s) => be.kernels.sgd_step(n, p, g, s[0] ?? 0, o.lr, o.momentum, o.dampening, o.nesterov ? 1 : 0, o.wd, t === 1 ? 1 : 0),
+            (t, p, g, s) =>
+              be.kernels.sgd_step(
+                n,
+                p,
+                g,
+                s[0] ?? 0,
+                o.lr,
+                o.momentum,
+                o.dampening,
+                o.nesterov ? 1 : 0,
+                o.wd,
+                t === 1 ? 1 : 0,
+              ),
             (_t, p, g, s) => {
               sgd64(p, g, st, o);
               if (st.buf) s[0].set(st.buf);
@@ -588,7 +697,10 @@ for (const [backendName, make] of BACKENDS) {
         });
       }
 
-      for (const o of [{ lr: 0.1, lrDecay: 0, eps: 1e-10, wd: 0 }, { lr: 0.05, lrDecay: 0.1, eps: 1e-6, wd: 0.05 }]) {
+      for (const o of [
+        { lr: 0.1, lrDecay: 0, eps: 1e-10, wd: 0 },
+        { lr: 0.05, lrDecay: 0.1, eps: 1e-6, wd: 0.05 },
+      ]) {
         it(`adagrad lr ${o.lr}, lr decay ${o.lrDecay}, weight decay ${o.wd}`, () => {
           run(
             1,
@@ -607,7 +719,8 @@ for (const [backendName, make] of BACKENDS) {
         it(`rmsprop alpha ${o.alpha}, momentum ${o.momentum}, weight decay ${o.wd}`, () => {
           run(
             2,
-            (_t, p, g, s) => be.kernels.rmsprop_step(n, p, g, s[0], o.momentum > 0 ? s[1] : 0, o.lr, o.alpha, o.eps, o.wd, o.momentum),
+            (_t, p, g, s) =>
+              be.kernels.rmsprop_step(n, p, g, s[0], o.momentum > 0 ? s[1] : 0, o.lr, o.alpha, o.eps, o.wd, o.momentum),
             (_t, p, g, s) => rmsprop64(p, g, s[0], s[1], o),
             'rmsprop',
           );
@@ -622,7 +735,8 @@ for (const [backendName, make] of BACKENDS) {
         it(o.name, () => {
           run(
             2,
-            (t, p, g, s) => be.kernels.adam_step(n, p, g, s[0], s[1], o.lr, o.b1, o.b2, o.eps, o.wd, o.decoupled ? 1 : 0, t),
+            (t, p, g, s) =>
+              be.kernels.adam_step(n, p, g, s[0], s[1], o.lr, o.b1, o.b2, o.eps, o.wd, o.decoupled ? 1 : 0, t),
             (t, p, g, s) => adam64(p, g, s[0], s[1], t, o),
             o.name,
           );

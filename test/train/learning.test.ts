@@ -64,13 +64,21 @@ describe('learning', () => {
     const ids = vocab.encode(text);
     const validation = vocab.encode(unit.repeat(6));
     const model = new SequenceModel({
-      layers: [new Embedding(vocab.size, 8, { seed: 1, backend }), new LSTM(8, 32, { seed: 2, backend }), new Dense(32, vocab.size, { seed: 3, backend })],
+      layers: [
+        new Embedding(vocab.size, 8, { seed: 1, backend }),
+        new LSTM(8, 32, { seed: 2, backend }),
+        new Dense(32, vocab.size, { seed: 3, backend }),
+      ],
     });
     const trainer = new Trainer(model, { optimizer: { type: 'adam', lr: 0.02 }, tbptt: { k1: 16 }, batchSize: 8 });
     const untrained = trainer.evaluate(validation);
     expect(untrained.loss).toBeGreaterThan(1.5);
     const epochs: Array<{ loss: number; validation: number }> = [];
-    const result = await trainer.fit(ids, { epochs: 8, validation, onEpoch: (e) => epochs.push({ loss: e.loss, validation: e.validation!.loss }) });
+    const result = await trainer.fit(ids, {
+      epochs: 8,
+      validation,
+      onEpoch: (e) => epochs.push({ loss: e.loss, validation: e.validation!.loss }),
+    });
     expect(result.stopped).toBe('done');
     expect(result.epochLosses).toHaveLength(8);
     expect(epochs.map((e) => e.loss)).toEqual(result.epochLosses);

@@ -5,7 +5,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import {
-  Dense, EOS, Embedding, LSTM, PAD, Rng, SequenceModel, Trainer, UNK, Vocab, generate, sampleLogits, stream,
+  Dense,
+  EOS,
+  Embedding,
+  LSTM,
+  PAD,
+  Rng,
+  SequenceModel,
+  Trainer,
+  UNK,
+  Vocab,
+  generate,
+  sampleLogits,
+  stream,
 } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { expectNear } from './util.ts';
@@ -40,7 +52,7 @@ describe('Vocab', () => {
   });
 
   it('word level: words, single punctuation marks and whitespace runs are tokens; exact round trip', () => {
-    const text = 'The cat sat on the mat.  The cat, the hat!\nIt\'s 42 cats.';
+    const text = "The cat sat on the mat.  The cat, the hat!\nIt's 42 cats.";
     const vocab = Vocab.fromText(text, { level: 'word' });
     expect(vocab.level).toBe('word');
     const ids = vocab.encode(text);
@@ -88,7 +100,7 @@ describe('Vocab', () => {
       const again = Vocab.fromJSON(JSON.parse(JSON.stringify(vocab)));
       expect(again.level).toBe(level);
       expect(again.size).toBe(vocab.size);
-      expect(Array.from(again.encode(text + ' four'))).toEqual(Array.from(vocab.encode(text + ' four')));
+      expect(Array.from(again.encode(`${text} four`))).toEqual(Array.from(vocab.encode(`${text} four`)));
       for (let id = 0; id < vocab.size; id++) expect(again.token(id)).toBe(vocab.token(id));
     }
     expect(() => Vocab.fromJSON({ level: 'char', tokens: ['a', 'b'] })).toThrow(/<PAD>, <UNK>, <EOS>/);
@@ -145,7 +157,11 @@ describe('sampleLogits', () => {
 
   it('top-k 4 never emits a token outside the 4 most likely; within them, frequencies are the renormalised softmax', () => {
     const v = Array.from(randomArray(20, 8, -2, 2));
-    const top = v.map((l, i) => [l, i]).sort((a, b) => b[0] - a[0]).slice(0, 4).map(([, i]) => i);
+    const top = v
+      .map((l, i) => [l, i])
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 4)
+      .map(([, i]) => i);
     const counts = draw(v, { ...defaults, topK: 4 }, 20_000, 5);
     const p = softmax(v);
     const kept = top.reduce((s, i) => s + p[i], 0);
@@ -188,7 +204,11 @@ describe('generate and evaluate', () => {
   beforeAll(async () => {
     backend = await wasmBackend();
     model = new SequenceModel({
-      layers: [new Embedding(V, 4, { seed: 1, backend }), new LSTM(4, 8, { seed: 2, backend }), new Dense(8, V, { seed: 3, backend })],
+      layers: [
+        new Embedding(V, 4, { seed: 1, backend }),
+        new LSTM(4, 8, { seed: 2, backend }),
+        new Dense(8, V, { seed: 3, backend }),
+      ],
     });
     // make the distribution peaky enough that greedy and sampled paths are interesting
     const sd = model.stateDict();
@@ -264,7 +284,11 @@ describe('generate and evaluate', () => {
 
   it('a head that outputs equal logits (zero weights and bias) has perplexity = vocabulary size', () => {
     const uniform = new SequenceModel({
-      layers: [new Embedding(11, 4, { seed: 1, backend }), new LSTM(4, 5, { seed: 2, backend }), new Dense(5, 11, { seed: 3, backend })],
+      layers: [
+        new Embedding(11, 4, { seed: 1, backend }),
+        new LSTM(4, 5, { seed: 2, backend }),
+        new Dense(5, 11, { seed: 3, backend }),
+      ],
     });
     uniform.loadStateDict({ '2.weight': new Float32Array(55), '2.bias': new Float32Array(11) }, false);
     const trainer = new Trainer(uniform, { tbptt: { k1: 8 } });

@@ -5,8 +5,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import {
-  Dense, Dropout, Embedding, LSTM, GRU, NonFiniteError, Optimizer, SequenceModel, Trainer, manualSeed, scheduledLr,
-  type Batch, type Schedule, type TrainerOptions,
+  Dense,
+  Dropout,
+  Embedding,
+  LSTM,
+  GRU,
+  NonFiniteError,
+  Optimizer,
+  SequenceModel,
+  Trainer,
+  manualSeed,
+  scheduledLr,
+  type Batch,
+  type Schedule,
+  type TrainerOptions,
 } from '../../src/index.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { expectClose, expectNear, sameStateDict } from './util.ts';
@@ -26,7 +38,11 @@ function regressionModel(backend: Backend, seed = 1): SequenceModel {
 /** A token model: Embedding(6, 4), LSTM(4 → 5), Dense(5 → 6) at every step. */
 function tokenModel(backend: Backend, seed = 1): SequenceModel {
   return new SequenceModel({
-    layers: [new Embedding(6, 4, { seed, backend }), new LSTM(4, 5, { seed: seed + 1, backend }), new Dense(5, 6, { seed: seed + 2, backend })],
+    layers: [
+      new Embedding(6, 4, { seed, backend }),
+      new LSTM(4, 5, { seed: seed + 1, backend }),
+      new Dense(5, 6, { seed: seed + 2, backend }),
+    ],
   });
 }
 
@@ -59,14 +75,43 @@ describe('Optimizer', () => {
     be = await wasmBackend();
   });
 
-  it('fills in PyTorch\'s documented defaults', () => {
+  it("fills in PyTorch's documented defaults", () => {
     const model = regressionModel(be);
     const sets = model.parameterSets();
-    expect(new Optimizer(sets, { type: 'adam' }).options).toMatchObject({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-    expect(new Optimizer(sets, { type: 'adamw' }).options).toMatchObject({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
-    expect(new Optimizer(sets, { type: 'adagrad' }).options).toMatchObject({ lr: 0.01, lrDecay: 0, eps: 1e-10, weightDecay: 0 });
-    expect(new Optimizer(sets, { type: 'rmsprop' }).options).toMatchObject({ lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, weightDecay: 0 });
-    expect(new Optimizer(sets, { type: 'sgd', lr: 0.1 }).options).toMatchObject({ lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 });
+    expect(new Optimizer(sets, { type: 'adam' }).options).toMatchObject({
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+    });
+    expect(new Optimizer(sets, { type: 'adamw' }).options).toMatchObject({
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+    });
+    expect(new Optimizer(sets, { type: 'adagrad' }).options).toMatchObject({
+      lr: 0.01,
+      lrDecay: 0,
+      eps: 1e-10,
+      weightDecay: 0,
+    });
+    expect(new Optimizer(sets, { type: 'rmsprop' }).options).toMatchObject({
+      lr: 0.01,
+      alpha: 0.99,
+      eps: 1e-8,
+      momentum: 0,
+      weightDecay: 0,
+    });
+    expect(new Optimizer(sets, { type: 'sgd', lr: 0.1 }).options).toMatchObject({
+      lr: 0.1,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      weightDecay: 0,
+    });
     model.dispose();
   });
 
@@ -96,7 +141,7 @@ describe('Optimizer', () => {
     model.dispose();
   });
 
-  it('adam through the class: step(lr) overrides the rate, bias correction counts the class\'s steps', () => {
+  it("adam through the class: step(lr) overrides the rate, bias correction counts the class's steps", () => {
     const model = regressionModel(be);
     const [set] = model.parameterSets();
     const opt = new Optimizer([set], { type: 'adam', lr: 0.01, beta1: 0.5, beta2: 0.9 });
@@ -167,7 +212,13 @@ describe('Trainer.step', () => {
       expectNear(r.gradNorm, n, 'gradNorm is reported before clipping', 1e-6);
       const clipped = flatGrads(model);
       expectNear(norm(clipped), threshold, 'clipped norm', 1e-5);
-      expectClose(clipped, grads.map((g) => (g * threshold) / n), 'clipped = g·threshold/‖g‖', 1e-5, 1e-7);
+      expectClose(
+        clipped,
+        grads.map((g) => (g * threshold) / n),
+        'clipped = g·threshold/‖g‖',
+        1e-5,
+        1e-7,
+      );
       // the optimizer used the clipped gradients: with SGD lr 1, Δw = −clipped
       const delta = flatParams(model).map((w, i) => before[i] - w);
       expectNear(norm(delta), threshold, '‖Δw‖', 1e-4);
@@ -220,11 +271,17 @@ describe('Trainer.step', () => {
       trainer.step(batch);
       const actual = flatGrads(model);
       const valueThenNorm = valued.map((x) => (x * threshold) / norm(valued));
-      const normThenValue = clampAll(grads.map((x) => (x * threshold) / n), c);
+      const normThenValue = clampAll(
+        grads.map((x) => (x * threshold) / n),
+        c,
+      );
       const dist = (a: Float64Array, b: Float64Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
       const best = Math.min(dist(actual, valueThenNorm), dist(actual, normThenValue));
       // a clipping by global norm to `threshold` must leave a norm of `threshold` here
-      expect(norm(actual), `norm after clipping (value-clipped norm ${norm(valued)}, threshold ${threshold})`).toBeCloseTo(threshold, 5);
+      expect(
+        norm(actual),
+        `norm after clipping (value-clipped norm ${norm(valued)}, threshold ${threshold})`,
+      ).toBeCloseTo(threshold, 5);
       expect(best).toBeLessThan(1e-6);
       trainer.dispose();
       model.dispose();
@@ -302,7 +359,10 @@ describe('Trainer.step', () => {
       const bigTarget = { ...good, target: Float64Array.from([1e39, 0, 0, 0, 0, 0]) };
       expect(() => trainer.step(bigTarget)).toThrow(RangeError);
       expect(() => trainer.step(bigTarget)).toThrow(/target/);
-      const bigInput = { ...good, input: Float64Array.from(good.input as Float32Array, (v, i) => (i === 4 ? -1e39 : v)) };
+      const bigInput = {
+        ...good,
+        input: Float64Array.from(good.input as Float32Array, (v, i) => (i === 4 ? -1e39 : v)),
+      };
       expect(() => trainer.step(bigInput)).toThrow(/input/);
       expect(sameStateDict(model.stateDict(), before)).toBe(true);
       trainer.dispose();
@@ -319,16 +379,33 @@ describe('Trainer.step', () => {
       // PyTorch ExponentialLR: base·γ^t
       ['exponential', { type: 'exponential', gamma: 0.9 }, (t) => base * 0.9 ** t],
       // PyTorch CosineAnnealingLR (η_min = minFactor·base) for t ≤ total, then held at the minimum
-      ['cosine', { type: 'cosine', total: 8, minFactor: 0.1 }, (t) => base * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, 8)) / 8)))],
-      ['cosine to zero', { type: 'cosine', total: 10 }, (t) => base * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, 10)) / 10))],
+      [
+        'cosine',
+        { type: 'cosine', total: 8, minFactor: 0.1 },
+        (t) => base * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, 8)) / 8))),
+      ],
+      [
+        'cosine to zero',
+        { type: 'cosine', total: 10 },
+        (t) => base * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, 10)) / 10)),
+      ],
       // linear warm-up over w updates = PyTorch LinearLR(start_factor 1/w, total_iters w − 1), then the schedule
       ['constant with warm-up 4', { type: 'constant', warmup: 4 }, (t) => base * Math.min(1, (t + 1) / 4)],
-      ['warm-up 3 then exponential', { type: 'exponential', gamma: 0.5, warmup: 3 }, (t) => (t < 3 ? (base * (t + 1)) / 3 : base * 0.5 ** (t - 3))],
-      ['warm-up 2 then cosine', { type: 'cosine', total: 6, warmup: 2 }, (t) => (t < 2 ? (base * (t + 1)) / 2 : base * 0.5 * (1 + Math.cos((Math.PI * Math.min(t - 2, 6)) / 6)))],
+      [
+        'warm-up 3 then exponential',
+        { type: 'exponential', gamma: 0.5, warmup: 3 },
+        (t) => (t < 3 ? (base * (t + 1)) / 3 : base * 0.5 ** (t - 3)),
+      ],
+      [
+        'warm-up 2 then cosine',
+        { type: 'cosine', total: 6, warmup: 2 },
+        (t) => (t < 2 ? (base * (t + 1)) / 2 : base * 0.5 * (1 + Math.cos((Math.PI * Math.min(t - 2, 6)) / 6))),
+      ],
     ];
     for (const [name, schedule, formula] of cases) {
       it(`${name}: scheduledLr and the rate each Trainer update uses follow the formula`, () => {
-        for (let t = 0; t < 14; t++) expectNear(scheduledLr(schedule, base, t), formula(t), `scheduledLr at ${t}`, 1e-12, 0);
+        for (let t = 0; t < 14; t++)
+          expectNear(scheduledLr(schedule, base, t), formula(t), `scheduledLr at ${t}`, 1e-12, 0);
         const model = regressionModel(be);
         const trainer = new Trainer(model, { optimizer: { type: 'sgd', lr: base }, schedule });
         const batch = regressionBatch();
@@ -405,8 +482,12 @@ describe('Trainer.step', () => {
       // a regression model: values must be rows·outputSize
       const reg = regressionModel(be);
       const rt = new Trainer(reg);
-      expect(() => rt.step({ ...regressionBatch(), target: new Float32Array(3) })).toThrow(/target must have 6 values.*3·2/);
-      expect(() => rt.step({ ...regressionBatch(), input: new Float32Array(T * B * I).fill(Number.NaN) })).toThrow(/input.*finite/);
+      expect(() => rt.step({ ...regressionBatch(), target: new Float32Array(3) })).toThrow(
+        /target must have 6 values.*3·2/,
+      );
+      expect(() => rt.step({ ...regressionBatch(), input: new Float32Array(T * B * I).fill(Number.NaN) })).toThrow(
+        /input.*finite/,
+      );
       // the good batch still trains
       expect(Number.isFinite(trainer.step(good).loss)).toBe(true);
       rt.dispose();
@@ -439,7 +520,12 @@ describe('Trainer.step', () => {
 
   describe('reproducibility', () => {
     /** 20 seeded steps (Adam by default) with dropout, clipping and a schedule; returns the final weights. */
-    function run(backend: Backend, dropSeed: number, useManualSeed = false, optimizer: TrainerOptions['optimizer'] = { type: 'adam', lr: 0.02 }): Record<string, Float32Array> {
+    function run(
+      backend: Backend,
+      dropSeed: number,
+      useManualSeed = false,
+      optimizer: TrainerOptions['optimizer'] = { type: 'adam', lr: 0.02 },
+    ): Record<string, Float32Array> {
       if (useManualSeed) manualSeed(42);
       const seeds = useManualSeed ? {} : null;
       const model = new SequenceModel({
@@ -450,10 +536,18 @@ describe('Trainer.step', () => {
           new Dense(6, 6, { ...(seeds ?? { seed: 3 }), backend }),
         ],
       });
-      const trainer = new Trainer(model, { optimizer, clip: { norm: 1 }, schedule: { type: 'cosine', total: 20, warmup: 2 } });
+      const trainer = new Trainer(model, {
+        optimizer,
+        clip: { norm: 1 },
+        schedule: { type: 'cosine', total: 20, warmup: 2 },
+      });
       for (let s = 0; s < 20; s++) {
         const r = randomArray(2 * T * B, 1000 + s, 0, 6);
-        trainer.step({ input: Int32Array.from(r.subarray(0, T * B), Math.floor), target: Int32Array.from(r.subarray(T * B), Math.floor), seqLen: T });
+        trainer.step({
+          input: Int32Array.from(r.subarray(0, T * B), Math.floor),
+          target: Int32Array.from(r.subarray(T * B), Math.floor),
+          seqLen: T,
+        });
       }
       const out = model.stateDict();
       trainer.dispose();

@@ -27,8 +27,15 @@ const E = 3; // embedding
 const H = 4; // hidden
 
 function makeModel(cell: Cell, backend: Backend): SequenceModel {
-  const recurrent = cell === 'lstm' ? new LSTM(E, H, { seed: 2, backend }) : cell === 'gru' ? new GRU(E, H, { seed: 2, backend }) : new RNN(E, H, { seed: 2, backend });
-  return new SequenceModel({ layers: [new Embedding(V, E, { seed: 1, backend }), recurrent, new Dense(H, V, { seed: 3, backend })] });
+  const recurrent =
+    cell === 'lstm'
+      ? new LSTM(E, H, { seed: 2, backend })
+      : cell === 'gru'
+        ? new GRU(E, H, { seed: 2, backend })
+        : new RNN(E, H, { seed: 2, backend });
+  return new SequenceModel({
+    layers: [new Embedding(V, E, { seed: 1, backend }), recurrent, new Dense(H, V, { seed: 3, backend })],
+  });
 }
 
 /** One update of the reference: its window, loss and the gradient of every parameter (state-dict names). */
@@ -43,7 +50,13 @@ interface RefUpdate {
 /** The brute-force BPTT(k2, k1) reference, given the weights in force before each update. */
 class Reference {
   private readonly spec: Omit<RunSpec, 'seqLen'>;
-  constructor(readonly cell: Cell, readonly tokens: Int32Array, readonly B: number, readonly k1: number, readonly k2: number) {
+  constructor(
+    readonly cell: Cell,
+    readonly tokens: Int32Array,
+    readonly B: number,
+    readonly k1: number,
+    readonly k2: number,
+  ) {
     this.spec = { cell, inputSize: E, hiddenSize: H, numLayers: 1, bidirectional: false, bias: true, batch: B };
   }
 
@@ -141,7 +154,13 @@ class Reference {
         const nextStart = Math.max(0, ends[n + 1] - this.k2);
         if (nextStart < start || nextStart > end) throw new Error('reference: windows must overlap or touch');
         if (nextStart > start) {
-          const prefix = forward64({ ...spec, seqLen: nextStart - start }, params, x.subarray(0, (nextStart - start) * B * E), h0, c0);
+          const prefix = forward64(
+            { ...spec, seqLen: nextStart - start },
+            params,
+            x.subarray(0, (nextStart - start) * B * E),
+            h0,
+            c0,
+          );
           h0 = prefix.hN;
           c0 = prefix.cN ?? zeros();
         }
@@ -153,7 +172,13 @@ class Reference {
 }
 
 /** Trains one epoch with BPTT(k2, k1), plain SGD at lr 1; returns the weights before each update and the reported losses. */
-async function trainerHistory(model: SequenceModel, tokens: Int32Array, B: number, k1: number, k2: number): Promise<{ weights: StateDict[]; losses: number[]; progress: number[] }> {
+async function trainerHistory(
+  model: SequenceModel,
+  tokens: Int32Array,
+  B: number,
+  k1: number,
+  k2: number,
+): Promise<{ weights: StateDict[]; losses: number[]; progress: number[] }> {
   const trainer = new Trainer(model, { optimizer: { type: 'sgd', lr: 1 }, tbptt: { k1, k2 }, batchSize: B });
   const weights = [model.stateDict()];
   const losses: number[] = [];
@@ -187,7 +212,14 @@ describe('truncated BPTT in Trainer.fit against a brute-force float64 reference'
     { name: 'k1 = 2, k2 = 5 (k2 ≥ 2·k1: several windows start at step 0)', cell: 'lstm', B: 2, P: 8, k1: 2, k2: 5 },
     { name: 'k1 = 1, k2 = 3, GRU', cell: 'gru', B: 2, P: 5, k1: 1, k2: 3 },
     // the last update covers fewer than k1 new steps: its loss must count only those
-    { name: 'k1 = k2 = 4, stream not a multiple of k1 (last update has 2 new steps)', cell: 'lstm', B: 2, P: 10, k1: 4, k2: 4 },
+    {
+      name: 'k1 = k2 = 4, stream not a multiple of k1 (last update has 2 new steps)',
+      cell: 'lstm',
+      B: 2,
+      P: 10,
+      k1: 4,
+      k2: 4,
+    },
     { name: 'k1 = 3 < k2 = 4, last update has 1 new step', cell: 'gru', B: 2, P: 10, k1: 3, k2: 4 },
   ];
 
@@ -210,7 +242,13 @@ describe('truncated BPTT in Trainer.fit against a brute-force float64 reference'
           const before = weights[n][name];
           const after = weights[n + 1][name];
           const delta = Float64Array.from(after, (w, i) => w - before[i]);
-          expectClose(delta, grad.map((g) => -g), `${what}: Δ${name}`, 1e-4, 2e-6);
+          expectClose(
+            delta,
+            grad.map((g) => -g),
+            `${what}: Δ${name}`,
+            1e-4,
+            2e-6,
+          );
         }
       });
       expect(ends.at(-1)).toBe(c.P);

@@ -21,8 +21,17 @@ function startRow(m: Float32Array, c: number, N: number, beta: number): void {
  * Row `c..c+N` of C += s0·B[r0] + s1·B[r1] + s2·B[r2] + s3·B[r3]: four k's of the i-k-j loop at
  * once, so each C element is loaded and stored once per four products.
  */
-function addFourRows(m: Float32Array, c: number, N: number, s0: number, s1: number, s2: number, s3: number,
-  r0: number, ldb: number): void {
+function addFourRows(
+  m: Float32Array,
+  c: number,
+  N: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  r0: number,
+  ldb: number,
+): void {
   const r1 = r0 + ldb;
   const r2 = r1 + ldb;
   const r3 = r2 + ldb;
@@ -38,16 +47,37 @@ function addRow(m: Float32Array, c: number, N: number, s: number, r: number): vo
  * C (M,N) = alpha · A (M,K) · B (K,N) + beta · C.
  * A at element `a` with row stride `lda`, B at `b` stride `ldb`, C at `c` stride `ldc`.
  */
-export function gemmNN(m: Float32Array, M: number, N: number, K: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+export function gemmNN(
+  m: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+): void {
   for (let i = 0; i < M; i++) {
     const ci = c + i * ldc;
     const ai = a + i * lda;
     startRow(m, ci, N, beta);
     let k = 0;
     for (; k + 4 <= K; k += 4) {
-      addFourRows(m, ci, N, alpha * m[ai + k], alpha * m[ai + k + 1], alpha * m[ai + k + 2], alpha * m[ai + k + 3],
-        b + k * ldb, ldb);
+      addFourRows(
+        m,
+        ci,
+        N,
+        alpha * m[ai + k],
+        alpha * m[ai + k + 1],
+        alpha * m[ai + k + 2],
+        alpha * m[ai + k + 3],
+        b + k * ldb,
+        ldb,
+      );
     }
     for (; k < K; k++) addRow(m, ci, N, alpha * m[ai + k], b + k * ldb);
   }
@@ -57,8 +87,20 @@ export function gemmNN(m: Float32Array, M: number, N: number, K: number, alpha: 
  * C (M,N) = alpha · Aᵀ · B + beta · C, with A stored (K,M).
  * A at element `a` with row stride `lda`, B (K,N) at `b` stride `ldb`, C at `c` stride `ldc`.
  */
-export function gemmTN(m: Float32Array, M: number, N: number, K: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+export function gemmTN(
+  m: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+): void {
   for (let i = 0; i < M; i++) {
     const ci = c + i * ldc;
     const ai = a + i; // column i of A: element k at ai + k·lda
@@ -66,8 +108,17 @@ export function gemmTN(m: Float32Array, M: number, N: number, K: number, alpha: 
     let k = 0;
     for (; k + 4 <= K; k += 4) {
       const ak = ai + k * lda;
-      addFourRows(m, ci, N, alpha * m[ak], alpha * m[ak + lda], alpha * m[ak + 2 * lda], alpha * m[ak + 3 * lda],
-        b + k * ldb, ldb);
+      addFourRows(
+        m,
+        ci,
+        N,
+        alpha * m[ak],
+        alpha * m[ak + lda],
+        alpha * m[ak + 2 * lda],
+        alpha * m[ak + 3 * lda],
+        b + k * ldb,
+        ldb,
+      );
     }
     for (; k < K; k++) addRow(m, ci, N, alpha * m[ai + k * lda], b + k * ldb);
   }
@@ -82,8 +133,20 @@ function store(m: Float32Array, at: number, s: number, alpha: number, beta: numb
  * C (M,N) = alpha · A (M,K) · Bᵀ + beta · C, with B stored (N,K).
  * A at element `a` with row stride `lda`, B at `b` stride `ldb`, C at `c` stride `ldc`.
  */
-export function gemmNT(m: Float32Array, M: number, N: number, K: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+export function gemmNT(
+  m: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+): void {
   for (let i = 0; i < M; i++) {
     const ai = a + i * lda;
     const ci = c + i * ldc;
@@ -119,7 +182,15 @@ export function gemmNT(m: Float32Array, M: number, N: number, K: number, alpha: 
 }
 
 /** dst (C,R) stride ldd = transpose of src (R,C) stride lds (element indices). */
-export function transpose(m: Float32Array, R: number, C: number, src: number, lds: number, dst: number, ldd: number): void {
+export function transpose(
+  m: Float32Array,
+  R: number,
+  C: number,
+  src: number,
+  lds: number,
+  dst: number,
+  ldd: number,
+): void {
   for (let r = 0; r < R; r++) {
     const s = src + r * lds;
     for (let c = 0; c < C; c++) m[dst + c * ldd + r] = m[s + c];

@@ -19,9 +19,29 @@ import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, pr
  * `gates` first receives the input-side pre-activations x·W_ihᵀ + b_ih of all steps (one GEMM);
  * each step overwrites its rows with the activated gates.
  */
-export function gruForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-  y: number, ldy: number, gates: number, hn: number, hseq: number, work: number): void {
+export function gruForward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  resetAfter: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  bih: number,
+  bhh: number,
+  h0: number,
+  y: number,
+  ldy: number,
+  gates: number,
+  hn: number,
+  hseq: number,
+  work: number,
+): void {
   const G = 3 * H;
   const BH = B * H;
   const hs = hseq >>> 2;
@@ -102,10 +122,37 @@ export function gruForward(m: Float32Array, T: number, B: number, I: number, H: 
  * (resetAfter = 0). mask: the forward's (T,B) mask or 0; a padded step ignores dy and passes the
  * carry straight through (its gradient rows are zero, so the GEMMs add nothing to its carry).
  */
-export function gruBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, resetAfter: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hn: number, hseq: number,
-  dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
-  dwih: number, dwhh: number, dbih: number, dbhh: number, dgx: number, dgh: number, work: number): void {
+export function gruBackward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  resetAfter: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  gates: number,
+  hn: number,
+  hseq: number,
+  dy: number,
+  lddy: number,
+  dhT: number,
+  dx: number,
+  lddx: number,
+  accumDx: number,
+  dh0: number,
+  dwih: number,
+  dwhh: number,
+  dbih: number,
+  dbhh: number,
+  dgx: number,
+  dgh: number,
+  work: number,
+): void {
   const G = 3 * H;
   const BH = B * H;
   const hs = hseq >>> 2;

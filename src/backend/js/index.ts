@@ -8,7 +8,12 @@ export function createJsBackend(): Backend {
   const memory = new ArrayBufferMemory(16);
   const heap = new Heap(memory, 64);
   const view = (): Float32Array => heap.all();
-  return { name: 'js', flavor: 'typescript', heap, kernels: mergeKernels(new JsKernels(view), new JsTrainingKernels(view)) };
+  return {
+    name: 'js',
+    flavor: 'typescript',
+    heap,
+    kernels: mergeKernels(new JsKernels(view), new JsTrainingKernels(view)),
+  };
 }
 
 /** One object with every kernel of both halves, each bound so it can be called detached. */
@@ -18,7 +23,8 @@ function mergeKernels(core: JsKernels, training: JsTrainingKernels): AllKernels 
     const names = new Set([...Object.keys(part), ...Object.getOwnPropertyNames(Object.getPrototypeOf(part))]);
     for (const name of names) {
       const value = (part as Record<string, unknown>)[name];
-      if (typeof value === 'function' && name !== 'constructor') out[name] = (value as (...a: unknown[]) => unknown).bind(part);
+      if (typeof value === 'function' && name !== 'constructor')
+        out[name] = (value as (...a: unknown[]) => unknown).bind(part);
     }
   }
   return out as unknown as AllKernels;

@@ -15,9 +15,28 @@ import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, pr
  * → y (T,B,·) stride ldy (or 0) · gates (T,B,4H) activated i,f,g,o · hseq, cseq (T+1,B,H).
  * Needs no workspace: the pre-activations are built in `gates` and activated in place.
  */
-export function lstmForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number, c0: number,
-  y: number, ldy: number, gates: number, hseq: number, cseq: number): void {
+export function lstmForward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  bih: number,
+  bhh: number,
+  h0: number,
+  c0: number,
+  y: number,
+  ldy: number,
+  gates: number,
+  hseq: number,
+  cseq: number,
+): void {
   const G = 4 * H;
   const BH = B * H;
   const hs = hseq >>> 2;
@@ -71,11 +90,37 @@ export function lstmForward(m: Float32Array, T: number, B: number, I: number, H:
  * work (2·B·H): the dh carry, then the dc carry. mask: the forward's (T,B) mask or 0; a padded
  * step ignores dy, gets zero dgates and passes both carries straight through.
  */
-export function lstmBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, gates: number, hseq: number, cseq: number,
-  dy: number, lddy: number, dhT: number, dcT: number, dx: number, lddx: number, accumDx: number,
-  dh0: number, dc0: number, dwih: number, dwhh: number, dbih: number, dbhh: number,
-  dgates: number, work: number): void {
+export function lstmBackward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  gates: number,
+  hseq: number,
+  cseq: number,
+  dy: number,
+  lddy: number,
+  dhT: number,
+  dcT: number,
+  dx: number,
+  lddx: number,
+  accumDx: number,
+  dh0: number,
+  dc0: number,
+  dwih: number,
+  dwhh: number,
+  dbih: number,
+  dbhh: number,
+  dgates: number,
+  work: number,
+): void {
   const G = 4 * H;
   const BH = B * H;
   const hs = hseq >>> 2;

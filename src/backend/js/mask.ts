@@ -17,8 +17,16 @@ export function isPadded(m: Float32Array, row: number, b: number): boolean {
  * For every padded row b of the step: dst row b = src row b (`width` floats, dense rows), and
  * row b of y (stride ldy) = 0 when y ≥ 0. Does nothing without a mask (row = -1).
  */
-export function holdPaddedRows(m: Float32Array, B: number, width: number, row: number, src: number, dst: number,
-  y: number, ldy: number): void {
+export function holdPaddedRows(
+  m: Float32Array,
+  B: number,
+  width: number,
+  row: number,
+  src: number,
+  dst: number,
+  y: number,
+  ldy: number,
+): void {
   if (row < 0) return;
   for (let b = 0; b < B; b++) {
     if (m[row + b] !== 0) continue;

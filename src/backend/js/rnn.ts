@@ -5,7 +5,15 @@
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
 import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rows.ts';
 import { holdPaddedRows, isPadded, maskRow, zeroRealRows } from './mask.ts';
-import { backwardTime, forwardTime, initialBlock, outputBlock, outputRun, previousBlock, previousRun } from './sequence.ts';
+import {
+  backwardTime,
+  forwardTime,
+  initialBlock,
+  outputBlock,
+  outputRun,
+  previousBlock,
+  previousRun,
+} from './sequence.ts';
 
 /**
  * Forward over T steps.
@@ -15,9 +23,26 @@ import { backwardTime, forwardTime, initialBlock, outputBlock, outputRun, previo
  * The pre-activations of all steps are built in place in hseq's output run: one GEMM projects
  * all T·B input rows (plus both biases); each step then adds h_{t-1}·W_hhᵀ and activates.
  */
-export function rnnForward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, relu: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, bih: number, bhh: number, h0: number,
-  y: number, ldy: number, hseq: number): void {
+export function rnnForward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  relu: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  bih: number,
+  bhh: number,
+  h0: number,
+  y: number,
+  ldy: number,
+  hseq: number,
+): void {
   const BH = B * H;
   const hs = hseq >>> 2;
   copyOrZero(m, BH, h0, hs + initialBlock(T, reverse) * BH);
@@ -47,10 +72,34 @@ export function rnnForward(m: Float32Array, T: number, B: number, I: number, H: 
  * work (B,H): the dh carry. mask: the forward's (T,B) mask or 0; a padded step ignores dy and
  * passes the carry straight through.
  */
-export function rnnBackward(m: Float32Array, T: number, B: number, I: number, H: number, reverse: number, relu: number,
-  x: number, ldx: number, mask: number, wih: number, whh: number, hseq: number,
-  dy: number, lddy: number, dhT: number, dx: number, lddx: number, accumDx: number, dh0: number,
-  dwih: number, dwhh: number, dbih: number, dbhh: number, dpre: number, work: number): void {
+export function rnnBackward(
+  m: Float32Array,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  reverse: number,
+  relu: number,
+  x: number,
+  ldx: number,
+  mask: number,
+  wih: number,
+  whh: number,
+  hseq: number,
+  dy: number,
+  lddy: number,
+  dhT: number,
+  dx: number,
+  lddx: number,
+  accumDx: number,
+  dh0: number,
+  dwih: number,
+  dwhh: number,
+  dbih: number,
+  dbhh: number,
+  dpre: number,
+  work: number,
+): void {
   const BH = B * H;
   const hs = hseq >>> 2;
   const dp = dpre >>> 2;

@@ -5,8 +5,15 @@
  * Sets `rows` rows of width `width` at `dst` (stride `ldd`) to bias1 + bias2, where each bias is
  * a byte pointer to `width` floats or 0 (absent); all zeros when both are absent.
  */
-export function fillRowsWithBias(m: Float32Array, rows: number, width: number, dst: number, ldd: number,
-  bias1Ptr: number, bias2Ptr: number): void {
+export function fillRowsWithBias(
+  m: Float32Array,
+  rows: number,
+  width: number,
+  dst: number,
+  ldd: number,
+  bias1Ptr: number,
+  bias2Ptr: number,
+): void {
   if (rows <= 0 || width <= 0) return;
   const b1 = bias1Ptr >>> 2;
   const b2 = bias2Ptr >>> 2;
@@ -18,7 +25,15 @@ export function fillRowsWithBias(m: Float32Array, rows: number, width: number, d
 }
 
 /** Copies `rows` rows of width `width` from `src` (stride `lds`) to `dst` (stride `ldd`). */
-export function copyRows(m: Float32Array, rows: number, width: number, src: number, lds: number, dst: number, ldd: number): void {
+export function copyRows(
+  m: Float32Array,
+  rows: number,
+  width: number,
+  src: number,
+  lds: number,
+  dst: number,
+  ldd: number,
+): void {
   for (let r = 0; r < rows; r++) m.copyWithin(dst + r * ldd, src + r * lds, src + r * lds + width);
 }
 
@@ -32,7 +47,14 @@ export function copyOrZero(m: Float32Array, n: number, srcPtr: number, dst: numb
  * Accumulates the column sums of `rows` rows of width `width` at `src` (stride `lds`) into the
  * `width` floats at byte pointer `dstPtr` (a bias gradient); does nothing when `dstPtr` is 0.
  */
-export function addColumnSums(m: Float32Array, rows: number, width: number, src: number, lds: number, dstPtr: number): void {
+export function addColumnSums(
+  m: Float32Array,
+  rows: number,
+  width: number,
+  src: number,
+  lds: number,
+  dstPtr: number,
+): void {
   if (dstPtr === 0) return;
   const dst = dstPtr >>> 2;
   for (let j = 0; j < width; j++) {

@@ -20,9 +20,23 @@ export class JsTrainingKernels implements TrainingKernels {
     return this.intView;
   }
 
-  dense_forward(M: number, I: number, O: number, x: number, ldx: number, w: number, b: number, y: number, ldy: number, _work: number): void {
+  dense_forward(
+    M: number,
+    I: number,
+    O: number,
+    x: number,
+    ldx: number,
+    w: number,
+    b: number,
+    y: number,
+    ldy: number,
+    _work: number,
+  ): void {
     const m = this.memory();
-    const X = x >> 2, W = w >> 2, Bp = b >> 2, Y = y >> 2;
+    const X = x >> 2,
+      W = w >> 2,
+      Bp = b >> 2,
+      Y = y >> 2;
     for (let r = 0; r < M; r++) {
       const xr = X + r * ldx;
       const yr = Y + r * ldy;
@@ -35,10 +49,28 @@ export class JsTrainingKernels implements TrainingKernels {
     }
   }
 
-  dense_backward(M: number, I: number, O: number, x: number, ldx: number, w: number, dy: number, lddy: number,
-    dx: number, lddx: number, accumDx: number, dw: number, db: number): void {
+  dense_backward(
+    M: number,
+    I: number,
+    O: number,
+    x: number,
+    ldx: number,
+    w: number,
+    dy: number,
+    lddy: number,
+    dx: number,
+    lddx: number,
+    accumDx: number,
+    dw: number,
+    db: number,
+  ): void {
     const m = this.memory();
-    const X = x >> 2, W = w >> 2, DY = dy >> 2, DX = dx >> 2, DW = dw >> 2, DB = db >> 2;
+    const X = x >> 2,
+      W = w >> 2,
+      DY = dy >> 2,
+      DX = dx >> 2,
+      DW = dw >> 2,
+      DB = db >> 2;
     for (let r = 0; r < M; r++) {
       const dyr = DY + r * lddy;
       const xr = X + r * ldx;
@@ -81,7 +113,17 @@ export class JsTrainingKernels implements TrainingKernels {
     }
   }
 
-  softmax_xent(M: number, V: number, logits: number, ldl: number, targets: number, weights: number, scale: number, dlogits: number, lddl: number): number {
+  softmax_xent(
+    M: number,
+    V: number,
+    logits: number,
+    ldl: number,
+    targets: number,
+    weights: number,
+    scale: number,
+    dlogits: number,
+    lddl: number,
+  ): number {
     const m = this.memory();
     const id = this.ints();
     let total = 0;
@@ -202,10 +244,22 @@ export class JsTrainingKernels implements TrainingKernels {
     for (let i = 0; i < n; i++) m[(dx >> 2) + i] = m[(dy >> 2) + i] * m[(mask >> 2) + i];
   }
 
-  sgd_step(n: number, p: number, g: number, buf: number, lr: number, momentum: number, dampening: number,
-    nesterov: number, weightDecay: number, first: number): void {
+  sgd_step(
+    n: number,
+    p: number,
+    g: number,
+    buf: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    weightDecay: number,
+    first: number,
+  ): void {
     const m = this.memory();
-    const P = p >> 2, Gp = g >> 2, Bf = buf >> 2;
+    const P = p >> 2,
+      Gp = g >> 2,
+      Bf = buf >> 2;
     for (let i = 0; i < n; i++) {
       const w = m[P + i];
       let d = m[Gp + i] + weightDecay * w;
@@ -220,7 +274,9 @@ export class JsTrainingKernels implements TrainingKernels {
 
   adagrad_step(n: number, p: number, g: number, sum: number, lr: number, eps: number, weightDecay: number): void {
     const m = this.memory();
-    const P = p >> 2, Gp = g >> 2, S = sum >> 2;
+    const P = p >> 2,
+      Gp = g >> 2,
+      S = sum >> 2;
     for (let i = 0; i < n; i++) {
       const w = m[P + i];
       const d = m[Gp + i] + weightDecay * w;
@@ -230,10 +286,23 @@ export class JsTrainingKernels implements TrainingKernels {
     }
   }
 
-  rmsprop_step(n: number, p: number, g: number, sq: number, buf: number, lr: number, alpha: number, eps: number,
-    weightDecay: number, momentum: number): void {
+  rmsprop_step(
+    n: number,
+    p: number,
+    g: number,
+    sq: number,
+    buf: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void {
     const m = this.memory();
-    const P = p >> 2, Gp = g >> 2, Q = sq >> 2, Bf = buf >> 2;
+    const P = p >> 2,
+      Gp = g >> 2,
+      Q = sq >> 2,
+      Bf = buf >> 2;
     for (let i = 0; i < n; i++) {
       const w = m[P + i];
       const d = m[Gp + i] + weightDecay * w;
@@ -250,10 +319,25 @@ export class JsTrainingKernels implements TrainingKernels {
     }
   }
 
-  adam_step(n: number, p: number, g: number, mm: number, v: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: number, step: number): void {
+  adam_step(
+    n: number,
+    p: number,
+    g: number,
+    mm: number,
+    v: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    step: number,
+  ): void {
     const m = this.memory();
-    const P = p >> 2, Gp = g >> 2, M1 = mm >> 2, V2 = v >> 2;
+    const P = p >> 2,
+      Gp = g >> 2,
+      M1 = mm >> 2,
+      V2 = v >> 2;
     const stepSize = lr / (1 - beta1 ** step);
     const invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** step);
     const decay = decoupled !== 0 ? 1 - lr * weightDecay : 1;
