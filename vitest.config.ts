@@ -21,6 +21,7 @@ const IN_THE_PAGE = [
   'test/models/*.test.ts',
   'test/train/*.test.ts',
   'test/lm/*.test.ts',
+  'test/diagnostics/*.test.ts',
   'test/io/*.test.ts',
   PAGE_ONLY,
 ];

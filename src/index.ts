@@ -13,7 +13,7 @@ export {
 } from './backend/index.ts';
 export type { Heap, HeapStats } from './backend/heap.ts';
 export type { Kernels } from './backend/kernels.ts';
-export { manualSeed, Rng } from './nn/rng.ts';
+export { manualSeed, Rng } from './util/rng.ts';
 export type { RecurrentInit, WeightInit } from './nn/init.ts';
 export type { StateDict } from './nn/params.ts';
 export {
@@ -43,20 +43,15 @@ export {
 export { Embedding, OneHot, type EmbeddingOptions } from './nn/embedding.ts';
 export { Dense, type DenseOptions } from './nn/dense.ts';
 export { Dropout } from './nn/dropout.ts';
-export {
-  SequenceModel,
-  type SequenceModelOptions,
-  type ModelLayer,
-  type OutputKind,
-  type SequenceInput,
-} from './nn/model.ts';
+export { SequenceModel, type SequenceModelOptions } from './nn/model.ts';
+export type { ModelLayer } from './nn/layers.ts';
+export type { Batch, OutputKind, PreparedBatch, SequenceInput, Trainable } from './nn/trainable.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
 export { scheduledLr, type Schedule } from './train/schedule.ts';
 export {
   Trainer,
   NonFiniteError,
   type TrainerOptions,
-  type Batch,
   type StepResult,
   type ProgressEvent,
   type FitOptions,
@@ -67,8 +62,8 @@ export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } fro
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
-export { EncoderDecoder, type EncoderDecoderOptions, type Decoded } from './nn/seq2seq.ts';
-export type { Trainable, PreparedBatch } from './train/trainer.ts';
+export { EncoderDecoder, type EncoderDecoderOptions } from './nn/seq2seq.ts';
+export type { Beam, BeamOptions } from './nn/beam-search.ts';
 export {
   logProbability,
   perplexity,
@@ -78,7 +73,6 @@ export {
   type SequenceScore,
   type Comparison,
   type BeamSearchOptions,
-  type Beam,
 } from './lm/score.ts';
 export {
   gradientFlow,
@@ -86,5 +80,10 @@ export {
   type GradientFlow,
   type LayerFlow,
   type ClipReport,
-} from './lm/gradflow.ts';
-export { gradcheck, type GradcheckOptions, type GradcheckReport, type GradcheckEntry } from './lm/gradcheck.ts';
+} from './diagnostics/gradflow.ts';
+export {
+  gradcheck,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type GradcheckEntry,
+} from './diagnostics/gradcheck.ts';

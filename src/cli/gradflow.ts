@@ -4,11 +4,11 @@
 // `--clip N`, each curve also after global-norm clipping at N, as training would apply it.
 import type { Backend } from '../backend/backend.ts';
 import { builtinCorpus } from '../data/corpus.ts';
-import { gradientFlow, type GradientFlow } from '../lm/gradflow.ts';
+import { gradientFlow, type GradientFlow } from '../diagnostics/gradflow.ts';
 import { Dense } from '../nn/dense.ts';
 import { SequenceModel } from '../nn/model.ts';
 import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/recurrent.ts';
-import { Rng } from '../nn/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';
 import { flowChart, type FlowSeries } from './chart.ts';
 import { BACKEND_FLAG, encodeWarning, loadModelFile, startBackend, type CliIO } from './io.ts';

@@ -54,7 +54,12 @@ export async function sample(args: ParsedArgs, io: CliIO): Promise<number> {
     const length = f.length as number;
     io.out(primeText);
     if ((f.beam as number) > 0) {
-      const [best] = beamSearch(model, { prime: primeIds, length, beamWidth: f.beam as number, stopAt: vocab!.eosId });
+      const [best] = beamSearch(model, {
+        prime: primeIds,
+        maxLength: length,
+        beamWidth: f.beam as number,
+        stopAt: vocab!.eosId,
+      });
       io.out(`${vocab!.decode(best.ids)}\n`);
       io.err(
         `(beam search, width ${f.beam}: log p = ${best.logProb.toFixed(3)} nats over ${best.ids.length} tokens)\n`,

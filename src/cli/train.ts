@@ -7,14 +7,15 @@ import { Vocab, type VocabJSON } from '../lm/vocab.ts';
 import { Dense } from '../nn/dense.ts';
 import { Dropout } from '../nn/dropout.ts';
 import { Embedding } from '../nn/embedding.ts';
-import { SequenceModel, type ModelLayer } from '../nn/model.ts';
+import { SequenceModel } from '../nn/model.ts';
 import { GRU, LSTM, RNN } from '../nn/recurrent.ts';
-import { manualSeed } from '../nn/rng.ts';
+import { manualSeed } from '../util/rng.ts';
 import { Trainer, type Metrics } from '../train/trainer.ts';
 import { checkWritable, readBytes, readText, writeBytesAtomic } from '../platform/node-files.ts';
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';
 import { BACKEND_FLAG, duration, rate, startBackend, thousands, type CliIO } from './io.ts';
 import { ProgressReporter } from './progress.ts';
+import type { ModelLayer } from '../nn/layers.ts';
 
 /** The flags of `strand train`. */
 export const trainSpec: CommandSpec = {

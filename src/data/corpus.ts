@@ -1,4 +1,4 @@
-import { Rng } from '../nn/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /*
  * strand's built-in training corpus: a small play about a lighthouse, written for this project

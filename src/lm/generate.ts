@@ -1,8 +1,8 @@
 import type { SequenceModel } from '../nn/model.ts';
-import { describe } from '../nn/params.ts';
-import { positiveInt } from '../nn/recurrent.ts';
-import { Rng, nextSeed } from '../nn/rng.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
 import { sampleLogits, samplingDefaults, type SamplingOptions } from './sample.ts';
+import { positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {

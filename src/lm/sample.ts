@@ -1,5 +1,5 @@
-import { describe } from '../nn/params.ts';
-import type { Rng } from '../nn/rng.ts';
+import type { Rng } from '../util/rng.ts';
+import { describe } from '../util/check.ts';
 
 /** How the next token is chosen from the model's logits. */
 export interface SamplingOptions {

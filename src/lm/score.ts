@@ -1,6 +1,7 @@
 import type { SequenceModel } from '../nn/model.ts';
-import { describe } from '../nn/params.ts';
-import { positiveInt } from '../nn/recurrent.ts';
+import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from '../nn/beam-search.ts';
+import { describe, positiveInt } from '../util/check.ts';
+import { logSumExp } from '../util/math.ts';
 
 /** Options of {@link logProbability}, {@link perplexity}, {@link compare} and {@link beamSearch}. */
 export interface ScoreOptions {
@@ -41,22 +42,13 @@ export interface Comparison {
   difference: number;
 }
 
-/** Options of {@link beamSearch}. */
-export interface BeamSearchOptions extends ScoreOptions {
-  /** Tokens to generate (at most). */
-  length: number;
-  /** Hypotheses kept after each step; default 4. Width 1 is greedy decoding. */
-  beamWidth?: number;
-  /** A hypothesis that emits this id (e.g. `vocab.eosId`) is finished and no longer extended. */
-  stopAt?: number;
-}
-
-/** One hypothesis of {@link beamSearch}. */
-export interface Beam {
-  /** The generated ids (without the prime). */
-  ids: Int32Array;
-  /** Their total log-probability given the prime, in nats. */
-  logProb: number;
+/** Options of {@link beamSearch}: the {@link BeamOptions} every beam search takes, and a prime. */
+export interface BeamSearchOptions extends BeamOptions {
+  /**
+   * Context the first token is conditioned on (run through the model, not scored); default
+   * `[2]` (`<EOS>`, as start of text — the same default as `generate`).
+   */
+  prime?: ArrayLike<number>;
 }
 
 const DEFAULT_WINDOW = 256;
@@ -147,12 +139,7 @@ export function compare(
 export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
   const where = 'beamSearch';
   checkLanguageModel(model, where);
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(
-      `${where}: options must be an object { length, beamWidth?, prime?, stopAt? }, received ${describe(options)}`,
-    );
-  const length = positiveInt(options.length, `${where}: length`);
-  const width = positiveInt(options.beamWidth ?? 4, `${where}: beamWidth`);
+  const checked = beamOptions(options, where);
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
@@ -162,77 +149,21 @@ export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Be
         `${where}: recurrent layer ${i} is bidirectional; decoding one token at a time with carried state needs unidirectional layers`,
       );
   });
-  const stopAt = options.stopAt;
   const V = model.outputSize;
   const P = prime.length;
   const heap = model.backend.heap;
-  // `row`: the hypothesis's row in the batch of carried states (live hypotheses only)
-  interface Hyp {
-    ids: number[];
-    logProb: number;
-    done: boolean;
-    row: number;
-  }
-  // a candidate extension: `token` appended to beams[from] (token −1: a finished beam carried over)
-  interface Candidate {
-    from: number;
-    token: number;
-    logProb: number;
-  }
   const saved = model.saveState();
   try {
     model.resetState(1);
-    let logits = model.forwardInPlace(P, 1, model.writeInput(prime, P, 1, `${where}: prime`), false, true);
-    let firstRow = P - 1; // logits row of live row 0
-    let beams: Hyp[] = [{ ids: [], logProb: 0, done: false, row: 0 }];
-    const lse = new Float64Array(width);
-    for (let step = 0; step < length; step++) {
-      const mem = heap.all();
-      const live = beams.filter((b) => !b.done);
-      for (const b of live) lse[b.row] = logSumExp(mem, (logits >> 2) + (firstRow + b.row) * V, V);
-      // the `width` best candidates, in the order a stable sort by descending log-probability
-      // gives over (finished beams, then each live beam's extensions by id)
-      const top: Candidate[] = [];
-      const offer = (from: number, token: number, logProb: number): void => {
-        if (top.length === width && !(logProb > top[width - 1].logProb)) return;
-        let at = top.length;
-        while (at > 0 && top[at - 1].logProb < logProb) at--;
-        top.splice(at, 0, { from, token, logProb });
-        if (top.length > width) top.pop();
-      };
-      beams.forEach((b, from) => {
-        if (b.done) offer(from, -1, b.logProb);
-      });
-      beams.forEach((b, from) => {
-        if (b.done) return;
-        const row = (logits >> 2) + (firstRow + b.row) * V;
-        for (let v = 0; v < V; v++) offer(from, v, b.logProb + mem[row + v] - lse[b.row]);
-      });
-      const next: Hyp[] = [];
-      const parents: number[] = [];
-      const tokens: number[] = [];
-      for (const c of top) {
-        const parent = beams[c.from];
-        if (c.token < 0) {
-          next.push(parent);
-          continue;
-        }
-        const done = c.token === stopAt;
-        next.push({ ids: [...parent.ids, c.token], logProb: c.logProb, done, row: done ? -1 : parents.length });
-        if (!done) {
-          parents.push(parent.row);
-          tokens.push(c.token);
-        }
-      }
-      beams = next;
-      if (parents.length === 0 || step === length - 1) break;
-      // every live hypothesis takes its parent's state, then all advance by their new token
+    // the prime's last step gives the first logits; each hypothesis is then one row of carried state
+    const primed = model.forwardInPlace(P, 1, model.writeInput(prime, P, 1, `${where}: prime`), false, true);
+    const first = heap.all().subarray((primed >> 2) + (P - 1) * V, (primed >> 2) + P * V);
+    return runBeamSearch(first, V, checked, (parents, tokens) => {
       model.reorderState(parents);
       const B = parents.length;
-      logits = model.forwardInPlace(1, B, model.writeInput(tokens, 1, B, `${where}: tokens`), false, true);
-      firstRow = 0;
-    }
-    return beams.map((b) => ({ ids: Int32Array.from(b.ids), logProb: b.logProb }));
+      const logits = model.forwardInPlace(1, B, model.writeInput(tokens, 1, B, `${where}: tokens`), false, true);
+      return heap.all().subarray(logits >> 2, (logits >> 2) + B * V);
+    });
   } finally {
     model.restoreState(saved);
   }
@@ -256,15 +187,6 @@ function checkIds(model: SequenceModel, ids: ArrayLike<number>, what: string): v
     throw new TypeError(`${what} must be an array of token ids, received ${describe(ids)}`);
   }
   model.embedding!.checkIds(ids, what);
-}
-
-/** log Σ exp(row[0..V)) in float64, shifted by the maximum. */
-function logSumExp(mem: Float32Array, row: number, V: number): number {
-  let max = -Infinity;
-  for (let v = 0; v < V; v++) if (mem[row + v] > max) max = mem[row + v];
-  let sum = 0;
-  for (let v = 0; v < V; v++) sum += Math.exp(mem[row + v] - max);
-  return max + Math.log(sum);
 }
 
 /** log softmax(row)[target], in float64. */

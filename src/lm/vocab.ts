@@ -1,4 +1,4 @@
-import { describe } from '../nn/params.ts';
+import { describe } from '../util/check.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
 export const PAD = '<PAD>';

@@ -1,7 +1,8 @@
 import type { Backend } from '../backend/backend.ts';
 import type { RecurrentInit } from './init.ts';
 import type { StateDict } from './params.ts';
-import { CellCore, checkArray, positiveInt, type CellType } from './recurrent.ts';
+import { CellCore, type CellType } from './recurrent.ts';
+import { checkArray, positiveInt } from '../util/check.ts';
 
 /** JSON form of a {@link RecurrentState}. */
 export interface RecurrentStateJSON {

@@ -2,9 +2,9 @@ import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
 import { denseForwardWork } from '../backend/training-kernels.ts';
 import { ParameterSet, type StateDict } from './params.ts';
-import { positiveInt } from './recurrent.ts';
-import { Rng, nextSeed } from './rng.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
+import { positiveInt } from '../util/check.ts';
 
 /** Options of {@link Dense}. */
 export interface DenseOptions {

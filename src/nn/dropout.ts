@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
-import { Rng, nextSeed } from './rng.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
 
 /**
  * Inverted dropout: in training, zeroes each value with probability `p` and scales the rest by

@@ -1,8 +1,9 @@
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
-import { ParameterSet, describe, type StateDict } from './params.ts';
-import { positiveInt } from './recurrent.ts';
-import { Rng, nextSeed } from './rng.ts';
+import { ParameterSet, type StateDict } from './params.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
+import { positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {

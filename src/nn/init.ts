@@ -1,4 +1,4 @@
-import type { Rng } from './rng.ts';
+import type { Rng } from '../util/rng.ts';
 
 /**
  * How a weight matrix is initialised:

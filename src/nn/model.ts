@@ -1,18 +1,30 @@
 import type { Backend } from '../backend/backend.ts';
-import { loadModel, saveModel } from '../io/checkpoint.ts';
-import type { Batch, PreparedBatch } from '../train/trainer.ts';
+import { pack, unpack, type NamedTensor } from '../io/container.ts';
 import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import { Embedding } from './embedding.ts';
-import { describe, type ParameterSet, type StateDict } from './params.ts';
-import { RecurrentLayer, checkArray, positiveInt, writeFinite, writeStepMask } from './recurrent.ts';
+import type { ParameterSet, StateDict } from './params.ts';
+import { RecurrentLayer } from './recurrent.ts';
 import { Workspace } from './workspace.ts';
+import { checkArray, describe, positiveInt } from '../util/check.ts';
+import { writeFinite, writeStepMask } from './write-input.ts';
+import { dropoutStates, layersFromConfig, restoreDropoutStates, type LayerConfig, type ModelLayer } from './layers.ts';
+import type { Batch, OutputKind, PreparedBatch, SequenceInput } from './trainable.ts';
 
-/** Anything a {@link SequenceModel} can stack. */
-export type ModelLayer = Embedding | RecurrentLayer | Dropout | Dense;
+/** Serialisable description of a {@link SequenceModel}'s architecture. */
+export interface ModelConfig {
+  output: OutputKind;
+  layers: LayerConfig[];
+}
 
-/** What the head's outputs mean: class logits (`'softmax'`), independent logits (`'sigmoid'`) or values (`'linear'`). */
-export type OutputKind = 'softmax' | 'sigmoid' | 'linear';
+/** The JSON header a model contributes to a checkpoint (a trainer's checkpoint adds its own part). */
+export interface ModelCheckpointHeader {
+  [field: string]: unknown;
+  kind: string;
+  model: ModelConfig;
+  dropout: Array<[number, number | null]>;
+  metadata: Record<string, unknown>;
+}
 
 /** Options of {@link SequenceModel}. */
 export interface SequenceModelOptions {
@@ -25,9 +37,6 @@ export interface SequenceModelOptions {
   /** How the head's outputs are read; default `'softmax'`. */
   output?: OutputKind;
 }
-
-/** Input of one batch: token ids (with an Embedding) or features, time-major (T, B[, I]). */
-export type SequenceInput = Int32Array | Float32Array | ArrayLike<number>;
 
 /**
  * A stack of layers ending in a head: the model that trainers train and samplers sample.
@@ -184,13 +193,55 @@ export class SequenceModel {
    */
   save(): Uint8Array {
     this.assertLive();
-    return saveModel(this, this.metadata);
+    return pack(this.checkpointHeader('model'), this.checkpointTensors());
   }
 
   /** Rebuilds a model from {@link save}'s bytes; rejects truncated or corrupted files clearly. */
   static load(bytes: Uint8Array, options: { backend?: Backend } = {}): SequenceModel {
-    const { model, metadata } = loadModel(bytes, options.backend);
-    model.metadata = metadata;
+    const where = 'SequenceModel.load';
+    const { header, tensors } = unpack(bytes, where);
+    return SequenceModel.fromCheckpoint(header, tensors, options.backend, where);
+  }
+
+  /** The architecture of this model. @internal */
+  config(): ModelConfig {
+    return { output: this.output, layers: this.layers.map((l) => l.config()) };
+  }
+
+  /** The model's part of a checkpoint header: `kind`, then architecture, dropout positions and metadata. @internal */
+  checkpointHeader(kind: string): ModelCheckpointHeader {
+    return { kind, model: this.config(), dropout: dropoutStates(this.layers), metadata: this.metadata };
+  }
+
+  /** The model's tensors in a checkpoint, named `model.` + their {@link stateDict} names. @internal */
+  checkpointTensors(): NamedTensor[] {
+    return Object.entries(this.stateDict()).map(([name, data]) => ({ name: `model.${name}`, data }));
+  }
+
+  /**
+   * Builds a model from a checkpoint's header and tensors (the `model.*` ones): architecture,
+   * weights, dropout positions, metadata. A model that does not fit its tensors is disposed. @internal
+   */
+  static fromCheckpoint(
+    header: Record<string, unknown>,
+    tensors: Map<string, Float32Array>,
+    backend: Backend | undefined,
+    where: string,
+  ): SequenceModel {
+    const config = header.model as ModelConfig;
+    if (config === null || typeof config !== 'object' || !Array.isArray(config.layers))
+      throw new Error(`${where}: the checkpoint has no model configuration`);
+    const model = new SequenceModel({ layers: layersFromConfig(config.layers, backend, where), output: config.output });
+    const dict: Record<string, Float32Array> = {};
+    for (const [name, data] of tensors) if (name.startsWith('model.')) dict[name.slice(6)] = data;
+    try {
+      model.loadStateDict(dict);
+    } catch (error) {
+      model.dispose();
+      throw new Error(`${where}: the checkpoint's tensors do not fit its model: ${(error as Error).message}`);
+    }
+    restoreDropoutStates(model.layers, header.dropout);
+    model.metadata = (header.metadata as Record<string, unknown>) ?? {};
     return model;
   }
 

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
+import { describe } from '../util/check.ts';
 
 /** Name, shape and place (in floats, from the slab start) of one parameter tensor. */
 export interface ParameterEntry {
@@ -209,15 +210,4 @@ export class ParameterSet {
   private assertLive(): void {
     if (this.paramPtr === 0) throw new Error('this object has been disposed');
   }
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value;
 }

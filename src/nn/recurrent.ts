@@ -9,9 +9,12 @@ import {
   rnnForwardWork,
 } from '../backend/kernels.ts';
 import { fillWeight, validateInit, type RecurrentInit } from './init.ts';
-import { ParameterSet, describe, type StateDict } from './params.ts';
-import { Rng, nextSeed } from './rng.ts';
+import { ParameterSet, type StateDict } from './params.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
+import { describe } from '../util/check.ts';
+import { bool, checkArrayShape, positiveInt } from '../util/check.ts';
+import { writeFinite, writeStepMask } from './write-input.ts';
 
 /** The three recurrent cells. */
 export type CellType = 'rnn' | 'lstm' | 'gru';
@@ -1040,104 +1043,4 @@ function normalise<O extends RecurrentOptions>(
 ): O {
   if (typeof a === 'number') return { ...(c ?? {}), inputSize: a, hiddenSize: b } as O;
   return a;
-}
-
-/** Checks a positive integer option; returns it. */
-export function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new RangeError(`${what} must be a positive integer, received ${describe(v)}`);
-  }
-  return v;
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`${what} must be true or false, received ${describe(v)}`);
-  return v;
-}
-
-/** Checks that `a` is an array of `n` values (their finiteness is left to the caller). */
-export function checkArrayShape(a: ArrayLike<number>, n: number, what: string, expected: string): void {
-  if (a === null || typeof a !== 'object' || typeof a.length !== 'number') {
-    throw new TypeError(`${what} must be a Float32Array of ${expected} = ${n} values, received ${describe(a)}`);
-  }
-  if (a.length !== n) throw new RangeError(`${what} must have ${expected} = ${n} values, received ${a.length}`);
-}
-
-/**
- * Copies `a`, checked to be an array of `n` numbers finite as float32, into the heap at `ptr`.
- * The finiteness check is the backend's count_nonfinite over the copy (one SIMD pass instead of
- * a scalar loop in JavaScript); only a failing copy is scanned again, to name the first bad value.
- * On failure the heap buffer holds the rejected values; it must be scratch the caller overwrites.
- */
-export function writeFinite(
-  backend: Backend,
-  ptr: number,
-  a: ArrayLike<number>,
-  n: number,
-  what: string,
-  expected: string,
-): void {
-  checkArrayShape(a, n, what, expected);
-  backend.heap.write(ptr, a);
-  if (backend.kernels.count_nonfinite(n, ptr) === 0) return;
-  checkArray(a, n, what, expected);
-  throw new RangeError(`${what} must be finite (as float32)`); // unreachable: checkArray names the value
-}
-
-/** Checks that `a` is an array of `n` finite numbers. */
-export function checkArray(a: ArrayLike<number>, n: number, what: string, expected: string): void {
-  checkArrayShape(a, n, what, expected);
-  for (let i = 0; i < n; i++) {
-    const v = a[i];
-    if (!Number.isFinite(Math.fround(v)))
-      throw new RangeError(`${what} must be finite (as float32), received ${v} at index ${i}`);
-  }
-}
-
-/**
- * Writes a (T, B) 0/1 step mask at `ptr` from `options.lengths` (right padding) or `options.mask`;
- * returns false (nothing written) when neither is given.
- */
-export function writeStepMask(
-  mem: Float32Array,
-  ptr: number,
-  T: number,
-  B: number,
-  options: { lengths?: ArrayLike<number>; mask?: ArrayLike<number> },
-  where: string,
-): boolean {
-  if (options.lengths !== undefined && options.mask !== undefined)
-    throw new TypeError(`${where}: give lengths or mask, not both`);
-  if (options.lengths !== undefined) {
-    const lengths = options.lengths;
-    if (lengths === null || typeof lengths !== 'object' || lengths.length !== B) {
-      throw new RangeError(
-        `${where}: lengths must have one value per sequence (batch = ${B}), received ${describe(lengths)}`,
-      );
-    }
-    for (let b = 0; b < B; b++) {
-      const n = lengths[b];
-      if (!Number.isInteger(n) || n < 0 || n > T)
-        throw new RangeError(`${where}: lengths must be integers in [0, ${T}], received ${describe(n)} at index ${b}`);
-      for (let t = 0; t < T; t++) mem[(ptr >> 2) + t * B + b] = t < n ? 1 : 0;
-    }
-    return true;
-  }
-  if (options.mask !== undefined) {
-    const m = options.mask;
-    if (m === null || typeof m !== 'object' || m.length !== T * B) {
-      throw new RangeError(
-        `${where}: mask must have seqLen·batch = ${T}·${B} = ${T * B} values of 0 or 1, received ${describe(m)}`,
-      );
-    }
-    for (let i = 0; i < T * B; i++) {
-      if (m[i] !== 0 && m[i] !== 1)
-        throw new RangeError(
-          `${where}: mask must hold 0 (padding) or 1 (valid), received ${describe(m[i])} at index ${i}`,
-        );
-      mem[(ptr >> 2) + i] = m[i];
-    }
-    return true;
-  }
-  return false;
 }

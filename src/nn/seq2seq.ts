@@ -1,12 +1,15 @@
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
-import type { Batch, PreparedBatch } from '../train/trainer.ts';
 import { Dense } from './dense.ts';
 import { Embedding } from './embedding.ts';
-import { describe, type ParameterSet } from './params.ts';
-import { GRU, LSTM, RNN, positiveInt, type CellType, type RecurrentLayer } from './recurrent.ts';
-import { nextSeed } from './rng.ts';
+import type { ParameterSet } from './params.ts';
+import { GRU, LSTM, RNN, type CellType, type RecurrentLayer } from './recurrent.ts';
+import { nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
+import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from './beam-search.ts';
+import { positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
+import type { Batch, PreparedBatch } from './trainable.ts';
 
 /** Options of {@link EncoderDecoder}. */
 export interface EncoderDecoderOptions {
@@ -30,14 +33,6 @@ export interface EncoderDecoderOptions {
   seed?: number;
   /** Backend to live on; default the one chosen by `init()`. */
   backend?: Backend;
-}
-
-/** One decoded sequence and its log-probability. */
-export interface Decoded {
-  /** Target ids, without `bos`, ending with `eos` if it was produced. */
-  ids: Int32Array;
-  /** Sum of the log-probabilities of the ids. */
-  logProb: number;
 }
 
 /**
@@ -206,80 +201,46 @@ export class EncoderDecoder {
   }
 
   /**
-   * Beam search for one source sequence: keeps the `beamWidth` most likely partial targets
-   * (summed log-probabilities), finishing those that emit `eos`; returns finished sequences, best first.
+   * Beam search for one source sequence, as for language models (one loop, one option vocabulary):
+   * keeps the `beamWidth` most likely partial targets (summed log-probabilities); a target that
+   * emits `stopAt` (default: `eos`) is finished. Returns the final hypotheses, most likely first.
    */
-  beamSearch(source: ArrayLike<number>, options: { beamWidth: number; maxLength: number }): Decoded[] {
+  beamSearch(source: ArrayLike<number>, options: BeamOptions): Beam[] {
     const where = 'EncoderDecoder.beamSearch';
-    const K = positiveInt(options.beamWidth, `${where}: beamWidth`);
-    const maxLength = positiveInt(options.maxLength, `${where}: maxLength`);
+    const checked = beamOptions(options, where);
+    if (checked.stopAt === undefined) checked.stopAt = this.eos;
     const enc = this.encode(source, 1, where);
-    const V = this.outputSize;
-    const H = this.decoder.hiddenSize;
-    const L = this.decoder.numLayers;
     const heap = this.backend.heap;
-    // every beam is one batch row of the decoder: states (L, K, H)
-    const stateH = new Float32Array(L * K * H);
-    const stateC = new Float32Array(L * K * H);
-    const encH = heap.read(enc.h, L * H);
-    const encC = enc.c ? heap.read(enc.c, L * H) : null;
-    let beams: Array<{ ids: number[]; logProb: number; row: number }> = [{ ids: [], logProb: 0, row: 0 }];
-    for (let l = 0; l < L; l++) {
-      stateH.set(encH.subarray(l * H, (l + 1) * H), l * K * H);
-      if (encC) stateC.set(encC.subarray(l * H, (l + 1) * H), l * K * H);
-    }
-    const finished: Decoded[] = [];
-    const statesPtr = this.plan(1, 1, K).slice(0, 2);
-    for (let t = 0; t < maxLength && beams.length > 0; t++) {
-      const prev = new Int32Array(K).fill(this.bos);
-      beams.forEach((beam, i) => {
-        prev[i] = beam.ids.length ? beam.ids[beam.ids.length - 1] : this.bos;
-        beam.row = i;
-      });
-      heap.write(statesPtr[0], stateH);
-      if (encC) heap.write(statesPtr[1], stateC);
-      const logits = this.decodeStep(prev, K, statesPtr[0], encC ? statesPtr[1] : 0);
-      heap.read(statesPtr[0], L * K * H, stateH);
-      if (encC) heap.read(statesPtr[1], L * K * H, stateC);
-      const candidates: Array<{ from: number; token: number; logProb: number }> = [];
-      for (const beam of beams) {
-        const row = logits.subarray(beam.row * V, (beam.row + 1) * V);
-        let max = -Infinity;
-        for (let v = 0; v < V; v++) max = Math.max(max, row[v]);
-        let sum = 0;
-        for (let v = 0; v < V; v++) sum += Math.exp(row[v] - max);
-        const lse = max + Math.log(sum);
-        for (let v = 0; v < V; v++) candidates.push({ from: beam.row, token: v, logProb: beam.logProb + row[v] - lse });
-      }
-      candidates.sort((a, b) => b.logProb - a.logProb);
-      const next: typeof beams = [];
-      const nextH = new Float32Array(L * K * H);
-      const nextC = new Float32Array(L * K * H);
-      for (const cand of candidates) {
-        const ids = [...beams.find((b) => b.row === cand.from)!.ids, cand.token];
-        if (cand.token === this.eos) {
-          finished.push({ ids: Int32Array.from(ids), logProb: cand.logProb });
-          continue;
-        }
-        if (next.length >= K) continue;
-        const row = next.length;
-        for (let l = 0; l < L; l++) {
-          nextH.set(stateH.subarray((l * K + cand.from) * H, (l * K + cand.from + 1) * H), (l * K + row) * H);
-          nextC.set(stateC.subarray((l * K + cand.from) * H, (l * K + cand.from + 1) * H), (l * K + row) * H);
-        }
-        next.push({ ids, logProb: cand.logProb, row });
-      }
-      stateH.set(nextH);
-      stateC.set(nextC);
-      beams = next;
-      // stop when no open beam can beat the K-th best finished one (log-probs only decrease)
-      if (finished.length >= K) {
-        const kth = [...finished].sort((a, b) => b.logProb - a.logProb)[K - 1].logProb;
-        if (beams.every((b) => b.logProb < kth)) break;
-      }
-    }
-    for (const beam of beams) finished.push({ ids: Int32Array.from(beam.ids), logProb: beam.logProb });
-    return finished.sort((a, b) => b.logProb - a.logProb).slice(0, K);
+    const L = this.decoder.numLayers;
+    const H = this.decoder.hiddenSize;
+    // every live hypothesis is one batch row of the decoder's states (L, B, H), kept here between steps
+    let stateH = heap.read(enc.h, L * H);
+    let stateC = enc.c ? heap.read(enc.c, L * H) : null;
+    const step = (tokens: ArrayLike<number>): Float32Array => {
+      const B = tokens.length;
+      const [h, c] = this.plan(1, 1, B);
+      heap.write(h, stateH);
+      if (stateC) heap.write(c, stateC);
+      const logits = this.decodeStep(Int32Array.from(tokens), B, h, stateC ? c : 0);
+      stateH = heap.read(h, L * B * H);
+      if (stateC) stateC = heap.read(c, L * B * H);
+      return logits;
+    };
+    // the states (L, B, H) of the previous step's live rows, reordered so that row i is parents[i]'s
+    const takeRows = (from: Float32Array, parents: readonly number[]): Float32Array => {
+      const before = from.length / (L * H);
+      const to = new Float32Array(L * parents.length * H);
+      for (let l = 0; l < L; l++)
+        parents.forEach((p, i) => {
+          to.set(from.subarray((l * before + p) * H, (l * before + p + 1) * H), (l * parents.length + i) * H);
+        });
+      return to;
+    };
+    return runBeamSearch(step([this.bos]), this.outputSize, checked, (parents, tokens) => {
+      stateH = takeRows(stateH, parents);
+      if (stateC) stateC = takeRows(stateC, parents);
+      return step(tokens);
+    });
   }
 
   /** Frees every part. Idempotent. */

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import type { ParameterSet } from '../nn/params.ts';
-import { describe } from '../nn/params.ts';
+import { describe } from '../util/check.ts';
 
 /** Optimizer settings, with PyTorch's names, definitions and defaults. */
 export type OptimizerOptions =

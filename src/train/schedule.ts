@@ -1,4 +1,4 @@
-import { describe } from '../nn/params.ts';
+import { describe } from '../util/check.ts';
 
 /**
  * A learning-rate schedule, as a multiple of the optimizer's base rate by update count

@@ -1,21 +1,11 @@
 import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
-import {
-  dropoutStates,
-  loadModelTensors,
-  modelConfig,
-  modelFromConfig,
-  modelTensors,
-  restoreDropoutStates,
-  type ModelConfig,
-} from '../io/checkpoint.ts';
-import { describe } from '../nn/params.ts';
-import { SequenceModel, type OutputKind, type SequenceInput } from '../nn/model.ts';
-import type { ParameterSet } from '../nn/params.ts';
-import { positiveInt } from '../nn/recurrent.ts';
+import { SequenceModel } from '../nn/model.ts';
 import { Workspace } from '../nn/workspace.ts';
 import { Optimizer, type OptimizerOptions } from './optimizer.ts';
 import { scheduledLr, validateSchedule, type Schedule } from './schedule.ts';
+import { describe, positiveInt } from '../util/check.ts';
+import type { Batch, PreparedBatch, Trainable } from '../nn/trainable.ts';
 
 /** Loss functions, each fused with its gradient in the backend. */
 export type LossName = 'cross-entropy' | 'binary-cross-entropy' | 'mse';
@@ -40,53 +30,6 @@ export interface TrainerOptions {
   tbptt?: { k1: number; k2?: number };
   /** Parallel streams per update in {@link Trainer.fit}; default 32. */
   batchSize?: number;
-}
-
-/** One supervised batch for {@link Trainer.step}. Shapes are time-major. */
-export interface Batch {
-  /** Token ids (T·B) for a model with an Embedding, else features (T·B·I). */
-  input: SequenceInput;
-  /**
-   * Targets per output row — (T·B) with a head at every step, (B) at the last step — as class
-   * ids for cross-entropy (−1 = ignore), else values (rows · O) for bce / mse.
-   */
-  target: ArrayLike<number>;
-  /** Time steps T (or inferred). */
-  seqLen?: number;
-  /** Sequences B (or inferred). */
-  batch?: number;
-  /** Per output row weight (0 = masked out, e.g. padding), (T·B) or (B). */
-  mask?: ArrayLike<number>;
-  /**
-   * Valid length of each sequence (B) of a right-padded batch: padded steps neither advance a
-   * sequence's state nor count in the loss, and a last-step head reads each sequence's last valid state.
-   */
-  lengths?: ArrayLike<number>;
-  /** Continue from the model's carried state (and carry the new one). Default false. */
-  stateful?: boolean;
-}
-
-/** A batch written into a model's buffers, ready for one training pass. */
-export interface PreparedBatch {
-  /** Output rows the loss sees. */
-  rows: number;
-  /** Loss weights per row implied by the batch (e.g. padding from lengths), unless the batch gives a mask. */
-  weights?: ArrayLike<number>;
-  /** Runs the training forward pass; returns the pointer of the outputs (rows, outputSize). */
-  forward: () => number;
-  /** Backpropagates from dL/d(outputs) at `dlogits`, accumulating parameter gradients. */
-  backward: (dlogits: number) => void;
-}
-
-/** What {@link Trainer} needs of a model: {@link SequenceModel} and {@link EncoderDecoder} provide it. */
-export interface Trainable {
-  readonly backend: Backend;
-  readonly output: OutputKind;
-  readonly outputSize: number;
-  parameterSets(): ParameterSet[];
-  zeroGrad(): void;
-  /** Validates a batch and writes it into the model's buffers. */
-  prepare(batch: Batch, where: string): PreparedBatch;
 }
 
 /** What one update reports. */
@@ -392,14 +335,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
       .stateSlabs()
       .map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
     return pack(
-      {
-        kind: 'trainer',
-        model: modelConfig(model),
-        dropout: dropoutStates(model),
-        metadata: model.metadata,
-        trainer: { options: this.options, stepCount: this.optimizer.stepCount },
-      },
-      [...modelTensors(model), ...slabs],
+      { ...model.checkpointHeader('trainer'), trainer: { options: this.options, stepCount: this.optimizer.stepCount } },
+      [...model.checkpointTensors(), ...slabs],
     );
   }
 
@@ -410,11 +347,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const saved = header.trainer as { options: TrainerOptions; stepCount: number } | undefined;
     if (header.kind !== 'trainer' || saved === undefined)
       throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
-    const model = modelFromConfig(header.model as ModelConfig, options.backend, where);
+    const model = SequenceModel.fromCheckpoint(header, tensors, options.backend, where);
     try {
-      loadModelTensors(model, tensors, where);
-      restoreDropoutStates(model, header.dropout);
-      model.metadata = (header.metadata as Record<string, unknown>) ?? {};
       const trainer = new Trainer<SequenceModel>(model, saved.options);
       const slabs = trainer.optimizer.stateSlabs();
       for (const [i, s] of slabs.entries()) {

@@ -4,7 +4,8 @@
 // rests on (SequenceModel.reorderState).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend, type RecurrentLayer } from '../../src/index.ts';
-import { beamSearch, type Beam } from '../../src/lm/score.ts';
+import type { Beam } from '../../src/nn/beam-search.ts';
+import { beamSearch } from '../../src/lm/score.ts';
 import { jsBackend, wasmBackend } from '../helpers/backends.ts';
 
 const backends: Array<[string, () => Promise<Backend> | Backend]> = [
@@ -114,7 +115,7 @@ describe('beamSearch with carried per-beam states', () => {
         // 'first': stop at the most likely first token, so a finished beam competes to the end
         const stopAt = c.stopAt === 'first' ? prefixBeamSearch(model, c.prime, 1, 1)[0].ids[0] : c.stopAt;
         const expected = prefixBeamSearch(model, c.prime, c.length, c.width, stopAt);
-        const beams = beamSearch(model, { prime: c.prime, length: c.length, beamWidth: c.width, stopAt });
+        const beams = beamSearch(model, { prime: c.prime, maxLength: c.length, beamWidth: c.width, stopAt });
         expect(
           beams.map((b) => Array.from(b.ids)),
           `seed ${c.seed}`,
@@ -140,7 +141,7 @@ describe('beamSearch with carried per-beam states', () => {
     const done: number[] = [];
     for (const length of [4, 8, 16]) {
       const layers = countSteps(model);
-      beamSearch(model, { prime, length, beamWidth: width });
+      beamSearch(model, { prime, maxLength: length, beamWidth: width });
       for (const calls of layers) {
         // the prime as one call of P steps on 1 row, then length − 1 single steps of all 3 beams
         expect(calls).toEqual([{ T: P, B: 1 }, ...Array.from({ length: length - 1 }, () => ({ T: 1, B: width }))]);
@@ -163,10 +164,10 @@ describe('beamSearch with carried per-beam states', () => {
   it('leaves the carried state of a stateful run as it was, and does not depend on it', async () => {
     const backend = await wasmBackend();
     const model = randomModel(backend, 9);
-    const fresh = beamSearch(model, { prime: [3], length: 4, beamWidth: 2 });
+    const fresh = beamSearch(model, { prime: [3], maxLength: 4, beamWidth: 2 });
     model.predict(Int32Array.from([1, 2, 3, 4, 5, 6]), { seqLen: 3, batch: 2, stateful: true });
     const before = model.saveState();
-    const again = beamSearch(model, { prime: [3], length: 4, beamWidth: 2 });
+    const again = beamSearch(model, { prime: [3], maxLength: 4, beamWidth: 2 });
     const after = model.saveState();
     expect(after.batch).toBe(2);
     after.buffers.forEach((buffer, i) =>
@@ -185,11 +186,11 @@ describe('beamSearch with carried per-beam states', () => {
         new Dense(8, 5, { seed: 3, backend }),
       ],
     });
-    expect(() => beamSearch(bi, { length: 3 })).toThrow(/beamSearch: recurrent layer 0 is bidirectional/);
+    expect(() => beamSearch(bi, { maxLength: 3 })).toThrow(/beamSearch: recurrent layer 0 is bidirectional/);
     const model = randomModel(backend, 11);
-    expect(() => beamSearch(model, { length: 0 })).toThrow(/beamSearch: length/);
-    expect(() => beamSearch(model, { length: 2, beamWidth: 1.5 })).toThrow(/beamSearch: beamWidth/);
-    expect(() => beamSearch(model, { length: 2, prime: [7] })).toThrow(/beamSearch: prime/);
+    expect(() => beamSearch(model, { maxLength: 0 })).toThrow(/beamSearch: maxLength/);
+    expect(() => beamSearch(model, { maxLength: 2, beamWidth: 1.5 })).toThrow(/beamSearch: beamWidth/);
+    expect(() => beamSearch(model, { maxLength: 2, prime: [7] })).toThrow(/beamSearch: prime/);
     bi.dispose();
     model.dispose();
   });

@@ -165,7 +165,7 @@ describe('beamSearch', () => {
       if (lp > best.logProb) best = { ids, logProb: lp };
     }
     // a width of V^(length−1) = 16 keeps every prefix: exhaustive
-    const beams = beamSearch(model, { prime: [1], length, beamWidth: 16 });
+    const beams = beamSearch(model, { prime: [1], maxLength: length, beamWidth: 16 });
     expect(Array.from(beams[0].ids)).toEqual(best.ids);
     expect(beams[0].logProb).toBeCloseTo(best.logProb, 5);
     expect(beams).toHaveLength(16);
@@ -174,9 +174,11 @@ describe('beamSearch', () => {
       expect(beam.logProb).toBeCloseTo(logProbability(model, beam.ids, { prime: [1] }).logProb, 5);
     // width 1 is greedy decoding
     const greedy = generate(model, { prime: [1], length, temperature: 0 });
-    expect(Array.from(beamSearch(model, { prime: [1], length, beamWidth: 1 })[0].ids)).toEqual(Array.from(greedy));
+    expect(Array.from(beamSearch(model, { prime: [1], maxLength: length, beamWidth: 1 })[0].ids)).toEqual(
+      Array.from(greedy),
+    );
     // a finished hypothesis is not extended
-    const stopped = beamSearch(model, { prime: [1], length: 5, beamWidth: 8, stopAt: best.ids[0] });
+    const stopped = beamSearch(model, { prime: [1], maxLength: 5, beamWidth: 8, stopAt: best.ids[0] });
     for (const beam of stopped) {
       const at = Array.from(beam.ids).indexOf(best.ids[0]);
       if (at >= 0) expect(beam.ids.length).toBe(at + 1);

@@ -3,7 +3,7 @@
 // forward pass; then the vanishing gradient of a tanh RNN against an LSTM with forget bias 1.
 import { describe, expect, it } from 'vitest';
 import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend, type RecurrentLayer } from '../../src/index.ts';
-import { gradientFlow } from '../../src/lm/gradflow.ts';
+import { gradientFlow } from '../../src/diagnostics/gradflow.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { forward64, type Params64, type RunSpec } from '../reference/recurrent64.ts';
 

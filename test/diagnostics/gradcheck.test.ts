@@ -2,7 +2,7 @@
 // when the backward pass is deliberately wrong.
 import { describe, expect, it } from 'vitest';
 import { Dense, Dropout, Embedding, GRU, LSTM, RNN, SequenceModel, type Backend } from '../../src/index.ts';
-import { gradcheck } from '../../src/lm/gradcheck.ts';
+import { gradcheck } from '../../src/diagnostics/gradcheck.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 
 function tokenModel(backend: Backend): SequenceModel {

@@ -1,8 +1,10 @@
 import type { SequenceModel } from '../nn/model.ts';
-import { describe, type ParameterSet } from '../nn/params.ts';
-import { positiveInt } from '../nn/recurrent.ts';
-import { Rng } from '../nn/rng.ts';
-import type { Batch, LossName } from '../train/trainer.ts';
+import type { ParameterSet } from '../nn/params.ts';
+import { Rng } from '../util/rng.ts';
+import type { LossName } from '../train/trainer.ts';
+import { positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
+import type { Batch } from '../nn/trainable.ts';
 
 /** Options of {@link gradcheck}. */
 export interface GradcheckOptions {

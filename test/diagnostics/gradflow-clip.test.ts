@@ -6,7 +6,7 @@
 // summed directions) and heads at every step and at the last step.
 import { describe, expect, it } from 'vitest';
 import { Dense, Embedding, GRU, LSTM, RNN, SequenceModel, Trainer, type Backend } from '../../src/index.ts';
-import { gradientFlow } from '../../src/lm/gradflow.ts';
+import { gradientFlow } from '../../src/diagnostics/gradflow.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 
 const backends: Array<[string, () => Promise<Backend> | Backend]> = [

@@ -1,7 +1,9 @@
 import type { Backend } from '../backend/backend.ts';
-import type { SequenceInput, SequenceModel } from '../nn/model.ts';
-import { describe } from '../nn/params.ts';
-import { GRU, LSTM, RNN, checkArray, type RecurrentInputGrads, type RecurrentLayer } from '../nn/recurrent.ts';
+import type { SequenceModel } from '../nn/model.ts';
+import { GRU, LSTM, RNN, type RecurrentInputGrads, type RecurrentLayer } from '../nn/recurrent.ts';
+import { checkArray } from '../util/check.ts';
+import { describe } from '../util/check.ts';
+import type { SequenceInput } from '../nn/trainable.ts';
 
 /** Options of {@link gradientFlow}. */
 export interface GradientFlowOptions {
