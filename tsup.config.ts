@@ -77,7 +77,8 @@ export default defineConfig({
   clean: true,
   external: [/^node:/],
   removeNodeProtocol: false,
-  dts: { entry: { index: 'src/index.ts' } },
+  // @internal members (heap-level methods the layers, models and trainer share) stay out of the API
+  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
   esbuildPlugins: [noDevLoader, wasmImportsStay, inlineWasm],
   esbuildOptions(options) {
     options.chunkNames = 'core-[hash]';

@@ -45,7 +45,7 @@ export { Dense, type DenseOptions } from './nn/dense.ts';
 export { Dropout } from './nn/dropout.ts';
 export { SequenceModel, type SequenceModelOptions } from './nn/model.ts';
 export type { ModelLayer } from './nn/layers.ts';
-export type { Batch, OutputKind, PreparedBatch, SequenceInput, Trainable } from './nn/trainable.ts';
+export type { Batch, OutputKind, SequenceInput, Trainable } from './nn/trainable.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
 export { scheduledLr, type Schedule } from './train/schedule.ts';
 export {

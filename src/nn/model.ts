@@ -203,24 +203,24 @@ export class SequenceModel {
     return SequenceModel.fromCheckpoint(header, tensors, options.backend, where);
   }
 
-  /** The architecture of this model. @internal */
+  /** @internal The architecture of this model. */
   config(): ModelConfig {
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }
 
-  /** The model's part of a checkpoint header: `kind`, then architecture, dropout positions and metadata. @internal */
+  /** @internal The model's part of a checkpoint header: `kind`, then architecture, dropout positions and metadata. */
   checkpointHeader(kind: string): ModelCheckpointHeader {
     return { kind, model: this.config(), dropout: dropoutStates(this.layers), metadata: this.metadata };
   }
 
-  /** The model's tensors in a checkpoint, named `model.` + their {@link stateDict} names. @internal */
+  /** @internal The model's tensors in a checkpoint, named `model.` + their {@link stateDict} names. */
   checkpointTensors(): NamedTensor[] {
     return Object.entries(this.stateDict()).map(([name, data]) => ({ name: `model.${name}`, data }));
   }
 
   /**
-   * Builds a model from a checkpoint's header and tensors (the `model.*` ones): architecture,
-   * weights, dropout positions, metadata. A model that does not fit its tensors is disposed. @internal
+   * @internal Builds a model from a checkpoint's header and tensors (the `model.*` ones): architecture,
+   * weights, dropout positions, metadata. A model that does not fit its tensors is disposed.
    */
   static fromCheckpoint(
     header: Record<string, unknown>,

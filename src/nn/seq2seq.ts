@@ -281,6 +281,10 @@ export class EncoderDecoder {
     );
   }
 
+  /**
+   * @internal Training forward over the prepared ids: encoder over the source (Ts, B), decoder over
+   * the teacher-forced targets (Tt, B) from the encoder's final states, head; returns the logits pointer (Tt·B, V).
+   */
   private forwardInPlace(Ts: number, Tt: number, B: number): number {
     const p = this.plan(Ts, Tt, B);
     this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
@@ -293,6 +297,7 @@ export class EncoderDecoder {
     return p[8];
   }
 
+  /** @internal Backward from dL/d(logits) (Tt·B, V) through head, decoder and encoder, accumulating gradients. */
   private backwardInPlace(dlogits: number): void {
     if (this.last === null) throw new Error('EncoderDecoder: backward before forward');
     const { Ts, Tt, B, decoderOut: decOut } = this.last;

@@ -35,7 +35,7 @@ export interface Batch {
   stateful?: boolean;
 }
 
-/** A batch written into a model's buffers, ready for one training pass. */
+/** @internal A batch written into a model's buffers, ready for one training pass. */
 export interface PreparedBatch {
   /** Output rows the loss sees. */
   rows: number;
@@ -52,8 +52,10 @@ export interface Trainable {
   readonly backend: Backend;
   readonly output: OutputKind;
   readonly outputSize: number;
+  /** @internal Every parameter slab, bottom to top. */
   parameterSets(): ParameterSet[];
+  /** Sets every gradient to zero. */
   zeroGrad(): void;
-  /** Validates a batch and writes it into the model's buffers. */
+  /** @internal Validates a batch and writes it into the model's buffers. */
   prepare(batch: Batch, where: string): PreparedBatch;
 }
