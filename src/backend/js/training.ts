@@ -1,11 +1,11 @@
-import type { TrainingKernels } from '../training-kernels.ts';
+import type { HeadKernels } from '../head-kernels.ts';
 
 /**
  * Pure-TypeScript twins of the training kernels (dense, embedding, losses, flat vector ops,
- * optimizers), with exactly the semantics documented in training-kernels.ts. Plain loops over
+ * optimizers), with exactly the semantics documented in head-kernels.ts. Plain loops over
  * a Float32Array (and an Int32Array for ids) covering the whole heap memory.
  */
-export class JsTrainingKernels implements TrainingKernels {
+export class JsTrainingKernels implements HeadKernels {
   private readonly memory: () => Float32Array;
   private intView: Int32Array | null = null;
 
