@@ -1,9 +1,13 @@
 import type { Heap } from './heap.ts';
 import type { Kernels } from './kernels.ts';
-import type { TrainingKernels } from './training-kernels.ts';
+import type { HeadKernels } from './head-kernels.ts';
 
-/** Every kernel a backend provides: recurrent layers (kernels.ts) and heads, losses, optimizers. */
-export type AllKernels = Kernels & TrainingKernels;
+/**
+ * Every kernel a backend provides: the recurrent core ({@link Kernels}: GEMM, activations, RNN /
+ * LSTM / GRU) and the head kernels ({@link HeadKernels}: embedding, dense, losses, flat vectors,
+ * optimizers).
+ */
+export type AllKernels = Kernels & HeadKernels;
 
 /** Which implementation runs the kernels. */
 export type BackendName = 'wasm' | 'js';
@@ -19,7 +23,7 @@ export interface Backend {
   readonly flavor: string;
   /** The allocator over this backend's memory. */
   readonly heap: Heap;
-  /** The kernels (see {@link Kernels} for the conventions). */
+  /** Every kernel, callable detached (see {@link Kernels} for the conventions). */
   readonly kernels: AllKernels;
   /** Threads the threaded kernels run on, the calling one included (absent: 1). */
   readonly threads?: number;

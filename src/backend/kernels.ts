@@ -1,11 +1,16 @@
 /**
- * The kernel interface: the one contract between strand's model objects and a compute backend.
+ * The kernel interface of the recurrent core (GEMM, activations, RNN / LSTM / GRU): the contract
+ * between strand's model objects and a compute backend. Its other half, the head kernels
+ * (embedding, dense, losses, flat vectors, optimizers), is {@link HeadKernels} in head-kernels.ts;
+ * a backend provides both (`AllKernels` in backend.ts).
  *
- * Both backends implement it with identical semantics:
- * - the WebAssembly backend, whose exports carry exactly these names (see `assembly/index.ts`);
- * - the pure-TypeScript backend (`src/backend/js/`), over an ordinary ArrayBuffer.
+ * Both backends implement it with identical semantics, file for file:
+ * - the WebAssembly backend, whose exports carry exactly these names (see `assembly/index.ts`;
+ *   assembly/gemm.ts, math.ts, rnn.ts, lstm.ts, gru.ts);
+ * - the pure-TypeScript backend (`src/backend/js/`, files of the same names), over an ordinary
+ *   ArrayBuffer.
  *
- * Conventions (DESIGN.md §2):
+ * Conventions (shared by the head kernels):
  * - Every pointer is a byte offset into the backend's heap, 16-byte aligned when it starts a
  *   buffer. Pointer `0` means "absent" (no bias, zero initial state, skip this output);
  *   no allocation ever lives at offset 0.

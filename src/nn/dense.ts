@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
-import { denseForwardWork } from '../backend/training-kernels.ts';
+import { denseForwardWork } from '../backend/head-kernels.ts';
 import { ParameterSet, type StateDict } from './params.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';

@@ -1,4 +1,4 @@
-// Every training kernel (src/backend/training-kernels.ts) on BOTH backends against float64
+// Every training kernel (src/backend/head-kernels.ts) on BOTH backends against float64
 // implementations written here from the contract text: dense, embedding, the fused losses,
 // softmax with temperature, the flat-vector kernels, dropout, and the optimizer updates against
 // PyTorch's documented update rules (torch.optim.SGD / Adagrad / RMSprop / Adam / AdamW).
@@ -6,7 +6,7 @@
 // outside a buffer fails; strides leave padding columns that must stay untouched.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
-import { denseForwardWork } from '../../src/backend/training-kernels.ts';
+import { denseForwardWork } from '../../src/backend/head-kernels.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { CANARY, expectClose, expectNear, fenced, putInts, sameBits } from './util.ts';
 

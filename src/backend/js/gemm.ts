@@ -1,4 +1,6 @@
 // GEMM in plain TypeScript: C (M,N) = alpha · op(A) · op(B) + beta · C, row-major, float32 storage.
+// Twin of assembly/gemm.ts (gemm_nn, gemm_nt, gemm_tn, transpose); the table in kernels.ts turns
+// the contract's byte pointers into the element indices these functions take.
 //
 // Every argument that locates a matrix is an ELEMENT index into `m` (the whole heap as one
 // Float32Array), not a byte pointer. `beta === 0` means C is overwritten without being read, so

@@ -1,12 +1,13 @@
 // GRU in plain TypeScript. Gates r, z, n in blocks of H of each 3H row; h' = (1-z)∘n + z∘h.
 // resetAfter = 1 (PyTorch, Keras-TF2): n = tanh(W_in x + b_in + r∘(W_hn h + b_hn)), hn saves W_hn h + b_hn.
 // resetAfter = 0 (Cho et al.):        n = tanh(W_in x + b_in + W_hn (r∘h) + b_hn), hn saves r∘h.
+// Twin of assembly/gru.ts (without its weight packing).
 // Contract and buffer layouts: src/backend/kernels.ts (gru_forward / gru_backward).
 // Arguments named like the contract are byte pointers (0 = absent); `m` is the whole heap.
 
-import { sigmoid } from './activations.ts';
+import { sigmoid } from './math.ts';
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
-import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rows.ts';
+import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rowops.ts';
 import { isPadded, holdPaddedRows, maskRow } from './mask.ts';
 import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, previousRun } from './sequence.ts';
 

@@ -1,11 +1,12 @@
 // LSTM in plain TypeScript. Gates i, f, g, o in blocks of H of each 4H row:
-// i, f, o = σ(·), g = tanh(·); c = f∘c_prev + i∘g; h = o∘tanh(c).
+// i, f, o = σ(·), g = tanh(·); c = f∘c_prev + i∘g; h = o∘tanh(c). Twin of assembly/lstm.ts
+// (without its weight packing and fused batch step).
 // Contract and buffer layouts: src/backend/kernels.ts (lstm_forward / lstm_backward).
 // Arguments named like the contract are byte pointers (0 = absent); `m` is the whole heap.
 
-import { sigmoid } from './activations.ts';
+import { sigmoid } from './math.ts';
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
-import { addColumnSums, copyOrZero, fillRowsWithBias } from './rows.ts';
+import { addColumnSums, copyOrZero, fillRowsWithBias } from './rowops.ts';
 import { holdPaddedRows, isPadded, maskRow, zeroRealRows } from './mask.ts';
 import { backwardTime, forwardTime, initialBlock, outputBlock, previousBlock, previousRun } from './sequence.ts';
 

@@ -1,4 +1,5 @@
-// Step masks of the pure-TypeScript sequence kernels (contract: src/backend/kernels.ts).
+// Step masks of the pure-TypeScript sequence kernels, the twin of assembly/mask.ts (contract:
+// src/backend/kernels.ts).
 // A mask is (T, B) float32 in time order: 0 marks a padded step (state held, output zero,
 // gradients passed straight through), any other value a real step. Pointer 0 = no mask.
 // Every matrix argument is an ELEMENT index into `m` (the whole heap as one Float32Array).

@@ -1,9 +1,10 @@
 // Vanilla RNN in plain TypeScript: h_t = act(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh),
-// act = tanh or relu. Contract and buffer layouts: src/backend/kernels.ts (rnn_forward / rnn_backward).
+// act = tanh or relu. Twin of assembly/rnn.ts (without its weight packing and fused batch step).
+// Contract and buffer layouts: src/backend/kernels.ts (rnn_forward / rnn_backward).
 // Arguments named like the contract are byte pointers (0 = absent); `m` is the whole heap.
 
 import { gemmNN, gemmNT, gemmTN } from './gemm.ts';
-import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rows.ts';
+import { addColumnSums, copyOrZero, copyRows, fillRowsWithBias } from './rowops.ts';
 import { holdPaddedRows, isPadded, maskRow, zeroRealRows } from './mask.ts';
 import {
   backwardTime,

@@ -2,6 +2,7 @@
 // hseq / cseq are (T+1, B, H). Forward direction: block 0 is the initial state, block t+1 the
 // state after step t. Reverse direction (time runs T-1 … 0): block T is the initial state, block t
 // the state after step t. Hence the previous states of all steps form one contiguous (T, B, H) run.
+// No assembly/ twin: the wasm sequence kernels compute these block offsets inline.
 
 /** Block of hseq / cseq holding the initial state. */
 export function initialBlock(T: number, reverse: number): number {

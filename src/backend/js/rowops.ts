@@ -1,5 +1,7 @@
-// Row helpers shared by the sequence kernels. Every matrix argument is an ELEMENT index into `m`
-// (the whole heap as one Float32Array); a byte pointer argument (named `…Ptr`) is 0 when absent.
+// Row helpers shared by the sequence kernels, the counterpart of assembly/rowops.ts (bias rows,
+// column sums for the bias gradients, state copies). Every matrix argument is an ELEMENT index
+// into `m` (the whole heap as one Float32Array); a byte pointer argument (named `…Ptr`) is 0 when
+// absent.
 
 /**
  * Sets `rows` rows of width `width` at `dst` (stride `ldd`) to bias1 + bias2, where each bias is

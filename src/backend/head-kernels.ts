@@ -1,12 +1,22 @@
+// The head kernels: the half of the kernel contract outside the recurrent core (`Kernels` in
+// kernels.ts holds GEMM, activations and the RNN / LSTM / GRU sequence kernels). They cover what
+// a model puts around its recurrent layers — the embedding that feeds them, the dense head that
+// reads them, softmax and the losses — plus the flat-vector ops and optimizer steps a trainer runs
+// over parameter slabs. Inference uses three of them (dense_forward, embedding_forward,
+// softmax_rows); training uses all.
+//
+// Implemented twice, file for file: assembly/dense.ts, embedding.ts, loss.ts, vec.ts, optim.ts
+// (WebAssembly SIMD) and the src/backend/js/ files of the same names (pure TypeScript).
+
 import { packedSize } from './kernels.ts';
 
 /**
- * Kernels for heads, losses and optimizers: the second half of the kernel contract (same
- * conventions as {@link Kernels} in kernels.ts: byte pointers, 0 = absent, f32 row-major,
- * never allocate, never throw, gradients accumulate). Integer arrays (token ids, targets) are
- * int32. Kernels trust their inputs: the TypeScript front end validates ids and shapes first.
+ * Kernels for the embedding, dense head, losses, flat vectors and optimizers. Same conventions
+ * as {@link Kernels}: byte pointers, 0 = absent, f32 row-major, never allocate, never throw,
+ * gradients accumulate. Integer arrays (token ids, targets) are int32. Kernels trust their
+ * inputs: the TypeScript front end validates ids and shapes first.
  */
-export interface TrainingKernels {
+export interface HeadKernels {
   // ---------------------------------------------------------------- dense (linear) layer
   /**
    * y (M,O) stride ldy = x (M,I) stride ldx · Wᵀ + b; W (O,I) PyTorch layout, b (O) or 0.

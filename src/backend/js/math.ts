@@ -1,6 +1,8 @@
-// Element-wise activations in plain TypeScript: float64 math (Math.exp, Math.tanh) on float32
-// values, rounded once on store. Limits are exact: sigmoid(-inf) = 0 and sigmoid(+inf) = 1
-// (1 / (1 + Infinity) is 0, never NaN), tanh(±inf) = ±1; only NaN in gives NaN out.
+// Element-wise activations in plain TypeScript, the twin of the activation kernels of
+// assembly/math.ts (sigmoid, tanh, relu; those build on a vectorised polynomial exp). Here:
+// float64 math (Math.exp, Math.tanh) on float32 values, rounded once on store. Limits are exact:
+// sigmoid(-inf) = 0 and sigmoid(+inf) = 1 (1 / (1 + Infinity) is 0, never NaN), tanh(±inf) = ±1;
+// only NaN in gives NaN out.
 
 /** The logistic function 1 / (1 + e^{-x}). Finite for every input but NaN. */
 export function sigmoid(x: number): number {
