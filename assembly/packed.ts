@@ -1,6 +1,7 @@
 import { madd } from './fma';
 import { accumulate_column_sums2 } from './rowops';
-import { finish4, finish4b, tile_4x8_nn, tile_4x8_nn_bias, transpose } from './gemm';
+import { finish4, finish4b, tile_4x8_nn, tile_4x8_nn_bias } from './tile';
+import { transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
@@ -9,6 +10,27 @@ import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './thr
 // The micro-kernel then reads B strictly sequentially (32 bytes per k), whatever ldb was, so a
 // panel streams from L1/L2 with hardware prefetch and no cache-set conflicts. Recurrent weights
 // are packed once per sequence call (or once per optimizer update) and reused by every step.
+// The 4-row tiles are tile.ts's 4×8 tile (shared with gemm.ts); the 1-row GEMV tiles are here.
+//
+// Names. A kernel's name is its base, then at most one suffix of each kind below, in this order:
+//   base   pack_b      packs B stored (K,N), row-major;
+//          pack_bt     packs Bᵀ from W stored (N,K) (PyTorch's (out, in) weights), so the product
+//                      is A · Wᵀ;
+//          gemm_packed C = alpha · A · B + beta · C over a packed B;
+//          gemm_tn_packed  the same with A stored transposed (K,M): C = alpha · Aᵀ · B + beta · C,
+//                      packing B and transposing A chunk by chunk in a work buffer (tn_packed_work).
+//   _bias  a bias row (N floats, or 0 for none) added to every row of C in the tiles' final store.
+//   _pair  two products that share one transposed A (and its column sums): gemm_tn_packed_pair.
+//   _share / _cols / _rows  this thread's part of the call in the threaded builds (threads.ts;
+//          single-threaded, the part is the whole call and the result is the same):
+//          _share  packing: whole panels [p0, p1) of share_start/share_end(panels, 1);
+//          _cols   products: C's columns of whole panels [8·p0, 8·p1), A read whole;
+//          _rows   products: C's rows [m0, m1) in multiples of 4, every panel read.
+//   _ps    panel p at P + p·ps bytes (ps ≥ 32·K) instead of P + p·32·K: two weights stacked in one
+//          set of panels (see pack_bt_ps), each product reading the K rows it needs.
+// e.g. gemm_packed_bias_cols_ps, pack_bt_share_ps. Helpers of this file only: _body is an exported
+// kernel's inlined body; micro_1xn / finish_1x8 name their C shape, (1, 8n) and (1, 8); _edge
+// runs one panel as a call, for the right-edge panel and the leftover rows.
 
 /** Floats that a packed (K,N) B occupies: K · ceil(N/8) · 8. */
 export function packed_size(K: i32, N: i32): i32 {
