@@ -11,6 +11,7 @@
 // ---------------------------------------------------------------- scalar references
 
 import { madd } from './fma';
+import { finish4, tile_4x8_nn } from './tile';
 
 /** C (M,N) = alpha · A (M,K) · B (K,N) + beta · C. */
 export function gemm_nn_ref(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32): void {
@@ -73,9 +74,10 @@ export function transpose_ref(R: i32, C: i32, src: usize, lds: i32, dst: usize, 
 //   it), later blocks add into C (beta = 1).
 // - Columns of C in blocks of NC, so the (KC_NN, NC) block of B stays in L2. Inside a block, each
 //   4-row tile of C sweeps the columns with its (4, KC_NN) panel of A in L1.
-// - Register tile 4×8: 8 f32x4 accumulators; per k, two f32x4 of B row k and four broadcast A
-//   values (6 loads for 16 multiply/adds). V8 keeps 15 xmm registers for wasm and hoists an
-//   iteration's loads to its top, so larger tiles (or unrolled k) spill; 4×8 and 2×16 do not.
+// - Register tile 4×8 (tile_4x8_nn, tile.ts, shared with packed.ts): 8 f32x4 accumulators; per k,
+//   two f32x4 of B row k and four broadcast A values (6 loads for 16 multiply/adds). V8 keeps 15
+//   xmm registers for wasm and hoists an iteration's loads to its top, so larger tiles (or
+//   unrolled k) spill; 4×8 and 2×16 do not.
 // - Tails: a 4×4 tile for 4..7 leftover columns, scalar for the last 1..3. Leftover rows (M mod 4,
 //   and M = 1: batch-1, GEMV-like) stream B row by row (`row_stream`): four rows of B per pass over
 //   the C row, contiguous reads that prefetch well.
@@ -103,20 +105,6 @@ const MC: i32 = 64;
 /** Rows of B per block of gemm_nt: the (NB, K) block of B stays in L2. */
 const NB: i32 = 128;
 
-/** c[0..4] = alpha·acc + beta·c[0..4]; c is only read when `readC` (beta ≠ 0). */
-@inline export function finish4(c: usize, acc: v128, valpha: v128, vbeta: v128, readC: bool): void {
-  let r = f32x4.mul(acc, valpha);
-  if (readC) r = madd(v128.load(c), vbeta, r);
-  v128.store(c, r);
-}
-
-/** c[0..4] = alpha·acc + bias + beta·c[0..4]; c is only read when `readC` (beta ≠ 0). */
-@inline export function finish4b(c: usize, acc: v128, valpha: v128, vbias: v128, vbeta: v128, readC: bool): void {
-  let r = madd(acc, valpha, vbias);
-  if (readC) r = madd(v128.load(c), vbeta, r);
-  v128.store(c, r);
-}
-
 /** c = alpha·acc + beta·c; c is only read when beta ≠ 0. */
 @inline function finish1(c: usize, acc: f32, alpha: f32, beta: f32): void {
   store<f32>(c, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(c));
@@ -139,69 +127,7 @@ const NB: i32 = 128;
 // Shapes: C tile (rows, cols) at c, rows ldc4 bytes apart; B panel (kc, cols) at b, rows ldb4
 // bytes apart. Generic tiles address A element (r, k) at a + r·aRow + k·aK bytes (nn: aRow =
 // 4·lda, aK = 4; tn: aRow = 4, aK = 4·lda). Each tile computes C = alpha·Σ_k A[r,k]·B[k,·] + beta·C.
-
-/**
- * C (4,8) tile over kc steps for gemm_nn, the main register tile: A (4,kc) rows lda4 bytes apart,
- * B (kc,8) rows ldb4 bytes apart (32 for a packed panel, see packed.ts). Per k: two f32x4 of B row k, four broadcast A values, 8 multiply/adds into 8
- * accumulators (8 + 6 loaded values = 14 of the 15 xmm registers V8 allocates: no spills).
- * bias: 0, or 8 floats added to each row of the tile as it is stored.
- */
-@inline function tile_4x8(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32, bias: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let a0 = a;
-  let a1 = a0 + lda4;
-  let a2 = a1 + lda4;
-  let a3 = a2 + lda4;
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const s0 = v128.load32_splat(a0);
-    c00 = madd(s0, b0, c00);
-    c01 = madd(s0, b1, c01);
-    const s1 = v128.load32_splat(a1);
-    c10 = madd(s1, b0, c10);
-    c11 = madd(s1, b1, c11);
-    const s2 = v128.load32_splat(a2);
-    c20 = madd(s2, b0, c20);
-    c21 = madd(s2, b1, c21);
-    const s3 = v128.load32_splat(a3);
-    c30 = madd(s3, b0, c30);
-    c31 = madd(s3, b1, c31);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4;
-    b += ldb4;
-  }
-  const va = f32x4.splat(alpha);
-  const vb = f32x4.splat(beta);
-  const readC = beta != 0;
-  if (bias == 0) {
-    finish4(c, c00, va, vb, readC); finish4(c + 16, c01, va, vb, readC); c += ldc4;
-    finish4(c, c10, va, vb, readC); finish4(c + 16, c11, va, vb, readC); c += ldc4;
-    finish4(c, c20, va, vb, readC); finish4(c + 16, c21, va, vb, readC); c += ldc4;
-    finish4(c, c30, va, vb, readC); finish4(c + 16, c31, va, vb, readC);
-    return;
-  }
-  const bias0 = v128.load(bias), bias1 = v128.load(bias, 16);
-  finish4b(c, c00, va, bias0, vb, readC); finish4b(c + 16, c01, va, bias1, vb, readC); c += ldc4;
-  finish4b(c, c10, va, bias0, vb, readC); finish4b(c + 16, c11, va, bias1, vb, readC); c += ldc4;
-  finish4b(c, c20, va, bias0, vb, readC); finish4b(c + 16, c21, va, bias1, vb, readC); c += ldc4;
-  finish4b(c, c30, va, bias0, vb, readC); finish4b(c + 16, c31, va, bias1, vb, readC);
-}
-
-/** {@link tile_4x8}: the main register tile of gemm_nn and gemm_packed, as one call. */
-export function tile_4x8_nn(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32): void {
-  tile_4x8(kc, a, lda4, b, ldb4, c, ldc4, alpha, beta, 0);
-}
-
-/**
- * {@link tile_4x8} plus a bias row (8 floats at `bias`, added to each of the 4 rows): a copy of
- * its own, so that the plain tile's code stays as it was.
- */
-export function tile_4x8_nn_bias(kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc4: usize, alpha: f32, beta: f32, bias: usize): void {
-  tile_4x8(kc, a, lda4, b, ldb4, c, ldc4, alpha, beta, bias);
-}
+// gemm_nn's main 4×8 tile is tile_4x8_nn in tile.ts; the tiles below are gemm.ts's own.
 
 /**
  * C (4,8) tile over kc steps for gemm_tn, where the tile's four A values of step k are adjacent

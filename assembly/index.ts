@@ -1,9 +1,10 @@
-// The WebAssembly module's exports: every kernel of src/backend/kernels.ts (the scalar references
-// `*_ref` that tests compare against are exported by reference.ts, in the plain-SIMD build only).
+// The WebAssembly module's exports: every kernel of src/backend/kernels.ts, and nothing else, in
+// every published build. The scalar references `*_ref` that tests compare against and the
+// bench-only kernels are exported by reference.ts, in the reference builds only (build.mjs).
 // Kernels never allocate: the TypeScript heap owns all memory above `heap_base()`.
 
 export { gemm_nn, gemm_nt, gemm_tn, transpose } from './gemm';
-export { packed_size, pack_b, pack_bt, gemm_packed, gemm_packed_bias, gemm_tn_packed, tn_packed_work, ceiling_4x8, peak_12 } from './packed';
+export { packed_size, pack_b, pack_bt, gemm_packed, gemm_packed_bias, gemm_tn_packed, tn_packed_work } from './packed';
 export { sigmoid, tanh, relu } from './math';
 
 /** First byte above the module's static data: where the TypeScript heap may start. */

@@ -161,8 +161,8 @@ const KI: usize = memory.data<i32>([127, 127, 127, 127, 0x80000000, 0x80000000, 
 
 /**
  * y[0..n) = e^x[0..n), four lanes at a time through {@link v_exp} (the tail too, one lane each);
- * y may equal x. Exported by the reference build only, for the accuracy test of the exp that the
- * softmax and the activations share.
+ * y may equal x. Exported by the reference builds only (reference.ts), for the accuracy test of
+ * the exp that the softmax and the activations share.
  */
 export function exp_lanes(x: usize, y: usize, n: i32): void {
   let i = 0;

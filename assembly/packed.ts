@@ -1,6 +1,7 @@
 import { madd } from './fma';
 import { accumulate_column_sums2 } from './rowops';
-import { finish4, finish4b, tile_4x8_nn, tile_4x8_nn_bias, transpose } from './gemm';
+import { finish4, finish4b, tile_4x8_nn, tile_4x8_nn_bias } from './tile';
+import { transpose } from './gemm';
 import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './threads';
 
 // GEMM over pre-packed B panels. A packed B (K,N) is ceil(N/8) panels laid end to end; panel p
@@ -9,6 +10,27 @@ import { MAX_THREADS, barrier, share_end, share_start, thread_slot } from './thr
 // The micro-kernel then reads B strictly sequentially (32 bytes per k), whatever ldb was, so a
 // panel streams from L1/L2 with hardware prefetch and no cache-set conflicts. Recurrent weights
 // are packed once per sequence call (or once per optimizer update) and reused by every step.
+// The 4-row tiles are tile.ts's 4×8 tile (shared with gemm.ts); the 1-row GEMV tiles are here.
+//
+// Names. A kernel's name is its base, then at most one suffix of each kind below, in this order:
+//   base   pack_b      packs B stored (K,N), row-major;
+//          pack_bt     packs Bᵀ from W stored (N,K) (PyTorch's (out, in) weights), so the product
+//                      is A · Wᵀ;
+//          gemm_packed C = alpha · A · B + beta · C over a packed B;
+//          gemm_tn_packed  the same with A stored transposed (K,M): C = alpha · Aᵀ · B + beta · C,
+//                      packing B and transposing A chunk by chunk in a work buffer (tn_packed_work).
+//   _bias  a bias row (N floats, or 0 for none) added to every row of C in the tiles' final store.
+//   _pair  two products that share one transposed A (and its column sums): gemm_tn_packed_pair.
+//   _share / _cols / _rows  this thread's part of the call in the threaded builds (threads.ts;
+//          single-threaded, the part is the whole call and the result is the same):
+//          _share  packing: whole panels [p0, p1) of share_start/share_end(panels, 1);
+//          _cols   products: C's columns of whole panels [8·p0, 8·p1), A read whole;
+//          _rows   products: C's rows [m0, m1) in multiples of 4, every panel read.
+//   _ps    panel p at P + p·ps bytes (ps ≥ 32·K) instead of P + p·32·K: two weights stacked in one
+//          set of panels (see pack_bt_ps), each product reading the K rows it needs.
+// e.g. gemm_packed_bias_cols_ps, pack_bt_share_ps. Helpers of this file only: _body is an exported
+// kernel's inlined body; micro_1xn / finish_1x8 name their C shape, (1, 8n) and (1, 8); _edge
+// runs one panel as a call, for the right-edge panel and the leftover rows.
 
 /** Floats that a packed (K,N) B occupies: K · ceil(N/8) · 8. */
 export function packed_size(K: i32, N: i32): i32 {
@@ -319,56 +341,6 @@ function scale_add_bias(M: i32, N: i32, beta: f32, bias: usize, C: usize, ldc: i
       store<f32>(o, bias != 0 ? v + load<f32>(bias + (<usize>j << 2)) : v);
     }
   }
-}
-
-/**
- * The register-only ceiling: the 4×8 micro-kernel's arithmetic with no memory traffic in the
- * loop (A values and B vectors stay in registers). 2·32·iters FLOP; the result is stored so
- * the work cannot be optimised away. Used by the benchmark to report the machine's f32x4 peak.
- */
-export function ceiling_4x8(iters: i32, out: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const b0 = v128.load(out), b1 = v128.load(out, 16);
-  const s0 = f32x4.splat(1.0001), s1 = f32x4.splat(0.9999), s2 = f32x4.splat(1.0002), s3 = f32x4.splat(0.9998);
-  for (let k = 0; k < iters; k++) {
-    c00 = madd(s0, b0, c00);
-    c01 = madd(s0, b1, c01);
-    c10 = madd(s1, b0, c10);
-    c11 = madd(s1, b1, c11);
-    c20 = madd(s2, b0, c20);
-    c21 = madd(s2, b1, c21);
-    c30 = madd(s3, b0, c30);
-    c31 = madd(s3, b1, c31);
-  }
-  v128.store(out, f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)), f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31))));
-}
-
-/**
- * The machine's f32x4 multiply-add peak: 12 independent accumulators (enough to cover the
- * latency of an FMA on two ports, which the 4×8 tile's 8 cannot), no memory traffic in the loop.
- * 2·4·12·iters FLOP; stores Σ accumulators (accumulator i starts at i). The bench reports it beside ceiling_4x8: the gap is
- * what a tile with more accumulators could gain if the engine kept them all in registers (V8
- * issues a loop body's loads first, and larger tiles then spill).
- */
-export function peak_12(iters: i32, out: usize): void {
-  // distinct starting values, so that no optimiser can merge accumulators that evolve alike
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(1), c2 = f32x4.splat(2), c3 = f32x4.splat(3);
-  let c4 = f32x4.splat(4), c5 = f32x4.splat(5), c6 = f32x4.splat(6), c7 = f32x4.splat(7);
-  let c8 = f32x4.splat(8), c9 = f32x4.splat(9), c10 = f32x4.splat(10), c11 = f32x4.splat(11);
-  const b = v128.load(out);
-  const s = f32x4.splat(1.0001);
-  for (let k = 0; k < iters; k++) {
-    c0 = madd(s, b, c0); c1 = madd(s, b, c1); c2 = madd(s, b, c2); c3 = madd(s, b, c3);
-    c4 = madd(s, b, c4); c5 = madd(s, b, c5); c6 = madd(s, b, c6); c7 = madd(s, b, c7);
-    c8 = madd(s, b, c8); c9 = madd(s, b, c9); c10 = madd(s, b, c10); c11 = madd(s, b, c11);
-  }
-  const q0 = f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3));
-  const q1 = f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7));
-  const q2 = f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11));
-  v128.store(out, f32x4.add(f32x4.add(q0, q1), q2));
 }
 
 /**

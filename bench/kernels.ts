@@ -1,4 +1,4 @@
-// K1 of DESIGN.md §5: single-threaded SGEMM throughput on 256×256×256 and on 32×1024×256 (a
+// K1, the kernel benchmark: single-threaded SGEMM throughput on 256×256×256 and on 32×1024×256 (a
 // batch-32 recurrent step: B·H × H·4H), with tinybench, GFLOP/s = 2·M·N·K / median time, beside
 // the ceiling the same machine measures with a register-only kernel.
 //
@@ -10,6 +10,8 @@
 //   traffic), i.e. what the tile's 8 accumulator chains reach on this machine, in this engine;
 // - `K1 peak`: the same with 12 accumulators, enough to hide the multiply-add latency: the
 //   machine's f32x4 peak in this engine.
+// Both register-only kernels (assembly/ceiling.ts) run on the wasm build's reference twin
+// (flavors.ts: referenceFlavor), since the published builds leave them out.
 //
 // `benchKernels({ quick })` returns the rows for bench/index.ts; `npx tsx bench/kernels.ts` runs it
 // alone (add `--quick` for a short run, `--all` for extra shapes: batch-1, padded strides, gemm_nt
@@ -17,7 +19,7 @@
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import type { Backend } from '../src/backend/index.ts';
-import { strandSystems } from './flavors.ts';
+import { referenceFlavor, strandSystems } from './flavors.ts';
 import type { Row } from './types.ts';
 import { noise } from './workloads.ts';
 
@@ -66,6 +68,10 @@ interface PackedExports {
     C: number,
     ldc: number,
   ): void;
+}
+
+/** The bench-only exports of a reference build (assembly/ceiling.ts). */
+interface CeilingExports {
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
@@ -129,10 +135,13 @@ async function benchShape(system: string, backend: Backend, s: GemmShape, quick:
 }
 
 /**
- * The register-only ceilings of one wasm build: its 4×8 tile's arithmetic (64 FLOP per iteration,
- * 8 accumulators) and the f32x4 peak with 12 accumulators (96 FLOP per iteration).
+ * The register-only ceilings of one wasm build, run on its reference twin (the same compiler
+ * flags): its 4×8 tile's arithmetic (64 FLOP per iteration, 8 accumulators) and the f32x4 peak
+ * with 12 accumulators (96 FLOP per iteration).
  */
-async function benchCeilings(system: string, px: PackedExports, backend: Backend, quick: boolean): Promise<Row[]> {
+async function benchCeilings(system: string, flavor: 'simd' | 'relaxed', quick: boolean): Promise<Row[]> {
+  const backend = await referenceFlavor(flavor);
+  const px = (backend as Backend & { exports: CeilingExports }).exports;
   const out = backend.heap.allocF32(8);
   try {
     const iters = 1_000_000;
@@ -163,8 +172,8 @@ export async function benchKernels(opts: { quick?: boolean; all?: boolean } = {}
   const systems = await strandSystems(false);
   const rows: Row[] = [];
   for (const [system, backend] of systems) {
-    const px = packedExports(backend);
-    if (px) rows.push(...(await benchCeilings(system, px, backend, quick)));
+    if (packedExports(backend))
+      rows.push(...(await benchCeilings(system, backend.flavor as 'simd' | 'relaxed', quick)));
   }
   for (const s of shapes) {
     for (const [system, backend] of systems) {

@@ -10,8 +10,9 @@ export interface WasmExports extends AllKernels {
 }
 
 /**
- * Which build of the kernel module: `'simd'` (WebAssembly fixed-width SIMD, the reference build)
- * or `'relaxed'` (the same kernels compiled with relaxed SIMD, which may differ in the last bits).
+ * Which build of the kernel module: `'simd'` (WebAssembly fixed-width SIMD, whose numbers are the
+ * reference) or `'relaxed'` (the same kernels compiled with relaxed SIMD, which may differ in the
+ * last bits).
  */
 export type WasmFlavor = 'simd' | 'relaxed';
 
@@ -50,7 +51,10 @@ function validates(probe: Uint8Array<ArrayBuffer>): boolean {
 /**
  * Every build of the kernel module, most preferred first: `init()` runs the first one the engine
  * supports. This is the one list of builds: the loaders, the dist build and the tests follow it
- * (a threaded build is added here, with a `supported()` that also checks for shared memory).
+ * (a threaded build is added here, with a `supported()` that also checks for shared memory). The
+ * repository's reference builds (`build/strand-reference*.wasm`: the same kernels plus the scalar
+ * `_ref` twins and bench-only kernels, for tests and benchmarks) are not builds of the package and
+ * are never listed here.
  */
 export const WASM_BUILDS: readonly WasmBuild[] = [
   {

@@ -1,32 +1,24 @@
-// Test helpers: both backends, side by side, each with its own memory. Page-safe: the same file
-// runs under Node and in headless Chromium (vitest's 'chromium' project).
+// Test helpers: both backends, side by side, each with its own memory (the wasm one on the
+// reference build, see builds.ts). Page-safe: the same file runs under Node and in headless
+// Chromium (vitest's 'chromium' project).
 import type { Backend } from '../../src/backend/backend.ts';
 import { createJsBackend } from '../../src/backend/js/index.ts';
 import { createWasmBackend, type WasmExports } from '../../src/backend/wasm.ts';
-
-let compiled: Promise<WebAssembly.Module> | null = null;
+import { builtModule, REFERENCE_BUILD } from './builds.ts';
 
 /**
- * The compiled kernel module (built by `npm run build:wasm`), compiled once per test file: read
- * from disk under Node, fetched from the dev server in a browser page.
+ * The compiled kernel module the tests run: the reference build (build/strand-reference.wasm, see
+ * {@link REFERENCE_BUILD}), whose kernels are those of the published plain-SIMD build and which
+ * also exports the scalar `_ref` twins that kernel tests compare against in the same memory.
  */
 export function wasmModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    const url = new URL('../../build/strand-simd.wasm', import.meta.url);
-    if (url.protocol === 'file:') {
-      const fs = 'node:fs/promises'; // a variable, so that bundlers leave it out of the page
-      const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
-      return WebAssembly.compile(await readFile(url));
-    }
-    const response = await fetch(url);
-    if (!response.ok)
-      throw new Error(`test helpers: could not fetch ${url} (${response.status}); run \`npm run build:wasm\``);
-    return WebAssembly.compile(await response.arrayBuffer());
-  })();
-  return compiled;
+  return builtModule(REFERENCE_BUILD);
 }
 
-/** A fresh WebAssembly backend. */
+/**
+ * A fresh WebAssembly backend on the reference build: the plain-SIMD kernels (flavor `'simd'`),
+ * with the `_ref` twins, `exp_lanes`, `ceiling_4x8` and `peak_12` among its exports.
+ */
 export async function wasmBackend(): Promise<Backend & { exports: WasmExports }> {
   return (await createWasmBackend(await wasmModule())) as Backend & { exports: WasmExports };
 }

@@ -5,8 +5,9 @@
 // 4-row tiles, leftover rows, partial 8-column panels), plus shapes that cross the K and row
 // blocks; strides wider than the rows; alpha ≠ 1; beta ∈ {0, 1, 0.5} with C full of NaN when
 // beta = 0; with and without a fused bias row; sentinels around and between C's rows must survive. Also: the panel layout itself, the
-// register-only ceiling kernel's arithmetic, and whole LSTM / GRU / RNN layers on the relaxed build
-// against the plain build.
+// arithmetic of the benchmark's register-only kernels (assembly/ceiling.ts, exported by the reference
+// build that wasmBackend() loads, not by the published builds), and whole LSTM / GRU / RNN layers on
+// the relaxed build against the plain build.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
@@ -60,6 +61,7 @@ interface PackedExports {
     work: number,
   ): void;
   tn_packed_work(M: number, N1: number, N2: number, K: number): number;
+  // the reference build's bench-only kernels (assembly/ceiling.ts)
   ceiling_4x8(iters: number, out: number): void;
   peak_12(iters: number, out: number): void;
 }
