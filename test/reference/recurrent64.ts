@@ -463,7 +463,7 @@ function checkDirection(p: Direction64): void {
 interface StepResult {
   /** (H) new hidden state. */
   h: Float64Array;
-  /** (H) new cell state (LSTM; the old one passed on otherwise). */
+  /** (H) new cell state (LSTM; zeros otherwise). */
   c: Float64Array;
   /** (G) activated gates (RNN: h'). */
   gates: Float64Array;
@@ -481,7 +481,7 @@ function stepForward(p: Direction64, x: ArrayLike<number>, h: Float64Array, c: F
   const pre = Float64Array.from(gx, (v, r) => v + gh[r]); // (G)
   if (p.cell === 'rnn') {
     const hNew = rnnCellForward64(pre, p.nonlinearity);
-    return { h: hNew, c, gates: hNew, hn: new Float64Array(H) };
+    return { h: hNew, c: new Float64Array(H), gates: hNew, hn: new Float64Array(H) };
   }
   const lstm = lstmCellForward64(1, H, pre, c);
   return { h: lstm.h, c: lstm.c, gates: lstm.gates, hn: new Float64Array(H) };
