@@ -1,8 +1,9 @@
 // Backend parity: both kernel backends against one float64 reference.
 //
-// (a) A float64 reference of the three cells (RNN tanh/relu, LSTM, GRU reset-after/before), written
-//     here as naive per-step loops straight from the equations — independent of the kernels' GEMM
-//     organisation — and itself checked by central finite differences.
+// (a) The float64 reference of the three cells (RNN tanh/relu, LSTM, GRU reset-after/before):
+//     test/reference/recurrent64.ts's one direction of one layer, naive per-step loops straight
+//     from the equations — independent of the kernels' GEMM organisation — checked here by
+//     central finite differences.
 // (b) The pure-TypeScript backend's GEMMs, activations and sequence kernels against float64, over
 //     awkward sizes and every optional-argument form of the contract (src/backend/kernels.ts):
 //     reverse, absent biases / initial states / dy / dhT / dcT, strided rows with an offset into a
@@ -29,432 +30,72 @@ import {
   rnnForwardWork,
 } from '../../src/backend/kernels.ts';
 import { jsBackend, maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
-import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
+import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern } from '../helpers/masks.ts';
+import {
+  type CellSpec,
+  type Direction64,
+  type DirectionSeeds64,
+  directionBackward64,
+  directionForward64,
+  directionLoss64,
+  finiteDifferenceGrad,
+  gatesPerUnit,
+  maxError64,
+} from '../reference/recurrent64.ts';
 
 // =====================================================================================
-// (a) float64 reference
+// (a) the float64 reference
 // =====================================================================================
 
 type Variant = 'rnn-tanh' | 'rnn-relu' | 'lstm' | 'gru-reset-after' | 'gru-reset-before';
 const VARIANTS: Variant[] = ['rnn-tanh', 'rnn-relu', 'lstm', 'gru-reset-after', 'gru-reset-before'];
 
+/** The reference's cell and form of each variant. */
+const CELL_OF: Record<Variant, CellSpec> = {
+  'rnn-tanh': { cell: 'rnn', nonlinearity: 'tanh' },
+  'rnn-relu': { cell: 'rnn', nonlinearity: 'relu' },
+  lstm: { cell: 'lstm' },
+  'gru-reset-after': { cell: 'gru', resetAfter: true },
+  'gru-reset-before': { cell: 'gru', resetAfter: false },
+};
+
 /** Gate rows per hidden unit: G = gateCount · H. */
 function gateCount(v: Variant): number {
-  return v === 'lstm' ? 4 : v.startsWith('gru') ? 3 : 1;
-}
-
-interface RefWeights {
-  wih: Float64Array; // (G, I)
-  whh: Float64Array; // (G, H)
-  bih: Float64Array | null; // (G)
-  bhh: Float64Array | null; // (G)
-}
-
-interface RefProblem {
-  variant: Variant;
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  reverse: boolean;
-  w: RefWeights;
-  x: Float64Array; // (T, B, I)
-  h0: Float64Array | null; // (B, H)
-  c0: Float64Array | null; // (B, H), LSTM only
-  dy: Float64Array | null; // (T, B, H)
-  dhT: Float64Array | null; // (B, H)
-  dcT: Float64Array | null; // (B, H), LSTM only
-  mask?: Float32Array | null; // (T, B) step mask, 0 = padded; absent: every step real
-}
-
-interface RefForward {
-  y: Float64Array; // (T, B, H) output in time order: h_t, or 0 on a padded step
-  h: Float64Array; // (T, B, H) state after step t in time order (held on a padded step)
-  c: Float64Array; // (T, B, H) c_t in time order (LSTM)
-  gates: Float64Array; // (T, B, G) activated gates (LSTM i,f,g,o; GRU r,z,n)
-  hn: Float64Array; // (T, B, H) GRU: W_hn h + b_hn (reset after) or r∘h_prev (reset before)
-  hT: Float64Array; // (B, H) final state
-  cT: Float64Array; // (B, H)
-  caches: unknown[][]; // [b][t]
-}
-
-interface RefGrads {
-  dx: Float64Array;
-  dh0: Float64Array;
-  dc0: Float64Array;
-  dwih: Float64Array;
-  dwhh: Float64Array;
-  dbih: Float64Array;
-  dbhh: Float64Array;
-}
-
-const sigm = (v: number): number => 1 / (1 + Math.exp(-v));
-
-/** out[j] = bias[bOff + j] + Σ_k W[off + j·cols + k]·v[k], j < rows. */
-function matVec(
-  W: Float64Array,
-  off: number,
-  rows: number,
-  cols: number,
-  v: Float64Array,
-  bias: Float64Array | null,
-  bOff: number,
-): Float64Array {
-  const out = new Float64Array(rows);
-  for (let j = 0; j < rows; j++) {
-    let s = bias ? bias[bOff + j] : 0;
-    for (let k = 0; k < cols; k++) s += W[off + j * cols + k] * v[k];
-    out[j] = s;
-  }
-  return out;
-}
-
-/** Backward of matVec: dW[off + j·cols + k] += dout[j]·v[k]; dv[k] += Σ_j dout[j]·W[off + j·cols + k]. */
-function matVecBack(
-  W: Float64Array,
-  off: number,
-  rows: number,
-  cols: number,
-  v: Float64Array,
-  dout: ArrayLike<number>,
-  dW: Float64Array,
-  dv: Float64Array,
-): void {
-  for (let j = 0; j < rows; j++) {
-    for (let k = 0; k < cols; k++) {
-      dW[off + j * cols + k] += dout[j] * v[k];
-      dv[k] += dout[j] * W[off + j * cols + k];
-    }
-  }
-}
-
-function addInto(dst: Float64Array, off: number, src: ArrayLike<number>): void {
-  for (let j = 0; j < src.length; j++) dst[off + j] += src[j];
-}
-
-interface StepOut {
-  h: Float64Array;
-  c: Float64Array;
-  gates: Float64Array; // (G) activated, empty for RNN
-  hn: Float64Array; // (H) GRU only
-  cache: unknown;
-}
-
-interface RefCell {
-  step(w: RefWeights, x: Float64Array, h: Float64Array, c: Float64Array): StepOut;
-  /** Accumulates parameter gradients into g, input gradient into dx; returns d(h_prev), d(c_prev). */
-  back(
-    w: RefWeights,
-    cache: unknown,
-    dh: Float64Array,
-    dc: Float64Array,
-    g: RefGrads,
-    dx: Float64Array,
-  ): { dh: Float64Array; dc: Float64Array };
-}
-
-function rnnCell(I: number, H: number, relu: boolean): RefCell {
-  interface Cache {
-    x: Float64Array;
-    h: Float64Array;
-    pre: Float64Array;
-    out: Float64Array;
-  }
-  return {
-    step(w, x, h, c) {
-      const a = matVec(w.wih, 0, H, I, x, w.bih, 0);
-      const b = matVec(w.whh, 0, H, H, h, w.bhh, 0);
-      const pre = a.map((v, j) => v + b[j]);
-      const out = pre.map((v) => (relu ? Math.max(v, 0) : Math.tanh(v)));
-      return {
-        h: out,
-        c,
-        gates: new Float64Array(0),
-        hn: new Float64Array(0),
-        cache: { x, h, pre, out } satisfies Cache,
-      };
-    },
-    back(w, cache, dh, dc, g, dx) {
-      const { x, h, pre, out } = cache as Cache;
-      const dpre = dh.map((d, j) => (relu ? (pre[j] > 0 ? d : 0) : d * (1 - out[j] * out[j])));
-      matVecBack(w.wih, 0, H, I, x, dpre, g.dwih, dx);
-      const dhPrev = new Float64Array(H);
-      matVecBack(w.whh, 0, H, H, h, dpre, g.dwhh, dhPrev);
-      addInto(g.dbih, 0, dpre);
-      addInto(g.dbhh, 0, dpre);
-      return { dh: dhPrev, dc };
-    },
-  };
-}
-
-function lstmCell(I: number, H: number): RefCell {
-  interface Cache {
-    x: Float64Array;
-    h: Float64Array;
-    c: Float64Array;
-    i: number[];
-    f: number[];
-    g: number[];
-    o: number[];
-    cNew: Float64Array;
-  }
-  return {
-    step(w, x, h, c) {
-      const a = matVec(w.wih, 0, 4 * H, I, x, w.bih, 0);
-      const b = matVec(w.whh, 0, 4 * H, H, h, w.bhh, 0);
-      const i: number[] = [],
-        f: number[] = [],
-        g: number[] = [],
-        o: number[] = [];
-      const cNew = new Float64Array(H);
-      const hNew = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        i.push(sigm(a[j] + b[j]));
-        f.push(sigm(a[H + j] + b[H + j]));
-        g.push(Math.tanh(a[2 * H + j] + b[2 * H + j]));
-        o.push(sigm(a[3 * H + j] + b[3 * H + j]));
-        cNew[j] = f[j] * c[j] + i[j] * g[j];
-        hNew[j] = o[j] * Math.tanh(cNew[j]);
-      }
-      const gates = Float64Array.from([...i, ...f, ...g, ...o]);
-      return { h: hNew, c: cNew, gates, hn: new Float64Array(0), cache: { x, h, c, i, f, g, o, cNew } satisfies Cache };
-    },
-    back(w, cache, dh, dc, grads, dx) {
-      const { x, h, c, i, f, g, o, cNew } = cache as Cache;
-      const da = new Float64Array(4 * H);
-      const dcPrev = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        const tc = Math.tanh(cNew[j]);
-        const dcTot = dc[j] + dh[j] * o[j] * (1 - tc * tc);
-        da[j] = dcTot * g[j] * i[j] * (1 - i[j]);
-        da[H + j] = dcTot * c[j] * f[j] * (1 - f[j]);
-        da[2 * H + j] = dcTot * i[j] * (1 - g[j] * g[j]);
-        da[3 * H + j] = dh[j] * tc * o[j] * (1 - o[j]);
-        dcPrev[j] = dcTot * f[j];
-      }
-      matVecBack(w.wih, 0, 4 * H, I, x, da, grads.dwih, dx);
-      const dhPrev = new Float64Array(H);
-      matVecBack(w.whh, 0, 4 * H, H, h, da, grads.dwhh, dhPrev);
-      addInto(grads.dbih, 0, da);
-      addInto(grads.dbhh, 0, da);
-      return { dh: dhPrev, dc: dcPrev };
-    },
-  };
-}
-
-function gruCell(I: number, H: number, resetAfter: boolean): RefCell {
-  interface Cache {
-    x: Float64Array;
-    h: Float64Array;
-    r: Float64Array;
-    z: Float64Array;
-    n: Float64Array;
-    ahn: Float64Array;
-    rh: Float64Array;
-  }
-  return {
-    step(w, x, h, c) {
-      const ax = matVec(w.wih, 0, 3 * H, I, x, w.bih, 0);
-      const ahrz = matVec(w.whh, 0, 2 * H, H, h, w.bhh, 0);
-      const r = new Float64Array(H);
-      const z = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        r[j] = sigm(ax[j] + ahrz[j]);
-        z[j] = sigm(ax[H + j] + ahrz[H + j]);
-      }
-      const rh = h.map((v, j) => r[j] * v);
-      // hidden-side candidate term: W_hn h + b_hn (reset after) or W_hn (r∘h) + b_hn (reset before)
-      const ahn = matVec(w.whh, 2 * H * H, H, H, resetAfter ? h : rh, w.bhh, 2 * H);
-      const n = new Float64Array(H);
-      const hNew = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        n[j] = Math.tanh(ax[2 * H + j] + (resetAfter ? r[j] * ahn[j] : ahn[j]));
-        hNew[j] = (1 - z[j]) * n[j] + z[j] * h[j];
-      }
-      return {
-        h: hNew,
-        c,
-        gates: Float64Array.from([...r, ...z, ...n]),
-        hn: resetAfter ? ahn : rh,
-        cache: { x, h, r, z, n, ahn, rh } satisfies Cache,
-      };
-    },
-    back(w, cache, dh, dc, grads, dx) {
-      const { x, h, r, z, n, ahn, rh } = cache as Cache;
-      const dhPrev = new Float64Array(H);
-      const dan = new Float64Array(H); // d(candidate pre-activation)
-      const daz = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        dhPrev[j] = dh[j] * z[j];
-        dan[j] = dh[j] * (1 - z[j]) * (1 - n[j] * n[j]);
-        daz[j] = dh[j] * (h[j] - n[j]) * z[j] * (1 - z[j]);
-      }
-      const dar = new Float64Array(H);
-      const dahn = new Float64Array(H); // d(hidden-side candidate term ahn)
-      if (resetAfter) {
-        for (let j = 0; j < H; j++) {
-          dahn[j] = dan[j] * r[j];
-          dar[j] = dan[j] * ahn[j] * r[j] * (1 - r[j]);
-        }
-        matVecBack(w.whh, 2 * H * H, H, H, h, dahn, grads.dwhh, dhPrev);
-      } else {
-        dahn.set(dan);
-        const drh = new Float64Array(H);
-        matVecBack(w.whh, 2 * H * H, H, H, rh, dahn, grads.dwhh, drh);
-        for (let j = 0; j < H; j++) {
-          dar[j] = drh[j] * h[j] * r[j] * (1 - r[j]);
-          dhPrev[j] += drh[j] * r[j];
-        }
-      }
-      const dax = Float64Array.from([...dar, ...daz, ...dan]);
-      const dahrz = Float64Array.from([...dar, ...daz]);
-      matVecBack(w.wih, 0, 3 * H, I, x, dax, grads.dwih, dx);
-      matVecBack(w.whh, 0, 2 * H, H, h, dahrz, grads.dwhh, dhPrev);
-      addInto(grads.dbih, 0, dax);
-      addInto(grads.dbhh, 0, dahrz);
-      addInto(grads.dbhh, 2 * H, dahn);
-      return { dh: dhPrev, dc };
-    },
-  };
-}
-
-function refCell(p: RefProblem): RefCell {
-  switch (p.variant) {
-    case 'rnn-tanh':
-      return rnnCell(p.I, p.H, false);
-    case 'rnn-relu':
-      return rnnCell(p.I, p.H, true);
-    case 'lstm':
-      return lstmCell(p.I, p.H);
-    case 'gru-reset-after':
-      return gruCell(p.I, p.H, true);
-    case 'gru-reset-before':
-      return gruCell(p.I, p.H, false);
-  }
-}
-
-const rowOf = (a: Float64Array | null, r: number, n: number): Float64Array =>
-  a ? a.slice(r * n, (r + 1) * n) : new Float64Array(n);
-
-/** Runs the sequence one batch row at a time, in processing order (T-1 … 0 when reversed). */
-function refForward(p: RefProblem): RefForward {
-  const { T, B, I, H } = p;
-  const G = gateCount(p.variant) * H;
-  const cell = refCell(p);
-  const out: RefForward = {
-    y: new Float64Array(T * B * H),
-    h: new Float64Array(T * B * H),
-    c: new Float64Array(T * B * H),
-    gates: new Float64Array(T * B * G),
-    hn: new Float64Array(T * B * H),
-    hT: new Float64Array(B * H),
-    cT: new Float64Array(B * H),
-    caches: [],
-  };
-  for (let b = 0; b < B; b++) {
-    let h = rowOf(p.h0, b, H);
-    let c = p.variant === 'lstm' ? rowOf(p.c0, b, H) : new Float64Array(H);
-    const caches: unknown[] = new Array(T);
-    for (let s = 0; s < T; s++) {
-      const t = p.reverse ? T - 1 - s : s;
-      const r = t * B + b;
-      if (padded(p.mask ?? null, t, B, b)) {
-        // padded: state held, output (and the unspecified gates / hn rows) left at 0
-        out.h.set(h, r * H);
-        out.c.set(c, r * H);
-        continue;
-      }
-      const step = cell.step(p.w, rowOf(p.x, r, I), h, c);
-      h = step.h;
-      c = step.c;
-      out.y.set(h, r * H);
-      out.h.set(h, r * H);
-      out.c.set(c, r * H);
-      out.gates.set(step.gates, r * G);
-      out.hn.set(step.hn, r * H);
-      caches[t] = step.cache;
-    }
-    out.hT.set(h, b * H);
-    out.cT.set(c, b * H);
-    out.caches.push(caches);
-  }
-  return out;
-}
-
-/** Backpropagation through time, one batch row at a time, in the reverse of the processing order. */
-function refBackward(p: RefProblem, fwd: RefForward): RefGrads {
-  const { T, B, I, H } = p;
-  const G = gateCount(p.variant) * H;
-  const cell = refCell(p);
-  const g: RefGrads = {
-    dx: new Float64Array(T * B * I),
-    dh0: new Float64Array(B * H),
-    dc0: new Float64Array(B * H),
-    dwih: new Float64Array(G * I),
-    dwhh: new Float64Array(G * H),
-    dbih: new Float64Array(G),
-    dbhh: new Float64Array(G),
-  };
-  for (let b = 0; b < B; b++) {
-    let dh = rowOf(p.dhT, b, H);
-    let dc = p.variant === 'lstm' ? rowOf(p.dcT, b, H) : new Float64Array(H);
-    for (let s = 0; s < T; s++) {
-      const t = p.reverse ? s : T - 1 - s;
-      const r = t * B + b;
-      if (padded(p.mask ?? null, t, B, b)) continue; // padded: dy ignored, carries pass through, dx row 0
-      const dyRow = rowOf(p.dy, r, H);
-      const dhTot = dh.map((v, j) => v + dyRow[j]);
-      const dx = new Float64Array(I);
-      const back = cell.back(p.w, fwd.caches[b][t], dhTot, dc, g, dx);
-      g.dx.set(dx, r * I);
-      dh = back.dh;
-      dc = back.dc;
-    }
-    g.dh0.set(dh, b * H);
-    g.dc0.set(dc, b * H);
-  }
-  return g;
-}
-
-/** The scalar loss whose gradients refBackward computes: Σ dy·y + Σ dhT·h_T + Σ dcT·c_T. */
-function refLoss(p: RefProblem): number {
-  const f = refForward(p);
-  let loss = 0;
-  if (p.dy) for (let i = 0; i < f.y.length; i++) loss += p.dy[i] * f.y[i];
-  if (p.dhT) for (let i = 0; i < f.hT.length; i++) loss += p.dhT[i] * f.hT[i];
-  if (p.dcT && p.variant === 'lstm') for (let i = 0; i < f.cT.length; i++) loss += p.dcT[i] * f.cT[i];
-  return loss;
+  return gatesPerUnit(CELL_OF[v].cell);
 }
 
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
-function smallProblem(variant: Variant, reverse: boolean, seed: number): RefProblem {
+/** A small problem with every optional input present, and its loss seeds. */
+function smallProblem(variant: Variant, reverse: boolean, seed: number): { p: Direction64; seeds: DirectionSeeds64 } {
   const T = 5,
     B = 2,
     I = 3,
     H = 4;
   const G = gateCount(variant) * H;
   const scale = variant === 'rnn-relu' ? 0.5 : 0.8;
-  return {
-    variant,
+  const lstm = variant === 'lstm';
+  const p: Direction64 = {
+    ...CELL_OF[variant],
     T,
     B,
     I,
     H,
     reverse,
-    w: {
-      wih: f64(randomArray(G * I, seed + 1, -scale, scale)),
-      whh: f64(randomArray(G * H, seed + 2, -scale, scale)),
-      bih: f64(randomArray(G, seed + 3, -0.5, 0.5)),
-      bhh: f64(randomArray(G, seed + 4, -0.5, 0.5)),
-    },
+    wih: f64(randomArray(G * I, seed + 1, -scale, scale)),
+    whh: f64(randomArray(G * H, seed + 2, -scale, scale)),
+    bih: f64(randomArray(G, seed + 3, -0.5, 0.5)),
+    bhh: f64(randomArray(G, seed + 4, -0.5, 0.5)),
     x: f64(randomArray(T * B * I, seed + 5)),
     h0: f64(randomArray(B * H, seed + 6)),
-    c0: variant === 'lstm' ? f64(randomArray(B * H, seed + 7)) : null,
+    c0: lstm ? f64(randomArray(B * H, seed + 7)) : null,
+  };
+  const seeds: DirectionSeeds64 = {
     dy: f64(randomArray(T * B * H, seed + 8)),
     dhT: f64(randomArray(B * H, seed + 9)),
-    dcT: variant === 'lstm' ? f64(randomArray(B * H, seed + 10)) : null,
+    dcT: lstm ? f64(randomArray(B * H, seed + 10)) : null,
   };
+  return { p, seeds };
 }
 
 describe('(a) float64 reference cells', () => {
@@ -466,34 +107,25 @@ describe('(a) float64 reference cells', () => {
       [true, 'right'],
     ] as const) {
       it(`${variant}${reverse ? ' reversed' : ''}${pattern ? `, mask ${pattern}` : ''}: analytic gradients match central differences`, () => {
-        const p = smallProblem(variant, reverse, 100 + VARIANTS.indexOf(variant) * 20 + (reverse ? 10 : 0));
+        const { p, seeds } = smallProblem(variant, reverse, 100 + VARIANTS.indexOf(variant) * 20 + (reverse ? 10 : 0));
         if (pattern) p.mask = makeMask(pattern, p.T, p.B, 71);
-        const g = refBackward(p, refForward(p));
-        const eps = 1e-5;
+        const g = directionBackward64(p, directionForward64(p), seeds);
+        const loss = (): number => directionLoss64(directionForward64(p), seeds);
         const checks: [string, Float64Array, Float64Array][] = [
           ['x', p.x, g.dx],
           ['h0', p.h0!, g.dh0],
-          ['wih', p.w.wih, g.dwih],
-          ['whh', p.w.whh, g.dwhh],
-          ['bih', p.w.bih!, g.dbih],
-          ['bhh', p.w.bhh!, g.dbhh],
+          ['wih', p.wih, g.dwih],
+          ['whh', p.whh, g.dwhh],
+          ['bih', p.bih!, g.dbih],
+          ['bhh', p.bhh!, g.dbhh],
         ];
         if (variant === 'lstm') checks.push(['c0', p.c0!, g.dc0]);
         let compared = 0;
         for (const [name, param, grad] of checks) {
-          let worst = 0;
-          for (let i = 0; i < param.length; i++) {
-            const keep = param[i];
-            param[i] = keep + eps;
-            const up = refLoss(p);
-            param[i] = keep - eps;
-            const down = refLoss(p);
-            param[i] = keep;
-            const numeric = (up - down) / (2 * eps);
-            worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(1, Math.abs(numeric)));
-            compared++;
-          }
-          expect(worst, `${variant} d${name}`).toBeLessThan(1e-7);
+          // |numeric − analytic| / max(|numeric|, 1), step 1e-5
+          const numeric = finiteDifferenceGrad(loss, param, 1e-5);
+          expect(maxError64(grad, numeric, 1).rel, `${variant} d${name}`).toBeLessThan(1e-7);
+          compared += numeric.length;
         }
         // the gradients are not trivially zero
         expect(Math.max(...g.dwhh.map(Math.abs))).toBeGreaterThan(1e-3);
@@ -1012,44 +644,34 @@ function runSeqCase(
 /** The float64 reference's outputs for a case, in the kernels' layouts (what runSeqCase should read back). */
 function expectedSeqOutputs(c: SeqCase): Omit<SeqOutputs, 'trespasses'> {
   const d = seqData(c);
-  const { T, B, I, H } = c;
-  const BH = B * H;
   const lstm = c.variant === 'lstm';
   const gru = c.variant.startsWith('gru');
-  const p: RefProblem = {
-    variant: c.variant,
-    T,
-    B,
-    I,
-    H,
+  const p: Direction64 = {
+    ...CELL_OF[c.variant],
+    T: c.T,
+    B: c.B,
+    I: c.I,
+    H: c.H,
     reverse: c.reverse === 1,
-    w: { wih: f64(d.wih), whh: f64(d.whh), bih: d.bih && f64(d.bih), bhh: d.bhh && f64(d.bhh) },
+    wih: f64(d.wih),
+    whh: f64(d.whh),
+    bih: d.bih && f64(d.bih),
+    bhh: d.bhh && f64(d.bhh),
     x: f64(d.x),
     h0: d.h0 && f64(d.h0),
     c0: d.c0 && f64(d.c0),
-    dy: d.dy && f64(d.dy),
-    dhT: d.dhT && f64(d.dhT),
-    dcT: d.dcT && f64(d.dcT),
     mask: caseMask(c),
   };
-  const fwd = refForward(p);
-  const g = refBackward(p, fwd);
-  // hseq / cseq: the initial state in block 0 (forward) or T (reverse); the state after step t in
-  // block t+1 (forward) or t (reverse)
-  const states = (initial: Float32Array | null, steps: Float64Array): Float32Array => {
-    const out = new Float32Array((T + 1) * BH);
-    const initialBlock = c.reverse ? T : 0;
-    if (initial) out.set(initial, initialBlock * BH);
-    for (let t = 0; t < T; t++) out.set(steps.subarray(t * BH, (t + 1) * BH), (c.reverse ? t : t + 1) * BH);
-    return out;
-  };
+  const fwd = directionForward64(p);
+  const g = directionBackward64(p, fwd, { dy: d.dy, dhT: d.dhT, dcT: d.dcT });
   const plus = (prior: Float32Array, grad: Float64Array): Float32Array =>
     Float32Array.from(prior, (v, i) => v + grad[i]);
   const empty = new Float32Array(0);
   return {
     y: Float32Array.from(fwd.y),
-    hseq: states(d.h0, fwd.h),
-    cseq: lstm ? states(d.c0, fwd.c) : empty,
+    // hseq / cseq in the kernels' layout, the reference's own (initial state included)
+    hseq: Float32Array.from(fwd.hseq),
+    cseq: lstm ? Float32Array.from(fwd.cseq) : empty,
     gates: lstm || gru ? Float32Array.from(fwd.gates) : empty,
     hn: gru ? Float32Array.from(fwd.hn) : empty,
     dx: c.dx ? (c.accumDx ? plus(d.dxPrior, g.dx) : Float32Array.from(g.dx)) : empty,

@@ -1,217 +1,33 @@
 // GRU kernels (assembly/gru.ts): the fused gate kernels against their scalar `_ref` twins, and
-// gru_forward / gru_backward (both reset forms, with and without a step mask) against a float64
-// reference written here from the GRU equations with naive loops, itself checked by central
-// finite differences. A padded step (mask 0) holds the state, outputs zeros, and passes the
-// gradient straight through.
+// gru_forward / gru_backward (both reset forms, with and without a step mask) against the float64
+// reference (test/reference/recurrent64.ts, one direction of one layer), itself checked here by
+// central finite differences on GRU problems. A padded step (mask 0) holds the state, outputs
+// zeros, and passes the gradient straight through.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { gruBackwardWork, gruForwardWork } from '../../src/backend/kernels.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
 import { maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
+import {
+  blockAfter,
+  blockBefore,
+  type Direction64,
+  directionBackward64,
+  directionForward64,
+  directionLoss64,
+  finiteDifferenceGrad,
+  maxError64,
+} from '../reference/recurrent64.ts';
 
 type WasmBackend = Backend & { exports: WasmExports };
 type Fn = (...args: number[]) => void;
 
 // ---------------------------------------------------------------- float64 reference
 
-/** One GRU problem in float64, every array dense (no strides). */
-interface Problem {
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  reverse: boolean;
-  resetAfter: boolean;
-  x: Float64Array; // (T,B,I)
-  wih: Float64Array; // (3H,I)
-  whh: Float64Array; // (3H,H)
-  bih: Float64Array | null; // (3H)
-  bhh: Float64Array | null; // (3H)
-  h0: Float64Array | null; // (B,H)
-  mask: Float32Array | null; // (T,B) 0 = padded step, or null: every step real
-}
-
-interface ForwardResult {
-  y: Float64Array; // (T,B,H)
-  hseq: Float64Array; // (T+1,B,H), contract layout
-  gates: Float64Array; // (T,B,3H) activated r, z, n
-  hn: Float64Array; // (T,B,H): W_hn h + b_hn (reset after) or r∘h_prev (reset before)
-}
-
-interface BackwardResult {
-  dx: Float64Array; // (T,B,I)
-  dh0: Float64Array; // (B,H)
-  dwih: Float64Array;
-  dwhh: Float64Array;
-  dbih: Float64Array;
-  dbhh: Float64Array;
-  dgx: Float64Array; // (T,B,3H)
-  dgh: Float64Array; // (T,B,3H): every hidden-side pre-activation gradient (the kernels keep only reset-after's n part)
-}
-
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-
-/** Index of the hseq block holding the state before step t / after step t. */
-const prevBlock = (p: Problem, t: number): number => (p.reverse ? t + 1 : t);
-const nextBlock = (p: Problem, t: number): number => (p.reverse ? t : t + 1);
-
-/** GRU forward straight from the equations: loops over t, b, gate row j, k. */
-function referenceForward(p: Problem): ForwardResult {
-  const { T, B, I, H } = p;
-  const G = 3 * H;
-  const y = new Float64Array(T * B * H);
-  const hseq = new Float64Array((T + 1) * B * H);
-  const gates = new Float64Array(T * B * G);
-  const hn = new Float64Array(T * B * H);
-  if (p.h0) hseq.set(p.h0, (p.reverse ? T : 0) * B * H);
-  for (let s = 0; s < T; s++) {
-    const t = p.reverse ? T - 1 - s : s;
-    for (let b = 0; b < B; b++) {
-      const hPrev = (k: number): number => hseq[(prevBlock(p, t) * B + b) * H + k];
-      if (padded(p.mask, t, B, b)) {
-        // padded: the state holds, y stays 0, gates / hn rows stay 0 (unspecified in the kernels)
-        for (let j = 0; j < H; j++) hseq[(nextBlock(p, t) * B + b) * H + j] = hPrev(j);
-        continue;
-      }
-      const inputSide = (row: number): number => {
-        let sum = p.bih ? p.bih[row] : 0;
-        for (let k = 0; k < I; k++) sum += p.wih[row * I + k] * p.x[(t * B + b) * I + k];
-        return sum;
-      };
-      const hiddenSide = (row: number, v: (k: number) => number): number => {
-        let sum = p.bhh ? p.bhh[row] : 0;
-        for (let k = 0; k < H; k++) sum += p.whh[row * H + k] * v(k);
-        return sum;
-      };
-      const r = new Float64Array(H);
-      const z = new Float64Array(H);
-      for (let j = 0; j < H; j++) {
-        r[j] = sigmoid(inputSide(j) + hiddenSide(j, hPrev));
-        z[j] = sigmoid(inputSide(H + j) + hiddenSide(H + j, hPrev));
-      }
-      for (let j = 0; j < H; j++) {
-        let n: number;
-        if (p.resetAfter) {
-          const hiddenN = hiddenSide(2 * H + j, hPrev);
-          n = Math.tanh(inputSide(2 * H + j) + r[j] * hiddenN);
-          hn[(t * B + b) * H + j] = hiddenN;
-        } else {
-          n = Math.tanh(inputSide(2 * H + j) + hiddenSide(2 * H + j, (k) => r[k] * hPrev(k)));
-          hn[(t * B + b) * H + j] = r[j] * hPrev(j);
-        }
-        const h = (1 - z[j]) * n + z[j] * hPrev(j);
-        gates[(t * B + b) * G + j] = r[j];
-        gates[(t * B + b) * G + H + j] = z[j];
-        gates[(t * B + b) * G + 2 * H + j] = n;
-        y[(t * B + b) * H + j] = h;
-        hseq[(nextBlock(p, t) * B + b) * H + j] = h;
-      }
-    }
-  }
-  return { y, hseq, gates, hn };
-}
-
-/** Backpropagation through time of {@link referenceForward}, by hand, loops over t, b, j, k. */
-function referenceBackward(
-  p: Problem,
-  f: ForwardResult,
-  dy: Float64Array | null,
-  dhT: Float64Array | null,
-): BackwardResult {
-  const { T, B, I, H } = p;
-  const G = 3 * H;
-  const out: BackwardResult = {
-    dx: new Float64Array(T * B * I),
-    dh0: new Float64Array(B * H),
-    dwih: new Float64Array(G * I),
-    dwhh: new Float64Array(G * H),
-    dbih: new Float64Array(G),
-    dbhh: new Float64Array(G),
-    dgx: new Float64Array(T * B * G),
-    dgh: new Float64Array(T * B * G),
-  };
-  let dh = new Float64Array(B * H);
-  if (dhT) dh.set(dhT);
-  for (let s = T - 1; s >= 0; s--) {
-    const t = p.reverse ? T - 1 - s : s;
-    const dhPrev = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) {
-      const row = t * B + b;
-      if (padded(p.mask, t, B, b)) {
-        // padded: dy ignored, nothing accumulated, the carry passes straight through
-        for (let j = 0; j < H; j++) dhPrev[b * H + j] = dh[b * H + j];
-        continue;
-      }
-      const hp = (k: number): number => f.hseq[(prevBlock(p, t) * B + b) * H + k];
-      const dht = (j: number): number => dh[b * H + j] + (dy ? dy[row * H + j] : 0);
-      const r = (j: number): number => f.gates[row * G + j];
-      const z = (j: number): number => f.gates[row * G + H + j];
-      const n = (j: number): number => f.gates[row * G + 2 * H + j];
-      const dgx = new Float64Array(G); // d/d(input-side pre-activations)
-      const dgh = new Float64Array(G); // d/d(hidden-side pre-activations)
-      for (let j = 0; j < H; j++) {
-        const dn = dht(j) * (1 - z(j)); // ∂h/∂n = 1 - z
-        const dz = dht(j) * (hp(j) - n(j)); // ∂h/∂z = h_prev - n
-        dhPrev[b * H + j] += dht(j) * z(j); // ∂h/∂h_prev (direct) = z
-        const dan = dn * (1 - n(j) * n(j));
-        const daz = dz * z(j) * (1 - z(j));
-        dgx[H + j] = daz;
-        dgh[H + j] = daz;
-        dgx[2 * H + j] = dan;
-        dgh[2 * H + j] = p.resetAfter ? dan * r(j) : dan;
-      }
-      if (p.resetAfter) {
-        // a_n = gx_n + r∘hn, hn = W_hn h + b_hn
-        for (let j = 0; j < H; j++) {
-          const dr = dgx[2 * H + j] * f.hn[row * H + j];
-          dgx[j] = dgh[j] = dr * r(j) * (1 - r(j));
-        }
-      } else {
-        // a_n = gx_n + W_hn (r∘h_prev) + b_hn
-        for (let k = 0; k < H; k++) {
-          let drh = 0;
-          for (let j = 0; j < H; j++) drh += dgh[2 * H + j] * p.whh[(2 * H + j) * H + k];
-          dgx[k] = dgh[k] = drh * hp(k) * r(k) * (1 - r(k));
-          dhPrev[b * H + k] += drh * r(k);
-        }
-      }
-      for (let g = 0; g < G; g++) {
-        out.dgx[row * G + g] = dgx[g];
-        out.dgh[row * G + g] = dgh[g];
-        out.dbih[g] += dgx[g];
-        out.dbhh[g] += dgh[g];
-        for (let k = 0; k < I; k++) {
-          out.dwih[g * I + k] += dgx[g] * p.x[row * I + k];
-          out.dx[row * I + k] += dgx[g] * p.wih[g * I + k];
-        }
-        const nRow = g >= 2 * H;
-        for (let k = 0; k < H; k++) {
-          const hiddenInput = nRow && !p.resetAfter ? r(k) * hp(k) : hp(k);
-          out.dwhh[g * H + k] += dgh[g] * hiddenInput;
-          // the n rows of reset-before already reached h_prev through r∘h_prev above
-          if (!nRow || p.resetAfter) dhPrev[b * H + k] += dgh[g] * p.whh[g * H + k];
-        }
-      }
-    }
-    dh = dhPrev;
-  }
-  out.dh0.set(dh);
-  return out;
-}
-
-/** Σ dy·y + Σ dhT·h_T: the scalar whose gradient {@link referenceBackward} computes. */
-function referenceLoss(p: Problem, dy: Float64Array, dhT: Float64Array): number {
-  const f = referenceForward(p);
-  let loss = 0;
-  for (let i = 0; i < dy.length; i++) loss += dy[i] * f.y[i];
-  const last = (p.reverse ? 0 : p.T) * p.B * p.H;
-  for (let i = 0; i < dhT.length; i++) loss += dhT[i] * f.hseq[last + i];
-  return loss;
-}
-
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
+/** A GRU problem for the float64 reference, every array dense (no strides). */
 function randomProblem(
   T: number,
   B: number,
@@ -223,9 +39,10 @@ function randomProblem(
   withBias = true,
   withH0 = true,
   mask: Float32Array | null = null,
-): Problem {
+): Direction64 {
   const k = 1 / Math.sqrt(H);
   return {
+    cell: 'gru',
     T,
     B,
     I,
@@ -263,34 +80,26 @@ describe('float64 GRU reference', () => {
           true,
           mask ? makeMask(mask, 5, 2, 31) : null,
         );
-        if (p.mask) expect(p.mask.some((v) => v === 0)).toBe(true);
+        if (p.mask) expect(Array.from(p.mask).some((v) => v === 0)).toBe(true);
         // larger weights than the tests below, so the gates are far from linear
         p.whh = p.whh.map((v) => 3 * v);
-        const dy = f64(randomArray(p.T * p.B * p.H, 7));
-        const dhT = f64(randomArray(p.B * p.H, 8));
-        const analytic = referenceBackward(p, referenceForward(p), dy, dhT);
-        const eps = 1e-6;
+        const seeds = { dy: f64(randomArray(p.T * p.B * p.H, 7)), dhT: f64(randomArray(p.B * p.H, 8)) };
+        const analytic = directionBackward64(p, directionForward64(p), seeds);
+        const loss = (): number => directionLoss64(directionForward64(p), seeds);
         let worst = 0;
         let checked = 0;
-        const check = (param: Float64Array, grad: Float64Array): void => {
-          for (let i = 0; i < param.length; i++) {
-            const keep = param[i];
-            param[i] = keep + eps;
-            const up = referenceLoss(p, dy, dhT);
-            param[i] = keep - eps;
-            const down = referenceLoss(p, dy, dhT);
-            param[i] = keep;
-            const numeric = (up - down) / (2 * eps);
-            worst = Math.max(worst, Math.abs(numeric - grad[i]) / Math.max(Math.abs(numeric), 1e-3));
-            checked++;
-          }
-        };
-        check(p.x, analytic.dx);
-        check(p.wih, analytic.dwih);
-        check(p.whh, analytic.dwhh);
-        check(p.bih!, analytic.dbih);
-        check(p.bhh!, analytic.dbhh);
-        check(p.h0!, analytic.dh0);
+        for (const [param, grad] of [
+          [p.x, analytic.dx],
+          [p.wih, analytic.dwih],
+          [p.whh, analytic.dwhh],
+          [p.bih!, analytic.dbih],
+          [p.bhh!, analytic.dbhh],
+          [p.h0!, analytic.dh0],
+        ]) {
+          const numeric = finiteDifferenceGrad(loss, param, 1e-6);
+          worst = Math.max(worst, maxError64(grad, numeric, 1e-3).rel);
+          checked += numeric.length;
+        }
         expect(checked).toBe(5 * 2 * 3 + 12 * 3 + 12 * 4 + 12 + 12 + 2 * 4);
         expect(worst).toBeLessThan(1e-6);
         // and the gradients are not trivially zero
@@ -637,13 +446,13 @@ function runCase(k: Case, seed: number): void {
   const xBuf = randomArray(rows * ldx + xOff + 2, seed);
   const p = randomProblem(T, B, I, H, k.reverse, k.resetAfter, seed, k.bias, k.h0, mask);
   p.x = f64(readDense(xBuf, xOff, rows, I, ldx));
-  const f32 = (a: Float64Array | null): Float32Array | null => (a ? Float32Array.from(a) : null);
-  const ref = referenceForward(p);
+  const f32 = (a: Float64Array | null | undefined): Float32Array | null => (a ? Float32Array.from(a) : null);
+  const ref = directionForward64(p);
 
   const dyBuf = randomArray(rows * lddy + dyOff + 1, seed + 20);
   const dyDense = k.dy ? f64(readDense(dyBuf, dyOff, rows, H, lddy)) : null;
   const dhTArr = k.dhT ? randomArray(B * H, seed + 21) : null;
-  const refB = referenceBackward(p, ref, dyDense, dhTArr ? f64(dhTArr) : null);
+  const refB = directionBackward64(p, ref, { dy: dyDense, dhT: dhTArr && f64(dhTArr) });
   const dxLen = rows * lddx + dxOff + 2;
   const dxInit = randomArray(dxLen, seed + 22);
   const dwihInit = randomArray(G * I, seed + 23),
@@ -840,8 +649,8 @@ function runCase(k: Case, seed: number): void {
         if (!padded(mask, t, B, b)) continue;
         paddedRows++;
         const r = t * B + b;
-        const before = prevBlock(p, t) * BH + b * H,
-          after = nextBlock(p, t) * BH + b * H;
+        const before = blockBefore(p, t) * BH + b * H,
+          after = blockAfter(p, t) * BH + b * H;
         expect(Array.from(got.y.subarray(r * H, (r + 1) * H)), `y row ${r}`).toEqual(new Array(H).fill(0));
         expect(Array.from(got.hseq.subarray(after, after + H)), `held h row ${r}`).toEqual(
           Array.from(got.hseq.subarray(before, before + H)),

@@ -2,22 +2,35 @@
 // assembly/rowops.ts):
 // - the fused element-wise kernels (lstm_gates_forward/backward, rnn_act_forward/backward) and the
 //   row helpers (fill_rows_with_bias, accumulate_column_sums): SIMD against the scalar `_ref` twin
-//   and against float64 math, over awkward H and B, with strides, sentinels and absent pointers;
-// - the sequence kernels (lstm_forward/backward, rnn_forward/backward) against a float64
-//   reference written here from the equations — a naive loop over t, b, gate row and k, with no
-//   GEMM organisation — over T ∈ {1,2,5}, B ∈ {1,3}, reverse, relu, absent bias / initial state /
-//   output gradients, strided and offset rows, accumDx, and with step masks (random, right- and
-//   left-padded, all ones; a padded step holds the state, outputs zeros and passes the gradient
-//   through); the reference itself is checked against central finite differences first.
+//   and against float64 math (the reference's cell step), over awkward H and B, with strides,
+//   sentinels and absent pointers;
+// - the sequence kernels (lstm_forward/backward, rnn_forward/backward) against the float64
+//   reference (test/reference/recurrent64.ts, one direction of one layer: naive loops over t, b,
+//   gate row and k, with no GEMM organisation) over T ∈ {1,2,5}, B ∈ {1,3}, reverse, relu, absent
+//   bias / initial state / output gradients, strided and offset rows, accumDx, and with step masks
+//   (random, right- and left-padded, all ones; a padded step holds the state, outputs zeros and
+//   passes the gradient through); the reference itself is checked here against central finite
+//   differences first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
 import { lstmBackwardWork, lstmForwardWork, rnnBackwardWork, rnnForwardWork } from '../../src/backend/kernels.ts';
 import type { WasmExports } from '../../src/backend/wasm.ts';
 import { maxErrors, put, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { blankPaddedRows, MASK_PATTERNS, makeMask, type MaskPattern, padded } from '../helpers/masks.ts';
+import {
+  type Direction64,
+  directionBackward64,
+  directionForward64,
+  directionLoss64,
+  finiteDifferenceGrad,
+  lstmCellBackward64,
+  lstmCellForward64,
+  maxError64,
+  rnnCellBackward64,
+  rnnCellForward64,
+} from '../reference/recurrent64.ts';
 
 type Fn = (...args: number[]) => void;
-type Vec = Float64Array;
 
 const AWKWARD = [1, 2, 3, 5, 7, 17, 33, 65];
 const SENTINEL = -777.25;
@@ -122,305 +135,19 @@ function expectClose(
   expect(rel, label).toBeLessThanOrEqual(tol);
 }
 
-// ------------------------------------------------------------------ float64 reference
+// ------------------------------------------------------------------ float64 reference self-check
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-const f64 = (a: ArrayLike<number>): Vec => Float64Array.from(a);
-const zeros = (n: number): Vec => new Float64Array(n);
+const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
-interface SeqDims {
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  reverse: boolean;
-  /** (T,B) step mask, 0 = padded step; absent or null: every step real. */
-  mask?: Float32Array | null;
-}
-
-interface LstmInputs extends SeqDims {
-  x: Vec;
-  wih: Vec;
-  whh: Vec;
-  bih: Vec | null;
-  bhh: Vec | null;
-  h0: Vec | null;
-  c0: Vec | null;
-}
-interface LstmTrace {
-  /** Per time index t: previous state, new state, activated gates (B·4H, i f g o; 0 on padded rows), output (0 on padded rows). */
-  hPrev: Vec[];
-  cPrev: Vec[];
-  h: Vec[];
-  c: Vec[];
-  gates: Vec[];
-  y: Vec[];
-  hFinal: Vec;
-  cFinal: Vec;
-}
-interface LstmGrads {
-  dx: Vec;
-  dwih: Vec;
-  dwhh: Vec;
-  dbih: Vec;
-  dbhh: Vec;
-  dh0: Vec;
-  dc0: Vec;
-  dgates: Vec[];
-}
-
-/** Time index of processing step s. */
-const timeOf = (d: SeqDims, s: number): number => (d.reverse ? d.T - 1 - s : s);
-
-function lstmForwardRef(p: LstmInputs): LstmTrace {
-  const { T, B, I, H } = p;
-  const G = 4 * H;
-  let h = p.h0 ? f64(p.h0) : zeros(B * H);
-  let c = p.c0 ? f64(p.c0) : zeros(B * H);
-  const tr: LstmTrace = { hPrev: [], cPrev: [], h: [], c: [], gates: [], y: [], hFinal: h, cFinal: c };
-  for (let s = 0; s < T; s++) {
-    const t = timeOf(p, s);
-    const gates = zeros(B * G);
-    const hn = zeros(B * H);
-    const cn = zeros(B * H);
-    const y = zeros(B * H);
-    for (let b = 0; b < B; b++) {
-      if (padded(p.mask ?? null, t, B, b)) {
-        // padded: h and c hold, the output row is zero
-        for (let j = 0; j < H; j++) {
-          hn[b * H + j] = h[b * H + j];
-          cn[b * H + j] = c[b * H + j];
-        }
-        continue;
-      }
-      for (let r = 0; r < G; r++) {
-        let a = (p.bih ? p.bih[r] : 0) + (p.bhh ? p.bhh[r] : 0);
-        for (let q = 0; q < I; q++) a += p.wih[r * I + q] * p.x[(t * B + b) * I + q];
-        for (let q = 0; q < H; q++) a += p.whh[r * H + q] * h[b * H + q];
-        gates[b * G + r] = Math.floor(r / H) === 2 ? Math.tanh(a) : sigmoid(a);
-      }
-      for (let j = 0; j < H; j++) {
-        const i = gates[b * G + j],
-          f = gates[b * G + H + j],
-          g = gates[b * G + 2 * H + j],
-          o = gates[b * G + 3 * H + j];
-        cn[b * H + j] = f * c[b * H + j] + i * g;
-        hn[b * H + j] = o * Math.tanh(cn[b * H + j]);
-        y[b * H + j] = hn[b * H + j];
-      }
-    }
-    tr.hPrev[t] = h;
-    tr.cPrev[t] = c;
-    tr.gates[t] = gates;
-    tr.h[t] = hn;
-    tr.c[t] = cn;
-    tr.y[t] = y;
-    h = hn;
-    c = cn;
-  }
-  tr.hFinal = h;
-  tr.cFinal = c;
-  return tr;
-}
-
-function lstmBackwardRef(p: LstmInputs, tr: LstmTrace, dy: Vec | null, dhT: Vec | null, dcT: Vec | null): LstmGrads {
-  const { T, B, I, H } = p;
-  const G = 4 * H;
-  const out: LstmGrads = {
-    dx: zeros(T * B * I),
-    dwih: zeros(G * I),
-    dwhh: zeros(G * H),
-    dbih: zeros(G),
-    dbhh: zeros(G),
-    dh0: zeros(0),
-    dc0: zeros(0),
-    dgates: [],
-  };
-  let dh = dhT ? f64(dhT) : zeros(B * H);
-  let dc = dcT ? f64(dcT) : zeros(B * H);
-  for (let s = T - 1; s >= 0; s--) {
-    const t = timeOf(p, s);
-    const gates = tr.gates[t];
-    const dg = zeros(B * G);
-    const dhPrev = zeros(B * H);
-    const dcPrev = zeros(B * H);
-    for (let b = 0; b < B; b++) {
-      if (padded(p.mask ?? null, t, B, b)) {
-        // padded: dy ignored, nothing accumulated, both carries pass straight through
-        for (let j = 0; j < H; j++) {
-          dhPrev[b * H + j] = dh[b * H + j];
-          dcPrev[b * H + j] = dc[b * H + j];
-        }
-        continue;
-      }
-      for (let j = 0; j < H; j++) {
-        const dH = dh[b * H + j] + (dy ? dy[(t * B + b) * H + j] : 0);
-        const i = gates[b * G + j],
-          f = gates[b * G + H + j],
-          g = gates[b * G + 2 * H + j],
-          o = gates[b * G + 3 * H + j];
-        const tc = Math.tanh(tr.c[t][b * H + j]);
-        const dC = dc[b * H + j] + dH * o * (1 - tc * tc);
-        dg[b * G + j] = dC * g * i * (1 - i);
-        dg[b * G + H + j] = dC * tr.cPrev[t][b * H + j] * f * (1 - f);
-        dg[b * G + 2 * H + j] = dC * i * (1 - g * g);
-        dg[b * G + 3 * H + j] = dH * tc * o * (1 - o);
-        dcPrev[b * H + j] = dC * f;
-      }
-      for (let r = 0; r < G; r++) {
-        const d = dg[b * G + r];
-        for (let q = 0; q < I; q++) {
-          out.dwih[r * I + q] += d * p.x[(t * B + b) * I + q];
-          out.dx[(t * B + b) * I + q] += d * p.wih[r * I + q];
-        }
-        for (let q = 0; q < H; q++) {
-          out.dwhh[r * H + q] += d * tr.hPrev[t][b * H + q];
-          dhPrev[b * H + q] += d * p.whh[r * H + q];
-        }
-        out.dbih[r] += d;
-        out.dbhh[r] += d;
-      }
-    }
-    out.dgates[t] = dg;
-    dh = dhPrev;
-    dc = dcPrev;
-  }
-  out.dh0 = dh;
-  out.dc0 = dc;
-  return out;
-}
-
-interface RnnInputs extends SeqDims {
-  relu: boolean;
-  x: Vec;
-  wih: Vec;
-  whh: Vec;
-  bih: Vec | null;
-  bhh: Vec | null;
-  h0: Vec | null;
-}
-interface RnnTrace {
-  hPrev: Vec[];
-  h: Vec[];
-  y: Vec[];
-  hFinal: Vec;
-}
-interface RnnGrads {
-  dx: Vec;
-  dwih: Vec;
-  dwhh: Vec;
-  dbih: Vec;
-  dbhh: Vec;
-  dh0: Vec;
-  dpre: Vec[];
-}
-
-function rnnForwardRef(p: RnnInputs): RnnTrace {
-  const { T, B, I, H } = p;
-  let h = p.h0 ? f64(p.h0) : zeros(B * H);
-  const tr: RnnTrace = { hPrev: [], h: [], y: [], hFinal: h };
-  for (let s = 0; s < T; s++) {
-    const t = timeOf(p, s);
-    const hn = zeros(B * H);
-    const y = zeros(B * H);
-    for (let b = 0; b < B; b++) {
-      if (padded(p.mask ?? null, t, B, b)) {
-        for (let r = 0; r < H; r++) hn[b * H + r] = h[b * H + r]; // padded: h holds, y row zero
-        continue;
-      }
-      for (let r = 0; r < H; r++) {
-        let a = (p.bih ? p.bih[r] : 0) + (p.bhh ? p.bhh[r] : 0);
-        for (let q = 0; q < I; q++) a += p.wih[r * I + q] * p.x[(t * B + b) * I + q];
-        for (let q = 0; q < H; q++) a += p.whh[r * H + q] * h[b * H + q];
-        hn[b * H + r] = p.relu ? Math.max(a, 0) : Math.tanh(a);
-        y[b * H + r] = hn[b * H + r];
-      }
-    }
-    tr.hPrev[t] = h;
-    tr.h[t] = hn;
-    tr.y[t] = y;
-    h = hn;
-  }
-  tr.hFinal = h;
-  return tr;
-}
-
-function rnnBackwardRef(p: RnnInputs, tr: RnnTrace, dy: Vec | null, dhT: Vec | null): RnnGrads {
-  const { T, B, I, H } = p;
-  const out: RnnGrads = {
-    dx: zeros(T * B * I),
-    dwih: zeros(H * I),
-    dwhh: zeros(H * H),
-    dbih: zeros(H),
-    dbhh: zeros(H),
-    dh0: zeros(0),
-    dpre: [],
-  };
-  let dh = dhT ? f64(dhT) : zeros(B * H);
-  for (let s = T - 1; s >= 0; s--) {
-    const t = timeOf(p, s);
-    const dpre = zeros(B * H);
-    const dhPrev = zeros(B * H);
-    for (let b = 0; b < B; b++) {
-      if (padded(p.mask ?? null, t, B, b)) {
-        for (let r = 0; r < H; r++) dhPrev[b * H + r] = dh[b * H + r]; // padded: the carry passes through
-        continue;
-      }
-      for (let r = 0; r < H; r++) {
-        const dH = dh[b * H + r] + (dy ? dy[(t * B + b) * H + r] : 0);
-        const h = tr.h[t][b * H + r];
-        const d = p.relu ? (h > 0 ? dH : 0) : dH * (1 - h * h);
-        dpre[b * H + r] = d;
-        for (let q = 0; q < I; q++) {
-          out.dwih[r * I + q] += d * p.x[(t * B + b) * I + q];
-          out.dx[(t * B + b) * I + q] += d * p.wih[r * I + q];
-        }
-        for (let q = 0; q < H; q++) {
-          out.dwhh[r * H + q] += d * tr.hPrev[t][b * H + q];
-          dhPrev[b * H + q] += d * p.whh[r * H + q];
-        }
-        out.dbih[r] += d;
-        out.dbhh[r] += d;
-      }
-    }
-    out.dpre[t] = dpre;
-    dh = dhPrev;
-  }
-  out.dh0 = dh;
-  return out;
-}
-
-/** Σ dy·y + Σ dhT·h_final (+ Σ dcT·c_final): the scalar whose gradient the backward kernels compute. */
-function dot(a: Vec, b: Vec): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-function seqLoss(y: Vec[], finals: Array<[Vec, Vec]>, dy: Vec, B: number, H: number): number {
-  let s = 0;
-  for (let t = 0; t < y.length; t++) s += dot(y[t], dy.subarray(t * B * H, (t + 1) * B * H));
-  for (const [state, seed] of finals) s += dot(state, seed);
-  return s;
-}
-
-/** Central finite differences of `loss` w.r.t. every entry of every array, against `analytic`. */
-function finiteDifferenceError(arrays: Record<string, Vec>, analytic: Record<string, Vec>, loss: () => number): number {
-  const eps = 1e-5;
+/**
+ * Worst error of analytic gradients against central finite differences (step 1e-5) of `loss`,
+ * over [array, its analytic gradient] pairs: max |numeric − analytic| / max(|numeric|, 1).
+ */
+function finiteDifferenceError(pairs: Array<[Float64Array, Float64Array]>, loss: () => number): number {
   let worstErr = 0;
-  for (const name of Object.keys(arrays)) {
-    const a = arrays[name];
-    expect(analytic[name].length, name).toBe(a.length);
-    for (let i = 0; i < a.length; i++) {
-      const old = a[i];
-      a[i] = old + eps;
-      const plus = loss();
-      a[i] = old - eps;
-      const minus = loss();
-      a[i] = old;
-      const numeric = (plus - minus) / (2 * eps);
-      const err = Math.abs(numeric - analytic[name][i]) / Math.max(1, Math.abs(numeric));
-      if (!(err <= worstErr)) worstErr = err;
-    }
+  for (const [param, grad] of pairs) {
+    const { rel } = maxError64(grad, finiteDifferenceGrad(loss, param, 1e-5), 1);
+    if (!(rel <= worstErr)) worstErr = rel;
   }
   return worstErr;
 }
@@ -438,7 +165,8 @@ describe('the float64 reference agrees with finite differences', () => {
       I = 3,
       H = 3,
       G = 4 * H;
-    const p: LstmInputs = {
+    const p: Direction64 = {
+      cell: 'lstm',
       T,
       B,
       I,
@@ -453,27 +181,23 @@ describe('the float64 reference agrees with finite differences', () => {
       h0: f64(randomArray(B * H, 6, -1, 1)),
       c0: f64(randomArray(B * H, 7, -1, 1)),
     };
-    const dy = f64(randomArray(T * B * H, 8, -1, 1)),
-      dhT = f64(randomArray(B * H, 9, -1, 1)),
-      dcT = f64(randomArray(B * H, 10, -1, 1));
-    const loss = (): number => {
-      const tr = lstmForwardRef(p);
-      return seqLoss(
-        tr.y,
-        [
-          [tr.hFinal, dhT],
-          [tr.cFinal, dcT],
-        ],
-        dy,
-        B,
-        H,
-      );
+    const seeds = {
+      dy: f64(randomArray(T * B * H, 8, -1, 1)),
+      dhT: f64(randomArray(B * H, 9, -1, 1)),
+      dcT: f64(randomArray(B * H, 10, -1, 1)),
     };
-    const g = lstmBackwardRef(p, lstmForwardRef(p), dy, dhT, dcT);
+    const g = directionBackward64(p, directionForward64(p), seeds);
     const err = finiteDifferenceError(
-      { x: p.x, wih: p.wih, whh: p.whh, bih: p.bih!, bhh: p.bhh!, h0: p.h0!, c0: p.c0! },
-      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0, c0: g.dc0 },
-      loss,
+      [
+        [p.x, g.dx],
+        [p.wih, g.dwih],
+        [p.whh, g.dwhh],
+        [p.bih!, g.dbih],
+        [p.bhh!, g.dbhh],
+        [p.h0!, g.dh0],
+        [p.c0!, g.dc0],
+      ],
+      () => directionLoss64(directionForward64(p), seeds),
     );
     note('reference LSTM vs finite differences', err);
     expect(err).toBeLessThanOrEqual(1e-7);
@@ -492,13 +216,14 @@ describe('the float64 reference agrees with finite differences', () => {
       B = 2,
       I = 3,
       H = 4;
-    const p: RnnInputs = {
+    const p: Direction64 = {
+      cell: 'rnn',
+      nonlinearity: relu ? 'relu' : 'tanh',
       T,
       B,
       I,
       H,
       reverse,
-      relu,
       mask: pattern ? makeMask(pattern, T, B, 62) : null,
       x: f64(randomArray(T * B * I, 11, -1, 1)),
       wih: f64(randomArray(H * I, 12, -0.8, 0.8)),
@@ -507,29 +232,31 @@ describe('the float64 reference agrees with finite differences', () => {
       bhh: f64(randomArray(H, 15, -0.3, 0.5)),
       h0: f64(randomArray(B * H, 16, -1, 1)),
     };
-    const dy = f64(randomArray(T * B * H, 17, -1, 1)),
-      dhT = f64(randomArray(B * H, 18, -1, 1));
-    const loss = (): number => {
-      const tr = rnnForwardRef(p);
-      return seqLoss(tr.y, [[tr.hFinal, dhT]], dy, B, H);
-    };
-    const tr = rnnForwardRef(p);
+    const seeds = { dy: f64(randomArray(T * B * H, 17, -1, 1)), dhT: f64(randomArray(B * H, 18, -1, 1)) };
+    const tr = directionForward64(p);
     if (relu) {
-      // the relu case must exercise both sides of the kink, away from it
+      // the relu case must exercise both sides of the kink, away from it: count over every state
+      // after a step (the hseq blocks other than the initial one)
+      const after = reverse ? tr.hseq.subarray(0, T * B * H) : tr.hseq.subarray(B * H);
       let active = 0,
         inactive = 0;
-      for (const h of tr.h)
-        for (const v of h)
-          if (v > 0) active++;
-          else inactive++;
+      for (const v of after)
+        if (v > 0) active++;
+        else inactive++;
       expect(active).toBeGreaterThan(0);
       expect(inactive).toBeGreaterThan(0);
     }
-    const g = rnnBackwardRef(p, tr, dy, dhT);
+    const g = directionBackward64(p, tr, seeds);
     const err = finiteDifferenceError(
-      { x: p.x, wih: p.wih, whh: p.whh, bih: p.bih!, bhh: p.bhh!, h0: p.h0! },
-      { x: g.dx, wih: g.dwih, whh: g.dwhh, bih: g.dbih, bhh: g.dbhh, h0: g.dh0 },
-      loss,
+      [
+        [p.x, g.dx],
+        [p.wih, g.dwih],
+        [p.whh, g.dwhh],
+        [p.bih!, g.dbih],
+        [p.bhh!, g.dbhh],
+        [p.h0!, g.dh0],
+      ],
+      () => directionLoss64(directionForward64(p), seeds),
     );
     note('reference RNN vs finite differences', err);
     expect(err).toBeLessThanOrEqual(1e-7);
@@ -581,24 +308,13 @@ describe('lstm_gates_forward: SIMD vs _ref vs float64', () => {
     }
     expect(Array.from(simd.y)).toEqual(Array.from(simd.h));
     // float64
-    const wantGates = new Float64Array(B * G),
-      wantC = new Float64Array(B * H),
-      wantH = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) {
-      for (let r = 0; r < G; r++)
-        wantGates[b * G + r] = Math.floor(r / H) === 2 ? Math.tanh(pre[b * G + r]) : sigmoid(pre[b * G + r]);
-      for (let j = 0; j < H; j++) {
-        const [i, f, g, o] = [0, 1, 2, 3].map((q) => wantGates[b * G + q * H + j]);
-        wantC[b * H + j] = f * cPrev[b * H + j] + i * g;
-        wantH[b * H + j] = o * Math.tanh(wantC[b * H + j]);
-      }
-    }
-    for (const [got, want, key] of [
-      [simd.gates, wantGates, 'gates'],
-      [simd.c, wantC, 'c'],
-      [simd.h, wantH, 'h'],
+    const want = lstmCellForward64(B, H, pre, cPrev);
+    for (const [got, wanted, key] of [
+      [simd.gates, want.gates, 'gates'],
+      [simd.c, want.c, 'c'],
+      [simd.h, want.h, 'h'],
     ] as const) {
-      const { abs } = maxErrors(got, want);
+      const { abs } = maxErrors(got, wanted);
       note('lstm_gates_forward vs float64 (abs)', abs);
       expect(abs, key).toBeLessThanOrEqual(2e-6);
     }
@@ -642,26 +358,13 @@ describe('lstm_gates_backward: SIMD vs _ref vs float64', () => {
         note('lstm_gates_backward vs _ref (abs)', abs);
         expect(abs, key).toBeLessThanOrEqual(TWIN_ABS_TOL);
       }
-      const wantDg = new Float64Array(B * G),
-        wantDc = new Float64Array(B * H);
-      for (let b = 0; b < B; b++) {
-        for (let j = 0; j < H; j++) {
-          const [i, f, g, o] = [0, 1, 2, 3].map((q) => gatesIn[b * G + q * H + j]);
-          const dH = dh[b * H + j] + (withDy ? dy[b * H + j] : 0);
-          const tc = Math.tanh(c[b * H + j]);
-          const dC = dc[b * H + j] + dH * o * (1 - tc * tc);
-          wantDg[b * G + j] = dC * g * i * (1 - i);
-          wantDg[b * G + H + j] = dC * cPrev[b * H + j] * f * (1 - f);
-          wantDg[b * G + 2 * H + j] = dC * i * (1 - g * g);
-          wantDg[b * G + 3 * H + j] = dH * tc * o * (1 - o);
-          wantDc[b * H + j] = dC * f;
-        }
-      }
-      for (const [got, want, key] of [
-        [simd.dgates, wantDg, 'dgates'],
-        [simd.dc, wantDc, 'dc'],
+      const dhTotal = Float64Array.from(dh, (v, i) => v + (withDy ? dy[i] : 0));
+      const want = lstmCellBackward64(B, H, gatesIn, cPrev, c, dhTotal, dc);
+      for (const [got, wanted, key] of [
+        [simd.dgates, want.dPre, 'dgates'],
+        [simd.dc, want.dcPrev, 'dc'],
       ] as const) {
-        const { abs } = maxErrors(got, want);
+        const { abs } = maxErrors(got, wanted);
         note('lstm_gates_backward vs float64 (abs)', abs);
         expect(abs, `${key} withDy=${withDy}`).toBeLessThanOrEqual(2e-6);
       }
@@ -703,12 +406,14 @@ describe('rnn_act_forward / rnn_act_backward: SIMD vs _ref vs float64', () => {
         note('rnn_act vs _ref (abs)', abs);
         expect(abs, `${key} relu=${relu}`).toBeLessThanOrEqual(relu ? 0 : TWIN_ABS_TOL);
       }
-      const wantH = Array.from(pre, (v) => (relu ? Math.max(v, 0) : Math.tanh(v)));
-      const wantD = (withDy: boolean): number[] =>
-        wantH.map((h, i) => {
-          const d = dh[i] + (withDy ? dy[i] : 0);
-          return relu ? (h > 0 ? d : 0) : d * (1 - h * h);
-        });
+      const nonlinearity = relu ? 'relu' : 'tanh';
+      const wantH = rnnCellForward64(pre, nonlinearity);
+      const wantD = (withDy: boolean): Float64Array =>
+        rnnCellBackward64(
+          wantH,
+          Float64Array.from(dh, (v, i) => v + (withDy ? dy[i] : 0)),
+          nonlinearity,
+        );
       expect(maxErrors(simd.h, wantH).abs).toBeLessThanOrEqual(2e-7);
       expect(maxErrors(simd.dpre, wantD(true)).abs).toBeLessThanOrEqual(2e-6);
       expect(maxErrors(simd.dpre0, wantD(false)).abs).toBeLessThanOrEqual(2e-6);
@@ -975,7 +680,11 @@ const initialBlock = (c: SeqCase): number => (c.reverse ? c.T : 0);
 function accumulatorStart(n: number, seed: number): Float32Array {
   return randomArray(n, seed, -0.5, 0.5);
 }
-const plus = (start: Float32Array, grad: Vec): Vec => Float64Array.from(grad, (g, i) => start[i] + g);
+const plus = (start: Float32Array, grad: Float64Array): Float64Array => Float64Array.from(grad, (g, i) => start[i] + g);
+
+/** The values of time index t in a (T, B, w) array, `stepSize` = B·w of them. */
+const stepRows = (a: Float32Array | Float64Array, t: number, stepSize: number): Float32Array | Float64Array =>
+  a.subarray(t * stepSize, (t + 1) * stepSize);
 
 describe('lstm_forward / lstm_backward against the float64 reference', () => {
   it.each([...CASES, ...MASKED_CASES, ...WIDE_BATCH_CASES].map((c) => [caseName(c), c] as const))('%s', (_name, c) => {
@@ -1036,7 +745,8 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     );
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
-    const ref = lstmForwardRef({
+    const problem: Direction64 = {
+      cell: 'lstm',
       T,
       B,
       I,
@@ -1050,24 +760,22 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
       bhh: c.bias ? f64(bhh) : null,
       h0: c.h0 ? f64(h0) : null,
       c0: c.c0 ? f64(c0) : null,
-    });
+    };
+    const ref = directionForward64(problem);
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
     const hseq = read(phseq, (T + 1) * B * H),
       cseq = read(pcseq, (T + 1) * B * H),
       gates = read(pgates, rows * G);
     expect(gates.some(Number.isNaN), 'NaN in the saved gates').toBe(false);
     const gatesCmp = blankPaddedRows(gates, mask, G); // padded rows of gates are unspecified
-    const state = (buf: Float32Array, block: number): Float32Array => buf.subarray(block * B * H, (block + 1) * B * H);
+    const state = (buf: Float32Array | Float64Array, block: number): Float32Array | Float64Array =>
+      buf.subarray(block * B * H, (block + 1) * B * H);
+    const forwardKey = 'lstm_forward y/h/c/gates';
     for (let t = 0; t < T; t++) {
-      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'lstm_forward y/h/c/gates');
-      expectClose(state(hseq, blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'lstm_forward y/h/c/gates');
-      expectClose(state(cseq, blockAfter(c, t)), ref.c[t], `cseq after ${t}`, 'lstm_forward y/h/c/gates');
-      expectClose(
-        gatesCmp.subarray(t * B * G, (t + 1) * B * G),
-        ref.gates[t],
-        `gates[${t}]`,
-        'lstm_forward y/h/c/gates',
-      );
+      expectClose(stepRows(y, t, B * H), stepRows(ref.y, t, B * H), `y[${t}]`, forwardKey);
+      expectClose(state(hseq, blockAfter(c, t)), state(ref.hseq, blockAfter(c, t)), `hseq after ${t}`, forwardKey);
+      expectClose(state(cseq, blockAfter(c, t)), state(ref.cseq, blockAfter(c, t)), `cseq after ${t}`, forwardKey);
+      expectClose(stepRows(gatesCmp, t, B * G), stepRows(ref.gates, t, B * G), `gates[${t}]`, forwardKey);
     }
     expect(Array.from(state(hseq, initialBlock(c))), 'initial h block').toEqual(
       c.h0 ? Array.from(h0) : new Array(B * H).fill(0),
@@ -1075,7 +783,7 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     expect(Array.from(state(cseq, initialBlock(c))), 'initial c block').toEqual(
       c.c0 ? Array.from(c0) : new Array(B * H).fill(0),
     );
-    expectClose(state(hseq, c.reverse ? 0 : T), ref.hFinal, 'final h', 'lstm_forward y/h/c/gates');
+    expectClose(state(hseq, c.reverse ? 0 : T), ref.hN, 'final h', forwardKey);
     expect(Array.from(read(pwih, G * I)), 'wih untouched').toEqual(Array.from(wih));
 
     // ---- backward
@@ -1129,31 +837,15 @@ describe('lstm_forward / lstm_backward against the float64 reference', () => {
     );
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
-    const g = lstmBackwardRef(
-      {
-        T,
-        B,
-        I,
-        H,
-        reverse: c.reverse === 1,
-        mask,
-        x: f64(x),
-        wih: f64(wih),
-        whh: f64(whh),
-        bih: null,
-        bhh: null,
-        h0: null,
-        c0: null,
-      },
-      ref,
-      c.dy ? f64(dy) : null,
-      c.dhT ? f64(dhT) : null,
-      c.dcT ? f64(dcT) : null,
-    );
+    const g = directionBackward64(problem, ref, {
+      dy: c.dy ? f64(dy) : null,
+      dhT: c.dhT ? f64(dhT) : null,
+      dcT: c.dcT ? f64(dcT) : null,
+    });
     const key = 'lstm_backward grads';
     const dgates = read(pdgates, rows * G);
-    for (let t = 0; t < T; t++)
-      expectClose(dgates.subarray(t * B * G, (t + 1) * B * G), g.dgates[t], `dgates[${t}]`, key);
+    // the LSTM's input- and hidden-side pre-activation gradients are one: dgx
+    for (let t = 0; t < T; t++) expectClose(stepRows(dgates, t, B * G), stepRows(g.dgx, t, B * G), `dgates[${t}]`, key);
     expectClose(read(pdwih, G * I), plus(dwihStart, g.dwih), 'dwih', key);
     expectClose(read(pdwhh, G * H), plus(dwhhStart, g.dwhh), 'dwhh', key);
     if (c.bias) {
@@ -1237,13 +929,14 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     );
     expectUntouchedTail(pwork, fwdWork, 16, 'forward work');
 
-    const ref = rnnForwardRef({
+    const problem: Direction64 = {
+      cell: 'rnn',
+      nonlinearity: c.relu === 1 ? 'relu' : 'tanh',
       T,
       B,
       I,
       H,
       reverse: c.reverse === 1,
-      relu: c.relu === 1,
       mask,
       x: f64(x),
       wih: f64(wih),
@@ -1251,18 +944,25 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
       bih: c.bias ? f64(bih) : null,
       bhh: c.bias ? f64(bhh) : null,
       h0: c.h0 ? f64(h0) : null,
-    });
+    };
+    const ref = directionForward64(problem);
     const y = unstride(read(py, rows * L.ldy), rows, H, L.ldy, L.yOff, 'y');
     const hseq = read(phseq, (T + 1) * B * H);
-    const state = (block: number): Float32Array => hseq.subarray(block * B * H, (block + 1) * B * H);
+    const state = (buf: Float32Array | Float64Array, block: number): Float32Array | Float64Array =>
+      buf.subarray(block * B * H, (block + 1) * B * H);
     for (let t = 0; t < T; t++) {
-      expectClose(y.subarray(t * B * H, (t + 1) * B * H), ref.y[t], `y[${t}]`, 'rnn_forward y/h');
-      expectClose(state(blockAfter(c, t)), ref.h[t], `hseq after ${t}`, 'rnn_forward y/h');
+      expectClose(stepRows(y, t, B * H), stepRows(ref.y, t, B * H), `y[${t}]`, 'rnn_forward y/h');
+      expectClose(
+        state(hseq, blockAfter(c, t)),
+        state(ref.hseq, blockAfter(c, t)),
+        `hseq after ${t}`,
+        'rnn_forward y/h',
+      );
     }
-    expect(Array.from(state(initialBlock(c))), 'initial h block').toEqual(
+    expect(Array.from(state(hseq, initialBlock(c))), 'initial h block').toEqual(
       c.h0 ? Array.from(h0) : new Array(B * H).fill(0),
     );
-    expectClose(state(c.reverse ? 0 : T), ref.hFinal, 'final h', 'rnn_forward y/h');
+    expectClose(state(hseq, c.reverse ? 0 : T), ref.hN, 'final h', 'rnn_forward y/h');
 
     // ---- backward
     const pdy = c.dy ? alloc(strided(rows, H, L.lddy, L.dyOff, dy)) : 0;
@@ -1310,29 +1010,11 @@ describe('rnn_forward / rnn_backward against the float64 reference', () => {
     );
     expectUntouchedTail(pbwork, bwdWork, 16, 'backward work');
 
-    const g = rnnBackwardRef(
-      {
-        T,
-        B,
-        I,
-        H,
-        reverse: c.reverse === 1,
-        relu: c.relu === 1,
-        mask,
-        x: f64(x),
-        wih: f64(wih),
-        whh: f64(whh),
-        bih: null,
-        bhh: null,
-        h0: null,
-      },
-      ref,
-      c.dy ? f64(dy) : null,
-      c.dhT ? f64(dhT) : null,
-    );
+    const g = directionBackward64(problem, ref, { dy: c.dy ? f64(dy) : null, dhT: c.dhT ? f64(dhT) : null });
     const key = 'rnn_backward grads';
     const dpre = read(pdpre, rows * H);
-    for (let t = 0; t < T; t++) expectClose(dpre.subarray(t * B * H, (t + 1) * B * H), g.dpre[t], `dpre[${t}]`, key);
+    // the RNN's input- and hidden-side pre-activation gradients are one: dgx
+    for (let t = 0; t < T; t++) expectClose(stepRows(dpre, t, B * H), stepRows(g.dgx, t, B * H), `dpre[${t}]`, key);
     expectClose(read(pdwih, H * I), plus(dwihStart, g.dwih), 'dwih', key);
     expectClose(read(pdwhh, H * H), plus(dwhhStart, g.dwhh), 'dwhh', key);
     if (c.bias) {

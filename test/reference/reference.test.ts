@@ -1,9 +1,16 @@
 // Self-check of the float64 oracle: hand-written BPTT (analyticGrads64) against central finite
-// differences (lossAndGrads64), and forward64 against a few facts that hold by construction.
+// differences (lossAndGrads64), forward64 against a few facts that hold by construction, and the
+// direction API's optional biases and step masks. (The direction API's gradients are checked by
+// finite differences in the kernel tests, on the problems they use.)
 import { describe, expect, it } from 'vitest';
 import {
   analyticGrads64,
+  type CellSpec,
+  type Direction64,
+  directionBackward64,
+  directionForward64,
   forward64,
+  gatesPerUnit,
   lossAndGrads64,
   maxError64,
   numDirections,
@@ -291,4 +298,113 @@ describe('float64 reference: forward facts', () => {
     expect(Array.from(bi.hN.subarray(6, 12))).toEqual(Array.from(rev.hN));
     expect(Array.from(bi.cN!.subarray(6, 12))).toEqual(Array.from(rev.cN!));
   });
+});
+
+describe('float64 reference: one direction', () => {
+  const cells: CellSpec[] = [
+    { cell: 'rnn', nonlinearity: 'tanh' },
+    { cell: 'rnn', nonlinearity: 'relu' },
+    { cell: 'lstm' },
+    { cell: 'gru', resetAfter: true },
+    { cell: 'gru', resetAfter: false },
+  ];
+  const name = (c: CellSpec): string =>
+    `${c.cell}${c.nonlinearity ? ` ${c.nonlinearity}` : ''}${c.resetAfter === false ? ' reset before' : ''}`;
+
+  /** A direction with every input present, seeded. */
+  function problem(cell: CellSpec, T: number, B: number, reverse: boolean, seed: number): Direction64 {
+    const I = 3,
+      H = 4;
+    const G = gatesPerUnit(cell.cell) * H;
+    return {
+      ...cell,
+      T,
+      B,
+      I,
+      H,
+      reverse,
+      x: seededUniform64(T * B * I, seed),
+      wih: seededUniform64(G * I, seed + 1, -0.8, 0.8),
+      whh: seededUniform64(G * H, seed + 2, -0.8, 0.8),
+      bih: seededUniform64(G, seed + 3, -0.5, 0.5),
+      bhh: seededUniform64(G, seed + 4, -0.5, 0.5),
+      h0: seededUniform64(B * H, seed + 5),
+      c0: seededUniform64(B * H, seed + 6),
+    };
+  }
+
+  for (const cell of cells) {
+    it(`${name(cell)}: an absent bias is a zero bias, each on its own`, () => {
+      const p = problem(cell, 3, 2, false, 40);
+      const G = p.bih!.length;
+      for (const side of ['bih', 'bhh'] as const) {
+        const absent = directionForward64({ ...p, [side]: null });
+        const zero = directionForward64({ ...p, [side]: new Float64Array(G) });
+        expect(Array.from(absent.hseq)).toEqual(Array.from(zero.hseq));
+        expect(Array.from(absent.hseq)).not.toEqual(Array.from(directionForward64(p).hseq));
+      }
+    });
+
+    for (const reverse of [false, true]) {
+      it(`${name(cell)}${reverse ? ' reversed' : ''}: a right-padded batch = each sequence alone`, () => {
+        const lengths = [4, 2, 0, 1];
+        const T = 4,
+          B = lengths.length,
+          H = 4;
+        const p = problem(cell, T, B, reverse, 50 + (reverse ? 1 : 0));
+        const I = p.I;
+        const mask = new Float32Array(T * B);
+        for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) mask[t * B + b] = t < lengths[b] ? 1 : 0;
+        p.mask = mask;
+        const seeds = {
+          dy: seededUniform64(T * B * H, 60),
+          dhT: seededUniform64(B * H, 61),
+          dcT: seededUniform64(B * H, 62),
+        };
+        const batch = directionForward64(p);
+        const grads = directionBackward64(p, batch, seeds);
+        const sums = new Float64Array(p.wih.length + p.whh.length);
+        for (let b = 0; b < B; b++) {
+          const L = lengths[b];
+          const rows = (a: ArrayLike<number>, w: number): Float64Array => {
+            const out = new Float64Array(L * w);
+            for (let t = 0; t < L; t++) for (let j = 0; j < w; j++) out[t * w + j] = a[(t * B + b) * w + j];
+            return out;
+          };
+          const state = (a: Float64Array): Float64Array => a.slice(b * H, (b + 1) * H);
+          const q: Direction64 = { ...p, T: L, B: 1, mask: null, x: rows(p.x, I), h0: state(p.h0!), c0: state(p.c0!) };
+          const alone = directionForward64(q);
+          const g = directionBackward64(q, alone, {
+            dy: rows(seeds.dy, H),
+            dhT: state(seeds.dhT),
+            dcT: state(seeds.dcT),
+          });
+          expect(Array.from(rows(batch.y, H)), `y of ${b}`).toEqual(Array.from(alone.y));
+          expect(Array.from(state(batch.hN)), `hN of ${b}`).toEqual(Array.from(alone.hN));
+          expect(Array.from(state(batch.cN)), `cN of ${b}`).toEqual(Array.from(alone.cN));
+          expect(Array.from(rows(grads.dx, I)), `dx of ${b}`).toEqual(Array.from(g.dx));
+          expect(Array.from(state(grads.dh0)), `dh0 of ${b}`).toEqual(Array.from(g.dh0));
+          expect(Array.from(state(grads.dc0)), `dc0 of ${b}`).toEqual(Array.from(g.dc0));
+          g.dwih.forEach((v, i) => {
+            sums[i] += v;
+          });
+          g.dwhh.forEach((v, i) => {
+            sums[p.wih.length + i] += v;
+          });
+          // the padded steps: y, dx and the pre-activation gradients are zero
+          for (let t = L; t < T; t++) {
+            const r = t * B + b;
+            expect(Array.from(batch.y.subarray(r * H, (r + 1) * H)).every((v) => v === 0)).toBe(true);
+            expect(Array.from(grads.dx.subarray(r * I, (r + 1) * I)).every((v) => v === 0)).toBe(true);
+            const G = gatesPerUnit(cell.cell) * H;
+            expect(Array.from(grads.dgx.subarray(r * G, (r + 1) * G)).every((v) => v === 0)).toBe(true);
+            expect(Array.from(grads.dgh.subarray(r * G, (r + 1) * G)).every((v) => v === 0)).toBe(true);
+          }
+        }
+        const batchSums = Float64Array.from([...grads.dwih, ...grads.dwhh]);
+        expect(maxError64(batchSums, sums, 1).abs).toBeLessThanOrEqual(1e-13);
+        expect(Math.max(...Array.from(batchSums, Math.abs))).toBeGreaterThan(1e-2);
+      });
+    }
+  }
 });
