@@ -20,7 +20,7 @@ export { lstm_gates_forward, lstm_gates_backward } from './lstm';
 export { rnn_act_forward, rnn_act_backward } from './rnn';
 export { fill_rows_with_bias, accumulate_column_sums } from './rowops';
 
-// heads, losses, optimizers (src/backend/training-kernels.ts)
+// embedding, dense head, losses, vector ops, optimizers (src/backend/head-kernels.ts)
 export { dense_forward, dense_backward } from './dense';
 export { embedding_forward, embedding_backward } from './embedding';
 export { softmax_xent, softmax_rows, sigmoid_bce, mse } from './loss';

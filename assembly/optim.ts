@@ -18,7 +18,7 @@ import { barrier, share_end, share_start } from './threads';
   return ptr != 0 ? ptr + off : 0;
 }
 
-/** SGD (+ momentum, dampening, Nesterov, L2 weight decay). See TrainingKernels.sgd_step. */
+/** SGD (+ momentum, dampening, Nesterov, L2 weight decay). See HeadKernels.sgd_step. */
 export function sgd_step(n: i32, p: usize, g: usize, buf: usize, lr: f32, momentum: f32, dampening: f32,
   nesterov: i32, weightDecay: f32, first: i32): void {
   const off = share_offset(n);
@@ -71,7 +71,7 @@ export function adagrad_step(n: i32, p: usize, g: usize, sum: usize, lr: f32, ep
   }
 }
 
-/** RMSprop (+ momentum). See TrainingKernels.rmsprop_step. */
+/** RMSprop (+ momentum). See HeadKernels.rmsprop_step. */
 export function rmsprop_step(n: i32, p: usize, g: usize, sq: usize, buf: usize, lr: f32, alpha: f32, eps: f32,
   weightDecay: f32, momentum: f32): void {
   const off = share_offset(n);
@@ -98,7 +98,7 @@ export function rmsprop_step(n: i32, p: usize, g: usize, sq: usize, buf: usize, 
   }
 }
 
-/** Adam / AdamW with bias correction. See TrainingKernels.adam_step. */
+/** Adam / AdamW with bias correction. See HeadKernels.adam_step. */
 export function adam_step(n: i32, p: usize, g: usize, m: usize, v: usize, lr: f32, beta1: f32, beta2: f32,
   eps: f32, weightDecay: f32, decoupled: i32, step: i32): void {
   const off = share_offset(n);
