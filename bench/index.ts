@@ -1,4 +1,4 @@
-// `npm run bench`: the workloads of DESIGN.md §5 for strand's WebAssembly and pure-TypeScript
+// `npm run bench`: the benchmark workloads (docs/performance.md) for strand's WebAssembly and pure-TypeScript
 // backends, in one process, with tinybench. Prints a table (value, unit, GFLOP/s, ratio to
 // strand-wasm) and writes it to bench/results/ as JSON and Markdown with machine, runtime and
 // commit. `--quick` for a short run; `--only W1,W3,K1` for a subset; `--no-peers` for strand only.

@@ -1,4 +1,4 @@
-// The fixed benchmark workloads of DESIGN.md §5 (W1–W5), for one strand backend. Each workload
+// The fixed benchmark workloads W1–W5 (defined in docs/performance.md), for one strand backend. Each workload
 // builds its model once and returns the function that tinybench times, plus how to turn a
 // median time into the workload's unit.
 import {
@@ -193,7 +193,7 @@ function trainingStep(
 }
 
 /**
- * S1, beside DESIGN.md's workloads: streaming inference, one LSTMCell step at a time with the
+ * S1, beside W1–W5: streaming inference, one LSTMCell step at a time with the
  * state carried (what generation, beam search and an edge function answering token by token run):
  * µs per step over 100 steps. Each call is one step, so per-call costs (packing the weights,
  * crossing into wasm, copying the state) count here, not only the arithmetic.
@@ -221,7 +221,7 @@ function streamingStep(id: string, title: string, I: number, H: number): Workloa
   };
 }
 
-/** W1–W5 of DESIGN.md §5, and the streaming step S1. */
+/** W1–W5 (docs/performance.md), and the streaming step S1. */
 export const WORKLOADS: Workload[] = [
   inference('W1', 'LSTM inference, B 1, T 100, I 64, H 256', 100, 1, 64, 256, true),
   inference('W2', 'LSTM inference, B 32, T 50, I 128, H 256', 50, 32, 128, 256, false),

@@ -1,5 +1,5 @@
 /**
- * The peers of the benchmark suite (DESIGN.md §5, issue 5) on workloads W1–W5: TensorFlow.js with
+ * The peers of the benchmark suite on workloads W1–W5 (docs/performance.md): TensorFlow.js with
  * its cpu and wasm backends, brain.js, and onnxruntime-web (inference only). Every peer is loaded
  * with strand's weights and must reproduce strand's result on the workload's input — the LSTM
  * output (W1, W2) or the first training step's loss (W3–W5), within the tolerances of measure.ts

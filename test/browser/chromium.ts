@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** Flags for headless Chromium in a container (../shared/RUNTIMES.md). */
+/** Flags for headless Chromium in a container (no sandbox as root, no GPU, no background networking: this machine has no network). */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -936,7 +936,7 @@ const JS_TOL = 2e-6;
 
 /**
  * Tolerance of the WebAssembly kernels against the pure-TypeScript ones: their activations are
- * polynomial approximations (≤ 1e-6 each by DESIGN.md), compounded over up to 5 steps forward
+ * polynomial approximations (≤ 1e-6 each, the kernels' accuracy target), compounded over up to 5 steps forward
  * and back. Measured worst: 2.4e-7 (GEMM), 1.0e-7 (sequence kernels).
  */
 const WASM_TOL = 1e-5;

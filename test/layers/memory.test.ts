@@ -1,4 +1,4 @@
-// Memory rule (DESIGN.md): after warm-up, forward + backward allocate nothing; a forced
+// Memory rule (docs/architecture.md): after warm-up, forward + backward allocate nothing; a forced
 // memory.grow between calls changes no result; dispose() returns every byte.
 import { describe, expect, it } from 'vitest';
 import { GRU, LSTM, RNN, LSTMCell } from '../../src/index.ts';
