@@ -13,6 +13,8 @@ export {
 } from './backend/index.ts';
 export type { Heap, HeapStats } from './backend/heap.ts';
 export type { Kernels } from './backend/kernels.ts';
+export type { HeadKernels } from './backend/head-kernels.ts';
+export type { AllKernels } from './backend/backend.ts';
 export { manualSeed, Rng } from './util/rng.ts';
 export type { RecurrentInit, WeightInit } from './nn/init.ts';
 export type { StateDict } from './nn/params.ts';
@@ -29,6 +31,7 @@ export {
   type RecurrentOutput,
   type RecurrentOutputGrads,
   type RecurrentInputGrads,
+  type RecurrentConfig,
 } from './nn/recurrent.ts';
 export {
   RecurrentCell,
@@ -40,10 +43,10 @@ export {
   type CellGrads,
   type RecurrentStateJSON,
 } from './nn/cells.ts';
-export { Embedding, OneHot, type EmbeddingOptions } from './nn/embedding.ts';
-export { Dense, type DenseOptions } from './nn/dense.ts';
-export { Dropout } from './nn/dropout.ts';
-export { SequenceModel, type SequenceModelOptions } from './nn/model.ts';
+export { Embedding, OneHot, type EmbeddingOptions, type EmbeddingConfig } from './nn/embedding.ts';
+export { Dense, type DenseOptions, type DenseConfig } from './nn/dense.ts';
+export { Dropout, type DropoutConfig } from './nn/dropout.ts';
+export { SequenceModel, type SequenceModelOptions, type SavedState } from './nn/model.ts';
 export type { ModelLayer } from './nn/layers.ts';
 export type { Batch, OutputKind, SequenceInput, Trainable } from './nn/trainable.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
@@ -55,6 +58,7 @@ export {
   type StepResult,
   type ProgressEvent,
   type FitOptions,
+  type FitResult,
   type Metrics,
   type LossName,
 } from './train/trainer.ts';

@@ -56,7 +56,9 @@ export interface HeapStats {
 }
 
 /**
- * A first-fit allocator with coalescing free lists, over a {@link GrowableMemory}.
+ * A first-fit allocator with coalescing free lists, over a backend's growable memory (the wasm
+ * linear memory, or an ArrayBuffer that grows by copy). Every backend builds its own; reach it as
+ * {@link Backend.heap}.
  * Bookkeeping lives in JavaScript maps, not in the memory, so a kernel that writes out of bounds
  * cannot corrupt it (and tests can detect the overrun instead).
  */
@@ -74,6 +76,7 @@ export class Heap {
   private cachedF32: Float32Array | null = null;
 
   /**
+   * @internal Backends build their heap; users reach it as {@link Backend.heap}.
    * @param memory the memory to manage
    * @param base first usable byte (above any static data); rounded up to {@link ALIGN}.
    *   Must be > 0 so that pointer 0 can mean "absent".
@@ -84,7 +87,7 @@ export class Heap {
     this.top = this.base;
   }
 
-  /** Allocates `bytes` (rounded up to {@link ALIGN}); returns a byte offset, never 0. */
+  /** Allocates `bytes` (rounded up to a multiple of `ALIGN`, 64 bytes); returns a byte offset, never 0. */
   alloc(bytes: number): number {
     if (!Number.isInteger(bytes) || bytes < 0) {
       throw new RangeError(`Heap.alloc: bytes must be a non-negative integer, received ${bytes}`);

@@ -2,7 +2,7 @@
  * The kernel interface of the recurrent core (GEMM, activations, RNN / LSTM / GRU): the contract
  * between strand's model objects and a compute backend. Its other half, the head kernels
  * (embedding, dense, losses, flat vectors, optimizers), is {@link HeadKernels} in head-kernels.ts;
- * a backend provides both (`AllKernels` in backend.ts).
+ * a backend provides both ({@link AllKernels} in backend.ts).
  *
  * Both backends implement it with identical semantics, file for file:
  * - the WebAssembly backend, whose exports carry exactly these names (see `assembly/index.ts`;

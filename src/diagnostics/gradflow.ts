@@ -21,7 +21,10 @@ export interface GradientFlowOptions {
    * Also report the flow after clipping the parameter gradient by its global norm, as
    * `new Trainer(model, { clip: { norm } })` would before the update (see {@link ClipReport}).
    */
-  clip?: { norm: number };
+  clip?: {
+    /** The maximum global L2 norm of the parameter gradient, as the Trainer's `clip.norm` (finite, > 0). */
+    norm: number;
+  };
 }
 
 /** ‖∂L_T/∂h_k‖ of one recurrent layer (forward direction), for every step k. */

@@ -20,7 +20,12 @@ export interface VocabOptions {
 
 /** JSON form of a {@link Vocab}. */
 export interface VocabJSON {
+  /** How the text was cut: into characters (`'char'`) or words and punctuation marks (`'word'`). */
   level: 'char' | 'word';
+  /**
+   * Every token, indexed by id: `<PAD>`, `<UNK>`, `<EOS>` (ids 0, 1, 2), then the corpus tokens by
+   * descending frequency.
+   */
   tokens: string[];
 }
 

@@ -4,11 +4,18 @@ import type { StateDict } from './params.ts';
 import { CellCore, type CellType } from './recurrent.ts';
 import { checkArray, positiveInt } from '../util/check.ts';
 
-/** JSON form of a {@link RecurrentState}. */
+/**
+ * JSON form of a {@link RecurrentState}: what {@link RecurrentState.toJSON} writes and
+ * {@link RecurrentState.fromJSON} reads.
+ */
 export interface RecurrentStateJSON {
+  /** Number of streams B (a positive integer). */
   batch: number;
+  /** Features of the hidden state, H (a positive integer). */
   hiddenSize: number;
+  /** The hidden state, (B, H) row-major: B·H numbers. */
   h: number[];
+  /** The cell state of an LSTM, (B, H) row-major: B·H numbers; absent for RNN and GRU states. */
   c?: number[];
 }
 

@@ -21,6 +21,20 @@ export interface DenseOptions {
   backend?: Backend;
 }
 
+/** What {@link Dense.config} returns: the layer's constructor arguments, as stored in checkpoints. */
+export interface DenseConfig {
+  /** The layer kind, always `'dense'`. */
+  type: 'dense';
+  /** Input features per row. */
+  inFeatures: number;
+  /** Output features per row. */
+  outFeatures: number;
+  /** Whether the layer has a `bias` parameter. */
+  bias: boolean;
+  /** Where a {@link SequenceModel} applies it: at `'every'` step or only at the `'last'` one. */
+  at: 'every' | 'last';
+}
+
 /** A linear layer y = x·Wᵀ + b, `weight` (out, in), `bias` (out), as PyTorch's `nn.Linear`. */
 export class Dense {
   /** Input features. */
@@ -104,7 +118,7 @@ export class Dense {
   }
 
   /** The configuration, for checkpoints. */
-  config(): { type: 'dense'; inFeatures: number; outFeatures: number; bias: boolean; at: 'every' | 'last' } {
+  config(): DenseConfig {
     return {
       type: 'dense',
       inFeatures: this.inFeatures,

@@ -1,6 +1,14 @@
 import type { Backend } from '../backend/backend.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
 
+/** What {@link Dropout.config} returns: the layer's constructor argument, as stored in checkpoints. */
+export interface DropoutConfig {
+  /** The layer kind, always `'dropout'`. */
+  type: 'dropout';
+  /** Drop probability in [0, 1). */
+  p: number;
+}
+
 /**
  * Inverted dropout: in training, zeroes each value with probability `p` and scales the rest by
  * 1/(1−p); in evaluation and generation it is the identity. Seeded, so runs are reproducible.
@@ -19,7 +27,7 @@ export class Dropout {
   }
 
   /** The configuration, for checkpoints. */
-  config(): { type: 'dropout'; p: number } {
+  config(): DropoutConfig {
     return { type: 'dropout', p: this.p };
   }
 

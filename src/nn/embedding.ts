@@ -14,6 +14,19 @@ export interface EmbeddingOptions {
 }
 
 /**
+ * What {@link Embedding.config} (and so {@link OneHot}'s) returns: the table's size, as stored in
+ * checkpoints.
+ */
+export interface EmbeddingConfig {
+  /** The layer kind: `'embedding'` for a trainable {@link Embedding}, `'onehot'` for a {@link OneHot}. */
+  type: 'embedding' | 'onehot';
+  /** Vocabulary size V: token ids are in [0, V). */
+  numEmbeddings: number;
+  /** Vector size E (equal to V for a one-hot table). */
+  embeddingDim: number;
+}
+
+/**
  * A learned lookup table: token id → vector of `embeddingDim` floats. Parameter `weight`
  * (numEmbeddings, embeddingDim), initialised N(0, 1) as in PyTorch.
  */
@@ -70,7 +83,7 @@ export class Embedding {
   }
 
   /** The configuration, for checkpoints. */
-  config(): { type: 'embedding' | 'onehot'; numEmbeddings: number; embeddingDim: number } {
+  config(): EmbeddingConfig {
     return {
       type: this.trainable ? 'embedding' : 'onehot',
       numEmbeddings: this.numEmbeddings,

@@ -3,20 +3,16 @@
  * a fresh layer from one, and the dropout generator positions a checkpoint carries.
  */
 import type { Backend } from '../backend/backend.ts';
-import { Dense } from './dense.ts';
-import { Dropout } from './dropout.ts';
-import { Embedding, OneHot } from './embedding.ts';
+import { Dense, type DenseConfig } from './dense.ts';
+import { Dropout, type DropoutConfig } from './dropout.ts';
+import { Embedding, OneHot, type EmbeddingConfig } from './embedding.ts';
 import { GRU, LSTM, RNN, type RecurrentConfig, type RecurrentLayer } from './recurrent.ts';
 
 /** Anything a {@link SequenceModel} can stack. */
 export type ModelLayer = Embedding | RecurrentLayer | Dropout | Dense;
 
 /** The serialisable configuration of one {@link ModelLayer}. */
-export type LayerConfig =
-  | ReturnType<Embedding['config']>
-  | RecurrentConfig
-  | ReturnType<Dropout['config']>
-  | ReturnType<Dense['config']>;
+export type LayerConfig = EmbeddingConfig | RecurrentConfig | DropoutConfig | DenseConfig;
 
 /** Builds fresh (randomly initialised) layers from their configurations. */
 export function layersFromConfig(

@@ -26,6 +26,21 @@ export interface ModelCheckpointHeader {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * A copy of the carried state of a stateful {@link SequenceModel}: what
+ * {@link SequenceModel.saveState} returns and {@link SequenceModel.restoreState} takes back.
+ */
+export interface SavedState {
+  /** Streams B of the carried state; 0 when the model carried none (restoring then drops any state). */
+  batch: number;
+  /**
+   * Two buffers per recurrent layer, bottom to top: its hidden state h, then its cell state c
+   * (empty for RNN and GRU layers). Each is (numLayers·D, B, H) row-major, D = 2 for a
+   * bidirectional layer, else 1; all are empty when `batch` is 0.
+   */
+  buffers: Float32Array[];
+}
+
 /** Options of {@link SequenceModel}. */
 export interface SequenceModelOptions {
   /**
@@ -275,7 +290,7 @@ export class SequenceModel {
    * A copy of the carried state (for stateful runs), to {@link restoreState} later — e.g. to
    * sample in the middle of training without disturbing the training streams.
    */
-  saveState(): { batch: number; buffers: Float32Array[] } {
+  saveState(): SavedState {
     const mem = this.backend.heap.all();
     const buffers: Float32Array[] = [];
     this.recurrent.forEach((r, i) => {
@@ -287,7 +302,7 @@ export class SequenceModel {
   }
 
   /** Puts back a state from {@link saveState}. */
-  restoreState(saved: { batch: number; buffers: Float32Array[] }): void {
+  restoreState(saved: SavedState): void {
     if (saved.batch === 0) {
       this.stateBatch = 0;
       return;

@@ -51,16 +51,31 @@ export interface GRUOptions extends RecurrentOptions {
   resetAfter?: boolean;
 }
 
-/** What {@link RecurrentLayer.config} returns. */
+/**
+ * What {@link RecurrentLayer.config} returns: a recurrent layer's constructor options without
+ * `init`, `seed` and `backend`, as stored in checkpoints to rebuild the layer.
+ */
 export interface RecurrentConfig {
+  /** Which cell: `'rnn'` ({@link RNN}), `'lstm'` ({@link LSTM}) or `'gru'` ({@link GRU}). */
   type: CellType;
+  /** Features per input step, I. */
   inputSize: number;
+  /** Features of the hidden state, H. */
   hiddenSize: number;
+  /** Stacked layers (≥ 1). */
   numLayers: number;
+  /** Whether every layer also runs a reverse-time direction. */
   bidirectional: boolean;
+  /** Whether the layers have `bias_ih` and `bias_hh`. */
   bias: boolean;
+  /**
+   * How a bidirectional layer combines its directions in the output (see
+   * {@link RecurrentOptions.merge}). Always written by `config()`; absent means `'concat'`.
+   */
   merge?: 'concat' | 'sum';
+  /** RNN only: the activation, `'tanh'` or `'relu'`. Written for an RNN; absent means `'tanh'`. */
   nonlinearity?: 'tanh' | 'relu';
+  /** GRU only: where the reset gate applies (see {@link GRUOptions.resetAfter}). Written for a GRU; absent means true. */
   resetAfter?: boolean;
 }
 

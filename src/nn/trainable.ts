@@ -49,8 +49,11 @@ export interface PreparedBatch {
 
 /** What {@link Trainer} needs of a model: {@link SequenceModel} and {@link EncoderDecoder} provide it. */
 export interface Trainable {
+  /** The backend the model's parameters and buffers live on (the trainer allocates its own there too). */
   readonly backend: Backend;
+  /** What the head's outputs mean; it picks the trainer's default loss. */
   readonly output: OutputKind;
+  /** Values per output row, O: the head's output features (the classes, for a softmax model). */
   readonly outputSize: number;
   /** @internal Every parameter slab, bottom to top. */
   parameterSets(): ParameterSet[];

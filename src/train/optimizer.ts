@@ -2,12 +2,67 @@ import type { Backend } from '../backend/backend.ts';
 import type { ParameterSet } from '../nn/params.ts';
 import { describe } from '../util/check.ts';
 
-/** Optimizer settings, with PyTorch's names, definitions and defaults. */
+/**
+ * Optimizer settings, with PyTorch's names, definitions and defaults. Every number must be finite
+ * and ≥ 0. `lr` is the base learning rate: a {@link Schedule} multiplies it per update. Weight
+ * decay is an L2 penalty added to the gradient (g + weightDecay·p), except in AdamW, where it is
+ * decoupled (p shrinks by lr·weightDecay·p before the Adam step).
+ */
 export type OptimizerOptions =
-  | { type: 'sgd'; lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number }
-  | { type: 'adagrad'; lr?: number; lrDecay?: number; eps?: number; weightDecay?: number }
-  | { type: 'rmsprop'; lr?: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number }
-  | { type: 'adam' | 'adamw'; lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+  | {
+      /** Stochastic gradient descent (PyTorch's `SGD`). */
+      type: 'sgd';
+      /** Base learning rate; required (as in PyTorch). */
+      lr: number;
+      /** Momentum factor; default 0 (plain SGD, no momentum buffer). */
+      momentum?: number;
+      /** Dampening of the momentum: the new gradient enters the buffer scaled by (1 − dampening); default 0. */
+      dampening?: number;
+      /** Nesterov momentum; default false. Needs momentum > 0 and dampening 0. */
+      nesterov?: boolean;
+      /** L2 penalty factor; default 0. */
+      weightDecay?: number;
+    }
+  | {
+      /** Adagrad: each parameter's step is divided by the root of its summed squared gradients. */
+      type: 'adagrad';
+      /** Base learning rate; default 0.01. */
+      lr?: number;
+      /** Learning-rate decay: update n uses lr / (1 + (n − 1)·lrDecay); default 0. */
+      lrDecay?: number;
+      /** Added to the denominator for numerical stability; default 1e-10. */
+      eps?: number;
+      /** L2 penalty factor; default 0. */
+      weightDecay?: number;
+    }
+  | {
+      /** RMSprop: each parameter's step is divided by the root of a running mean of squared gradients. */
+      type: 'rmsprop';
+      /** Base learning rate; default 0.01. */
+      lr?: number;
+      /** Smoothing constant of the running mean of squared gradients; default 0.99. */
+      alpha?: number;
+      /** Added to the denominator for numerical stability; default 1e-8. */
+      eps?: number;
+      /** Momentum factor applied to the normalised step; default 0 (none). */
+      momentum?: number;
+      /** L2 penalty factor; default 0. */
+      weightDecay?: number;
+    }
+  | {
+      /** Adam, or AdamW (decoupled weight decay), with bias correction. */
+      type: 'adam' | 'adamw';
+      /** Base learning rate; default 1e-3. */
+      lr?: number;
+      /** Decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9. */
+      beta1?: number;
+      /** Decay rate of the second-moment (uncentred variance) estimate, in [0, 1); default 0.999. */
+      beta2?: number;
+      /** Added to the denominator for numerical stability; default 1e-8. */
+      eps?: number;
+      /** Weight decay factor: L2 for `'adam'` (default 0), decoupled for `'adamw'` (default 0.01). */
+      weightDecay?: number;
+    };
 
 interface SetState {
   set: ParameterSet;
@@ -27,6 +82,10 @@ export class Optimizer {
   private readonly backend: Backend;
   private readonly states: SetState[];
 
+  /**
+   * @internal The {@link Trainer} builds its optimizer from the model's parameter slabs; read it as
+   * `trainer.optimizer`.
+   */
   constructor(sets: ParameterSet[], options: OptimizerOptions) {
     if (options === null || typeof options !== 'object')
       throw new TypeError(`optimizer must be an object like { type: 'adam', lr: 2e-3 }, received ${describe(options)}`);

@@ -3,12 +3,50 @@ import { describe } from '../util/check.ts';
 /**
  * A learning-rate schedule, as a multiple of the optimizer's base rate by update count
  * (PyTorch's StepLR, ExponentialLR, CosineAnnealingLR, plus linear warm-up in front of any).
+ *
+ * With `warmup` = W > 0, update n (0-based, counted over the optimizer's life) runs at
+ * (n + 1) / W of the scheduled rate while n < W; the schedule's own count s = max(0, n − W) starts
+ * after the warm-up, so s stays 0 during it.
  */
 export type Schedule =
-  | { type: 'constant'; warmup?: number }
-  | { type: 'step'; stepSize: number; gamma?: number; warmup?: number }
-  | { type: 'exponential'; gamma: number; warmup?: number }
-  | { type: 'cosine'; total: number; minFactor?: number; warmup?: number };
+  | {
+      /** The base rate at every update (after the warm-up). */
+      type: 'constant';
+      /** Updates of linear warm-up in front of the schedule (an integer ≥ 0); default 0. */
+      warmup?: number;
+    }
+  | {
+      /** Step decay: the base rate times gamma^⌊s / stepSize⌋. */
+      type: 'step';
+      /** Updates between two decays (> 0). */
+      stepSize: number;
+      /** Factor applied at every decay (> 0); default 0.1. */
+      gamma?: number;
+      /** Updates of linear warm-up in front of the schedule (an integer ≥ 0); default 0. */
+      warmup?: number;
+    }
+  | {
+      /** Exponential decay: the base rate times gamma^s. */
+      type: 'exponential';
+      /** Factor applied per update (> 0; below 1 to decay). */
+      gamma: number;
+      /** Updates of linear warm-up in front of the schedule (an integer ≥ 0); default 0. */
+      warmup?: number;
+    }
+  | {
+      /**
+       * Cosine annealing: the base rate times
+       * minFactor + (1 − minFactor)·(1 + cos(π·min(s, total) / total)) / 2,
+       * which falls from 1 to minFactor over `total` updates and then stays there.
+       */
+      type: 'cosine';
+      /** Updates over which the rate anneals (> 0). */
+      total: number;
+      /** The final multiple of the base rate; default 0. */
+      minFactor?: number;
+      /** Updates of linear warm-up in front of the schedule (an integer ≥ 0); default 0. */
+      warmup?: number;
+    };
 
 /** The learning rate for update number `step` (0-based) of a run with base rate `base`. */
 export function scheduledLr(schedule: Schedule | undefined, base: number, step: number): number {

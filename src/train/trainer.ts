@@ -20,14 +20,30 @@ export interface TrainerOptions {
   optimizer?: OptimizerOptions;
   /** Learning-rate schedule over updates. */
   schedule?: Schedule;
-  /** Gradient clipping: by global norm (over all parameters), and / or element-wise by value. */
-  clip?: { norm?: number; value?: number };
+  /**
+   * Gradient clipping before each update: by global norm (over all parameters), and / or
+   * element-wise by value (with both, by value first). Default: none.
+   */
+  clip?: {
+    /**
+     * Maximum global L2 norm of the gradient (> 0): a larger gradient is scaled by
+     * norm / (‖g‖ + 1e-6), as PyTorch's `clip_grad_norm_`.
+     */
+    norm?: number;
+    /** Maximum magnitude of each gradient value (> 0): values are clamped to [−value, value]. */
+    value?: number;
+  };
   /**
    * Truncated BPTT for {@link Trainer.fit} on a token stream (Williams & Peng): every `k1` new
    * steps one update, backpropagating through the last `k2` steps (k2 ≥ k1; default k2 = k1).
    * Default `{ k1: 50 }`.
    */
-  tbptt?: { k1: number; k2?: number };
+  tbptt?: {
+    /** New time steps per update (a positive integer); also the window of {@link Trainer.evaluate}. */
+    k1: number;
+    /** Time steps backpropagated through per update (an integer ≥ k1); default k1. */
+    k2?: number;
+  };
   /** Parallel streams per update in {@link Trainer.fit}; default 32. */
   batchSize?: number;
 }
@@ -86,8 +102,23 @@ export interface Metrics {
   accuracy: number;
 }
 
+/** What {@link Trainer.fit} resolves with. */
+export interface FitResult {
+  /** The mean training loss of each completed epoch, in order (an epoch cut short is left out). */
+  epochLosses: number[];
+  /** Updates made by this call. */
+  steps: number;
+  /**
+   * Why training ended: `'done'` (every epoch ran), `'aborted'` (the signal was aborted),
+   * `'time'` (`timeLimit` reached), `'steps'` (`maxSteps` reached) or `'patience'` (the validation
+   * loss stopped improving).
+   */
+  stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience';
+}
+
 /** A NaN or infinity appeared in the loss or the gradients; the weights are those before the step. */
 export class NonFiniteError extends Error {
+  /** Always `'NonFiniteError'`, so the error can be told apart without `instanceof`. */
   override readonly name = 'NonFiniteError';
 }
 
@@ -171,12 +202,9 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * Trains a language model on a token stream with truncated BPTT: the stream is cut into
    * `batchSize` contiguous streams whose state carries from window to window within an epoch.
    * @param tokens token ids (the model must start with an Embedding and predict the next token)
-   * @returns the mean training loss per epoch
+   * @returns the mean training loss per epoch, the number of updates and why training stopped
    */
-  async fit(
-    tokens: ArrayLike<number>,
-    options: FitOptions = {},
-  ): Promise<{ epochLosses: number[]; steps: number; stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience' }> {
+  async fit(tokens: ArrayLike<number>, options: FitOptions = {}): Promise<FitResult> {
     const where = 'Trainer.fit';
     const model = this.languageModel(where);
     if (model.embedding === null || model.head.at !== 'every' || this.loss !== 'cross-entropy') {
