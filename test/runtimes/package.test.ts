@@ -15,7 +15,7 @@ import { tinyModel } from './tiny-model.ts';
 import { twentySteps, type TwentyStepsResult } from './twenty-steps.ts';
 
 const KiB = 1024;
-/** The relaxed-SIMD probe of ../shared/RUNTIMES.md, to know which build Node should pick. */
+/** A tiny module using relaxed SIMD: whether it validates tells which build Node should pick. */
 const RELAXED = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
   253, 128, 2, 11,
