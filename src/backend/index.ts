@@ -42,12 +42,12 @@ export interface InitOptions {
   /**
    * Threads for the threaded kernels, the calling one included: 1 (default) or up to 16. The
    * threaded kernels are the LSTM, GRU and vanilla RNN forward and backward, the dense layer's
-   * forward and backward, and the SGD, Adagrad, RMSprop and Adam (AdamW) updates; the embedding and the
-   * losses run on the calling thread, and so does any call too small to share (under the threaded
-   * backend's `minParallelFlops`, by default 4·10⁶ floating-point operations). Needs shared memory
-   * (in a page: cross-origin isolation, COOP + COEP) and workers (Node, Deno, Bun, browsers);
-   * elsewhere strand quietly runs on one thread. The results are bit-identical to one thread of
-   * the same flavor. See `backend.threads`.
+   * forward and backward, and the SGD, Adagrad, RMSprop and Adam (AdamW) updates; the embedding
+   * and the losses run on the calling thread, and so does any call too small to share (under the
+   * threaded backend's `minParallelFlops`, by default 4·10⁶ floating-point operations). Needs
+   * shared memory (in a page: cross-origin isolation, COOP + COEP) and workers (Node, Deno, Bun,
+   * browsers); elsewhere strand quietly runs on one thread. The results are bit-identical to one
+   * thread of the same flavor. See `backend.threads`.
    */
   threads?: number;
 }
