@@ -63,7 +63,7 @@ describe('size budget', () => {
 });
 
 describe('package checks', () => {
-  it('the tarball holds dist/, README.md and package.json only, with every wasm build', async () => {
+  it('the tarball holds dist/, README.md, LICENSE and package.json only, with every wasm build', async () => {
     const list = await exec('tar', ['-tzf', installed.tarball], { cwd: installed.root });
     const files = list.stdout
       .trim()
@@ -72,6 +72,7 @@ describe('package checks', () => {
     expect(
       files.filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json' && f !== 'LICENSE'),
     ).toEqual([]);
+    expect(files).toContain('LICENSE');
     for (const b of WASM_BUILDS) expect(files).toContain(`dist/${b.file}`);
     for (const f of [
       'dist/node.js',
