@@ -40,10 +40,14 @@ export interface InitOptions {
   /** The kernel module, compiled or as bytes: the older name of `module` / `bytes`. */
   wasm?: WebAssembly.Module | BufferSource;
   /**
-   * Threads for the threaded kernels (LSTM forward and backward), the calling one included: 1
-   * (default) or up to 16. Needs shared memory (in a page: cross-origin isolation, COOP + COEP)
-   * and workers (Node, Deno, Bun, browsers); elsewhere strand quietly runs on one thread. The
-   * results are bit-identical to one thread of the same flavor. See `backend.threads`.
+   * Threads for the threaded kernels, the calling one included: 1 (default) or up to 16. The
+   * threaded kernels are the LSTM, GRU and vanilla RNN forward and backward, the dense layer's
+   * forward and backward, and the SGD, Adagrad, RMSprop and Adam (AdamW) updates; the embedding
+   * and the losses run on the calling thread, and so does any call too small to share (under the
+   * threaded backend's `minParallelFlops`, by default 4·10⁶ floating-point operations). Needs
+   * shared memory (in a page: cross-origin isolation, COOP + COEP) and workers (Node, Deno, Bun,
+   * browsers); elsewhere strand quietly runs on one thread. The results are bit-identical to one
+   * thread of the same flavor. See `backend.threads`.
    */
   threads?: number;
 }

@@ -7,14 +7,35 @@ import { fetchWasm } from './fetch.ts';
 import type { BuildUrls, ThreadedBuildUrls, WasmPlatform } from './platform.ts';
 import { spawnNodeThread } from './threads.node.ts';
 
+/**
+ * Whether `error` is Deno refusing a file read for want of a permission: `Deno.errors.NotCapable`
+ * (Deno 2) or `Deno.errors.PermissionDenied` (Deno 1). Told apart by name, as Node has no `Deno`
+ * global and its own errors never carry these names.
+ */
+export function isDenoPermissionError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'NotCapable' || name === 'PermissionDenied';
+}
+
+/**
+ * The message of a failed read of a wasm file: it names the file and how to get past the failure
+ * (Deno's missing read permission, or `hint`, e.g. how to build or where to put the file).
+ */
+export function readFailureMessage(file: string, error: unknown, hint: string): string {
+  if (isDenoPermissionError(error)) {
+    return `strand: cannot read ${file}: Deno was not given read access; run deno with --allow-read (or use strand/inline)`;
+  }
+  const code = (error as { code?: string } | null)?.code;
+  return `strand: cannot read ${file}${code ? ` (${code})` : ''}${hint}`;
+}
+
 /** Reads a wasm file; a failure names the file and how to get past it. */
 async function readWasm(url: URL, hint: string): Promise<Uint8Array<ArrayBuffer>> {
   try {
     const bytes = await readFile(url);
     return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new Error(`strand: cannot read ${fileURLToPath(url)}${code ? ` (${code})` : ''}${hint}`);
+    throw new Error(readFailureMessage(fileURLToPath(url), error, hint));
   }
 }
 

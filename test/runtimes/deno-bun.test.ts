@@ -68,6 +68,18 @@ describe('Deno and Bun', () => {
     sameAsNode(smokeReport(run), /^Deno \d/);
   });
 
+  it('Deno without --allow-read: init() names the missing permission, not a bundling problem', async () => {
+    const run = await exec(bin('deno'), ['run', '--no-prompt', 'smoke.mjs'], {
+      cwd: installed.app,
+      timeout: 90_000,
+      env: { DENO_DIR: join(installed.root, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('strand-simd.wasm: Deno was not given read access');
+    expect(run.stderr).toContain('run deno with --allow-read (or use strand/inline)');
+    expect(run.stderr).not.toContain('if you bundled strand');
+  });
+
   it("Bun: the installed package imports, initialises, and trains to Node's digest", async () => {
     const run = await exec(bin('bun'), ['smoke.mjs'], {
       cwd: installed.app,

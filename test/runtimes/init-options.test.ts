@@ -14,7 +14,7 @@ import type { WasmPlatform } from '../../src/platform/platform.ts';
 
 const SIMD_FILE = new URL('../../build/strand-simd.wasm', import.meta.url);
 const simdBytes = (): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(SIMD_FILE));
-/** The relaxed-SIMD probe of ../shared/RUNTIMES.md, checked here independently of src/. */
+/** A tiny module using relaxed SIMD (the feature probe), checked here independently of src/. */
 const RELAXED = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
   253, 128, 2, 11,

@@ -16,7 +16,7 @@ import { tinyModel } from './tiny-model.ts';
 import { twentySteps, type TwentyStepsResult } from './twenty-steps.ts';
 
 const KiB = 1024;
-/** A relaxed-SIMD probe (the bytes of RELAXED_PROBE in src/backend/wasm.ts), to know which build Node should pick. */
+/** A tiny module using relaxed SIMD (the bytes of RELAXED_PROBE in src/backend/wasm.ts): whether it validates tells which build Node should pick. */
 const RELAXED = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
   253, 128, 2, 11,
@@ -64,7 +64,7 @@ describe('size budget', () => {
 });
 
 describe('package checks', () => {
-  it('the tarball holds dist/, README.md and package.json only, with every wasm build and no other', async () => {
+  it('the tarball holds dist/, README.md, LICENSE and package.json only, with every wasm build and no other', async () => {
     const list = await exec('tar', ['-tzf', installed.tarball], { cwd: installed.root });
     const files = list.stdout
       .trim()
@@ -73,6 +73,7 @@ describe('package checks', () => {
     expect(
       files.filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json' && f !== 'LICENSE'),
     ).toEqual([]);
+    expect(files).toContain('LICENSE');
     for (const b of WASM_BUILDS) expect(files).toContain(`dist/${b.file}`);
     // and no other .wasm: build/'s reference builds (tests and benchmarks only) stay out
     expect(files.filter((f) => f.endsWith('.wasm')).sort()).toEqual(
