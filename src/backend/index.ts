@@ -14,6 +14,7 @@ import { MAX_THREADS, createThreadedBackend, threadsSupported } from './threads.
 // The loader used until an entry registers its own: in the repository it reads or fetches
 // build/*.wasm (package.json "imports"); in the dist build it is a stub that every entry replaces.
 import { platform as defaultPlatform } from '#wasm-source';
+import { describe } from '../util/check.ts';
 
 export type { Backend, BackendName } from './backend.ts';
 export type { WasmFlavor } from './wasm.ts';
@@ -26,7 +27,7 @@ export interface InitOptions {
    */
   backend?: BackendName | 'auto';
   /**
-   * Which wasm build: `'relaxed'` (relaxed SIMD), `'simd'` (plain SIMD, the reference whose numbers
+   * Which wasm build: `'relaxed'` (relaxed SIMD), `'simd'` (plain SIMD, the portable build whose numbers
    * are the same in every runtime) or `'auto'` (default: the first the engine supports, in that
    * order). With `module`, `bytes` or `url` it says which build that is (default `'simd'`).
    */
@@ -73,18 +74,6 @@ export function setWasmPlatform(next: WasmPlatform): void {
 /** The loader in use, e.g. `'node'`, `'browser'`, `'workerd'` or `'inline'`. */
 export function wasmPlatformName(): string {
   return platform.name;
-}
-
-/** A short description of any value, for error messages. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' || typeof value === 'function') {
-    const name = (value as object).constructor?.name;
-    if (!name || name === 'Object') return 'an object';
-    return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
-  }
-  return `${typeof value} ${String(value)}`;
 }
 
 /** Whether `value` is an ArrayBuffer (or SharedArrayBuffer) or a view over one. */

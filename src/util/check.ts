@@ -3,15 +3,27 @@
  * argument, what was expected and what arrived. Pure functions with no imports, the lowest layer.
  */
 
-/** A short description of a value for error messages. */
+/**
+ * A short description of any value for error messages: `null`, `undefined`, a number or boolean as
+ * written, a string quoted (cut at 40 characters), `Float32Array(12)`, `Array(3)`, `a Map`, `an object`.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
+  if (ArrayBuffer.isView(value)) {
+    const size = 'length' in value ? (value as unknown as ArrayLike<number>).length : value.byteLength;
+    return `${value.constructor.name}(${size})`;
+  }
   if (Array.isArray(value)) return `Array(${value.length})`;
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value;
+  if (typeof value === 'object' || typeof value === 'function') {
+    const name = (value as object).constructor?.name;
+    if (typeof value === 'function') return 'a function';
+    if (!name || name === 'Object') return 'an object';
+    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  }
+  return `${typeof value} ${String(value)}`;
 }
 
 /** Checks a positive integer option; returns it. */

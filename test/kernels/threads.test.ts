@@ -344,7 +344,7 @@ describe('threaded backend', () => {
 
   it('refuses bad options.threads with errors that name it', async () => {
     await expect(createBackend({ threads: 0 })).rejects.toThrow(
-      /options\.threads must be an integer from 1 to 16, received number 0/,
+      /options\.threads must be an integer from 1 to 16, received 0/,
     );
     await expect(createBackend({ threads: 17 })).rejects.toThrow(/options\.threads must be an integer from 1 to 16/);
     await expect(createBackend({ threads: 1.5 })).rejects.toThrow(/options\.threads/);

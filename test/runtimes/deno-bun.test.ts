@@ -41,7 +41,7 @@ function maxRel(a: number[], b: number[]): number {
 function sameAsNode(report: SmokeReport, runtime: RegExp): void {
   expect(report.runtime).toMatch(runtime);
   expect(report.backend).toBe('wasm/relaxed');
-  // the reference build: bit-identical to Node
+  // the plain-SIMD (portable) build: bit-identical to Node
   expect(report.forwardSimd).toEqual(node.forwardSimd);
   expect(report.simd.losses).toEqual(node.simd.losses);
   expect(report.simd.digest).toBe(node.simd.digest);

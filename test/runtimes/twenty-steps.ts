@@ -45,7 +45,7 @@ function fnv1a(arrays: Float32Array[]): string {
  * @param backend `'wasm'` (default) or `'js'`
  */
 export async function twentySteps(strand: StrandApi, backend: 'wasm' | 'js' = 'wasm'): Promise<TwentyStepsResult> {
-  // the plain-SIMD build on wasm: the reference build, whose numbers are the same in every runtime
+  // the plain-SIMD build on wasm: the portable build, whose numbers are the same in every runtime
   // (the relaxed build's fused multiply-adds may round differently from engine to engine)
   await strand.init(backend === 'wasm' ? { backend, flavor: 'simd' } : { backend });
   const V = 13,
