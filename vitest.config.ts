@@ -22,6 +22,7 @@ const IN_THE_PAGE = [
   'test/train/*.test.ts',
   'test/lm/*.test.ts',
   'test/diagnostics/*.test.ts',
+  'test/util/*.test.ts',
   'test/io/*.test.ts',
   PAGE_ONLY,
 ];
