@@ -23,6 +23,7 @@ const IN_THE_PAGE = [
   'test/lm/*.test.ts',
   'test/diagnostics/*.test.ts',
   'test/util/*.test.ts',
+  'test/safety/*.test.ts',
   'test/io/*.test.ts',
   PAGE_ONLY,
 ];
