@@ -107,6 +107,7 @@ export function logProbability(
 
 /** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
 export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
+  checkLanguageModel(model, 'perplexity');
   return logProbability(model, ids, options).perplexity;
 }
 
@@ -120,6 +121,7 @@ export function compare(
   b: ArrayLike<number>,
   options: ScoreOptions = {},
 ): Comparison {
+  checkLanguageModel(model, 'compare');
   const sa = logProbability(model, a, options);
   const sb = logProbability(model, b, options);
   const difference = sa.logProb - sb.logProb;
