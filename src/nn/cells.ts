@@ -159,7 +159,8 @@ export abstract class RecurrentCell {
    * Advances every stream by one step.
    * @param x input, (B, I)
    * @param state the current state (not modified)
-   * @returns the next state; its `h` is the step's output
+   * @returns the next state; its `h` is the step's output. A rejected step changes nothing:
+   *   {@link backward} then goes through the last accepted step.
    */
   step(x: ArrayLike<number>, state: RecurrentState): RecurrentState {
     this.assertLive('step');
@@ -223,7 +224,7 @@ export abstract class RecurrentCell {
     return this.core.disposed;
   }
 
-  /** Frees the cell's memory. Idempotent. */
+  /** Frees the cell's memory. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.core.dispose();
   }

@@ -148,7 +148,7 @@ export class Dense {
     return this.params.disposed;
   }
 
-  /** Frees parameters and workspace. Idempotent. */
+  /** Frees parameters and workspace. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
     this.workspace.dispose();

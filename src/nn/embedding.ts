@@ -112,7 +112,7 @@ export class Embedding {
     return this.params.disposed;
   }
 
-  /** Frees the table. Idempotent. */
+  /** Frees the table. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
   }

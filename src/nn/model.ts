@@ -276,7 +276,8 @@ export class SequenceModel {
    * (B, O) for a head at the last step. Raw logits for softmax / sigmoid outputs.
    * @param input token ids (T·B) with an Embedding, else features (T·B·I)
    * @param options seqLen / batch (one may be inferred); `stateful` continues from the state left
-   *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches
+   *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches.
+   *   A rejected call leaves the carried state as it was.
    */
   predict(
     input: SequenceInput,
@@ -568,7 +569,7 @@ export class SequenceModel {
     return this.disposedFlag;
   }
 
-  /** Frees every layer and the model's buffers. Idempotent. */
+  /** Frees every layer and the model's buffers. Idempotent; afterwards every other method throws. */
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;

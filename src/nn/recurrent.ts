@@ -324,7 +324,9 @@ export abstract class RecurrentLayer {
   }
 
   /**
-   * Runs the whole sequence through every layer.
+   * Runs the whole sequence through every layer. Every input is checked before the layer's
+   * activations are touched: a rejected call changes nothing, and {@link backward} then still goes
+   * through the last accepted forward.
    * @param x input, (T, B, I) time-major
    */
   forward(x: ArrayLike<number>, options: ForwardOptions = {}): RecurrentOutput {
@@ -440,7 +442,7 @@ export abstract class RecurrentLayer {
     return this.params.disposed;
   }
 
-  /** Frees the parameter, gradient and workspace memory. Idempotent. */
+  /** Frees the parameter, gradient and workspace memory. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
     this.runner.dispose();

@@ -259,7 +259,7 @@ export class EncoderDecoder {
     return this.disposedFlag;
   }
 
-  /** Frees every part. Idempotent. */
+  /** Frees every part. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.disposedFlag = true;
     this.last = null;
