@@ -3,6 +3,7 @@ import { Rng, nextSeed } from '../util/rng.ts';
 import { sampleLogits, samplingDefaults, type SamplingOptions } from './sample.ts';
 import { positiveInt } from '../util/check.ts';
 import { describe } from '../util/check.ts';
+import { checkCausal } from './score.ts';
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {
@@ -18,7 +19,8 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Generates tokens from a next-token model, one fused step per layer per token: the prime is
- * run once, then each new token is fed back with the carried state (nothing is re-run).
+ * run once, then each new token is fed back with the carried state (nothing is re-run). The
+ * model must be causal: a bidirectional recurrent layer is refused.
  * @returns the generated ids (without the prime)
  */
 export function generate(model: SequenceModel, options: GenerateOptions): Int32Array {
@@ -42,6 +44,7 @@ function* tokens(model: SequenceModel, options: GenerateOptions, where: string):
     );
   if (model.embedding === null || model.head.at !== 'every')
     throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense at every step)`);
+  checkCausal(model, where);
   const length = positiveInt(options.length, `${where}: length`);
   const sampling = samplingDefaults(options, where);
   const prime = options.prime ?? [2];

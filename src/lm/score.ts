@@ -59,7 +59,8 @@ const DEFAULT_WINDOW = 256;
  * The prime is run once; the sequence is then run in windows with carried state, so any length
  * works in bounded memory. Uses the model's carried state (like `generate`): call
  * `model.resetState()` before relying on it afterwards.
- * @param model a model with an Embedding input, a Dense head at every step and softmax output
+ * @param model a causal model (unidirectional recurrent layers) with an Embedding input, a Dense
+ *   head at every step and softmax output
  * @param ids the tokens to score (at least one)
  */
 export function logProbability(
@@ -106,6 +107,7 @@ export function logProbability(
 
 /** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
 export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
+  checkLanguageModel(model, 'perplexity');
   return logProbability(model, ids, options).perplexity;
 }
 
@@ -119,6 +121,7 @@ export function compare(
   b: ArrayLike<number>,
   options: ScoreOptions = {},
 ): Comparison {
+  checkLanguageModel(model, 'compare');
   const sa = logProbability(model, a, options);
   const sb = logProbability(model, b, options);
   const difference = sa.logProb - sb.logProb;
@@ -134,7 +137,8 @@ export function compare(
  * beam, one fused step per layer) from their carried states, and the states follow the selected
  * hypotheses ({@link SequenceModel.reorderState}) — no prefix is ever re-run, so the work is
  * O(prime + length × beamWidth) time steps. Ties keep the order of (older hypothesis, smaller
- * id). The model's carried state is left as it was. Needs unidirectional recurrent layers.
+ * id). The model's carried state is left as it was. Needs unidirectional recurrent layers (as
+ * every language-model function does).
  */
 export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
   const where = 'beamSearch';
@@ -143,12 +147,6 @@ export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Be
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
-  model.recurrent.forEach((r, i) => {
-    if (r.bidirectional)
-      throw new TypeError(
-        `${where}: recurrent layer ${i} is bidirectional; decoding one token at a time with carried state needs unidirectional layers`,
-      );
-  });
   const V = model.outputSize;
   const P = prime.length;
   const heap = model.backend.heap;
@@ -180,6 +178,23 @@ function checkLanguageModel(model: SequenceModel, where: string): void {
       `${where}: needs a next-token model (Embedding input, Dense head at every step, softmax output)`,
     );
   }
+  checkCausal(model, where);
+}
+
+/**
+ * @internal The check every language-model function makes (scoring, sampling, beam search): the
+ * model is live and causal, its output at step t depending on the tokens up to t only. A
+ * bidirectional layer reads the future, so its outputs are not next-token probabilities: summed
+ * over every sequence, the "probabilities" it gives exceed 1.
+ */
+export function checkCausal(model: SequenceModel, where: string): void {
+  if (model.disposed) throw new Error(`${where}: the model has been disposed`);
+  model.recurrent.forEach((r, i) => {
+    if (r.bidirectional)
+      throw new TypeError(
+        `${where}: recurrent layer ${i} is bidirectional: it reads the future, so the model's outputs are not next-token probabilities (language-model functions need unidirectional layers)`,
+      );
+  });
 }
 
 function checkIds(model: SequenceModel, ids: ArrayLike<number>, what: string): void {

@@ -33,22 +33,23 @@ export class RecurrentState {
   /** Cell state (LSTM only), (B, H); null for RNN and GRU. */
   readonly c: Float32Array | null;
 
-  /** A zero state, or one holding copies of `h` and `c`. */
+  /**
+   * A zero state, or one holding copies of `h` and `c`. Sizes and values are checked before
+   * anything is allocated: `h` and `c` must hold exactly batch·hiddenSize finite numbers.
+   */
   constructor(batch: number, hiddenSize: number, withCell: boolean, h?: ArrayLike<number>, c?: ArrayLike<number>) {
     this.batch = positiveInt(batch, 'RecurrentState: batch');
     this.hiddenSize = positiveInt(hiddenSize, 'RecurrentState: hiddenSize');
     const n = batch * hiddenSize;
+    if (h !== undefined) checkArray(h, n, 'RecurrentState: h', `batch·hiddenSize = ${batch}·${hiddenSize}`);
+    if (c !== undefined) {
+      if (!withCell) throw new TypeError('RecurrentState: c is only for LSTM states');
+      checkArray(c, n, 'RecurrentState: c', `batch·hiddenSize = ${batch}·${hiddenSize}`);
+    }
     this.h = new Float32Array(n);
     this.c = withCell ? new Float32Array(n) : null;
-    if (h !== undefined) {
-      checkArray(h, n, 'RecurrentState: h', `batch·hiddenSize = ${batch}·${hiddenSize}`);
-      this.h.set(h);
-    }
-    if (c !== undefined) {
-      if (this.c === null) throw new TypeError('RecurrentState: c is only for LSTM states');
-      checkArray(c, n, 'RecurrentState: c', `batch·hiddenSize = ${batch}·${hiddenSize}`);
-      this.c.set(c);
-    }
+    if (h !== undefined) this.h.set(h);
+    if (c !== undefined) this.c?.set(c);
   }
 
   /**
@@ -87,7 +88,10 @@ export class RecurrentState {
     return json;
   }
 
-  /** Rebuilds a state from {@link toJSON}'s output (validated). */
+  /**
+   * Rebuilds a state from {@link toJSON}'s output, validated as the constructor validates: `h`
+   * (and `c`) must hold exactly batch·hiddenSize finite numbers, checked before anything is allocated.
+   */
   static fromJSON(json: RecurrentStateJSON): RecurrentState {
     if (json === null || typeof json !== 'object')
       throw new TypeError('RecurrentState.fromJSON: expected an object { batch, hiddenSize, h, c? }');
@@ -147,6 +151,7 @@ export abstract class RecurrentCell {
 
   /** A zero state for `batch` streams (default 1). */
   zeroState(batch = 1): RecurrentState {
+    this.assertLive('zeroState');
     return new RecurrentState(batch, this.hiddenSize, this.withCell);
   }
 
@@ -154,9 +159,11 @@ export abstract class RecurrentCell {
    * Advances every stream by one step.
    * @param x input, (B, I)
    * @param state the current state (not modified)
-   * @returns the next state; its `h` is the step's output
+   * @returns the next state; its `h` is the step's output. A rejected step changes nothing:
+   *   {@link backward} then goes through the last accepted step.
    */
   step(x: ArrayLike<number>, state: RecurrentState): RecurrentState {
+    this.assertLive('step');
     if (!(state instanceof RecurrentState))
       throw new TypeError(
         `${this.name}.step: state must be a RecurrentState (from zeroState()), received ${typeof state}`,
@@ -173,40 +180,58 @@ export abstract class RecurrentCell {
   /**
    * Backpropagates through the last {@link step}: from dL/d(next h) (and next c), returns the
    * gradients for x and the starting state, and ADDS parameter gradients to {@link gradDict}.
+   * A rejected {@link step} leaves the last accepted step's saved activations: backward then
+   * goes through that step.
    */
   backward(grads: { h?: ArrayLike<number>; c?: ArrayLike<number> }): CellGrads {
+    this.assertLive('backward');
     const g = this.core.backward({ h: grads?.h, c: grads?.c });
     return g.c0 ? { input: g.input, h: g.h0, c: g.c0 } : { input: g.input, h: g.h0 };
   }
 
   /** Copies of the parameters by PyTorch name. */
   stateDict(): StateDict {
+    this.assertLive('stateDict');
     return this.core.stateDict();
   }
 
   /** Loads parameters by PyTorch name (validated; nothing changes on error). */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.assertLive('loadStateDict');
     this.core.loadStateDict(dict, strict);
   }
 
   /** Copies of the accumulated parameter gradients. */
   gradDict(): StateDict {
+    this.assertLive('gradDict');
     return this.core.gradDict();
   }
 
   /** Sets the parameter gradients to zero. */
   zeroGrad(): void {
+    this.assertLive('zeroGrad');
     this.core.zeroGrad();
   }
 
   /** Number of trainable values. */
   parameterCount(): number {
+    this.assertLive('parameterCount');
     return this.core.parameterCount();
   }
 
-  /** Frees the cell's memory. Idempotent. */
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.core.disposed;
+  }
+
+  /** Frees the cell's memory. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.core.dispose();
+  }
+
+  /** Throws, naming the class and `method`, once {@link dispose} has run: a freed cell touches no memory. */
+  private assertLive(method: string): void {
+    if (this.core.disposed) throw new Error(`${this.name}.${method}: this cell has been disposed`);
   }
 }
 

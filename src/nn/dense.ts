@@ -78,6 +78,7 @@ export class Dense {
 
   /** @internal y (M, out) stride ldy = x (M, in) stride ldx · Wᵀ + b. */
   forwardInPlace(M: number, x: number, ldx: number, y: number, ldy: number): void {
+    this.assertLive('forwardInPlace');
     // the workspace has one fixed size, so once allocated it never moves: Wᵀ stays valid while
     // the parameters' version does (one-step calls: generation, streaming)
     const [work] = this.workspace.plan([denseForwardWork(this.inFeatures, this.outFeatures)], this.ptrs);
@@ -100,6 +101,7 @@ export class Dense {
 
   /** @internal dx (M, in) = dy·W (skipped when dx = 0); accumulates weight and bias gradients. */
   backwardInPlace(M: number, x: number, ldx: number, dy: number, lddy: number, dx: number, lddx: number): void {
+    this.assertLive('backwardInPlace');
     this.backend.kernels.dense_backward(
       M,
       this.inFeatures,
@@ -119,6 +121,7 @@ export class Dense {
 
   /** The configuration, for checkpoints. */
   config(): DenseConfig {
+    this.assertLive('config');
     return {
       type: 'dense',
       inFeatures: this.inFeatures,
@@ -130,18 +133,30 @@ export class Dense {
 
   /** Copies of the parameters (`weight`, `bias`). */
   stateDict(): StateDict {
+    this.assertLive('stateDict');
     return this.params.stateDict();
   }
 
   /** Loads parameters (validated; nothing changes on error). */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.assertLive('loadStateDict');
     this.params.loadStateDict(dict, strict, 'Dense.loadStateDict');
   }
 
-  /** Frees parameters and workspace. Idempotent. */
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.params.disposed;
+  }
+
+  /** Frees parameters and workspace. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
     this.workspace.dispose();
     this.transposedVersion = -1;
+  }
+
+  /** Throws, naming the class and `method`, once {@link dispose} has run: a freed layer touches no memory. */
+  private assertLive(method: string): void {
+    if (this.params.disposed) throw new Error(`Dense.${method}: this layer has been disposed`);
   }
 }

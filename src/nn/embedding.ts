@@ -54,11 +54,13 @@ export class Embedding {
 
   /** @internal y (n, E) = rows of the table for int32 ids at `ids` (validated by the caller). */
   forwardInPlace(n: number, ids: number, y: number): void {
+    this.assertLive('forwardInPlace');
     this.backend.kernels.embedding_forward(n, this.embeddingDim, ids, this.params.ptr('weight'), y, this.embeddingDim);
   }
 
   /** @internal weight gradient rows += dy (n, E). */
   backwardInPlace(n: number, ids: number, dy: number): void {
+    this.assertLive('backwardInPlace');
     if (!this.trainable) return;
     this.backend.kernels.embedding_backward(
       n,
@@ -72,6 +74,7 @@ export class Embedding {
 
   /** Throws a clear error unless every id is an integer in [0, V). */
   checkIds(ids: ArrayLike<number>, what: string): void {
+    this.assertLive('checkIds');
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
@@ -84,6 +87,7 @@ export class Embedding {
 
   /** The configuration, for checkpoints. */
   config(): EmbeddingConfig {
+    this.assertLive('config');
     return {
       type: this.trainable ? 'embedding' : 'onehot',
       numEmbeddings: this.numEmbeddings,
@@ -93,17 +97,30 @@ export class Embedding {
 
   /** Copies of the parameters (`weight`). */
   stateDict(): StateDict {
+    this.assertLive('stateDict');
     return this.params.stateDict();
   }
 
   /** Loads `weight` (validated; nothing changes on error). */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+    this.assertLive('loadStateDict');
     this.params.loadStateDict(dict, strict, 'Embedding.loadStateDict');
   }
 
-  /** Frees the table. Idempotent. */
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.params.disposed;
+  }
+
+  /** Frees the table. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
+  }
+
+  /** Throws, naming the class (Embedding or OneHot) and `method`, once {@link dispose} has run. */
+  private assertLive(method: string): void {
+    if (this.params.disposed)
+      throw new Error(`${this.trainable ? 'Embedding' : 'OneHot'}.${method}: this layer has been disposed`);
   }
 }
 

@@ -6,7 +6,7 @@ import { Embedding } from './embedding.ts';
 import type { ParameterSet, StateDict } from './params.ts';
 import { RecurrentLayer } from './recurrent.ts';
 import { Workspace } from './workspace.ts';
-import { checkArray, describe, positiveInt } from '../util/check.ts';
+import { checkArray, checkArrayShape, describe, positiveInt } from '../util/check.ts';
 import { writeFinite, writeStepMask } from './write-input.ts';
 import { dropoutStates, layersFromConfig, restoreDropoutStates, type LayerConfig, type ModelLayer } from './layers.ts';
 import type { Batch, OutputKind, PreparedBatch, SequenceInput } from './trainable.ts';
@@ -150,6 +150,7 @@ export class SequenceModel {
 
   /** @internal every parameter slab of the model, bottom to top. */
   parameterSets(): ParameterSet[] {
+    this.assertLive('parameterSets');
     const sets: ParameterSet[] = [];
     if (this.embedding?.trainable) sets.push(this.embedding.params);
     for (const r of this.recurrent) sets.push(r.params);
@@ -159,12 +160,13 @@ export class SequenceModel {
 
   /** Number of trainable values. */
   parameterCount(): number {
+    this.assertLive('parameterCount');
     return this.parameterSets().reduce((n, s) => n + s.count(), 0);
   }
 
   /** Copies of every parameter, named `<layer index>.<name>` (e.g. `1.weight_ih_l0`). */
   stateDict(): StateDict {
-    this.assertLive();
+    this.assertLive('stateDict');
     const out: StateDict = {};
     this.namedSets().forEach(([prefix, set]) => {
       for (const [k, v] of Object.entries(set.stateDict())) out[`${prefix}.${k}`] = v;
@@ -174,7 +176,7 @@ export class SequenceModel {
 
   /** Loads parameters named as by {@link stateDict}; validated first, nothing changes on error. */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
-    this.assertLive();
+    this.assertLive('loadStateDict');
     const named = this.namedSets();
     const split = new Map<string, Record<string, ArrayLike<number>>>(named.map(([p]) => [p, {}]));
     for (const [key, value] of Object.entries(dict)) {
@@ -207,7 +209,7 @@ export class SequenceModel {
    * (magic, version, JSON header, float32 tensors, CRC-32).
    */
   save(): Uint8Array {
-    this.assertLive();
+    this.assertLive('save');
     return pack(this.checkpointHeader('model'), this.checkpointTensors());
   }
 
@@ -220,16 +222,19 @@ export class SequenceModel {
 
   /** @internal The architecture of this model. */
   config(): ModelConfig {
+    this.assertLive('config');
     return { output: this.output, layers: this.layers.map((l) => l.config()) };
   }
 
   /** @internal The model's part of a checkpoint header: `kind`, then architecture, dropout positions and metadata. */
   checkpointHeader(kind: string): ModelCheckpointHeader {
+    this.assertLive('checkpointHeader');
     return { kind, model: this.config(), dropout: dropoutStates(this.layers), metadata: this.metadata };
   }
 
   /** @internal The model's tensors in a checkpoint, named `model.` + their {@link stateDict} names. */
   checkpointTensors(): NamedTensor[] {
+    this.assertLive('checkpointTensors');
     return Object.entries(this.stateDict()).map(([name, data]) => ({ name: `model.${name}`, data }));
   }
 
@@ -262,6 +267,7 @@ export class SequenceModel {
 
   /** Sets every gradient to zero. */
   zeroGrad(): void {
+    this.assertLive('zeroGrad');
     for (const s of this.parameterSets()) s.zeroGrad();
   }
 
@@ -270,13 +276,15 @@ export class SequenceModel {
    * (B, O) for a head at the last step. Raw logits for softmax / sigmoid outputs.
    * @param input token ids (T·B) with an Embedding, else features (T·B·I)
    * @param options seqLen / batch (one may be inferred); `stateful` continues from the state left
-   *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches
+   *   by the previous stateful call (see {@link resetState}); `lengths` (B) for right-padded batches.
+   *   A rejected call leaves the carried state as it was.
    */
   predict(
     input: SequenceInput,
     options: { seqLen?: number; batch?: number; stateful?: boolean; lengths?: ArrayLike<number> } = {},
   ): Float32Array {
     const where = 'SequenceModel.predict';
+    this.assertLive('predict');
     const { T, B } = this.shapeOf(input, options, where);
     const inputPtr = this.writeInput(input, T, B, `${where}: input`);
     const p = this.plan(T, B);
@@ -291,6 +299,7 @@ export class SequenceModel {
    * sample in the middle of training without disturbing the training streams.
    */
   saveState(): SavedState {
+    this.assertLive('saveState');
     const mem = this.backend.heap.all();
     const buffers: Float32Array[] = [];
     this.recurrent.forEach((r, i) => {
@@ -301,8 +310,15 @@ export class SequenceModel {
     return { batch: this.stateBatch, buffers };
   }
 
-  /** Puts back a state from {@link saveState}. */
+  /**
+   * Puts back a state from {@link saveState}. The state is checked against this model before
+   * anything is written: `batch` a non-negative integer, and `buffers` two per recurrent layer,
+   * each of exactly the length that layer's state has for that batch (a state saved from a
+   * model of another architecture is refused). Values are copied as they are.
+   */
   restoreState(saved: SavedState): void {
+    this.assertLive('restoreState');
+    this.checkSavedState(saved, 'SequenceModel.restoreState');
     if (saved.batch === 0) {
       this.stateBatch = 0;
       return;
@@ -324,7 +340,7 @@ export class SequenceModel {
    */
   reorderState(rows: ArrayLike<number>): void {
     const where = 'SequenceModel.reorderState';
-    this.assertLive();
+    this.assertLive('reorderState');
     if (rows === null || typeof rows !== 'object' || typeof rows.length !== 'number' || rows.length < 1) {
       throw new TypeError(`${where}: rows must be a non-empty array of stream indices, received ${describe(rows)}`);
     }
@@ -359,34 +375,41 @@ export class SequenceModel {
 
   /** Zeroes the carried state of a stateful run for `batch` streams (all streams when omitted). */
   resetState(batch?: number): void {
+    this.assertLive('resetState');
     if (batch !== undefined) this.ensureState(positiveInt(batch, 'SequenceModel.resetState: batch'));
     this.zeroStates();
   }
 
   /** @internal validates a training batch and writes its input (Trainer.step). */
   prepare(batch: Batch, where: string): PreparedBatch {
+    this.assertLive('prepare');
     const { T, B } = this.shapeOf(batch.input, batch, where);
     const input = this.writeInput(batch.input, T, B, `${where}: input`);
     const stateful = batch.stateful ?? false;
     const p = this.plan(T, B);
     const maskPtr = p[this.slots(p).mask];
     const masked = writeStepMask(this.backend.heap.all(), maskPtr, T, B, { lengths: batch.lengths }, where);
+    // a stateful step rejected after its forward (a non-finite loss) puts the carried state back
+    const carried = stateful ? this.saveState() : null;
     return {
       rows: this.outputRows(T, B),
       // with lengths, padded steps are left out of a loss over every step
       weights: masked && this.head.at === 'every' ? this.backend.heap.read(maskPtr, T * B) : undefined,
       forward: () => this.forwardInPlace(T, B, input, true, stateful, T, masked ? maskPtr : 0),
       backward: (d) => this.backwardInPlace(d, true),
+      rollback: carried === null ? undefined : () => this.restoreState(carried),
     };
   }
 
   /** Number of output rows for a batch: T·B at every step, B at the last step. */
   outputRows(T: number, B: number): number {
+    this.assertLive('outputRows');
     return this.head.at === 'last' ? B : T * B;
   }
 
   /** @internal validates a batch shape */
   shapeOf(input: SequenceInput, options: { seqLen?: number; batch?: number }, where: string): { T: number; B: number } {
+    this.assertLive('shapeOf');
     if (input === null || typeof input !== 'object' || typeof (input as ArrayLike<number>).length !== 'number') {
       throw new TypeError(
         `${where}: input must be ${this.embedding ? 'an Int32Array of token ids' : 'a Float32Array of features'}, received ${describe(input)}`,
@@ -411,8 +434,14 @@ export class SequenceModel {
     return { T, B };
   }
 
-  /** @internal copies a validated input into the model's input buffer; returns its pointer. */
+  /**
+   * @internal copies a validated input into the model's input buffer; returns its pointer. The
+   * buffer (and, should the plan move, every buffer) is the last forward's saved input: that
+   * forward is forgotten first, so a backward after a rejected input says to run forward again.
+   */
   writeInput(input: SequenceInput, T: number, B: number, what: string): number {
+    this.assertLive('writeInput');
+    this.last = null;
     const p = this.plan(T, B);
     if (this.embedding) {
       this.embedding.checkIds(input, what);
@@ -434,7 +463,7 @@ export class SequenceModel {
   /**
    * @internal Forward over heap buffers. `input` is int32 ids (T·B) or features (T,B,I).
    * `train` enables dropout; `stateful` starts from the carried state and replaces it by the
-   * state after `carryAfter` steps (default T: the final state).
+   * state after `carryAfter` steps (default T: the final state), once every layer has run.
    * @returns pointer of the head's outputs, (T·B or B, O)
    */
   forwardInPlace(
@@ -446,7 +475,8 @@ export class SequenceModel {
     carryAfter = T,
     mask = 0,
   ): number {
-    this.assertLive();
+    this.assertLive('forwardInPlace');
+    this.last = null;
     const p = this.plan(T, B);
     const at = this.slots(p);
     let x = input;
@@ -465,7 +495,6 @@ export class SequenceModel {
       const h0 = stateful ? this.statePtrs[2 * i] : 0;
       const c0 = stateful && r.cell === 'lstm' ? this.statePtrs[2 * i + 1] : 0;
       x = r.forwardInPlace(T, B, x, h0, c0, mask);
-      if (stateful) r.copyFinalStates(this.statePtrs[2 * i], this.statePtrs[2 * i + 1], carryAfter);
       width = r.outputSize;
       const drop = this.dropAfter[i];
       if (drop && train) {
@@ -480,6 +509,10 @@ export class SequenceModel {
       headIn = p[at.lastIn];
     }
     this.head.forwardInPlace(this.outputRows(T, B), headIn, width, p[3], this.outputSize);
+    // the carried state is replaced last, when nothing can fail any more (layer i read its h0 above)
+    if (stateful) {
+      this.recurrent.forEach((r, i) => r.copyFinalStates(this.statePtrs[2 * i], this.statePtrs[2 * i + 1], carryAfter));
+    }
     this.last = { T, B, train, p: [...p] };
     this.headInput = headIn;
     return p[3];
@@ -492,6 +525,7 @@ export class SequenceModel {
    * backward per forward); a second backward of the same forward then throws.
    */
   backwardInPlace(dlogits: number, release = false): void {
+    this.assertLive('backwardInPlace');
     const last = this.last;
     if (last === null) throw new Error('SequenceModel.backward: run a forward pass first');
     const { T, B, train, p } = last;
@@ -535,7 +569,7 @@ export class SequenceModel {
     return this.disposedFlag;
   }
 
-  /** Frees every layer and the model's buffers. Idempotent. */
+  /** Frees every layer and the model's buffers. Idempotent; afterwards every other method throws. */
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
@@ -652,7 +686,46 @@ export class SequenceModel {
     return out;
   }
 
-  private assertLive(): void {
-    if (this.disposedFlag) throw new Error('SequenceModel: this model has been disposed');
+  /**
+   * Throws, naming `method`, once {@link dispose} has run (a freed model touches no memory), or
+   * when one of its layers has been disposed on its own.
+   */
+  private assertLive(method: string): void {
+    if (this.disposedFlag) throw new Error(`SequenceModel.${method}: this model has been disposed`);
+    this.layers.forEach((l, i) => {
+      if (l instanceof Dropout || !l.disposed) return;
+      const name = l instanceof RecurrentLayer ? l.cell.toUpperCase() : l instanceof Dense ? 'Dense' : 'Embedding';
+      throw new Error(`SequenceModel.${method}: its layer ${i} (${name}) has been disposed`);
+    });
+  }
+
+  /** Checks a {@link SavedState} against this model's recurrent layers before anything is written. */
+  private checkSavedState(saved: SavedState, where: string): void {
+    if (saved === null || typeof saved !== 'object')
+      throw new TypeError(
+        `${where}: saved must be a SavedState { batch, buffers } from saveState(), received ${describe(saved)}`,
+      );
+    const B = saved.batch;
+    if (typeof B !== 'number' || !Number.isInteger(B) || B < 0)
+      throw new RangeError(`${where}: batch must be a non-negative integer, received ${describe(B)}`);
+    const count = 2 * this.recurrent.length;
+    const { buffers } = saved;
+    if (!Array.isArray(buffers) || buffers.length !== count) {
+      throw new RangeError(
+        `${where}: buffers must be an array of ${count} state buffers (h and c of each of the ${this.recurrent.length} recurrent layers), received ${describe(buffers)}`,
+      );
+    }
+    this.recurrent.forEach((r, i) => {
+      const n = r.numLayers * r.directions * B * r.hiddenSize;
+      const shape = `numLayers·directions·batch·hiddenSize = ${r.numLayers}·${r.directions}·${B}·${r.hiddenSize}`;
+      checkArrayShape(buffers[2 * i], n, `${where}: buffers[${2 * i}] (layer ${i} h)`, shape);
+      const c = buffers[2 * i + 1];
+      const what = `${where}: buffers[${2 * i + 1}] (layer ${i} c)`;
+      if (r.cell === 'lstm') checkArrayShape(c, n, what, shape);
+      else if (c === null || typeof c !== 'object' || c.length !== 0)
+        throw new RangeError(
+          `${what} must be empty (a ${r.cell.toUpperCase()} layer has no cell state), received ${describe(c)}`,
+        );
+    });
   }
 }

@@ -24,8 +24,6 @@ export interface Layout {
   hseq: number[];
   cseq: number[];
   hn: number[];
-  h0: number;
-  c0: number;
   work: number;
   /** An RNN's pre-activation gradients (T,B,H); 0 for LSTM and GRU, whose gate gradients go over the saved gates or into retainedGateGrads. */
   dpre: number;
@@ -47,6 +45,18 @@ export interface Layout {
  * a small part of the work and a second copy of the weights would only cost memory.
  */
 const PACKED_CACHE_MAX_ROWS = 256;
+
+/** Pointers of the staging buffers where a public forward's inputs are checked (see {@link RecurrentRunner.stage}). */
+export interface Staging {
+  /** Input (T,B,I). */
+  x: number;
+  /** Initial hidden state (L·D,B,H). */
+  h0: number;
+  /** Initial cell state (L·D,B,H); 0 unless LSTM. */
+  c0: number;
+  /** Step mask (T,B). */
+  mask: number;
+}
 
 /** The three recurrent cells. */
 export type CellType = 'rnn' | 'lstm' | 'gru';
@@ -93,11 +103,12 @@ export class RecurrentRunner {
    */
   private readonly retainedGateGrads: Workspace;
   /**
-   * The two (T,B,max(I, D·H)) buffers a backward passes input gradients through (layer k's dx is
-   * layer k−1's dy), planned when a backward needs them: never by the Trainer's backward of a
-   * one-layer stack fed from data, which computes no input gradient.
+   * Scratch that no call leaves anything in, apart from the layout: the two (T,B,max(I, D·H))
+   * buffers a backward passes input gradients through (layer k's dx is layer k−1's dy), planned
+   * when a backward needs them (never by the Trainer's backward of a one-layer stack fed from
+   * data, which computes no input gradient), and the {@link stage} buffers of a public forward.
    */
-  private readonly inputGradBuffers: Workspace;
+  private readonly scratch: Workspace;
   private readonly inputGradPtrs: number[] = [];
   private readonly inputGradSizes: number[] = [0, 0];
   /** Packed weights of each layer and direction for small forward calls (see PACKED_CACHE_MAX_ROWS). */
@@ -117,6 +128,9 @@ export class RecurrentRunner {
   private lastLayout: { T: number; B: number; base: number; layout: Layout } | null = null;
   /** Scratch for {@link retainedGateGrads}' pointer. */
   private readonly retainedPtr: number[] = [];
+  /** The {@link stage} buffers' pointers and sizes in {@link scratch}. */
+  private readonly stagingPtrs: number[] = [];
+  private readonly stagingSizes: number[] = [0, 0, 0, 0];
 
   constructor(spec: RecurrentRunnerSpec) {
     this.cell = spec.cell;
@@ -133,7 +147,7 @@ export class RecurrentRunner {
     this.backend = spec.backend;
     this.workspace = new Workspace(this.backend.heap);
     this.retainedGateGrads = new Workspace(this.backend.heap);
-    this.inputGradBuffers = new Workspace(this.backend.heap);
+    this.scratch = new Workspace(this.backend.heap);
     this.packedCache = new Workspace(this.backend.heap);
   }
 
@@ -156,10 +170,29 @@ export class RecurrentRunner {
   dispose(): void {
     this.workspace.dispose();
     this.retainedGateGrads.dispose();
-    this.inputGradBuffers.dispose();
+    this.scratch.dispose();
     this.packedCache.dispose();
     this.packedVersion = -1;
     this.saved = null;
+    this.lastLayout = null;
+  }
+
+  /**
+   * The staging buffers of a public forward over (T, B), in {@link scratch}: its input, initial
+   * states and step mask are written and checked there first, then copied into the layout (x,
+   * mask) or read from there (h0, c0: a forward reads them, a backward does not). Planning them
+   * never moves the layout, so a call rejected by these checks leaves the last forward's saved
+   * activations as they were.
+   */
+  stage(T: number, B: number): Staging {
+    const state = this.numLayers * this.directions * B * this.hiddenSize;
+    const sizes = this.stagingSizes;
+    sizes[0] = T * B * this.inputSize;
+    sizes[1] = state;
+    sizes[2] = this.cell === 'lstm' ? state : 0;
+    sizes[3] = T * B;
+    const [x, h0, c0, mask] = this.scratch.plan(sizes, this.stagingPtrs);
+    return { x, h0, c0, mask };
   }
 
   /**
@@ -168,6 +201,8 @@ export class RecurrentRunner {
    * valid until the next forward of this layer.
    */
   forwardInPlace(T: number, B: number, x: number, h0: number, c0: number, mask = 0): number {
+    // forgotten first: should planning the layout fail (out of memory), no backward may read a moved slab
+    this.saved = null;
     const p = this.layout(T, B);
     this.runForward(T, B, p, x, h0, c0, mask);
     this.saved = { T, B, x, mask };
@@ -509,12 +544,12 @@ export class RecurrentRunner {
     return dy;
   }
 
-  /** The two input-gradient buffers for (T, B) (see {@link inputGradBuffers}): [dA, dB]. */
+  /** The two input-gradient buffers for (T, B) in {@link scratch}: [dA, dB]. */
   planInputGrads(T: number, B: number): number[] {
     const width = T * B * Math.max(this.inputSize, this.directions * this.hiddenSize);
     this.inputGradSizes[0] = width;
     this.inputGradSizes[1] = width;
-    return this.inputGradBuffers.plan(this.inputGradSizes, this.inputGradPtrs);
+    return this.scratch.plan(this.inputGradSizes, this.inputGradPtrs);
   }
 
   /** The workspace layout for (T, B): same pointers for forward and backward of one shape. */
@@ -557,8 +592,6 @@ export class RecurrentRunner {
     // gate gradients: RNN's pre-activations, and a reset-after GRU's hidden-side n gradient (T,B,H); the LSTM's
     // and GRU's gate gradients go over their saved gates or into retainedGateGrads (see backwardInPlace)
     s.push(
-      state,
-      lstm ? state : 0,
       work,
       lstm || gru ? 0 : T * B * G,
       gru && this.resetAfter ? T * B * H : 0,
@@ -591,8 +624,6 @@ export class RecurrentRunner {
       hseq,
       cseq,
       hn,
-      h0: ptr[j++],
-      c0: ptr[j++],
       work: ptr[j++],
       dpre: ptr[j++],
       dgh: ptr[j++],

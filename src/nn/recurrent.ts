@@ -268,11 +268,13 @@ export abstract class RecurrentLayer {
 
   /** Number of trainable values. */
   parameterCount(): number {
+    this.assertLive('parameterCount');
     return this.params.count();
   }
 
   /** The configuration (constructor options without init, seed and backend), for checkpoints. */
   config(): RecurrentConfig {
+    this.assertLive('config');
     const base = {
       type: this.cell,
       inputSize: this.inputSize,
@@ -289,7 +291,7 @@ export abstract class RecurrentLayer {
 
   /** Copies of all parameters by PyTorch `state_dict` name (`weight_ih_l0`, …, `_reverse`). */
   stateDict(): StateDict {
-    this.assertLive();
+    this.assertLive('stateDict');
     return this.params.stateDict();
   }
 
@@ -299,32 +301,36 @@ export abstract class RecurrentLayer {
    * @param strict when true (default) every parameter must be given
    */
   loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
-    this.assertLive();
+    this.assertLive('loadStateDict');
     this.params.loadStateDict(dict, strict, `${this.kind}.loadStateDict`);
   }
 
   /** Copies of the accumulated gradients, by parameter name. */
   gradDict(): StateDict {
-    this.assertLive();
+    this.assertLive('gradDict');
     return this.params.gradDict();
   }
 
   /** Shapes of the parameters, by name. */
   parameterShapes(): Record<string, number[]> {
+    this.assertLive('parameterShapes');
     return this.params.shapes();
   }
 
   /** Sets all parameter gradients to zero (they accumulate across backward calls). */
   zeroGrad(): void {
-    this.assertLive();
+    this.assertLive('zeroGrad');
     this.params.zeroGrad();
   }
 
   /**
-   * Runs the whole sequence through every layer.
+   * Runs the whole sequence through every layer. Every input is checked before the layer's
+   * activations are touched: a rejected call changes nothing, and {@link backward} then still goes
+   * through the last accepted forward.
    * @param x input, (T, B, I) time-major
    */
   forward(x: ArrayLike<number>, options: ForwardOptions = {}): RecurrentOutput {
+    this.assertLive('forward');
     const { out, outputs, states } = this.forwardChecked(x, options);
     const output = this.backend.heap.read(out, outputs);
     return states.c ? { output, h: states.h, c: states.c } : { output, h: states.h };
@@ -335,6 +341,7 @@ export abstract class RecurrentLayer {
    * (a cell's step, whose output is its new h).
    */
   forwardStates(x: ArrayLike<number>, options: ForwardOptions): { h: Float32Array; c?: Float32Array } {
+    this.assertLive('forwardStates');
     return this.forwardChecked(x, options).states;
   }
 
@@ -343,7 +350,6 @@ export abstract class RecurrentLayer {
     x: ArrayLike<number>,
     options: ForwardOptions,
   ): { out: number; outputs: number; states: { h: Float32Array; c?: Float32Array } } {
-    this.assertLive();
     const where = `${this.kind}.forward`;
     const { T, B } = this.shapeOf(x, options, where);
     const H = this.hiddenSize;
@@ -358,19 +364,26 @@ export abstract class RecurrentLayer {
       if (this.cell !== 'lstm') throw new TypeError(`${where}: c0 applies to LSTM only`);
       checkArrayShape(options.c0, stateSize, `${where}: c0`, stateExpected);
     }
-    const p = this.runner.layout(T, B);
+    // Transactional: the inputs are copied into staging buffers apart from the layout and checked
+    // there (mask, finiteness); only then is the layout planned and written. A rejected call so
+    // leaves the last forward's saved activations whole, and a backward after it is that forward's.
     const heap = this.backend.heap;
-    const hasMask = writeStepMask(heap.all(), p.mask, T, B, options, where);
-    // copies into scratch buffers; each is checked finite there (a rejected call changes nothing else)
-    writeFinite(this.backend, p.x, x, T * B * this.inputSize, xWhat, xExpected);
-    if (options.h0 !== undefined) writeFinite(this.backend, p.h0, options.h0, stateSize, `${where}: h0`, stateExpected);
-    if (options.c0 !== undefined) writeFinite(this.backend, p.c0, options.c0, stateSize, `${where}: c0`, stateExpected);
+    const s = this.runner.stage(T, B);
+    const n = T * B * this.inputSize;
+    const hasMask = writeStepMask(heap.all(), s.mask, T, B, options, where);
+    writeFinite(this.backend, s.x, x, n, xWhat, xExpected);
+    if (options.h0 !== undefined) writeFinite(this.backend, s.h0, options.h0, stateSize, `${where}: h0`, stateExpected);
+    if (options.c0 !== undefined) writeFinite(this.backend, s.c0, options.c0, stateSize, `${where}: c0`, stateExpected);
+    const p = this.runner.layout(T, B);
+    const mem = heap.all();
+    mem.copyWithin(p.x >> 2, s.x >> 2, (s.x >> 2) + n);
+    if (hasMask) mem.copyWithin(p.mask >> 2, s.mask >> 2, (s.mask >> 2) + T * B);
     const out = this.forwardInPlace(
       T,
       B,
       p.x,
-      options.h0 !== undefined ? p.h0 : 0,
-      options.c0 !== undefined ? p.c0 : 0,
+      options.h0 !== undefined ? s.h0 : 0,
+      options.c0 !== undefined ? s.c0 : 0,
       hasMask ? p.mask : 0,
     );
     // the (unused until backward) dhT / dcT buffers have the (L·D,B,H) shape of the final states
@@ -385,7 +398,7 @@ export abstract class RecurrentLayer {
    * input and initial states, and ADDS the parameter gradients to {@link gradDict}.
    */
   backward(grads: RecurrentOutputGrads): RecurrentInputGrads {
-    this.assertLive();
+    this.assertLive('backward');
     const where = `${this.kind}.backward`;
     const shape = this.runner.lastShape();
     if (shape === null) throw new Error(`${where}: call forward() first (backward uses its saved activations)`);
@@ -429,7 +442,7 @@ export abstract class RecurrentLayer {
     return this.params.disposed;
   }
 
-  /** Frees the parameter, gradient and workspace memory. Idempotent. */
+  /** Frees the parameter, gradient and workspace memory. Idempotent; afterwards every other method throws. */
   dispose(): void {
     this.params.dispose();
     this.runner.dispose();
@@ -448,6 +461,7 @@ export abstract class RecurrentLayer {
    * (T,B,outputSize), valid until the next forward of this layer.
    */
   forwardInPlace(T: number, B: number, x: number, h0: number, c0: number, mask = 0): number {
+    this.assertLive('forwardInPlace');
     return this.runner.forwardInPlace(T, B, x, h0, c0, mask);
   }
 
@@ -457,11 +471,13 @@ export abstract class RecurrentLayer {
    * the pointer of dL/dx (T,B,I), or 0 when `inputGrad` is false.
    */
   backwardInPlace(dy: number, dhT: number, dcT: number, inputGrad = true, release = false, stateGrad = true): number {
+    this.assertLive('backwardInPlace');
     return this.runner.backwardInPlace(dy, dhT, dcT, inputGrad, release, stateGrad);
   }
 
   /** @internal Pointers of dL/dh0 and dL/dc0 (L·D,B,H) after {@link backwardInPlace} (c: 0 unless LSTM). */
   initialStateGrads(): { h: number; c: number } {
+    this.assertLive('initialStateGrads');
     return this.runner.initialStateGrads();
   }
 
@@ -470,6 +486,7 @@ export abstract class RecurrentLayer {
    * states, or with `steps` the forward direction's states after that many steps.
    */
   copyFinalStates(h: number, c: number, steps?: number): void {
+    this.assertLive('copyFinalStates');
     this.runner.copyFinalStates(h, c, steps);
   }
 
@@ -530,8 +547,9 @@ export abstract class RecurrentLayer {
     }
   }
 
-  private assertLive(): void {
-    if (this.params.disposed) throw new Error(`${this.kind}: this layer has been disposed`);
+  /** Throws, naming the class and `method`, once {@link dispose} has run: a freed layer touches no memory. */
+  private assertLive(method: string): void {
+    if (this.params.disposed) throw new Error(`${this.kind}.${method}: this layer has been disposed`);
   }
 }
 

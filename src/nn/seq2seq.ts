@@ -64,6 +64,7 @@ export class EncoderDecoder {
   private readonly workspace: Workspace;
   private readonly ptrs: number[] = [];
   private last: { Ts: number; Tt: number; B: number; decoderOut: number } | null = null;
+  private disposedFlag = false;
 
   constructor(options: EncoderDecoderOptions) {
     const where = 'EncoderDecoder';
@@ -107,6 +108,7 @@ export class EncoderDecoder {
 
   /** @internal every parameter slab. */
   parameterSets(): ParameterSet[] {
+    this.assertLive('parameterSets');
     return [
       this.sourceEmbedding.params,
       this.encoder.params,
@@ -118,11 +120,13 @@ export class EncoderDecoder {
 
   /** Number of trainable values. */
   parameterCount(): number {
+    this.assertLive('parameterCount');
     return this.parameterSets().reduce((n, s) => n + s.count(), 0);
   }
 
   /** Sets every gradient to zero. */
   zeroGrad(): void {
+    this.assertLive('zeroGrad');
     for (const s of this.parameterSets()) s.zeroGrad();
   }
 
@@ -131,6 +135,7 @@ export class EncoderDecoder {
    * −1 for padding in the target. The decoder is teacher-forced.
    */
   prepare(batch: Batch, where: string): PreparedBatch {
+    this.assertLive('prepare');
     const B = positiveInt(batch.batch ?? 1, `${where}: batch`);
     const src = batch.input;
     const tgt = batch.target;
@@ -149,6 +154,7 @@ export class EncoderDecoder {
     if (batch.seqLen !== undefined && batch.seqLen !== Ts)
       throw new RangeError(`${where}: seqLen ${batch.seqLen} does not match the source (${Ts} steps of batch ${B})`);
     this.sourceEmbedding.checkIds(src, `${where}: input`);
+    this.last = null; // the buffers below hold the last forward's inputs
     const p = this.plan(Ts, Tt, B);
     const mem = this.backend.heap.all();
     const ints = new Int32Array(mem.buffer);
@@ -178,6 +184,7 @@ export class EncoderDecoder {
    * step, until `eos` or `maxLength`.
    */
   greedy(source: ArrayLike<number>, options: { batch?: number; maxLength: number }): Int32Array[] {
+    this.assertLive('greedy');
     const B = positiveInt(options.batch ?? 1, 'EncoderDecoder.greedy: batch');
     const maxLength = positiveInt(options.maxLength, 'EncoderDecoder.greedy: maxLength');
     const { h, c } = this.encode(source, B, 'EncoderDecoder.greedy');
@@ -207,6 +214,7 @@ export class EncoderDecoder {
    */
   beamSearch(source: ArrayLike<number>, options: BeamOptions): Beam[] {
     const where = 'EncoderDecoder.beamSearch';
+    this.assertLive('beamSearch');
     const checked = beamOptions(options, where);
     if (checked.stopAt === undefined) checked.stopAt = this.eos;
     const enc = this.encode(source, 1, where);
@@ -219,6 +227,9 @@ export class EncoderDecoder {
     const step = (tokens: ArrayLike<number>): Float32Array => {
       const B = tokens.length;
       const [h, c] = this.plan(1, 1, B);
+      // the kept states must be B rows of (L, B, H): exactly the buffers written here
+      if (stateH.length !== L * B * H || (stateC !== null && stateC.length !== L * B * H))
+        throw new Error(`${where}: internal error: ${B} hypotheses but states for ${stateH.length / (L * H)}`);
       heap.write(h, stateH);
       if (stateC) heap.write(c, stateC);
       const logits = this.decodeStep(Int32Array.from(tokens), B, h, stateC ? c : 0);
@@ -243,8 +254,15 @@ export class EncoderDecoder {
     });
   }
 
-  /** Frees every part. Idempotent. */
+  /** Whether {@link dispose} has run. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Frees every part. Idempotent; afterwards every other method throws. */
   dispose(): void {
+    this.disposedFlag = true;
+    this.last = null;
     this.sourceEmbedding.dispose();
     this.encoder.dispose();
     this.targetEmbedding.dispose();
@@ -286,6 +304,8 @@ export class EncoderDecoder {
    * the teacher-forced targets (Tt, B) from the encoder's final states, head; returns the logits pointer (Tt·B, V).
    */
   private forwardInPlace(Ts: number, Tt: number, B: number): number {
+    this.assertLive('forward');
+    this.last = null;
     const p = this.plan(Ts, Tt, B);
     this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
     this.encoder.forwardInPlace(Ts, B, p[6], 0, 0);
@@ -299,6 +319,7 @@ export class EncoderDecoder {
 
   /** @internal Backward from dL/d(logits) (Tt·B, V) through head, decoder and encoder, accumulating gradients. */
   private backwardInPlace(dlogits: number): void {
+    this.assertLive('backward');
     if (this.last === null) throw new Error('EncoderDecoder: backward before forward');
     const { Ts, Tt, B, decoderOut: decOut } = this.last;
     const p = this.plan(Ts, Tt, B);
@@ -320,6 +341,7 @@ export class EncoderDecoder {
     }
     this.sourceEmbedding.checkIds(source, `${where}: source`);
     const Ts = source.length / B;
+    this.last = null; // the buffers below hold the last training forward's inputs
     const p = this.plan(Ts, 1, B);
     const ints = new Int32Array(this.backend.heap.all().buffer);
     for (let i = 0; i < Ts * B; i++) ints[(p[4] >> 2) + i] = source[i];
@@ -331,6 +353,7 @@ export class EncoderDecoder {
 
   /** One decoder step for B streams from tokens `prev`; states at h / c are advanced in place. */
   private decodeStep(prev: Int32Array, B: number, h: number, c: number): Float32Array {
+    this.last = null;
     const p = this.plan(1, 1, B);
     const ints = new Int32Array(this.backend.heap.all().buffer);
     for (let b = 0; b < B; b++) ints[(p[5] >> 2) + b] = prev[b];
@@ -339,5 +362,18 @@ export class EncoderDecoder {
     this.decoder.copyFinalStates(h, c);
     this.head.forwardInPlace(B, out, this.decoder.hiddenSize, p[8], this.outputSize);
     return this.backend.heap.read(p[8], B * this.outputSize);
+  }
+
+  /**
+   * Throws, naming `method`, once {@link dispose} has run (a freed model touches no memory), or
+   * when one of its parts has been disposed on its own.
+   */
+  private assertLive(method: string): void {
+    if (this.disposedFlag) throw new Error(`EncoderDecoder.${method}: this model has been disposed`);
+    const parts = [this.sourceEmbedding, this.encoder, this.targetEmbedding, this.decoder, this.head];
+    const names = ['sourceEmbedding', 'encoder', 'targetEmbedding', 'decoder', 'head'];
+    parts.forEach((part, i) => {
+      if (part.disposed) throw new Error(`EncoderDecoder.${method}: its ${names[i]} has been disposed`);
+    });
   }
 }

@@ -28,7 +28,8 @@ export function writeFinite(
 
 /**
  * Writes a (T, B) 0/1 step mask at `ptr` from `options.lengths` (right padding) or `options.mask`;
- * returns false (nothing written) when neither is given.
+ * returns false (nothing written) when neither is given. Every value is checked before the first
+ * write, so a rejected mask leaves the buffer (which may hold the last forward's mask) as it was.
  */
 export function writeStepMask(
   mem: Float32Array,
@@ -47,10 +48,14 @@ export function writeStepMask(
         `${where}: lengths must have one value per sequence (batch = ${B}), received ${describe(lengths)}`,
       );
     }
+    // every value checked before anything is written: the buffer may hold a saved mask
     for (let b = 0; b < B; b++) {
       const n = lengths[b];
       if (!Number.isInteger(n) || n < 0 || n > T)
         throw new RangeError(`${where}: lengths must be integers in [0, ${T}], received ${describe(n)} at index ${b}`);
+    }
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
       for (let t = 0; t < T; t++) mem[(ptr >> 2) + t * B + b] = t < n ? 1 : 0;
     }
     return true;
@@ -67,8 +72,8 @@ export function writeStepMask(
         throw new RangeError(
           `${where}: mask must hold 0 (padding) or 1 (valid), received ${describe(m[i])} at index ${i}`,
         );
-      mem[(ptr >> 2) + i] = m[i];
     }
+    for (let i = 0; i < T * B; i++) mem[(ptr >> 2) + i] = m[i];
     return true;
   }
   return false;

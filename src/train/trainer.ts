@@ -187,7 +187,12 @@ export class Trainer<M extends Trainable = SequenceModel> {
       throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
     const prepared = this.model.prepare(batch, where);
     this.writeTargets(batch.target, batch.mask ?? prepared.weights, prepared.rows, where);
-    return this.update(prepared);
+    try {
+      return this.update(prepared);
+    } catch (error) {
+      prepared.rollback?.(); // a rejected step leaves the carried state as it was
+      throw error;
+    }
   }
 
   /** The model as a token language model, or a clear error naming `where`. */
