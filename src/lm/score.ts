@@ -1,6 +1,8 @@
 import type { SequenceModel } from '../nn/model.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from '../nn/beam-search.ts';
-import { describe, positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
+import { checkOptions, int, type Spec } from '../util/options.ts';
+import { PRIME_OPTION } from './generate.ts';
 import { logSumExp } from '../util/math.ts';
 
 /** Options of {@link logProbability}, {@link perplexity}, {@link compare} and {@link beamSearch}. */
@@ -53,6 +55,9 @@ export interface BeamSearchOptions extends BeamOptions {
 
 const DEFAULT_WINDOW = 256;
 
+/** What {@link ScoreOptions} accepts, option by option. */
+const SCORE_OPTIONS = { prime: PRIME_OPTION, window: int({ min: 1 }) } satisfies Record<keyof ScoreOptions, Spec>;
+
 /**
  * The log-probability of a token sequence under a next-token language model:
  * log p(x_1 … x_n | prime) = Σ_t log p(x_t | prime, x_<t), with per-token terms and perplexity.
@@ -69,14 +74,13 @@ export function logProbability(
 ): SequenceScore {
   const where = 'logProbability';
   checkLanguageModel(model, where);
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${where}: options must be an object { prime?, window? }, received ${describe(options)}`);
+  checkOptions(options, SCORE_OPTIONS, where);
   checkIds(model, ids, `${where}: ids`);
   if (ids.length < 1) throw new RangeError(`${where}: ids must hold at least one token id to score`);
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
-  const window = positiveInt(options.window ?? DEFAULT_WINDOW, `${where}: window`);
+  const window = options.window ?? DEFAULT_WINDOW;
 
   // the input is prime ++ ids without the last id; the output at input position p predicts
   // the token at p + 1, which is ids[p + 1 − prime.length] once p ≥ prime.length − 1
@@ -139,7 +143,7 @@ export function compare(
 export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
   const where = 'beamSearch';
   checkLanguageModel(model, where);
-  const checked = beamOptions(options, where);
+  const checked = beamOptions(options, where, { prime: PRIME_OPTION });
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
