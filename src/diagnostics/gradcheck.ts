@@ -3,7 +3,7 @@ import type { ParameterSet } from '../nn/params.ts';
 import { Rng } from '../util/rng.ts';
 import type { LossName } from '../train/trainer.ts';
 import { describe } from '../util/check.ts';
-import { checkOptions, int, num, oneOf, type Spec } from '../util/options.ts';
+import { checkOptions, custom, int, num, oneOf, type Spec } from '../util/options.ts';
 import type { Batch } from '../nn/trainable.ts';
 
 /** Options of {@link gradcheck}. */
@@ -38,6 +38,20 @@ const GRADCHECK_OPTIONS = {
   reduction: oneOf('mean', 'sum'),
   seed: int(),
 } satisfies Record<keyof GradcheckOptions, Spec>;
+
+/**
+ * What the batch of {@link gradcheck} accepts: a Trainer batch without `lengths` (the check runs
+ * unmasked steps) and stateless (each run starts from zero states). Array values are checked by
+ * the call.
+ */
+const GRADCHECK_BATCH = {
+  input: custom('token ids or features'),
+  target: custom('class ids or values'),
+  seqLen: int({ min: 1 }),
+  batch: int({ min: 1 }),
+  mask: custom('one weight per output row'),
+  stateful: oneOf(false),
+} satisfies Partial<Record<keyof Batch, Spec>>;
 
 /** One checked parameter value. */
 export interface GradcheckEntry {
@@ -93,8 +107,7 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (batch === null || typeof batch !== 'object')
-    throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
+  checkOptions(batch, GRADCHECK_BATCH, where, 'batch');
   checkOptions(options, GRADCHECK_OPTIONS, where);
   const samples = options.samples ?? 40;
   const epsilon = options.epsilon ?? 1e-2;
