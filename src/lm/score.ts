@@ -73,49 +73,20 @@ export function logProbability(
   options: ScoreOptions = {},
 ): SequenceScore {
   const where = 'logProbability';
-  checkLanguageModel(model, where);
-  checkOptions(options, SCORE_OPTIONS, where);
-  checkIds(model, ids, `${where}: ids`);
-  if (ids.length < 1) throw new RangeError(`${where}: ids must hold at least one token id to score`);
-  const prime = options.prime ?? [2];
-  checkIds(model, prime, `${where}: prime`);
-  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
-  const window = options.window ?? DEFAULT_WINDOW;
-
-  // the input is prime ++ ids without the last id; the output at input position p predicts
-  // the token at p + 1, which is ids[p + 1 − prime.length] once p ≥ prime.length − 1
-  const P = prime.length;
-  const n = ids.length;
-  const total = P + n - 1;
-  const at = (p: number): number => (p < P ? prime[p] : ids[p - P]);
-  const V = model.outputSize;
-  const tokenLogProbs = new Float64Array(n);
-  const chunk = new Int32Array(Math.min(window, total));
-  const heap = model.backend.heap;
-  model.resetState(1);
-  for (let start = 0; start < total; start += window) {
-    const T = Math.min(window, total - start);
-    for (let t = 0; t < T; t++) chunk[t] = at(start + t);
-    const input = model.writeInput(chunk.subarray(0, T), T, 1, `${where}: ids`);
-    const logits = model.forwardInPlace(T, 1, input, false, true);
-    const mem = heap.all();
-    for (let t = 0; t < T; t++) {
-      const j = start + t + 1 - P; // index in ids of the token predicted here
-      if (j < 0) continue;
-      tokenLogProbs[j] = logSoftmaxAt(mem, (logits >> 2) + t * V, V, ids[j]);
-    }
-  }
-  return summarise(tokenLogProbs);
+  const { prime, window } = checkScoring(model, { ids }, options, where);
+  return scoreChecked(model, ids, prime, window, where);
 }
 
 /** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
 export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
-  return logProbability(model, ids, options).perplexity;
+  const where = 'perplexity';
+  const { prime, window } = checkScoring(model, { ids }, options, where);
+  return scoreChecked(model, ids, prime, window, where).perplexity;
 }
 
 /**
  * Which of two continuations (of the same prime) the model finds more likely, by total
- * log-probability. Both are scored with the same options.
+ * log-probability. Both are scored with the same options (both checked before either is scored).
  */
 export function compare(
   model: SequenceModel,
@@ -123,8 +94,10 @@ export function compare(
   b: ArrayLike<number>,
   options: ScoreOptions = {},
 ): Comparison {
-  const sa = logProbability(model, a, options);
-  const sb = logProbability(model, b, options);
+  const where = 'compare';
+  const { prime, window } = checkScoring(model, { a, b }, options, where);
+  const sa = scoreChecked(model, a, prime, window, where);
+  const sb = scoreChecked(model, b, prime, window, where);
   const difference = sa.logProb - sb.logProb;
   return { a: sa, b: sb, likelier: difference > 0 ? 'a' : difference < 0 ? 'b' : 'equal', difference };
 }
@@ -174,6 +147,62 @@ export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Be
 }
 
 // ------------------------------------------------------------------------------------ internals
+
+/**
+ * Checks a scoring call — the model, every sequence to score (by argument name), the options —
+ * before anything runs; returns the prime and window to score with.
+ */
+function checkScoring(
+  model: SequenceModel,
+  sequences: Record<string, ArrayLike<number>>,
+  options: ScoreOptions,
+  where: string,
+): { prime: ArrayLike<number>; window: number } {
+  checkLanguageModel(model, where);
+  checkOptions(options, SCORE_OPTIONS, where);
+  for (const [name, ids] of Object.entries(sequences)) {
+    checkIds(model, ids, `${where}: ${name}`);
+    if (ids.length < 1) throw new RangeError(`${where}: ${name} must hold at least one token id to score`);
+  }
+  const prime = options.prime ?? [2];
+  checkIds(model, prime, `${where}: prime`);
+  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
+  return { prime, window: options.window ?? DEFAULT_WINDOW };
+}
+
+/** The score of checked ids after a checked prime, run `window` steps at a time (see {@link logProbability}). */
+function scoreChecked(
+  model: SequenceModel,
+  ids: ArrayLike<number>,
+  prime: ArrayLike<number>,
+  window: number,
+  where: string,
+): SequenceScore {
+  // the input is prime ++ ids without the last id; the output at input position p predicts
+  // the token at p + 1, which is ids[p + 1 − prime.length] once p ≥ prime.length − 1
+  const P = prime.length;
+  const n = ids.length;
+  const total = P + n - 1;
+  const at = (p: number): number => (p < P ? prime[p] : ids[p - P]);
+  const V = model.outputSize;
+  const tokenLogProbs = new Float64Array(n);
+  const chunk = new Int32Array(Math.min(window, total));
+  const heap = model.backend.heap;
+  model.resetState(1);
+  for (let start = 0; start < total; start += window) {
+    const T = Math.min(window, total - start);
+    for (let t = 0; t < T; t++) chunk[t] = at(start + t);
+    const input = model.writeInput(chunk.subarray(0, T), T, 1, `${where}: ids`);
+    const logits = model.forwardInPlace(T, 1, input, false, true);
+    const mem = heap.all();
+    for (let t = 0; t < T; t++) {
+      const j = start + t + 1 - P; // index in ids of the token predicted here
+      if (j < 0) continue;
+      tokenLogProbs[j] = logSoftmaxAt(mem, (logits >> 2) + t * V, V, ids[j]);
+    }
+  }
+  return summarise(tokenLogProbs);
+}
 
 function checkLanguageModel(model: SequenceModel, where: string): void {
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
