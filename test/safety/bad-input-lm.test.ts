@@ -3,7 +3,7 @@
 // own error and leaves every live object (the model's weights and carried state, the sampler's
 // generator) and both heaps bit for bit as before, on both backends (see bad-input-world.ts).
 import {
-  Rng,
+  type Rng,
   Vocab,
   beamSearch,
   compare,
