@@ -19,6 +19,7 @@ import {
   SequenceModel,
   Vocab,
   getBackend,
+  gradcheck,
   init,
 } from '../../src/index.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
@@ -41,7 +42,10 @@ export interface World {
   embedding: Embedding;
   /** A standalone dense layer (4 → 7). */
   dense: Dense;
-  /** A character language model (Embedding 7·4, Dropout, LSTM 4→5, Dense 5→7) carrying state for B 2. */
+  /**
+   * A character language model (Embedding 7·4, Dropout, LSTM 4→5, Dense 5→7) carrying state for
+   * B 2, with the gradients of {@link World.data}'s batch.
+   */
   lm: SequenceModel;
   /** The dropout layer inside {@link lm}. */
   dropout: Dropout;
@@ -99,6 +103,8 @@ export function buildWorld(backend: Backend): World {
     ],
   });
   const ids = Int32Array.from([3, 4, 5, 6]);
+  const batch = { input: ids, target: Int32Array.from([4, 5, 6, 0]), seqLen: 2, batch: 2 };
+  gradcheck(lm, batch, { samples: 2 }); // leaves the batch's gradients in the model
   lm.predict(ids, { batch: 2, stateful: true });
   const regressor = new SequenceModel({
     layers: [new GRU(3, 4, { seed: 12, backend }), new Dense(4, 2, { at: 'last', seed: 13, backend })],
@@ -143,7 +149,7 @@ export function buildWorld(backend: Backend): World {
       features,
       source,
       logits: [1, 0.5, -0.3, 2, 0, -1, 1.7],
-      batch: { input: ids, target: Int32Array.from([4, 5, 6, 0]), seqLen: 2, batch: 2 },
+      batch,
     },
     dispose: () => {
       for (const o of objects) o.dispose();
@@ -181,6 +187,9 @@ function snapshot(w: World): Snapshot {
   values['dense.params'] = bits(w.dense.stateDict());
   for (const name of ['lm', 'regressor'] as const) {
     values[`${name}.params`] = bits(w[name].stateDict());
+    w[name].parameterSets().forEach((set, i) => {
+      values[`${name}.${i}.grads`] = bits(set.gradDict());
+    });
     const saved = w[name].saveState();
     values[`${name}.state`] = { batch: saved.batch, buffers: saved.buffers.map((b) => bits({ b }).b) };
   }
