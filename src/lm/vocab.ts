@@ -1,4 +1,4 @@
-import { describe } from '../util/check.ts';
+import { bool, describe } from '../util/check.ts';
 import { checkOptions, int, oneOf, type Spec } from '../util/options.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
@@ -131,6 +131,9 @@ export class Vocab {
 
   /** Ids → text. `<PAD>` and `<EOS>` are dropped unless `keepSpecials`. */
   decode(ids: ArrayLike<number>, keepSpecials = false): string {
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number')
+      throw new TypeError(`Vocab.decode: ids must be an array of token ids, received ${describe(ids)}`);
+    bool(keepSpecials, 'Vocab.decode: keepSpecials');
     let s = '';
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];

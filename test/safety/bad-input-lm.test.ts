@@ -438,6 +438,15 @@ const vocabCases: BadCall[] = [
   bad('Vocab.encode(5)', TypeError, exact('Vocab.encode: text must be a string, received 5'), ({ vocab }) =>
     vocab.encode(5 as never),
   ),
+  bad('Vocab.decode(5)', TypeError, exact('Vocab.decode: ids must be an array of token ids, received 5'), ({ vocab }) =>
+    vocab.decode(5 as never),
+  ),
+  bad(
+    "Vocab.decode: keepSpecials 'no'",
+    TypeError,
+    exact('Vocab.decode: keepSpecials must be true or false, received "no"'),
+    ({ vocab }) => vocab.decode([3, 4], 'no' as never),
+  ),
 ];
 
 const diagnosticsCases: BadCall[] = [
