@@ -15,6 +15,7 @@ import { MAX_THREADS, createThreadedBackend, threadsSupported } from './threads.
 // build/*.wasm (package.json "imports"); in the dist build it is a stub that every entry replaces.
 import { platform as defaultPlatform } from '#wasm-source';
 import { describe } from '../util/check.ts';
+import { checkOptions, custom, int, oneOf, type CustomSpec, type Spec } from '../util/options.ts';
 
 export type { Backend, BackendName } from './backend.ts';
 export type { WasmFlavor } from './wasm.ts';
@@ -53,8 +54,30 @@ export interface InitOptions {
   threads?: number;
 }
 
-/** The option names {@link InitOptions} knows, for the unknown-option error. */
-const OPTION_NAMES = ['backend', 'flavor', 'module', 'bytes', 'url', 'wasm', 'threads'] as const;
+/** What {@link InitOptions} accepts, option by option (the module options' types are checked below, with their own hints). */
+const INIT_OPTIONS = {
+  backend: oneOf('auto', 'wasm', 'js'),
+  flavor: oneOf('auto', ...WASM_FLAVORS),
+  module: custom('a WebAssembly.Module'),
+  bytes: custom("an ArrayBuffer or a typed array of the .wasm file's bytes"),
+  url: custom('a URL or a non-empty string'),
+  wasm: custom("a WebAssembly.Module or the .wasm file's bytes"),
+  threads: int({ min: 1, max: MAX_THREADS }),
+} satisfies Record<keyof InitOptions, Spec>;
+
+/**
+ * The `backend` option of layers and models: a {@link Backend} from {@link init} or
+ * {@link createBackend} (anything with a heap and kernels).
+ */
+export const BACKEND_OPTION: CustomSpec = custom(
+  'a Backend from init() or createBackend()',
+  (value) =>
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Backend).kernels === 'object' &&
+    (value as Backend).kernels !== null &&
+    typeof (value as Backend).heap?.alloc === 'function',
+);
 
 /** The loader in use (see {@link setWasmPlatform}). */
 let platform: WasmPlatform = defaultPlatform;
@@ -90,32 +113,11 @@ interface Supplied {
 }
 
 /** Checks the options object; returns the supplied module, if any. */
-function checkOptions(options: InitOptions): Supplied | null {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`init: options must be an object such as { backend: 'wasm' }, received ${describe(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => !(OPTION_NAMES as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `init: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the options are ${OPTION_NAMES.join(', ')}`,
-    );
-  }
+function checkInitOptions(options: InitOptions): Supplied | null {
+  checkOptions(options, INIT_OPTIONS, 'init');
   const backend = options.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
-    throw new TypeError(`init: options.backend must be 'auto', 'wasm' or 'js', received ${describe(backend)}`);
-  }
   const flavor = options.flavor ?? 'auto';
-  if (flavor !== 'auto' && wasmBuild(flavor) === undefined) {
-    throw new TypeError(
-      `init: options.flavor must be 'auto', ${WASM_FLAVORS.map((f) => `'${f}'`).join(' or ')}, received ${describe(flavor)}`,
-    );
-  }
   const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new TypeError(
-      `init: options.threads must be an integer from 1 to ${MAX_THREADS}, received ${describe(threads)}`,
-    );
-  }
   const given = (['module', 'bytes', 'url', 'wasm'] as const).filter((k) => options[k] !== undefined);
   if (threads > 1 && backend === 'js')
     throw new TypeError("init: options.threads needs the wasm backend, but options.backend is 'js'");
@@ -206,7 +208,7 @@ async function threadedBuild(build: WasmBuild, threads: number): Promise<Backend
 
 /** Creates a new, independent backend (its own memory and heap). */
 export async function createBackend(options: InitOptions = {}): Promise<Backend> {
-  const supplied = checkOptions(options);
+  const supplied = checkInitOptions(options);
   const choice = options.backend ?? 'auto';
   if (choice === 'js') return createJsBackend();
   const flavor = options.flavor ?? 'auto';

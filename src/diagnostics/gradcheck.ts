@@ -2,8 +2,8 @@ import type { SequenceModel } from '../nn/model.ts';
 import type { ParameterSet } from '../nn/params.ts';
 import { Rng } from '../util/rng.ts';
 import type { LossName } from '../train/trainer.ts';
-import { positiveInt } from '../util/check.ts';
 import { describe } from '../util/check.ts';
+import { checkOptions, custom, int, num, oneOf, type Spec } from '../util/options.ts';
 import type { Batch } from '../nn/trainable.ts';
 
 /** Options of {@link gradcheck}. */
@@ -26,6 +26,32 @@ export interface GradcheckOptions {
   /** Seed of the parameter sampling; default 1. */
   seed?: number;
 }
+
+/** What {@link GradcheckOptions} accepts, option by option. */
+const GRADCHECK_OPTIONS = {
+  samples: int({ min: 1 }),
+  // added to float32 parameters
+  epsilon: num({ min: 0, exclusiveMin: true, float32: true }),
+  tolerance: num({ min: 0, exclusiveMin: true }),
+  floor: num({ min: 0, exclusiveMin: true }),
+  loss: oneOf('cross-entropy', 'binary-cross-entropy', 'mse'),
+  reduction: oneOf('mean', 'sum'),
+  seed: int(),
+} satisfies Record<keyof GradcheckOptions, Spec>;
+
+/**
+ * What the batch of {@link gradcheck} accepts: a Trainer batch without `lengths` (the check runs
+ * unmasked steps) and stateless (each run starts from zero states). Array values are checked by
+ * the call.
+ */
+const GRADCHECK_BATCH = {
+  input: custom('token ids or features'),
+  target: custom('class ids or values'),
+  seqLen: int({ min: 1 }),
+  batch: int({ min: 1 }),
+  mask: custom('one weight per output row'),
+  stateful: oneOf(false),
+} satisfies Partial<Record<keyof Batch, Spec>>;
 
 /** One checked parameter value. */
 export interface GradcheckEntry {
@@ -81,24 +107,16 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (batch === null || typeof batch !== 'object')
-    throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
-  const samples = positiveInt(options.samples ?? 40, `${where}: samples`);
-  const epsilon = positiveNumber(options.epsilon ?? 1e-2, `${where}: epsilon`);
-  const tolerance = positiveNumber(options.tolerance ?? 1e-2, `${where}: tolerance`);
-  const floor = positiveNumber(options.floor ?? 1e-3, `${where}: floor`);
+  checkOptions(batch, GRADCHECK_BATCH, where, 'batch');
+  checkOptions(options, GRADCHECK_OPTIONS, where);
+  const samples = options.samples ?? 40;
+  const epsilon = options.epsilon ?? 1e-2;
+  const tolerance = options.tolerance ?? 1e-2;
+  const floor = options.floor ?? 1e-3;
   const lossName: LossName =
     options.loss ??
     (model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse');
-  if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(lossName))
-    throw new TypeError(
-      `${where}: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${describe(lossName)}`,
-    );
   const reduction = options.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum')
-    throw new TypeError(`${where}: reduction must be 'mean' or 'sum', received ${describe(reduction)}`);
 
   const { T, B } = model.shapeOf(batch.input, batch, where);
   const rows = model.outputRows(T, B);
@@ -229,12 +247,6 @@ export function gradcheck(model: SequenceModel, batch: Batch, options: Gradcheck
 }
 
 // ------------------------------------------------------------------------------------ internals
-
-function positiveNumber(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
-    throw new RangeError(`${what} must be a positive number, received ${describe(v)}`);
-  return v;
-}
 
 function checkTargets(target: ArrayLike<number>, rows: number, O: number, classes: boolean, where: string): number[] {
   const n = classes ? rows : rows * O;

@@ -1,8 +1,8 @@
 import type { Backend } from '../backend/backend.ts';
 import type { SequenceModel } from '../nn/model.ts';
 import { GRU, LSTM, RNN, type RecurrentInputGrads, type RecurrentLayer } from '../nn/recurrent.ts';
-import { checkArray } from '../util/check.ts';
-import { describe } from '../util/check.ts';
+import { checkArray, describe } from '../util/check.ts';
+import { checkOptions, checkValue, custom, int, num, obj, type Spec } from '../util/options.ts';
 import type { SequenceInput } from '../nn/trainable.ts';
 
 /** Options of {@link gradientFlow}. */
@@ -26,6 +26,18 @@ export interface GradientFlowOptions {
     norm: number;
   };
 }
+
+/** The `clip` option's threshold: finite and > 0. */
+const CLIP_NORM = num({ min: 0, exclusiveMin: true });
+
+/** What {@link GradientFlowOptions} accepts, option by option (the target's values are checked by the call). */
+const GRADIENT_FLOW_OPTIONS = {
+  seqLen: int({ min: 1 }),
+  batch: int({ min: 1 }),
+  target: custom('an array of class ids or values'),
+  // global-norm clipping only: clipping by value has no single factor
+  clip: obj({ norm: CLIP_NORM }),
+} satisfies Record<keyof GradientFlowOptions, Spec>;
 
 /** ‖∂L_T/∂h_k‖ of one recurrent layer (forward direction), for every step k. */
 export interface LayerFlow {
@@ -105,11 +117,10 @@ export function gradientFlow(
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).shapeOf !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
   }
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(
-      `${where}: options must be an object { seqLen?, batch?, target?, clip? }, received ${describe(options)}`,
-    );
-  const maxNorm = clipNorm(options.clip, where);
+  refuseClipByValue(options, where);
+  checkOptions(options, GRADIENT_FLOW_OPTIONS, where);
+  if (options.clip !== undefined) checkValue(options.clip.norm, CLIP_NORM, where, 'options.clip.norm');
+  const maxNorm = options.clip?.norm;
   const { T, B } = model.shapeOf(input, options, where);
   const backend = model.backend;
   const x0 = inputFeatures(model, input, T, B, where);
@@ -362,24 +373,17 @@ function lastStepLoss(
   return { loss, dlogits, dHeadIn };
 }
 
-/** Validates the `clip` option; returns its norm, or undefined without clipping. */
-function clipNorm(clip: unknown, where: string): number | undefined {
-  if (clip === undefined) return undefined;
-  if (clip === null || typeof clip !== 'object' || Array.isArray(clip)) {
-    throw new TypeError(`${where}: clip must be an object { norm } (global-norm clipping), received ${describe(clip)}`);
+/**
+ * The Trainer's `clip` also takes `value`; the lens cannot, and says why (before the generic
+ * unknown-option message would).
+ */
+function refuseClipByValue(options: unknown, where: string): void {
+  const clip = (options as GradientFlowOptions | null | undefined)?.clip;
+  if (clip !== null && typeof clip === 'object' && Object.hasOwn(clip, 'value')) {
+    throw new TypeError(
+      `${where}: options.clip takes only { norm } — global-norm clipping, one factor for the whole gradient (clipping by value has no single factor) — received the key 'value'`,
+    );
   }
-  for (const key of Object.keys(clip)) {
-    if (key !== 'norm') {
-      throw new TypeError(
-        `${where}: clip takes only { norm } — global-norm clipping, one factor for the whole gradient (clipping by value has no single factor) — received the key '${key}'`,
-      );
-    }
-  }
-  const norm = (clip as { norm?: unknown }).norm;
-  if (typeof norm !== 'number' || !Number.isFinite(norm) || norm <= 0) {
-    throw new RangeError(`${where}: clip.norm must be a finite number > 0, received ${describe(norm)}`);
-  }
-  return norm;
 }
 
 /**

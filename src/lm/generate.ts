@@ -1,9 +1,8 @@
 import type { SequenceModel } from '../nn/model.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
-import { sampleLogits, samplingDefaults, type SamplingOptions } from './sample.ts';
-import { positiveInt } from '../util/check.ts';
-import { describe } from '../util/check.ts';
-import { checkCausal } from './score.ts';
+import { SAMPLING_OPTIONS, pickToken, samplingDefaults, type SamplingOptions } from './sample.ts';
+import { checkOptions, checkValue, int, type Spec } from '../util/options.ts';
+import { PRIME_OPTION, checkCausal } from './checks.ts';
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {
@@ -16,6 +15,15 @@ export interface GenerateOptions extends SamplingOptions {
   /** Seed of the sampler; equal seeds give equal samples. */
   seed?: number;
 }
+
+/** What {@link GenerateOptions} accepts, option by option. */
+const GENERATE_OPTIONS = {
+  ...SAMPLING_OPTIONS,
+  prime: PRIME_OPTION,
+  length: int({ min: 1 }),
+  stopAt: int({ min: 0 }),
+  seed: int(),
+} satisfies Record<keyof GenerateOptions, Spec>;
 
 /**
  * Generates tokens from a next-token model, one fused step per layer per token: the prime is
@@ -38,17 +46,16 @@ export async function* stream(model: SequenceModel, options: GenerateOptions): A
 }
 
 function* tokens(model: SequenceModel, options: GenerateOptions, where: string): Generator<number> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(
-      `${where}: options must be an object { length, prime?, temperature?, ... }, received ${describe(options)}`,
-    );
+  checkOptions(options, GENERATE_OPTIONS, where);
+  checkValue(options.length, GENERATE_OPTIONS.length, where, 'options.length');
   if (model.embedding === null || model.head.at !== 'every')
     throw new TypeError(`${where}: needs a next-token model (Embedding input, Dense at every step)`);
   checkCausal(model, where);
-  const length = positiveInt(options.length, `${where}: length`);
-  const sampling = samplingDefaults(options, where);
+  const length = options.length;
+  const sampling = samplingDefaults(options);
   const prime = options.prime ?? [2];
-  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id`);
+  if (prime.length < 1) throw new RangeError(`${where}: options.prime must hold at least one token id`);
+  model.embedding.checkIds(prime, `${where}: prime`); // before the carried state is touched
   const rng = new Rng(options.seed ?? nextSeed());
   const saved = model.saveState();
   try {
@@ -77,7 +84,7 @@ function* sampleFrom(
   heap.read(out + (prime.length - 1) * V * 4, V, logits);
   const one = new Int32Array(1);
   for (let i = 0; i < length; i++) {
-    const id = sampleLogits(logits, sampling, rng, scratch);
+    const id = pickToken(logits, sampling, rng, scratch);
     yield id;
     if (id === stopAt) return;
     one[0] = id;

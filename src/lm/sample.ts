@@ -1,5 +1,6 @@
-import type { Rng } from '../util/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { describe } from '../util/check.ts';
+import { checkOptions, int, num, type Spec } from '../util/options.ts';
 
 /** How the next token is chosen from the model's logits. */
 export interface SamplingOptions {
@@ -11,25 +12,44 @@ export interface SamplingOptions {
   topP?: number;
 }
 
-/** Checks sampling options; returns them with defaults. */
-export function samplingDefaults(o: SamplingOptions, where: string): Required<SamplingOptions> {
-  const temperature = o.temperature ?? 1;
-  const topK = o.topK ?? 0;
-  const topP = o.topP ?? 1;
-  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature))
-    throw new RangeError(`${where}: temperature must be a number ≥ 0, received ${describe(temperature)}`);
-  if (!Number.isInteger(topK) || topK < 0)
-    throw new RangeError(`${where}: topK must be an integer ≥ 0, received ${describe(topK)}`);
-  if (typeof topP !== 'number' || !(topP > 0 && topP <= 1))
-    throw new RangeError(`${where}: topP must be a number in (0, 1], received ${describe(topP)}`);
-  return { temperature, topK, topP };
+/** What {@link SamplingOptions} accepts, option by option. */
+export const SAMPLING_OPTIONS = {
+  temperature: num({ min: 0 }),
+  topK: int({ min: 0 }),
+  topP: num({ min: 0, exclusiveMin: true, max: 1 }),
+} satisfies Record<keyof SamplingOptions, Spec>;
+
+/** Sampling options already checked against {@link SAMPLING_OPTIONS}, with their defaults filled in. */
+export function samplingDefaults(o: SamplingOptions): Required<SamplingOptions> {
+  return { temperature: o.temperature ?? 1, topK: o.topK ?? 0, topP: o.topP ?? 1 };
 }
 
 /**
  * Picks one token id from logits (V). Temperature 0 (or top-k 1) is greedy: the arg-max.
  * `scratch` (≥ V floats) avoids allocation in a generation loop.
+ * @param logits the next-token logits: V ≥ 1 finite numbers
+ * @param o how to sample (each option may be left out for its default)
+ * @param rng the generator the draw comes from (it advances)
  */
-export function sampleLogits(
+export function sampleLogits(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng, scratch: Float64Array): number {
+  const where = 'sampleLogits';
+  if (logits === null || typeof logits !== 'object' || typeof logits.length !== 'number' || logits.length < 1)
+    throw new TypeError(`${where}: logits must be an array of at least one number, received ${describe(logits)}`);
+  for (let v = 0; v < logits.length; v++) {
+    if (!Number.isFinite(logits[v]))
+      throw new RangeError(`${where}: logits must be finite, received ${describe(logits[v])} at index ${v}`);
+  }
+  checkOptions(o, SAMPLING_OPTIONS, where);
+  if (!(rng instanceof Rng)) throw new TypeError(`${where}: rng must be an Rng, received ${describe(rng)}`);
+  if (!(scratch instanceof Float64Array) || scratch.length < logits.length)
+    throw new TypeError(
+      `${where}: scratch must be a Float64Array of at least ${logits.length} values (one per logit), received ${describe(scratch)}`,
+    );
+  return pickToken(logits, samplingDefaults(o), rng, scratch);
+}
+
+/** @internal {@link sampleLogits} for arguments already checked (the generation loop). */
+export function pickToken(
   logits: ArrayLike<number>,
   o: Required<SamplingOptions>,
   rng: Rng,

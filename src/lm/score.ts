@@ -1,6 +1,8 @@
 import type { SequenceModel } from '../nn/model.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from '../nn/beam-search.ts';
-import { describe, positiveInt } from '../util/check.ts';
+import { describe } from '../util/check.ts';
+import { checkOptions, int, type Spec } from '../util/options.ts';
+import { PRIME_OPTION, checkCausal } from './checks.ts';
 import { logSumExp } from '../util/math.ts';
 
 /** Options of {@link logProbability}, {@link perplexity}, {@link compare} and {@link beamSearch}. */
@@ -53,6 +55,9 @@ export interface BeamSearchOptions extends BeamOptions {
 
 const DEFAULT_WINDOW = 256;
 
+/** What {@link ScoreOptions} accepts, option by option. */
+const SCORE_OPTIONS = { prime: PRIME_OPTION, window: int({ min: 1 }) } satisfies Record<keyof ScoreOptions, Spec>;
+
 /**
  * The log-probability of a token sequence under a next-token language model:
  * log p(x_1 … x_n | prime) = Σ_t log p(x_t | prime, x_<t), with per-token terms and perplexity.
@@ -69,16 +74,106 @@ export function logProbability(
   options: ScoreOptions = {},
 ): SequenceScore {
   const where = 'logProbability';
+  const { prime, window } = checkScoring(model, { ids }, options, where);
+  return scoreChecked(model, ids, prime, window, where);
+}
+
+/** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
+export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
+  const where = 'perplexity';
+  const { prime, window } = checkScoring(model, { ids }, options, where);
+  return scoreChecked(model, ids, prime, window, where).perplexity;
+}
+
+/**
+ * Which of two continuations (of the same prime) the model finds more likely, by total
+ * log-probability. Both are scored with the same options (both checked before either is scored).
+ */
+export function compare(
+  model: SequenceModel,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: ScoreOptions = {},
+): Comparison {
+  const where = 'compare';
+  const { prime, window } = checkScoring(model, { a, b }, options, where);
+  const sa = scoreChecked(model, a, prime, window, where);
+  const sb = scoreChecked(model, b, prime, window, where);
+  const difference = sa.logProb - sb.logProb;
+  return { a: sa, b: sb, likelier: difference > 0 ? 'a' : difference < 0 ? 'b' : 'equal', difference };
+}
+
+/**
+ * Beam search: the `beamWidth` most likely continuations of the prime by total log-probability
+ * (no length normalisation), best first. Width 1 is greedy decoding; a width of
+ * V^(length−1) or more makes the search exhaustive.
+ *
+ * The prime is run once; then every step advances all live hypotheses as ONE batch (one row per
+ * beam, one fused step per layer) from their carried states, and the states follow the selected
+ * hypotheses ({@link SequenceModel.reorderState}) — no prefix is ever re-run, so the work is
+ * O(prime + length × beamWidth) time steps. Ties keep the order of (older hypothesis, smaller
+ * id). The model's carried state is left as it was. Needs unidirectional recurrent layers (as
+ * every language-model function does).
+ */
+export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
+  const where = 'beamSearch';
   checkLanguageModel(model, where);
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${where}: options must be an object { prime?, window? }, received ${describe(options)}`);
-  checkIds(model, ids, `${where}: ids`);
-  if (ids.length < 1) throw new RangeError(`${where}: ids must hold at least one token id to score`);
+  const checked = beamOptions(options, where, { prime: PRIME_OPTION });
   const prime = options.prime ?? [2];
   checkIds(model, prime, `${where}: prime`);
   if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
-  const window = positiveInt(options.window ?? DEFAULT_WINDOW, `${where}: window`);
+  const V = model.outputSize;
+  const P = prime.length;
+  const heap = model.backend.heap;
+  const saved = model.saveState();
+  try {
+    model.resetState(1);
+    // the prime's last step gives the first logits; each hypothesis is then one row of carried state
+    const primed = model.forwardInPlace(P, 1, model.writeInput(prime, P, 1, `${where}: prime`), false, true);
+    const first = heap.all().subarray((primed >> 2) + (P - 1) * V, (primed >> 2) + P * V);
+    return runBeamSearch(first, V, checked, (parents, tokens) => {
+      model.reorderState(parents);
+      const B = parents.length;
+      const logits = model.forwardInPlace(1, B, model.writeInput(tokens, 1, B, `${where}: tokens`), false, true);
+      return heap.all().subarray(logits >> 2, (logits >> 2) + B * V);
+    });
+  } finally {
+    model.restoreState(saved);
+  }
+}
 
+// ------------------------------------------------------------------------------------ internals
+
+/**
+ * Checks a scoring call — the model, every sequence to score (by argument name), the options —
+ * before anything runs; returns the prime and window to score with.
+ */
+function checkScoring(
+  model: SequenceModel,
+  sequences: Record<string, ArrayLike<number>>,
+  options: ScoreOptions,
+  where: string,
+): { prime: ArrayLike<number>; window: number } {
+  checkLanguageModel(model, where);
+  checkOptions(options, SCORE_OPTIONS, where);
+  for (const [name, ids] of Object.entries(sequences)) {
+    checkIds(model, ids, `${where}: ${name}`);
+    if (ids.length < 1) throw new RangeError(`${where}: ${name} must hold at least one token id to score`);
+  }
+  const prime = options.prime ?? [2];
+  checkIds(model, prime, `${where}: prime`);
+  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
+  return { prime, window: options.window ?? DEFAULT_WINDOW };
+}
+
+/** The score of checked ids after a checked prime, run `window` steps at a time (see {@link logProbability}). */
+function scoreChecked(
+  model: SequenceModel,
+  ids: ArrayLike<number>,
+  prime: ArrayLike<number>,
+  window: number,
+  where: string,
+): SequenceScore {
   // the input is prime ++ ids without the last id; the output at input position p predicts
   // the token at p + 1, which is ids[p + 1 − prime.length] once p ≥ prime.length − 1
   const P = prime.length;
@@ -105,70 +200,6 @@ export function logProbability(
   return summarise(tokenLogProbs);
 }
 
-/** The perplexity of a token sequence: e^(−log p / n). See {@link logProbability}. */
-export function perplexity(model: SequenceModel, ids: ArrayLike<number>, options: ScoreOptions = {}): number {
-  checkLanguageModel(model, 'perplexity');
-  return logProbability(model, ids, options).perplexity;
-}
-
-/**
- * Which of two continuations (of the same prime) the model finds more likely, by total
- * log-probability. Both are scored with the same options.
- */
-export function compare(
-  model: SequenceModel,
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  options: ScoreOptions = {},
-): Comparison {
-  checkLanguageModel(model, 'compare');
-  const sa = logProbability(model, a, options);
-  const sb = logProbability(model, b, options);
-  const difference = sa.logProb - sb.logProb;
-  return { a: sa, b: sb, likelier: difference > 0 ? 'a' : difference < 0 ? 'b' : 'equal', difference };
-}
-
-/**
- * Beam search: the `beamWidth` most likely continuations of the prime by total log-probability
- * (no length normalisation), best first. Width 1 is greedy decoding; a width of
- * V^(length−1) or more makes the search exhaustive.
- *
- * The prime is run once; then every step advances all live hypotheses as ONE batch (one row per
- * beam, one fused step per layer) from their carried states, and the states follow the selected
- * hypotheses ({@link SequenceModel.reorderState}) — no prefix is ever re-run, so the work is
- * O(prime + length × beamWidth) time steps. Ties keep the order of (older hypothesis, smaller
- * id). The model's carried state is left as it was. Needs unidirectional recurrent layers (as
- * every language-model function does).
- */
-export function beamSearch(model: SequenceModel, options: BeamSearchOptions): Beam[] {
-  const where = 'beamSearch';
-  checkLanguageModel(model, where);
-  const checked = beamOptions(options, where);
-  const prime = options.prime ?? [2];
-  checkIds(model, prime, `${where}: prime`);
-  if (prime.length < 1) throw new RangeError(`${where}: prime must hold at least one token id (default [2], <EOS>)`);
-  const V = model.outputSize;
-  const P = prime.length;
-  const heap = model.backend.heap;
-  const saved = model.saveState();
-  try {
-    model.resetState(1);
-    // the prime's last step gives the first logits; each hypothesis is then one row of carried state
-    const primed = model.forwardInPlace(P, 1, model.writeInput(prime, P, 1, `${where}: prime`), false, true);
-    const first = heap.all().subarray((primed >> 2) + (P - 1) * V, (primed >> 2) + P * V);
-    return runBeamSearch(first, V, checked, (parents, tokens) => {
-      model.reorderState(parents);
-      const B = parents.length;
-      const logits = model.forwardInPlace(1, B, model.writeInput(tokens, 1, B, `${where}: tokens`), false, true);
-      return heap.all().subarray(logits >> 2, (logits >> 2) + B * V);
-    });
-  } finally {
-    model.restoreState(saved);
-  }
-}
-
-// ------------------------------------------------------------------------------------ internals
-
 function checkLanguageModel(model: SequenceModel, where: string): void {
   if (model === null || typeof model !== 'object' || typeof (model as SequenceModel).forwardInPlace !== 'function') {
     throw new TypeError(`${where}: model must be a SequenceModel, received ${describe(model)}`);
@@ -179,22 +210,6 @@ function checkLanguageModel(model: SequenceModel, where: string): void {
     );
   }
   checkCausal(model, where);
-}
-
-/**
- * @internal The check every language-model function makes (scoring, sampling, beam search): the
- * model is live and causal, its output at step t depending on the tokens up to t only. A
- * bidirectional layer reads the future, so its outputs are not next-token probabilities: summed
- * over every sequence, the "probabilities" it gives exceed 1.
- */
-export function checkCausal(model: SequenceModel, where: string): void {
-  if (model.disposed) throw new Error(`${where}: the model has been disposed`);
-  model.recurrent.forEach((r, i) => {
-    if (r.bidirectional)
-      throw new TypeError(
-        `${where}: recurrent layer ${i} is bidirectional: it reads the future, so the model's outputs are not next-token probabilities (language-model functions need unidirectional layers)`,
-      );
-  });
 }
 
 function checkIds(model: SequenceModel, ids: ArrayLike<number>, what: string): void {

@@ -1,4 +1,5 @@
-import { describe } from '../util/check.ts';
+import { bool, describe } from '../util/check.ts';
+import { checkOptions, int, oneOf, type Spec } from '../util/options.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
 export const PAD = '<PAD>';
@@ -14,9 +15,16 @@ export interface VocabOptions {
   level?: 'char' | 'word';
   /** Tokens seen fewer times become `<UNK>`; default 1. */
   minFreq?: number;
-  /** Keep at most this many tokens (the most frequent; specials included). */
+  /** Keep at most this many tokens (the most frequent; specials included); default Infinity (all). */
   maxSize?: number;
 }
+
+/** What {@link VocabOptions} accepts, option by option. */
+const VOCAB_OPTIONS = {
+  level: oneOf('char', 'word'),
+  minFreq: int({ min: 1 }),
+  maxSize: int({ min: SPECIALS.length }),
+} satisfies Record<keyof VocabOptions, Spec>;
 
 /** JSON form of a {@link Vocab}. */
 export interface VocabJSON {
@@ -49,18 +57,12 @@ export class Vocab {
   static fromText(text: string, options: VocabOptions = {}): Vocab {
     if (typeof text !== 'string')
       throw new TypeError(`Vocab.fromText: text must be a string, received ${describe(text)}`);
+    // maxSize: Infinity spells out the default (no limit)
+    const unlimited = options?.maxSize === Infinity;
+    checkOptions(unlimited ? { ...options, maxSize: undefined } : options, VOCAB_OPTIONS, 'Vocab.fromText');
     const level = options.level ?? 'char';
-    if (level !== 'char' && level !== 'word')
-      throw new TypeError(`Vocab.fromText: level must be 'char' or 'word', received ${JSON.stringify(level)}`);
     const minFreq = options.minFreq ?? 1;
-    if (!Number.isInteger(minFreq) || minFreq < 1)
-      throw new RangeError(`Vocab.fromText: minFreq must be a positive integer, received ${describe(minFreq)}`);
     const maxSize = options.maxSize ?? Infinity;
-    if (maxSize !== Infinity && (!Number.isInteger(maxSize) || maxSize < SPECIALS.length)) {
-      throw new RangeError(
-        `Vocab.fromText: maxSize must be an integer ≥ ${SPECIALS.length}, received ${describe(maxSize)}`,
-      );
-    }
     const counts = new Map<string, number>();
     for (const t of tokenize(text, level)) counts.set(t, (counts.get(t) ?? 0) + 1);
     const order = [...counts.entries()].filter(([t, c]) => c >= minFreq && !SPECIALS.includes(t));
@@ -129,6 +131,9 @@ export class Vocab {
 
   /** Ids → text. `<PAD>` and `<EOS>` are dropped unless `keepSpecials`. */
   decode(ids: ArrayLike<number>, keepSpecials = false): string {
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number')
+      throw new TypeError(`Vocab.decode: ids must be an array of token ids, received ${describe(ids)}`);
+    bool(keepSpecials, 'Vocab.decode: keepSpecials');
     let s = '';
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];

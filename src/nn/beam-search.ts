@@ -4,7 +4,7 @@
  * option vocabulary. The model side is two calls: the logits of the start, and an `advance` that
  * gives every surviving hypothesis its parent's state and feeds it its new token.
  */
-import { describe, positiveInt } from '../util/check.ts';
+import { checkOptions, checkValue, int, type Schema, type Spec } from '../util/options.ts';
 import { logSumExp } from '../util/math.ts';
 
 /** Options of a beam search (the same for language models and encoder–decoders). */
@@ -31,18 +31,25 @@ export interface Beam {
  */
 export type BeamAdvance = (parents: readonly number[], tokens: readonly number[]) => ArrayLike<number>;
 
-/** Checks a beam search's options; returns them with defaults filled in. */
-export function beamOptions(options: BeamOptions, where: string): Required<Omit<BeamOptions, 'stopAt'>> & BeamOptions {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(
-      `${where}: options must be an object { maxLength, beamWidth?, stopAt? }, received ${describe(options)}`,
-    );
-  const maxLength = positiveInt(options.maxLength, `${where}: maxLength`);
-  const beamWidth = positiveInt(options.beamWidth ?? 4, `${where}: beamWidth`);
-  const stopAt = options.stopAt;
-  if (stopAt !== undefined && !Number.isInteger(stopAt))
-    throw new TypeError(`${where}: stopAt must be a token id, received ${describe(stopAt)}`);
-  return { maxLength, beamWidth, stopAt };
+/** What {@link BeamOptions} accepts, option by option. */
+export const BEAM_OPTIONS = {
+  maxLength: int({ min: 1 }),
+  beamWidth: int({ min: 1 }),
+  stopAt: int({ min: 0 }),
+} satisfies Record<keyof BeamOptions, Spec>;
+
+/**
+ * Checks a beam search's options against {@link BEAM_OPTIONS} and `extra` (a caller's own
+ * options, such as a language model's `prime`); returns them with defaults filled in.
+ */
+export function beamOptions(
+  options: BeamOptions,
+  where: string,
+  extra: Schema = {},
+): Required<Omit<BeamOptions, 'stopAt'>> & BeamOptions {
+  checkOptions(options, { ...BEAM_OPTIONS, ...extra }, where);
+  checkValue(options.maxLength, BEAM_OPTIONS.maxLength, where, 'options.maxLength');
+  return { maxLength: options.maxLength, beamWidth: options.beamWidth ?? 4, stopAt: options.stopAt };
 }
 
 /**

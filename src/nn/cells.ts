@@ -1,8 +1,10 @@
 import type { Backend } from '../backend/backend.ts';
-import type { RecurrentInit } from './init.ts';
+import { BACKEND_OPTION } from '../backend/index.ts';
+import { RECURRENT_INIT_OPTION, type RecurrentInit } from './init.ts';
 import type { StateDict } from './params.ts';
 import { CellCore, type CellType } from './recurrent.ts';
 import { checkArray, positiveInt } from '../util/check.ts';
+import { bool, checkOptions, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 
 /**
  * JSON form of a {@link RecurrentState}: what {@link RecurrentState.toJSON} writes and
@@ -111,6 +113,27 @@ export interface CellOptions {
   backend?: Backend;
 }
 
+/** What {@link CellOptions} accepts, option by option. */
+const CELL_OPTIONS = {
+  bias: bool(),
+  init: RECURRENT_INIT_OPTION,
+  seed: int(),
+  backend: BACKEND_OPTION,
+} satisfies Record<keyof CellOptions, Spec>;
+
+/** The options of each cell kind: {@link CellOptions}, plus `nonlinearity` (RNN) or `resetAfter` (GRU). */
+const OPTIONS_BY_CELL: Readonly<Record<CellType, Schema>> = {
+  rnn: { ...CELL_OPTIONS, nonlinearity: oneOf('tanh', 'relu') },
+  lstm: CELL_OPTIONS,
+  gru: { ...CELL_OPTIONS, resetAfter: bool() },
+};
+
+/** What the gradients object of {@link RecurrentCell.backward} accepts (sizes and values are checked by the call). */
+const CELL_GRADS: Schema = {
+  h: custom('an array of (batch, hiddenSize) values'),
+  c: custom('an array of (batch, hiddenSize) values'),
+};
+
 /** Gradients of one {@link RecurrentCell.step}, from {@link RecurrentCell.backward}. */
 export interface CellGrads {
   /** dL/dx, (B, I). */
@@ -142,6 +165,9 @@ export abstract class RecurrentCell {
     hiddenSize: number,
     options: CellOptions & { nonlinearity?: 'tanh' | 'relu'; resetAfter?: boolean },
   ) {
+    positiveInt(inputSize, `${name}: inputSize`);
+    positiveInt(hiddenSize, `${name}: hiddenSize`);
+    checkOptions(options, OPTIONS_BY_CELL[cell], name);
     this.core = new CellCore(cell, name, { ...options, inputSize, hiddenSize });
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -185,7 +211,8 @@ export abstract class RecurrentCell {
    */
   backward(grads: { h?: ArrayLike<number>; c?: ArrayLike<number> }): CellGrads {
     this.assertLive('backward');
-    const g = this.core.backward({ h: grads?.h, c: grads?.c });
+    checkOptions(grads, CELL_GRADS, `${this.name}.backward`, 'grads');
+    const g = this.core.backward({ h: grads.h, c: grads.c });
     return g.c0 ? { input: g.input, h: g.h0, c: g.c0 } : { input: g.input, h: g.h0 };
   }
 

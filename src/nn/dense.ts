@@ -1,10 +1,11 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/index.ts';
+import { BACKEND_OPTION, getBackend } from '../backend/index.ts';
 import { denseForwardWork } from '../backend/head-kernels.ts';
 import { ParameterSet, type StateDict } from './params.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
 import { positiveInt } from '../util/check.ts';
+import { bool, checkOptions, int, oneOf, type Spec } from '../util/options.ts';
 
 /** Options of {@link Dense}. */
 export interface DenseOptions {
@@ -20,6 +21,14 @@ export interface DenseOptions {
   /** Backend to live on; default the one chosen by `init()`. */
   backend?: Backend;
 }
+
+/** What {@link DenseOptions} accepts, option by option. */
+const DENSE_OPTIONS = {
+  bias: bool(),
+  at: oneOf('every', 'last'),
+  seed: int(),
+  backend: BACKEND_OPTION,
+} satisfies Record<keyof DenseOptions, Spec>;
 
 /** What {@link Dense.config} returns: the layer's constructor arguments, as stored in checkpoints. */
 export interface DenseConfig {
@@ -58,10 +67,8 @@ export class Dense {
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     this.inFeatures = positiveInt(inFeatures, 'Dense: inFeatures');
     this.outFeatures = positiveInt(outFeatures, 'Dense: outFeatures');
-    const at = options.at ?? 'every';
-    if (at !== 'every' && at !== 'last')
-      throw new TypeError(`Dense: at must be 'every' or 'last', received ${JSON.stringify(at)}`);
-    this.at = at;
+    checkOptions(options, DENSE_OPTIONS, 'Dense');
+    this.at = options.at ?? 'every';
     this.backend = options.backend ?? getBackend();
     const specs: Array<[string, number[]]> = [['weight', [outFeatures, inFeatures]]];
     if (options.bias ?? true) specs.push(['bias', [outFeatures]]);

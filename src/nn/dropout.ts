@@ -1,5 +1,12 @@
 import type { Backend } from '../backend/backend.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
+import { checkOptions, checkValue, int, num, type Schema } from '../util/options.ts';
+
+/** The drop probability of {@link Dropout}: a number in [0, 1). */
+const DROP_PROBABILITY = num({ min: 0, max: 1, exclusiveMax: true });
+
+/** What the options of {@link Dropout} accept. */
+const DROPOUT_OPTIONS: Schema = { seed: int() };
 
 /** What {@link Dropout.config} returns: the layer's constructor argument, as stored in checkpoints. */
 export interface DropoutConfig {
@@ -20,8 +27,10 @@ export class Dropout {
   readonly rng: Rng;
 
   constructor(p: number, options: { seed?: number } = {}) {
-    if (typeof p !== 'number' || !(p >= 0 && p < 1))
-      throw new RangeError(`Dropout: p must be a number in [0, 1), received ${p}`);
+    checkValue(p, DROP_PROBABILITY, 'Dropout', 'p');
+    // the kernels read p as float32, where a p just below 1 rounds to 1 (keeping nothing)
+    if (Math.fround(p) >= 1) throw new RangeError(`Dropout: p must be < 1 also as float32, received ${p}`);
+    checkOptions(options, DROPOUT_OPTIONS, 'Dropout');
     this.p = p;
     this.rng = new Rng(options.seed ?? nextSeed());
   }

@@ -1,9 +1,9 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/index.ts';
+import { BACKEND_OPTION, getBackend } from '../backend/index.ts';
 import { ParameterSet, type StateDict } from './params.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
-import { positiveInt } from '../util/check.ts';
-import { describe } from '../util/check.ts';
+import { describe, positiveInt } from '../util/check.ts';
+import { checkOptions, int, type Schema, type Spec } from '../util/options.ts';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -12,6 +12,12 @@ export interface EmbeddingOptions {
   /** Backend to live on; default the one chosen by `init()`. */
   backend?: Backend;
 }
+
+/** What {@link EmbeddingOptions} accepts, option by option. */
+const EMBEDDING_OPTIONS = { seed: int(), backend: BACKEND_OPTION } satisfies Record<keyof EmbeddingOptions, Spec>;
+
+/** What the options of {@link OneHot} accept (a fixed table has no initialisation to seed). */
+const ONE_HOT_OPTIONS: Schema = { backend: BACKEND_OPTION };
 
 /**
  * What {@link Embedding.config} (and so {@link OneHot}'s) returns: the table's size, as stored in
@@ -45,6 +51,7 @@ export class Embedding {
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     this.numEmbeddings = positiveInt(numEmbeddings, 'Embedding: numEmbeddings');
     this.embeddingDim = positiveInt(embeddingDim, 'Embedding: embeddingDim');
+    checkOptions(options, EMBEDDING_OPTIONS, 'Embedding');
     this.backend = options.backend ?? getBackend();
     this.params = new ParameterSet(this.backend, [['weight', [numEmbeddings, embeddingDim]]]);
     const rng = new Rng(options.seed ?? nextSeed());
@@ -132,6 +139,8 @@ export class OneHot extends Embedding {
   override readonly trainable = false;
 
   constructor(size: number, options: { backend?: Backend } = {}) {
+    positiveInt(size, 'OneHot: size');
+    checkOptions(options, ONE_HOT_OPTIONS, 'OneHot');
     super(size, size, { backend: options.backend, seed: 0 });
     const w = this.params.view('weight');
     w.fill(0);

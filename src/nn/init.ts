@@ -1,4 +1,5 @@
 import type { Rng } from '../util/rng.ts';
+import { num, obj, oneOf, type ObjectSpec } from '../util/options.ts';
 
 /**
  * How a weight matrix is initialised:
@@ -27,28 +28,28 @@ export interface RecurrentInit {
 
 const INITS: readonly WeightInit[] = ['uniform', 'glorot', 'orthogonal', 'identity', 'zeros'];
 
-/** Throws a clear error unless `init` is a valid {@link RecurrentInit}. */
-export function validateInit(init: RecurrentInit, where: string): void {
-  for (const key of Object.keys(init)) {
-    if (!['weightIh', 'weightHh', 'bias', 'forgetBias'].includes(key)) {
-      throw new TypeError(`${where}: unknown init option '${key}' (expected weightIh, weightHh, bias or forgetBias)`);
-    }
-  }
-  for (const key of ['weightIh', 'weightHh'] as const) {
-    const v = init[key];
-    if (v !== undefined && !INITS.includes(v)) {
-      throw new TypeError(`${where}: init.${key} must be one of ${INITS.join(', ')}, received ${JSON.stringify(v)}`);
-    }
-  }
+/** The `init` option of recurrent layers and cells: {@link RecurrentInit}, option by option. */
+export const RECURRENT_INIT_OPTION: ObjectSpec = obj({
+  weightIh: oneOf(...INITS),
+  weightHh: oneOf(...INITS),
+  bias: oneOf('uniform', 'zeros'),
+  // written into the float32 biases
+  forgetBias: num({ float32: true }),
+});
+
+/**
+ * Throws a clear error unless the choices of an `init` option (already checked against
+ * {@link RECURRENT_INIT_OPTION}) fit the layer: only recurrent weights are square, and only an
+ * LSTM has a forget gate.
+ */
+export function checkInitChoices(init: RecurrentInit, lstm: boolean, where: string): void {
   if (init.weightIh === 'orthogonal' || init.weightIh === 'identity') {
-    throw new TypeError(`${where}: init.weightIh cannot be '${init.weightIh}' (only recurrent weights are square)`);
+    throw new TypeError(
+      `${where}: options.init.weightIh cannot be '${init.weightIh}' (only recurrent weights are square)`,
+    );
   }
-  if (init.bias !== undefined && init.bias !== 'uniform' && init.bias !== 'zeros') {
-    throw new TypeError(`${where}: init.bias must be 'uniform' or 'zeros', received ${JSON.stringify(init.bias)}`);
-  }
-  if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) {
-    throw new TypeError(`${where}: init.forgetBias must be a finite number, received ${init.forgetBias}`);
-  }
+  if (init.forgetBias !== undefined && !lstm)
+    throw new TypeError(`${where}: options.init.forgetBias applies to LSTM only`);
 }
 
 /**

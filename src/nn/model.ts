@@ -7,6 +7,7 @@ import type { ParameterSet, StateDict } from './params.ts';
 import { RecurrentLayer } from './recurrent.ts';
 import { Workspace } from './workspace.ts';
 import { checkArray, checkArrayShape, describe, positiveInt } from '../util/check.ts';
+import { bool, checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import { writeFinite, writeStepMask } from './write-input.ts';
 import { dropoutStates, layersFromConfig, restoreDropoutStates, type LayerConfig, type ModelLayer } from './layers.ts';
 import type { Batch, OutputKind, PreparedBatch, SequenceInput } from './trainable.ts';
@@ -53,6 +54,20 @@ export interface SequenceModelOptions {
   output?: OutputKind;
 }
 
+/** What {@link SequenceModelOptions} accepts, option by option (the layers' order is checked by the constructor). */
+const MODEL_OPTIONS = {
+  layers: custom('an array of layers', Array.isArray),
+  output: oneOf('softmax', 'sigmoid', 'linear'),
+} satisfies Record<keyof SequenceModelOptions, Spec>;
+
+/** What the options of {@link SequenceModel.predict} accept (the lengths' values are checked by the call). */
+const PREDICT_OPTIONS: Schema = {
+  seqLen: int({ min: 1 }),
+  batch: int({ min: 1 }),
+  stateful: bool(),
+  lengths: custom('an array of batch lengths'),
+};
+
 /**
  * A stack of layers ending in a head: the model that trainers train and samplers sample.
  * Sequences are time-major; the head runs at every step (tagging, language models) or at the
@@ -85,18 +100,9 @@ export class SequenceModel {
   private disposedFlag = false;
 
   constructor(options: SequenceModelOptions) {
-    if (options === null || typeof options !== 'object' || !Array.isArray(options.layers)) {
-      throw new TypeError(
-        `SequenceModel: options.layers must be an array of layers, received ${describe(options?.layers)}`,
-      );
-    }
-    const output = options.output ?? 'softmax';
-    if (!['softmax', 'sigmoid', 'linear'].includes(output)) {
-      throw new TypeError(
-        `SequenceModel: output must be 'softmax', 'sigmoid' or 'linear', received ${JSON.stringify(output)}`,
-      );
-    }
-    this.output = output;
+    checkOptions(options, MODEL_OPTIONS, 'SequenceModel');
+    checkValue(options.layers, MODEL_OPTIONS.layers, 'SequenceModel', 'options.layers');
+    this.output = options.output ?? 'softmax';
     this.layers = [...options.layers];
     const layers = [...options.layers];
     this.embedding = layers[0] instanceof Embedding ? (layers.shift() as Embedding) : null;
@@ -285,6 +291,7 @@ export class SequenceModel {
   ): Float32Array {
     const where = 'SequenceModel.predict';
     this.assertLive('predict');
+    checkOptions(options, PREDICT_OPTIONS, where);
     const { T, B } = this.shapeOf(input, options, where);
     const inputPtr = this.writeInput(input, T, B, `${where}: input`);
     const p = this.plan(T, B);

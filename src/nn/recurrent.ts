@@ -1,11 +1,11 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/index.ts';
-import { fillWeight, validateInit, type RecurrentInit } from './init.ts';
+import { BACKEND_OPTION, getBackend } from '../backend/index.ts';
+import { RECURRENT_INIT_OPTION, checkInitChoices, fillWeight, type RecurrentInit } from './init.ts';
 import { ParameterSet, type StateDict } from './params.ts';
 import { Rng, nextSeed } from '../util/rng.ts';
 import { type CellType, RecurrentRunner } from './recurrent-runner.ts';
-import { describe } from '../util/check.ts';
-import { bool, checkArrayShape, positiveInt } from '../util/check.ts';
+import { checkArrayShape, describe, positiveInt } from '../util/check.ts';
+import { bool, checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import { writeFinite, writeStepMask } from './write-input.ts';
 
 export type { CellType } from './recurrent-runner.ts';
@@ -50,6 +50,26 @@ export interface GRUOptions extends RecurrentOptions {
    */
   resetAfter?: boolean;
 }
+
+/** What {@link RecurrentOptions} accepts, option by option. */
+const RECURRENT_OPTIONS = {
+  inputSize: int({ min: 1 }),
+  hiddenSize: int({ min: 1 }),
+  numLayers: int({ min: 1 }),
+  bidirectional: bool(),
+  bias: bool(),
+  merge: oneOf('concat', 'sum'),
+  init: RECURRENT_INIT_OPTION,
+  seed: int(),
+  backend: BACKEND_OPTION,
+} satisfies Record<keyof RecurrentOptions, Spec>;
+
+/** The options of each layer kind: {@link RecurrentOptions}, plus {@link RNNOptions} and {@link GRUOptions}. */
+const OPTIONS_BY_CELL: Readonly<Record<CellType, Schema>> = {
+  rnn: { ...RECURRENT_OPTIONS, nonlinearity: oneOf('tanh', 'relu') },
+  lstm: RECURRENT_OPTIONS,
+  gru: { ...RECURRENT_OPTIONS, resetAfter: bool() },
+};
 
 /**
  * What {@link RecurrentLayer.config} returns: a recurrent layer's constructor options without
@@ -98,6 +118,16 @@ export interface ForwardOptions {
   mask?: ArrayLike<number>;
 }
 
+/** What {@link ForwardOptions} accepts (the arrays' sizes and values are checked by the call). */
+const FORWARD_OPTIONS = {
+  seqLen: int({ min: 1 }),
+  batch: int({ min: 1 }),
+  h0: custom('an array of (numLayers·directions, batch, hiddenSize) values'),
+  c0: custom('an array of (numLayers·directions, batch, hiddenSize) values'),
+  lengths: custom('an array of batch lengths'),
+  mask: custom('an array of (seqLen, batch) 0 / 1 values'),
+} satisfies Record<keyof ForwardOptions, Spec>;
+
 /** What {@link RecurrentLayer.forward} returns (all fresh copies). */
 export interface RecurrentOutput {
   /** The last layer's hidden state at every step, (T, B, outputSize). */
@@ -117,6 +147,13 @@ export interface RecurrentOutputGrads {
   /** dL/d final c (LSTM), (numLayers·D, B, H). */
   c?: ArrayLike<number>;
 }
+
+/** What {@link RecurrentOutputGrads} accepts (the arrays' sizes and values are checked by the call). */
+const OUTPUT_GRADS = {
+  output: custom('an array of (seqLen, batch, outputSize) values'),
+  h: custom('an array of (numLayers·directions, batch, hiddenSize) values'),
+  c: custom('an array of (numLayers·directions, batch, hiddenSize) values'),
+} satisfies Record<keyof RecurrentOutputGrads, Spec>;
 
 /** What {@link RecurrentLayer.backward} returns; parameter gradients accumulate in the layer. */
 export interface RecurrentInputGrads {
@@ -169,51 +206,22 @@ export abstract class RecurrentLayer {
     cellNaming = false,
   ) {
     const where = kind;
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(
-        `${where}: options must be an object with inputSize and hiddenSize, received ${describe(options)}`,
-      );
-    }
-    const allowed = [
-      'inputSize',
-      'hiddenSize',
-      'numLayers',
-      'bidirectional',
-      'bias',
-      'merge',
-      'init',
-      'seed',
-      'backend',
-      ...(cell === 'rnn' ? ['nonlinearity'] : []),
-      ...(cell === 'gru' ? ['resetAfter'] : []),
-    ];
-    for (const key of Object.keys(options)) {
-      if (!allowed.includes(key))
-        throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
-    }
+    checkOptions(options, OPTIONS_BY_CELL[cell], where);
+    checkValue(options.inputSize, RECURRENT_OPTIONS.inputSize, where, 'options.inputSize');
+    checkValue(options.hiddenSize, RECURRENT_OPTIONS.hiddenSize, where, 'options.hiddenSize');
+    const init = options.init ?? {};
+    checkInitChoices(init, cell === 'lstm', where);
     this.cell = cell;
     this.kind = kind;
-    this.inputSize = positiveInt(options.inputSize, `${where}: inputSize`);
-    this.hiddenSize = positiveInt(options.hiddenSize, `${where}: hiddenSize`);
-    this.numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
-    this.bidirectional = bool(options.bidirectional ?? false, `${where}: bidirectional`);
-    this.bias = bool(options.bias ?? true, `${where}: bias`);
-    const merge = options.merge ?? 'concat';
-    if (merge !== 'concat' && merge !== 'sum')
-      throw new TypeError(`${where}: merge must be 'concat' or 'sum', received ${describe(merge)}`);
-    this.merge = merge;
-    const nonlinearity = options.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
-      throw new TypeError(`${where}: nonlinearity must be 'tanh' or 'relu', received ${describe(nonlinearity)}`);
-    }
-    this.relu = nonlinearity === 'relu' ? 1 : 0;
-    this.resetAfter = bool(options.resetAfter ?? true, `${where}: resetAfter`) ? 1 : 0;
-    const init = options.init ?? {};
-    validateInit(init, where);
-    if (init.forgetBias !== undefined && cell !== 'lstm')
-      throw new TypeError(`${where}: init.forgetBias applies to LSTM only`);
+    this.inputSize = options.inputSize;
+    this.hiddenSize = options.hiddenSize;
+    this.numLayers = options.numLayers ?? 1;
+    this.bidirectional = options.bidirectional ?? false;
+    this.bias = options.bias ?? true;
+    this.merge = options.merge ?? 'concat';
+    this.relu = (options.nonlinearity ?? 'tanh') === 'relu' ? 1 : 0;
+    this.resetAfter = (options.resetAfter ?? true) ? 1 : 0;
     const seed = options.seed ?? nextSeed();
-    if (!Number.isInteger(seed)) throw new TypeError(`${where}: seed must be an integer, received ${describe(seed)}`);
     this.backend = options.backend ?? getBackend();
 
     const D = this.directions;
@@ -402,8 +410,7 @@ export abstract class RecurrentLayer {
     const where = `${this.kind}.backward`;
     const shape = this.runner.lastShape();
     if (shape === null) throw new Error(`${where}: call forward() first (backward uses its saved activations)`);
-    if (grads === null || typeof grads !== 'object')
-      throw new TypeError(`${where}: grads must be an object { output?, h?, c? }, received ${describe(grads)}`);
+    checkOptions(grads, OUTPUT_GRADS, where, 'grads');
     const { T, B } = shape;
     const H = this.hiddenSize;
     const D = this.directions;
@@ -493,8 +500,7 @@ export abstract class RecurrentLayer {
   // ------------------------------------------------------------------------------------ internals
 
   private shapeOf(x: ArrayLike<number>, options: ForwardOptions, where: string): { T: number; B: number } {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
+    checkOptions(options, FORWARD_OPTIONS, where);
     if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
       throw new TypeError(
         `${where}: x must be a Float32Array of (seqLen, batch, inputSize) values, received ${describe(x)}`,
@@ -503,8 +509,6 @@ export abstract class RecurrentLayer {
     const perStep = this.inputSize;
     let B = options.batch;
     let T = options.seqLen;
-    if (B !== undefined) positiveInt(B, `${where}: batch`);
-    if (T !== undefined) positiveInt(T, `${where}: seqLen`);
     if (T === undefined) {
       B ??= 1;
       T = x.length / (B * perStep);
@@ -559,7 +563,7 @@ export class RNN extends RecurrentLayer {
   constructor(options: RNNOptions);
   constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>);
   constructor(a: RNNOptions | number, b?: number, c?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>) {
-    super('rnn', 'RNN', normalise(a, b, c));
+    super('rnn', 'RNN', normalise('rnn', 'RNN', a, b, c));
   }
 }
 
@@ -569,7 +573,7 @@ export class LSTM extends RecurrentLayer {
   constructor(options: RecurrentOptions);
   constructor(inputSize: number, hiddenSize: number, options?: Omit<RecurrentOptions, 'inputSize' | 'hiddenSize'>);
   constructor(a: RecurrentOptions | number, b?: number, c?: Omit<RecurrentOptions, 'inputSize' | 'hiddenSize'>) {
-    super('lstm', 'LSTM', normalise(a, b, c));
+    super('lstm', 'LSTM', normalise('lstm', 'LSTM', a, b, c));
   }
 }
 
@@ -579,7 +583,7 @@ export class GRU extends RecurrentLayer {
   constructor(options: GRUOptions);
   constructor(inputSize: number, hiddenSize: number, options?: Omit<GRUOptions, 'inputSize' | 'hiddenSize'>);
   constructor(a: GRUOptions | number, b?: number, c?: Omit<GRUOptions, 'inputSize' | 'hiddenSize'>) {
-    super('gru', 'GRU', normalise(a, b, c));
+    super('gru', 'GRU', normalise('gru', 'GRU', a, b, c));
   }
 }
 
@@ -590,11 +594,22 @@ export class CellCore extends RecurrentLayer {
   }
 }
 
+/**
+ * The options object of a layer constructor called as `(options)` or as
+ * `(inputSize, hiddenSize, options?)`: the sizes given as arguments join the options (which then
+ * may not repeat them).
+ */
 function normalise<O extends RecurrentOptions>(
+  cell: CellType,
+  kind: string,
   a: O | number,
   b: number | undefined,
   c: Omit<O, 'inputSize' | 'hiddenSize'> | undefined,
 ): O {
-  if (typeof a === 'number') return { ...(c ?? {}), inputSize: a, hiddenSize: b } as O;
-  return a;
+  if (typeof a !== 'number') return a;
+  positiveInt(a, `${kind}: inputSize`);
+  positiveInt(b, `${kind}: hiddenSize`);
+  const { inputSize: _i, hiddenSize: _h, ...rest } = OPTIONS_BY_CELL[cell];
+  checkOptions(c === undefined ? {} : c, rest, kind);
+  return { ...c, inputSize: a, hiddenSize: b } as O;
 }

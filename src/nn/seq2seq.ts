@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/index.ts';
+import { BACKEND_OPTION, getBackend } from '../backend/index.ts';
 import { Dense } from './dense.ts';
 import { Embedding } from './embedding.ts';
 import type { ParameterSet } from './params.ts';
@@ -7,8 +7,8 @@ import { GRU, LSTM, RNN, type CellType, type RecurrentLayer } from './recurrent.
 import { nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from './beam-search.ts';
-import { positiveInt } from '../util/check.ts';
-import { describe } from '../util/check.ts';
+import { describe, positiveInt } from '../util/check.ts';
+import { checkOptions, checkValue, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import type { Batch, PreparedBatch } from './trainable.ts';
 
 /** Options of {@link EncoderDecoder}. */
@@ -34,6 +34,29 @@ export interface EncoderDecoderOptions {
   /** Backend to live on; default the one chosen by `init()`. */
   backend?: Backend;
 }
+
+/** What {@link EncoderDecoderOptions} accepts, option by option (`bos` and `eos` are also checked against `targetVocab`). */
+const ENCODER_DECODER_OPTIONS = {
+  sourceVocab: int({ min: 1 }),
+  targetVocab: int({ min: 1 }),
+  embed: int({ min: 1 }),
+  hidden: int({ min: 1 }),
+  cell: oneOf('lstm', 'gru', 'rnn'),
+  numLayers: int({ min: 1 }),
+  bos: int({ min: 0 }),
+  eos: int({ min: 0 }),
+  seed: int(),
+  backend: BACKEND_OPTION,
+} satisfies Record<keyof EncoderDecoderOptions, Spec>;
+
+/** The options {@link EncoderDecoder} cannot do without. */
+const REQUIRED = ['sourceVocab', 'targetVocab', 'hidden', 'bos', 'eos'] as const;
+
+/** What the options of {@link EncoderDecoder.greedy} accept. */
+const GREEDY_OPTIONS = {
+  batch: int({ min: 1 }),
+  maxLength: int({ min: 1 }),
+} satisfies Schema;
 
 /**
  * A sequence-to-sequence model (many-to-many unaligned, e.g. translation): an encoder reads the
@@ -68,17 +91,17 @@ export class EncoderDecoder {
 
   constructor(options: EncoderDecoderOptions) {
     const where = 'EncoderDecoder';
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${where}: options must be an object, received ${describe(options)}`);
-    const Vs = positiveInt(options.sourceVocab, `${where}: sourceVocab`);
-    const Vt = positiveInt(options.targetVocab, `${where}: targetVocab`);
-    const E = positiveInt(options.embed ?? 32, `${where}: embed`);
-    const H = positiveInt(options.hidden, `${where}: hidden`);
-    const numLayers = positiveInt(options.numLayers ?? 1, `${where}: numLayers`);
+    checkOptions(options, ENCODER_DECODER_OPTIONS, where);
+    for (const k of REQUIRED) checkValue(options[k], ENCODER_DECODER_OPTIONS[k], where, `options.${k}`);
+    const Vs = options.sourceVocab;
+    const Vt = options.targetVocab;
+    const E = options.embed ?? 32;
+    const H = options.hidden;
+    const numLayers = options.numLayers ?? 1;
     for (const k of ['bos', 'eos'] as const) {
       const v = options[k];
-      if (!Number.isInteger(v) || v < 0 || v >= Vt)
-        throw new RangeError(`${where}: ${k} must be a target id in [0, ${Vt}), received ${describe(v)}`);
+      if (v >= Vt)
+        throw new RangeError(`${where}: options.${k} must be a target id in [0, ${Vt}), received ${describe(v)}`);
     }
     this.bos = options.bos;
     this.eos = options.eos;
@@ -90,8 +113,7 @@ export class EncoderDecoder {
       const o = { inputSize: E, hiddenSize: H, numLayers, seed: s, backend };
       if (cell === 'lstm') return new LSTM(o);
       if (cell === 'gru') return new GRU(o);
-      if (cell === 'rnn') return new RNN(o);
-      throw new TypeError(`${where}: cell must be 'lstm', 'gru' or 'rnn', received ${JSON.stringify(cell)}`);
+      return new RNN(o);
     };
     this.sourceEmbedding = new Embedding(Vs, E, { seed: seed + 1, backend });
     this.encoder = make(seed + 2);
@@ -185,9 +207,12 @@ export class EncoderDecoder {
    */
   greedy(source: ArrayLike<number>, options: { batch?: number; maxLength: number }): Int32Array[] {
     this.assertLive('greedy');
-    const B = positiveInt(options.batch ?? 1, 'EncoderDecoder.greedy: batch');
-    const maxLength = positiveInt(options.maxLength, 'EncoderDecoder.greedy: maxLength');
-    const { h, c } = this.encode(source, B, 'EncoderDecoder.greedy');
+    const where = 'EncoderDecoder.greedy';
+    checkOptions(options, GREEDY_OPTIONS, where);
+    checkValue(options.maxLength, GREEDY_OPTIONS.maxLength, where, 'options.maxLength');
+    const B = options.batch ?? 1;
+    const maxLength = options.maxLength;
+    const { h, c } = this.encode(source, B, where);
     const out: number[][] = Array.from({ length: B }, () => []);
     const done = new Array<boolean>(B).fill(false);
     const prev = new Int32Array(B).fill(this.bos);

@@ -122,8 +122,12 @@ describe('gradcheck', () => {
 
   it('rejects bad options and batches with a message naming them', async () => {
     const model = tokenModel(await wasmBackend());
-    expect(() => gradcheck(model, tokenBatch, { samples: 0 })).toThrow(/samples must be a positive integer/);
-    expect(() => gradcheck(model, tokenBatch, { epsilon: -1 })).toThrow(/epsilon must be a positive number/);
+    expect(() => gradcheck(model, tokenBatch, { samples: 0 })).toThrow(
+      /options\.samples must be an integer ≥ 1, received 0/,
+    );
+    expect(() => gradcheck(model, tokenBatch, { epsilon: -1 })).toThrow(
+      /options\.epsilon must be a finite number > 0, received -1/,
+    );
     expect(() => gradcheck(model, { ...tokenBatch, target: [1, 2] })).toThrow(/batch.target must have 15/);
     expect(() => gradcheck(model, { ...tokenBatch, target: tokenBatch.target.map(() => 9) })).toThrow(
       /class ids in \[0, 9\)/,

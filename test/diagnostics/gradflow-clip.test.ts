@@ -203,15 +203,15 @@ describe('gradientFlow: the global parameter-gradient norm and global-norm clipp
       (clip: unknown): (() => unknown) =>
       () =>
         gradientFlow(model, x, { seqLen: 4, clip: clip as { norm: number } });
-    expect(bad(5)).toThrow(/gradientFlow: clip must be an object \{ norm \} \(global-norm clipping\), received 5/);
-    expect(bad(null)).toThrow(/gradientFlow: clip must be an object/);
-    expect(bad({})).toThrow(/gradientFlow: clip.norm must be a finite number > 0, received undefined/);
+    expect(bad(5)).toThrow(/gradientFlow: options\.clip must be an object, received 5/);
+    expect(bad(null)).toThrow(/gradientFlow: options\.clip must be an object, received null/);
+    expect(bad({})).toThrow(/gradientFlow: options\.clip\.norm must be a finite number > 0, received undefined/);
     expect(bad({ norm: 0 })).toThrow(/clip.norm must be a finite number > 0, received 0/);
     expect(bad({ norm: -1 })).toThrow(/clip.norm must be a finite number > 0, received -1/);
     expect(bad({ norm: Number.NaN })).toThrow(/clip.norm must be a finite number > 0/);
     expect(bad({ norm: Number.POSITIVE_INFINITY })).toThrow(/clip.norm must be a finite number > 0/);
     expect(bad({ norm: '5' })).toThrow(/clip.norm must be a finite number > 0/);
-    expect(bad({ value: 1 })).toThrow(/gradientFlow: clip takes only \{ norm \}.*received the key 'value'/);
+    expect(bad({ value: 1 })).toThrow(/gradientFlow: options\.clip takes only \{ norm \}.*received the key 'value'/);
     expect(bad({ norm: 5, value: 1 })).toThrow(/clipping by value has no single factor/);
     expect(gradientFlow(model, x, { seqLen: 4, clip: { norm: 5 } }).clip?.maxNorm).toBe(5);
     model.dispose();

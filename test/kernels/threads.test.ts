@@ -344,9 +344,11 @@ describe('threaded backend', () => {
 
   it('refuses bad options.threads with errors that name it', async () => {
     await expect(createBackend({ threads: 0 })).rejects.toThrow(
-      /options\.threads must be an integer from 1 to 16, received 0/,
+      /init: options\.threads must be an integer ≥ 1 and ≤ 16, received 0/,
     );
-    await expect(createBackend({ threads: 17 })).rejects.toThrow(/options\.threads must be an integer from 1 to 16/);
+    await expect(createBackend({ threads: 17 })).rejects.toThrow(
+      /options\.threads must be an integer ≥ 1 and ≤ 16, received 17/,
+    );
     await expect(createBackend({ threads: 1.5 })).rejects.toThrow(/options\.threads/);
     await expect(createBackend({ threads: 2, backend: 'js' })).rejects.toThrow(
       /options\.threads needs the wasm backend/,

@@ -11,27 +11,29 @@ beforeAll(async () => {
 describe('constructor options', () => {
   it('rejects bad sizes and unknown options by name', () => {
     expect(() => new LSTM({ inputSize: 0, hiddenSize: 4 })).toThrow(
-      /LSTM: inputSize must be a positive integer, received 0/,
+      /LSTM: options\.inputSize must be an integer ≥ 1, received 0/,
     );
     expect(() => new LSTM({ inputSize: 3, hiddenSize: 2.5 })).toThrow(
-      /hiddenSize must be a positive integer, received 2.5/,
+      /options\.hiddenSize must be an integer ≥ 1, received 2\.5/,
     );
     expect(() => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: -1 })).toThrow(/numLayers/);
     expect(() => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'sigmoid' as 'relu' })).toThrow(
-      /nonlinearity must be 'tanh' or 'relu', received "sigmoid"/,
+      /options\.nonlinearity must be 'tanh' or 'relu', received "sigmoid"/,
     );
-    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, hidden: 3 } as never)).toThrow(/unknown option 'hidden'/);
+    expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, hidden: 3 } as never)).toThrow(
+      /LSTM: unknown option options\.hidden; valid options: inputSize, hiddenSize, numLayers, bidirectional, bias, merge, init, seed, backend$/,
+    );
     expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, resetAfter: true } as never)).toThrow(
-      /unknown option 'resetAfter'/,
+      /unknown option options\.resetAfter;/,
     );
     expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, init: { weightHh: 'eye' as 'identity' } })).toThrow(
-      /init.weightHh must be one of/,
+      /options\.init\.weightHh must be 'uniform', 'glorot', 'orthogonal', 'identity' or 'zeros', received "eye"/,
     );
     expect(() => new GRU({ inputSize: 3, hiddenSize: 4, init: { forgetBias: 1 } })).toThrow(
       /forgetBias applies to LSTM only/,
     );
     expect(() => new LSTM({ inputSize: 3, hiddenSize: 4, bidirectional: 'yes' as unknown as boolean })).toThrow(
-      /bidirectional must be true or false/,
+      /options\.bidirectional must be true or false, received "yes"/,
     );
   });
 });
@@ -47,7 +49,9 @@ describe('forward and backward inputs', () => {
       /LSTM.forward: x must have seqLen·batch·inputSize = 5·2·3 = 30 values, received 29/,
     );
     expect(() => lstm.forward(x.subarray(1))).toThrow(/not a whole number/);
-    expect(() => lstm.forward(x, { seqLen: 0 })).toThrow(/seqLen must be a positive integer, received 0/);
+    expect(() => lstm.forward(x, { seqLen: 0 })).toThrow(
+      /LSTM\.forward: options\.seqLen must be an integer ≥ 1, received 0/,
+    );
     const withNaN = x.slice();
     withNaN[7] = NaN;
     expect(() => lstm.forward(withNaN, { seqLen: 5, batch: 2 })).toThrow(

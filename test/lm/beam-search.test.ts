@@ -188,8 +188,12 @@ describe('beamSearch with carried per-beam states', () => {
     });
     expect(() => beamSearch(bi, { maxLength: 3 })).toThrow(/beamSearch: recurrent layer 0 is bidirectional/);
     const model = randomModel(backend, 11);
-    expect(() => beamSearch(model, { maxLength: 0 })).toThrow(/beamSearch: maxLength/);
-    expect(() => beamSearch(model, { maxLength: 2, beamWidth: 1.5 })).toThrow(/beamSearch: beamWidth/);
+    expect(() => beamSearch(model, { maxLength: 0 })).toThrow(
+      /beamSearch: options\.maxLength must be an integer ≥ 1, received 0/,
+    );
+    expect(() => beamSearch(model, { maxLength: 2, beamWidth: 1.5 })).toThrow(
+      /beamSearch: options\.beamWidth must be an integer ≥ 1, received 1\.5/,
+    );
     expect(() => beamSearch(model, { maxLength: 2, prime: [7] })).toThrow(/beamSearch: prime/);
     bi.dispose();
     model.dispose();

@@ -164,12 +164,12 @@ describe('init() with a module given by hand', () => {
 
 describe("init() rejects bad options with the option's name", () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['options not an object', 'wasm', /init: options must be an object .*received "wasm"/],
-    ['null options', null, /init: options must be an object .*received null/],
+    ['options not an object', 'wasm', /init: options must be an object, received "wasm"/],
+    ['null options', null, /init: options must be an object, received null/],
     [
       'a misspelt option',
       { flavour: 'simd' },
-      /init: unknown option "flavour"; the options are backend, flavor, module, bytes, url, wasm/,
+      /init: unknown option options\.flavour \(did you mean 'flavor'\?\); valid options: backend, flavor, module, bytes, url, wasm, threads$/,
     ],
     ['a bad backend', { backend: 'gpu' }, /init: options\.backend must be 'auto', 'wasm' or 'js', received "gpu"/],
     [
