@@ -39,13 +39,21 @@ export interface EncoderDecoderOptions {
 
 /** Serialisable description of an {@link EncoderDecoder}'s architecture: its options without seed and backend. */
 export interface EncoderDecoderConfig {
+  /** Source vocabulary size. */
   sourceVocab: number;
+  /** Target vocabulary size. */
   targetVocab: number;
+  /** Embedding size of both sides. */
   embed: number;
+  /** Hidden size of encoder and decoder. */
   hidden: number;
+  /** Recurrent cell of both sides. */
   cell: CellType;
+  /** Stacked layers on each side. */
   numLayers: number;
+  /** Target id that starts decoding. */
   bos: number;
+  /** Target id that ends a decoded sequence. */
   eos: number;
 }
 
@@ -66,8 +74,7 @@ const CONFIG_SCHEMA = {
  * source, its final state initialises a decoder that predicts the target one token at a time.
  * Train with `new Trainer(encdec, …).step({ input: source, target, seqLen, batch })` (teacher
  * forcing: the decoder sees `bos` then the true previous tokens; target −1 = padding, ignored);
- * decode with {@link greedy} or {@link beamSearch}. {@link save} / {@link load} keep it in strand's
- * checkpoint format, and `Trainer.save` / `Trainer.load` keep it with its optimizer state.
+ * decode with {@link greedy} or {@link beamSearch}.
  */
 export class EncoderDecoder {
   /** Source embedding. */
@@ -339,6 +346,12 @@ export class EncoderDecoder {
     for (const key of Object.keys(CONFIG_SCHEMA)) {
       if ((config as unknown as Record<string, unknown>)[key] === undefined)
         throw new TypeError(`${where}: encoderDecoder.${key} is missing`);
+    }
+    for (const key of ['bos', 'eos'] as const) {
+      if (config[key] >= config.targetVocab)
+        throw new RangeError(
+          `${where}: encoderDecoder.${key} must be a target id in [0, ${config.targetVocab}), received ${config[key]}`,
+        );
     }
     let present = 0;
     for (const [name, data] of tensors) if (name.startsWith('model.')) present += data.length;

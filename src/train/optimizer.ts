@@ -74,7 +74,7 @@ export class Optimizer {
   /**
    * Applies one update with learning rate `lr` (default: the configured one). Refuses, changing
    * nothing, a rate that is not finite and ≥ 0 as float32, or a {@link stepCount} that is not an
-   * integer in [0, {@link MAX_STEP_COUNT}].
+   * integer in [0, 2³¹ − 2] (the kernels take the next count as an int32).
    */
   step(lr = this.lr): void {
     this.checkUpdate(lr, 'Optimizer.step');

@@ -15,7 +15,6 @@ import {
   SequenceModel,
   Trainer,
   type Trainable,
-  type TrainerOptions,
 } from '../../src/index.ts';
 import { randomArray, wasmBackend } from '../helpers/backends.ts';
 import { sameBits } from '../train/util.ts';
@@ -61,6 +60,16 @@ function expectRefused(load: () => unknown, message: RegExp): void {
 }
 
 const trainerPart = (p: Parts) => p.header.trainer as Record<string, unknown>;
+
+/** A mutation that sets (or, with undefined, deletes) one field of the `trainer` header part, or of its `options` or `fit`. */
+function setField(part: 'trainer' | 'options' | 'fit', key: string, value: unknown): (p: Parts) => void {
+  return (p) => {
+    const t = trainerPart(p);
+    const target = (part === 'trainer' ? t : t[part]) as Record<string, unknown>;
+    if (value === undefined) delete target[key];
+    else target[key] = value;
+  };
+}
 
 describe('Trainer.load refuses impossible optimizer state and options', () => {
   const tokens = tokenStream(61);
@@ -129,63 +138,53 @@ describe('Trainer.load refuses impossible optimizer state and options', () => {
     ],
     [
       'a missing step count',
-      (p) => {
-        delete trainerPart(p).stepCount;
-      },
+      setField('trainer', 'stepCount', undefined),
       /^Trainer\.load: the optimizer's stepCount must be an integer in \[0, 2147483646\], received undefined$/,
     ],
-    ['a fractional step count', (p) => void (trainerPart(p).stepCount = 2.5), /stepCount .*received 2\.5/],
-    ['a negative step count', (p) => void (trainerPart(p).stepCount = -1), /stepCount .*received -1/],
-    ['an absurd step count', (p) => void (trainerPart(p).stepCount = 1e12), /stepCount .*received 1000000000000/],
-    ['a step count as text', (p) => void (trainerPart(p).stepCount = '4'), /stepCount .*received "4"/],
+    ['a fractional step count', setField('trainer', 'stepCount', 2.5), /stepCount .*received 2\.5/],
+    ['a negative step count', setField('trainer', 'stepCount', -1), /stepCount .*received -1/],
+    ['an absurd step count', setField('trainer', 'stepCount', 1e12), /stepCount .*received 1000000000000/],
+    ['a step count as text', setField('trainer', 'stepCount', '4'), /stepCount .*received "4"/],
     [
       'clip given as a number',
-      (p) => void ((trainerPart(p).options as TrainerOptions).clip = 5 as never),
+      setField('options', 'clip', 5),
       /^Trainer\.load: trainer\.options\.clip must be an object, received 5$/,
     ],
     [
       'a learning rate beside the optimizer',
-      (p) => void ((trainerPart(p).options as Record<string, unknown>).lr = 0.1),
+      setField('options', 'lr', 0.1),
       /unknown option trainer\.options\.lr \(did you mean optimizer: \{ lr \}\?\)/,
     ],
     [
       'a learning rate that is infinite in float32',
-      (p) => void ((trainerPart(p).options as TrainerOptions).optimizer = { type: 'adam', lr: 1e39 }),
+      setField('options', 'optimizer', { type: 'adam', lr: 1e39 }),
       /trainer\.options\.optimizer\.lr must be a finite number ≥ 0, finite as float32, received 1e\+39/,
     ],
     [
       'a negative cosine floor',
-      (p) => void ((trainerPart(p).options as TrainerOptions).schedule = { type: 'cosine', total: 10, minFactor: -1 }),
+      setField('options', 'schedule', { type: 'cosine', total: 10, minFactor: -1 }),
       /trainer\.options\.schedule\.minFactor must be a finite number ≥ 0 and ≤ 1, received -1/,
     ],
     [
       'an unknown trainer field',
-      (p) => void (trainerPart(p).extra = 1),
+      setField('trainer', 'extra', 1),
       /unknown option trainer\.extra; valid options: options, stepCount, fit, carried/,
     ],
     [
       'a data position off the window grid',
-      (p) => void ((trainerPart(p).fit as Record<string, unknown>).offset = 4),
+      setField('fit', 'offset', 4),
       /trainer\.fit is inconsistent: offset 4 is not the end of a window of k1 = 3 steps/,
     ],
-    [
-      'epoch 0',
-      (p) => void ((trainerPart(p).fit as Record<string, unknown>).epoch = 0),
-      /trainer\.fit\.epoch must be an integer ≥ 1/,
-    ],
+    ['epoch 0', setField('fit', 'epoch', 0), /trainer\.fit\.epoch must be an integer ≥ 1/],
     [
       'an unknown data kind',
-      (p) => void ((trainerPart(p).fit as Record<string, unknown>).data = 'images'),
+      setField('fit', 'data', 'images'),
       /trainer\.fit\.data must be 'tokens' or 'batches', received "images"/,
     ],
-    [
-      'a missing position field',
-      (p) => void delete (trainerPart(p).fit as Record<string, unknown>).lossSum,
-      /trainer\.fit\.lossSum is missing/,
-    ],
+    ['a missing position field', setField('fit', 'lossSum', undefined), /trainer\.fit\.lossSum is missing/],
     [
       'updates that cannot reach the offset',
-      (p) => void ((trainerPart(p).fit as Record<string, unknown>).updates = 2),
+      setField('fit', 'updates', 2),
       /trainer\.fit is inconsistent: 2 updates cannot reach offset 12/,
     ],
     [
@@ -198,7 +197,9 @@ describe('Trainer.load refuses impossible optimizer state and options', () => {
     ],
     [
       'a carried state of the wrong size',
-      (p) => void p.tensors.set('fit.state.0', new Float32Array(5)),
+      (p) => {
+        p.tensors.set('fit.state.0', new Float32Array(5));
+      },
       /the carried state tensor 'fit\.state\.0' must have 12 values, received 5/,
     ],
     [
