@@ -375,7 +375,7 @@ export class EncoderDecoder {
     return model;
   }
 
-  /** The parameter sets by checkpoint name, in {@link parameterSets} order. */
+  /** The parameter slabs by checkpoint name: source embedding, encoder, target embedding, decoder, head. */
   private namedParts(): Array<[string, ParameterSet]> {
     return [
       ['sourceEmbedding', this.sourceEmbedding.params],

@@ -155,7 +155,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const where = 'Trainer.step';
     this.assertLive(where);
     if (fitting.has(this.model))
-      throw new Error(`${where}: a fit() is training this model; wait for it to finish (or abort it) first`);
+      throw new Error(`${where}: a fit() is running on this model; await (or abort) it first`);
     return this.stepBatch(batch, where).result;
   }
 
@@ -191,7 +191,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     checkFitOptions(options, isBatches ? 'batches' : 'tokens', where);
     if (fitting.has(this.model))
       throw new Error(
-        `${where}: this model is already being trained by a fit() that has not finished; await it (or abort it through its signal) before starting another`,
+        `${where}: another fit() is running on this model; await (or abort) it first`,
       );
     const fresh = isBatches
       ? this.batchStart(data as readonly Batch[], options, where)
@@ -537,12 +537,8 @@ export class Trainer<M extends Trainable = SequenceModel> {
       );
     }
     const B = this.batchSize;
-    if (tokens === null || typeof tokens !== 'object' || typeof tokens.length !== 'number')
-      throw new TypeError(`${where}: data must be token ids or a list of batches, received ${describe(tokens)}`);
+    this.checkTokens(tokens, B + 1, 'tokens', where); // one step for each of the B streams, and its target
     const perStream = Math.floor((tokens.length - 1) / B);
-    if (perStream < 1)
-      throw new RangeError(`${where}: tokens must hold more than batchSize = ${B} tokens, received ${tokens.length}`);
-    model.embedding!.checkIds(tokens, `${where}: tokens`);
     if (options.validation !== undefined) this.checkTokens(options.validation, 2, 'options.validation', where);
     const k1 = this.k1;
     const k2 = this.k2;
@@ -624,19 +620,19 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const p = this.position;
     if (p === null)
       throw new Error(
-        `${where}: resume: true, but this trainer has no data position (it has not run fit(), and its checkpoint was saved before any fit)`,
+        `${where}: resume: this trainer has no fit() to resume`,
       );
     if (p.data !== fresh.data || p.size !== fresh.size || p.fingerprint !== fresh.fingerprint)
       throw new RangeError(
-        `${where}: resume: true needs the data of the run it continues (${p.size} ${p.data}, fingerprint ${p.fingerprint}), received ${fresh.size} ${fresh.data}, fingerprint ${fresh.fingerprint}`,
+        `${where}: resume needs the data of the run it continues (${p.size} ${p.data}, hash ${p.fingerprint}), received ${fresh.size} ${fresh.data}, hash ${fresh.fingerprint}`,
       );
     if ((p.shuffle !== null) !== (options.shuffle === true))
       throw new TypeError(
-        `${where}: resume: true continues a run ${p.shuffle !== null ? 'with' : 'without'} shuffle; give shuffle: ${p.shuffle !== null}`,
+        `${where}: resume: the run was ${p.shuffle ? '' : 'not '}shuffled; give shuffle: ${p.shuffle !== null}`,
       );
     const midEpoch = p.offset > 0 && p.offset < Math.floor((p.size - 1) / this.batchSize);
     if (p.data === 'tokens' && midEpoch && this.carried?.batch !== this.batchSize)
-      throw new Error(`${where}: resume: true, but the carried state of the stopped run is missing`);
+      throw new Error(`${where}: resume: the carried state is missing`);
     return p;
   }
 
