@@ -6,7 +6,6 @@
  * fingerprint, to refuse resuming on other data, and the shuffled order of an epoch.
  */
 import type { Batch } from '../nn/trainable.ts';
-import { describe } from '../util/check.ts';
 import { checkOptions, custom, int, num, oneOf, type Schema } from '../util/options.ts';
 import type { Rng } from '../util/rng.ts';
 
@@ -56,11 +55,6 @@ export function startPosition(
     badEpochs: 0,
     shuffle: shuffle ? shuffle.snapshot() : null,
   };
-}
-
-/** The updates an epoch of a token stream has made when its windows of `k1` steps reach `offset` (the last window may be shorter). */
-export function tokenUpdatesBefore(offset: number, k1: number): number {
-  return Math.ceil(offset / k1);
 }
 
 const FNV_PRIME = 16777619;
@@ -148,23 +142,16 @@ export function checkPosition(value: unknown, where: string, path: string, k1: n
       throw new TypeError(`${where}: ${path}.${key} is missing`);
   }
   const p = value as FitPosition;
+  const tokens = p.data === 'tokens';
+  // an epoch of tokens has one update per window of k1 steps of each of batchSize streams
+  const length = tokens ? Math.floor((p.size - 1) / batchSize) : p.size;
+  const updates = tokens ? Math.ceil(p.offset / k1) : p.offset;
   const fail = (what: string): never => {
     throw new RangeError(`${where}: ${path} is inconsistent: ${what}`);
   };
-  if (p.data === 'tokens') {
-    const perStream = Math.floor((p.size - 1) / batchSize);
-    if (perStream < 1) fail(`${p.size} tokens cannot fill batchSize = ${batchSize} streams`);
-    if (p.offset > perStream) fail(`offset ${p.offset} is past the end of the streams (${perStream} steps each)`);
-    if (p.offset % k1 !== 0 && p.offset !== perStream)
-      fail(`offset ${p.offset} is not the end of a window of k1 = ${k1} steps`);
-    if (p.updates !== tokenUpdatesBefore(p.offset, k1))
-      fail(`${p.updates} updates cannot reach offset ${p.offset} in windows of ${k1}`);
-    if (p.shuffle !== null) fail(`a token stream is not shuffled, received ${describe(p.shuffle)}`);
-  } else {
-    if (p.offset > p.size) fail(`offset ${p.offset} is past the last of ${p.size} batches`);
-    if (p.updates !== p.offset) fail(`${p.updates} updates cannot reach batch ${p.offset}`);
-    if (p.best !== null || p.badEpochs !== 0) fail('batches have no validation loss to watch');
-  }
-  if (p.updates === 0 && p.lossSum !== 0) fail(`no update yet, but a loss sum of ${p.lossSum}`);
+  if (length < 1 || p.offset > length) fail(`offset ${p.offset} is past the end of an epoch (${length})`);
+  if (tokens && p.offset % k1 !== 0 && p.offset !== length) fail(`offset ${p.offset} is not the end of a window`);
+  if (p.updates !== updates) fail(`${p.updates} updates cannot reach offset ${p.offset}`);
+  if ((tokens ? p.shuffle : p.best) !== null) fail(`${p.data} have no ${tokens ? 'shuffle' : 'validation'}`);
   return { ...p, shuffle: p.shuffle === null ? null : [p.shuffle[0], p.shuffle[1]] };
 }

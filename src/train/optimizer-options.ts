@@ -105,24 +105,8 @@ const DEFAULTS: Readonly<Record<OptimizerType, Readonly<Record<string, number | 
   adamw: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
 };
 
-/** Names from other libraries, and options of other optimizer types, with what to write instead. */
-function hintsFor(t: OptimizerType): Record<string, string> {
-  const hints: Record<string, string> = {
-    betas: 'did you mean beta1 and beta2?',
-    lr_decay: "did you mean 'lrDecay'?",
-    weight_decay: "did you mean 'weightDecay'?",
-  };
-  for (const other of TYPES) {
-    for (const key of Object.keys(SCHEMAS[other])) {
-      if (!Object.hasOwn(SCHEMAS[t], key) && !Object.hasOwn(hints, key)) {
-        const owners = TYPES.filter((o) => Object.hasOwn(SCHEMAS[o], key)).map((o) => `'${o}'`);
-        const list = owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners.at(-1)}` : owners[0];
-        hints[key] = `${key} is an option of ${list}, not of '${t}'`;
-      }
-    }
-  }
-  return hints;
-}
+/** A name from another library that a near-miss spelling would not turn into the right one. */
+const HINTS: Readonly<Record<string, string>> = { betas: 'did you mean beta1 and beta2?' };
 
 /**
  * Checks optimizer options against the schema of their type and returns the complete settings
@@ -136,7 +120,7 @@ export function optimizerSettings(options: unknown, where: string, path: string)
   const t = (options as { type?: unknown }).type;
   checkValue(t, type, where, `${path}.type`);
   const kind = t as OptimizerType;
-  refuseHinted(options, SCHEMAS[kind], hintsFor(kind), where, path);
+  refuseHinted(options, SCHEMAS[kind], HINTS, where, path);
   checkOptions(options, SCHEMAS[kind], where, path);
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const settings = { ...DEFAULTS[kind], ...given, type: kind } as OptimizerSettings;

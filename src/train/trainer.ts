@@ -62,22 +62,25 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 /** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
 const fitting = new WeakSet<object>();
 
+/** A field whose value the model or the trainer checks itself. */
+const checkedLater = custom('');
+
 /** The fields of a supervised {@link Batch}: the model checks the values, this the names and `stateful`. */
 const BATCH: Schema = {
-  input: custom('token ids or features'),
-  target: custom('targets'),
-  seqLen: custom('an integer ≥ 1'),
-  batch: custom('an integer ≥ 1'),
-  mask: custom('row weights'),
-  lengths: custom('valid lengths'),
+  input: checkedLater,
+  target: checkedLater,
+  seqLen: checkedLater,
+  batch: checkedLater,
+  mask: checkedLater,
+  lengths: checkedLater,
   stateful: { kind: 'boolean' },
 };
 
 /** The fields of a trainer checkpoint's `trainer` header part. */
 const SAVED: Schema = {
-  options: custom('the trainer options'),
-  stepCount: custom('the optimizer step count'),
-  fit: custom('the data position of fit()'),
+  options: checkedLater,
+  stepCount: checkedLater,
+  fit: checkedLater,
   carried: int({ min: 0, max: 2 ** 31 - 1 }),
 };
 
@@ -190,9 +193,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const isBatches = Array.isArray(data) && typeof data[0] === 'object' && data[0] !== null;
     checkFitOptions(options, isBatches ? 'batches' : 'tokens', where);
     if (fitting.has(this.model))
-      throw new Error(
-        `${where}: another fit() is running on this model; await (or abort) it first`,
-      );
+      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
     const fresh = isBatches
       ? this.batchStart(data as readonly Batch[], options, where)
       : this.tokenStart(data as ArrayLike<number>, options, where);
@@ -305,21 +306,15 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const batchSize = saved.options.batchSize ?? 32;
     const position = saved.fit === undefined ? null : checkPosition(saved.fit, where, 'trainer.fit', k1, batchSize);
     const carriedBatch = saved.carried ?? 0;
-    if (position === null && carriedBatch !== 0)
-      throw new RangeError(`${where}: trainer.carried is ${carriedBatch}, but the checkpoint has no fit position`);
-    if (position?.data === 'tokens' && position.offset > 0 && carriedBatch !== batchSize)
-      throw new RangeError(
-        `${where}: trainer.carried must be batchSize = ${batchSize} streams mid-epoch, received ${carriedBatch}`,
-      );
+    // no fit: no carried state; a token stream mid-epoch: one per stream
+    const carriedNeeded = position === null ? 0 : position.data === 'tokens' && position.offset > 0 ? batchSize : -1;
+    if (carriedNeeded >= 0 && carriedBatch !== carriedNeeded)
+      throw new RangeError(`${where}: trainer.carried must be ${carriedNeeded} here, received ${carriedBatch}`);
     checkStepCount(saved.stepCount, where, "the optimizer's stepCount");
     const states: Float32Array[] = [];
     for (let i = 0; tensors.has(`optimizer.${i}`); i++) states.push(tensors.get(`optimizer.${i}`)!);
-    const stray = [...tensors.keys()].find(
-      (n) =>
-        n.startsWith('optimizer.') &&
-        !(n === `optimizer.${Number(n.slice(10))}` && Number(n.slice(10)) < states.length),
-    );
-    if (stray !== undefined) throw new Error(`${where}: unexpected optimizer tensor '${stray}'`);
+    if ([...tensors.keys()].filter((n) => n.startsWith('optimizer.')).length !== states.length)
+      throw new Error(`${where}: the optimizer tensors must be numbered optimizer.0, optimizer.1, … without gaps`);
 
     const model = modelFromCheckpoint(header, tensors, options.backend, where);
     let trainer: Trainer<M> | undefined;
@@ -618,10 +613,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
   /** The saved position to resume from, after checking that it belongs to these data and settings. */
   private resumePosition(fresh: FitPosition, options: FitOptions, where: string): FitPosition {
     const p = this.position;
-    if (p === null)
-      throw new Error(
-        `${where}: resume: this trainer has no fit() to resume`,
-      );
+    if (p === null) throw new Error(`${where}: resume: this trainer has no fit() to resume`);
     if (p.data !== fresh.data || p.size !== fresh.size || p.fingerprint !== fresh.fingerprint)
       throw new RangeError(
         `${where}: resume needs the data of the run it continues (${p.size} ${p.data}, hash ${p.fingerprint}), received ${fresh.size} ${fresh.data}, hash ${fresh.fingerprint}`,

@@ -38,11 +38,11 @@ describe('concurrent fit', () => {
     // the first fit has yielded after its first update and is still running
     expect(trainer.optimizer.stepCount).toBe(1);
     await expect(trainer.fit(tokens)).rejects.toThrow(
-      /^Trainer\.fit: this model is already being trained by a fit\(\) that has not finished/,
+      /^Trainer\.fit: another fit\(\) is running on this model; await \(or abort\) it first$/,
     );
-    await expect(other.fit(tokens)).rejects.toThrow(/already being trained by a fit\(\)/);
+    await expect(other.fit(tokens)).rejects.toThrow(/another fit\(\) is running on this model/);
     expect(() => trainer.step({ input: tokens.subarray(0, 4), target: tokens.subarray(1, 5), seqLen: 2 })).toThrow(
-      /^Trainer\.step: a fit\(\) is training this model/,
+      /^Trainer\.step: a fit\(\) is running on this model/,
     );
     const result = await first;
     expect(result.stopped).toBe('done');

@@ -175,14 +175,14 @@ describe('resume refuses what it cannot continue', () => {
     const tokens = tokenStream(61);
     const t = new Trainer(tokenModel(backend), { tbptt: { k1: 3 }, batchSize: 2 });
     await expect(t.fit(tokens, { resume: true })).rejects.toThrow(
-      /resume: true, but this trainer has no data position/,
+      /^Trainer\.fit: resume: this trainer has no fit\(\) to resume$/,
     );
     await t.fit(tokens, { maxSteps: 4 });
     const before = snapshot(t);
     const other = tokens.slice();
     other[30] = (other[30] + 1) % 7;
     await expect(t.fit(other, { resume: true })).rejects.toThrow(
-      /resume: true needs the data of the run it continues \(61 tokens, fingerprint \d+\), received 61 tokens, fingerprint \d+/,
+      /resume needs the data of the run it continues \(61 tokens, hash \d+\), received 61 tokens, hash \d+/,
     );
     await expect(t.fit(tokens.subarray(1), { resume: true })).rejects.toThrow(RangeError);
     expect(difference(before, snapshot(t))).toBe('');
@@ -191,9 +191,7 @@ describe('resume refuses what it cannot continue', () => {
     const batches = featureBatches(3);
     const f = new Trainer(featureModel(backend));
     await f.fit(batches, { maxSteps: 2, shuffle: true, seed: 4 });
-    await expect(f.fit(batches, { resume: true })).rejects.toThrow(
-      /resume: true continues a run with shuffle; give shuffle: true/,
-    );
+    await expect(f.fit(batches, { resume: true })).rejects.toThrow(/resume: the run was shuffled; give shuffle: true/);
     await expect(f.fit(batches, { resume: true, shuffle: true, seed: 4 })).rejects.toThrow(
       /seed cannot be combined with resume/,
     );
