@@ -396,15 +396,12 @@ export class SequenceModel {
     const p = this.plan(T, B);
     const maskPtr = p[this.slots(p).mask];
     const masked = writeStepMask(this.backend.heap.all(), maskPtr, T, B, { lengths: batch.lengths }, where);
-    // a stateful step rejected after its forward (a non-finite loss) puts the carried state back
-    const carried = stateful ? this.saveState() : null;
     return {
       rows: this.outputRows(T, B),
       // with lengths, padded steps are left out of a loss over every step
       weights: masked && this.head.at === 'every' ? this.backend.heap.read(maskPtr, T * B) : undefined,
       forward: () => this.forwardInPlace(T, B, input, true, stateful, T, masked ? maskPtr : 0),
       backward: (d) => this.backwardInPlace(d, true),
-      rollback: carried === null ? undefined : () => this.restoreState(carried),
     };
   }
 

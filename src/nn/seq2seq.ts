@@ -8,8 +8,9 @@ import { nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from './beam-search.ts';
 import { describe, positiveInt } from '../util/check.ts';
-import { checkOptions, checkValue, int, oneOf, type Schema, type Spec } from '../util/options.ts';
+import { checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import type { Batch, PreparedBatch } from './trainable.ts';
+import { pack, unpack, type NamedTensor } from '../io/container.ts';
 
 /** Options of {@link EncoderDecoder}. */
 export interface EncoderDecoderOptions {
@@ -57,6 +58,29 @@ const GREEDY_OPTIONS = {
   batch: int({ min: 1 }),
   maxLength: int({ min: 1 }),
 } satisfies Schema;
+
+/** Serialisable description of an {@link EncoderDecoder}'s architecture: its options without seed and backend. */
+export interface EncoderDecoderConfig {
+  /** Source vocabulary size. */
+  sourceVocab: number;
+  /** Target vocabulary size. */
+  targetVocab: number;
+  /** Embedding size of both sides. */
+  embed: number;
+  /** Hidden size of encoder and decoder. */
+  hidden: number;
+  /** Recurrent cell of both sides. */
+  cell: CellType;
+  /** Stacked layers on each side. */
+  numLayers: number;
+  /** Target id that starts decoding. */
+  bos: number;
+  /** Target id that ends a decoded sequence. */
+  eos: number;
+}
+
+/** The fields of an {@link EncoderDecoderConfig} in a checkpoint, all required: the options less seed and backend. */
+const { seed: _seed, backend: _backend, ...CONFIG_SCHEMA } = ENCODER_DECODER_OPTIONS;
 
 /**
  * A sequence-to-sequence model (many-to-many unaligned, e.g. translation): an encoder reads the
@@ -296,6 +320,109 @@ export class EncoderDecoder {
     this.workspace.dispose();
   }
 
+  // ---------------------------------------------------------------------------------- checkpoints
+
+  /** Serialises architecture and weights into strand's versioned binary format (as {@link SequenceModel.save}). */
+  save(): Uint8Array {
+    this.assertLive('save');
+    return pack(this.checkpointHeader('model'), this.checkpointTensors());
+  }
+
+  /** Rebuilds a model from {@link save}'s bytes (or a trainer checkpoint's model part); rejects bad files clearly. */
+  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): EncoderDecoder {
+    const where = 'EncoderDecoder.load';
+    checkOptions(options, { backend: custom('a Backend') }, where);
+    const { header, tensors } = unpack(bytes, where);
+    return EncoderDecoder.fromCheckpoint(header, tensors, options.backend, where);
+  }
+
+  /** @internal The architecture of this model. */
+  config(): EncoderDecoderConfig {
+    this.assertLive('config');
+    return {
+      sourceVocab: this.sourceEmbedding.numEmbeddings,
+      targetVocab: this.outputSize,
+      embed: this.sourceEmbedding.embeddingDim,
+      hidden: this.encoder.hiddenSize,
+      cell: this.encoder.cell,
+      numLayers: this.encoder.numLayers,
+      bos: this.bos,
+      eos: this.eos,
+    };
+  }
+
+  /** @internal The model's part of a checkpoint header: `kind`, then the architecture under `encoderDecoder`. */
+  checkpointHeader(kind: string): { kind: string; encoderDecoder: EncoderDecoderConfig } {
+    this.assertLive('checkpointHeader');
+    return { kind, encoderDecoder: this.config() };
+  }
+
+  /** @internal The model's tensors in a checkpoint, named `model.<part>.<parameter>` (e.g. `model.encoder.weight_ih_l0`). */
+  checkpointTensors(): NamedTensor[] {
+    this.assertLive('checkpointTensors');
+    return this.namedParts().flatMap(([part, set]) =>
+      Object.entries(set.stateDict()).map(([name, data]) => ({ name: `model.${part}.${name}`, data })),
+    );
+  }
+
+  /**
+   * @internal Builds a model from a checkpoint's header (`encoderDecoder`) and tensors (the `model.*`
+   * ones). The architecture is checked, and its parameter count against the tensors present, before
+   * anything is built; a model that does not fit its tensors is disposed.
+   */
+  static fromCheckpoint(
+    header: Record<string, unknown>,
+    tensors: Map<string, Float32Array>,
+    backend: Backend | undefined,
+    where: string,
+  ): EncoderDecoder {
+    const config = header.encoderDecoder as EncoderDecoderConfig;
+    if (config === null || typeof config !== 'object')
+      throw new Error(`${where}: the checkpoint has no encoder-decoder configuration`);
+    checkOptions(config, CONFIG_SCHEMA, where, 'encoderDecoder');
+    for (const key of Object.keys(CONFIG_SCHEMA)) {
+      if ((config as unknown as Record<string, unknown>)[key] === undefined)
+        throw new TypeError(`${where}: encoderDecoder.${key} is missing`);
+    }
+    for (const key of ['bos', 'eos'] as const) {
+      if (config[key] >= config.targetVocab)
+        throw new RangeError(
+          `${where}: encoderDecoder.${key} must be a target id in [0, ${config.targetVocab}), received ${config[key]}`,
+        );
+    }
+    let present = 0;
+    for (const [name, data] of tensors) if (name.startsWith('model.')) present += data.length;
+    const expected = parameterCountOf(config);
+    if (present !== expected)
+      throw new Error(
+        `${where}: the checkpoint's tensors do not fit its model: the architecture has ${expected} parameters, the file holds ${present}`,
+      );
+    const model = new EncoderDecoder({ ...config, seed: 0, backend });
+    try {
+      for (const [part, set] of model.namedParts()) {
+        const dict: Record<string, Float32Array> = {};
+        for (const [name, data] of tensors)
+          if (name.startsWith(`model.${part}.`)) dict[name.slice(7 + part.length)] = data;
+        set.loadStateDict(dict, true, `${where}: ${part}`);
+      }
+    } catch (error) {
+      model.dispose();
+      throw new Error(`${where}: the checkpoint's tensors do not fit its model: ${(error as Error).message}`);
+    }
+    return model;
+  }
+
+  /** The parameter slabs by checkpoint name: source embedding, encoder, target embedding, decoder, head. */
+  private namedParts(): Array<[string, ParameterSet]> {
+    return [
+      ['sourceEmbedding', this.sourceEmbedding.params],
+      ['encoder', this.encoder.params],
+      ['targetEmbedding', this.targetEmbedding.params],
+      ['decoder', this.decoder.params],
+      ['head', this.head.params],
+    ];
+  }
+
   // ------------------------------------------------------------------------------------ internals
 
   /**
@@ -401,4 +528,12 @@ export class EncoderDecoder {
       if (part.disposed) throw new Error(`EncoderDecoder.${method}: its ${names[i]} has been disposed`);
     });
   }
+}
+
+/** Trainable values of an encoder-decoder of this architecture (both embeddings, both stacks with biases, the head). */
+function parameterCountOf(c: EncoderDecoderConfig): number {
+  const G = (c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1) * c.hidden;
+  let stack = 0;
+  for (let l = 0; l < c.numLayers; l++) stack += G * ((l === 0 ? c.embed : c.hidden) + c.hidden + 2);
+  return (c.sourceVocab + c.targetVocab) * c.embed + 2 * stack + c.targetVocab * (c.hidden + 1);
 }

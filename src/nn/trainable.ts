@@ -45,8 +45,6 @@ export interface PreparedBatch {
   forward: () => number;
   /** Backpropagates from dL/d(outputs) at `dlogits`, accumulating parameter gradients. */
   backward: (dlogits: number) => void;
-  /** Undoes what `forward` changed that outlives the step (a stateful batch's carried state), for a rejected step. */
-  rollback?: () => void;
 }
 
 /** What {@link Trainer} needs of a model: {@link SequenceModel} and {@link EncoderDecoder} provide it. */

@@ -1,68 +1,32 @@
 import type { Backend } from '../backend/backend.ts';
 import type { ParameterSet } from '../nn/params.ts';
 import { describe } from '../util/check.ts';
+import {
+  type OptimizerOptions,
+  type OptimizerSettings,
+  type OptimizerType,
+  optimizerSettings,
+} from './optimizer-options.ts';
 
-/**
- * Optimizer settings, with PyTorch's names, definitions and defaults. Every number must be finite
- * and ≥ 0. `lr` is the base learning rate: a {@link Schedule} multiplies it per update. Weight
- * decay is an L2 penalty added to the gradient (g + weightDecay·p), except in AdamW, where it is
- * decoupled (p shrinks by lr·weightDecay·p before the Adam step).
- */
-export type OptimizerOptions =
-  | {
-      /** Stochastic gradient descent (PyTorch's `SGD`). */
-      type: 'sgd';
-      /** Base learning rate; required (as in PyTorch). */
-      lr: number;
-      /** Momentum factor; default 0 (plain SGD, no momentum buffer). */
-      momentum?: number;
-      /** Dampening of the momentum: the new gradient enters the buffer scaled by (1 − dampening); default 0. */
-      dampening?: number;
-      /** Nesterov momentum; default false. Needs momentum > 0 and dampening 0. */
-      nesterov?: boolean;
-      /** L2 penalty factor; default 0. */
-      weightDecay?: number;
-    }
-  | {
-      /** Adagrad: each parameter's step is divided by the root of its summed squared gradients. */
-      type: 'adagrad';
-      /** Base learning rate; default 0.01. */
-      lr?: number;
-      /** Learning-rate decay: update n uses lr / (1 + (n − 1)·lrDecay); default 0. */
-      lrDecay?: number;
-      /** Added to the denominator for numerical stability; default 1e-10. */
-      eps?: number;
-      /** L2 penalty factor; default 0. */
-      weightDecay?: number;
-    }
-  | {
-      /** RMSprop: each parameter's step is divided by the root of a running mean of squared gradients. */
-      type: 'rmsprop';
-      /** Base learning rate; default 0.01. */
-      lr?: number;
-      /** Smoothing constant of the running mean of squared gradients; default 0.99. */
-      alpha?: number;
-      /** Added to the denominator for numerical stability; default 1e-8. */
-      eps?: number;
-      /** Momentum factor applied to the normalised step; default 0 (none). */
-      momentum?: number;
-      /** L2 penalty factor; default 0. */
-      weightDecay?: number;
-    }
-  | {
-      /** Adam, or AdamW (decoupled weight decay), with bias correction. */
-      type: 'adam' | 'adamw';
-      /** Base learning rate; default 1e-3. */
-      lr?: number;
-      /** Decay rate of the first-moment (mean) estimate, in [0, 1); default 0.9. */
-      beta1?: number;
-      /** Decay rate of the second-moment (uncentred variance) estimate, in [0, 1); default 0.999. */
-      beta2?: number;
-      /** Added to the denominator for numerical stability; default 1e-8. */
-      eps?: number;
-      /** Weight decay factor: L2 for `'adam'` (default 0), decoupled for `'adamw'` (default 0.01). */
-      weightDecay?: number;
-    };
+export type { OptimizerOptions } from './optimizer-options.ts';
+
+/** The largest update count an optimizer accepts: the kernels take the count of the next update as an int32. */
+export const MAX_STEP_COUNT = 2 ** 31 - 2;
+
+/** What each optimizer keeps in its two state slabs, and whether the values are sums of squares (≥ 0). */
+const STATE_NAMES: Readonly<Record<OptimizerType, { a: readonly [string, boolean]; b: readonly [string, boolean] }>> = {
+  sgd: { a: ['momentum buffer', false], b: ['(none)', false] },
+  adagrad: { a: ['sum of squared gradients', true], b: ['(none)', false] },
+  rmsprop: { a: ['mean of squared gradients', true], b: ['momentum buffer', false] },
+  adam: { a: ['first moment', false], b: ['second moment', true] },
+  adamw: { a: ['first moment', false], b: ['second moment', true] },
+};
+
+/** Throws strand's `RangeError` unless `value` is an update count in [0, {@link MAX_STEP_COUNT}]; `what` names it. */
+export function checkStepCount(value: unknown, where: string, what: string): void {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_STEP_COUNT)
+    throw new RangeError(`${where}: ${what} must be an integer in [0, ${MAX_STEP_COUNT}], received ${describe(value)}`);
+}
 
 interface SetState {
   set: ParameterSet;
@@ -81,15 +45,15 @@ export class Optimizer {
   stepCount = 0;
   private readonly backend: Backend;
   private readonly states: SetState[];
+  private disposedFlag = false;
 
   /**
    * @internal The {@link Trainer} builds its optimizer from the model's parameter slabs; read it as
    * `trainer.optimizer`.
    */
   constructor(sets: ParameterSet[], options: OptimizerOptions) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`optimizer must be an object like { type: 'adam', lr: 2e-3 }, received ${describe(options)}`);
-    this.options = withDefaults(options) as Required<OptimizerOptions> & Record<string, unknown>;
+    const settings: OptimizerSettings = optimizerSettings(options, 'Optimizer', 'optimizer');
+    this.options = settings as Required<OptimizerOptions> & Record<string, unknown>;
     if (sets.length === 0) throw new Error('Optimizer: no parameters to optimise');
     this.backend = sets[0].backend;
     const o = this.options;
@@ -107,8 +71,13 @@ export class Optimizer {
     return this.options.lr as number;
   }
 
-  /** Applies one update with learning rate `lr` (default: the configured one). */
+  /**
+   * Applies one update with learning rate `lr` (default: the configured one). Refuses, changing
+   * nothing, a rate that is not finite and ≥ 0 as float32, or a {@link stepCount} that is not an
+   * integer in [0, 2³¹ − 2] (the kernels take the next count as an int32).
+   */
   step(lr = this.lr): void {
+    this.checkUpdate(lr, 'Optimizer.step');
     this.stepCount++;
     const k = this.backend.kernels;
     const o = this.options as Record<string, number | boolean | string>;
@@ -174,82 +143,81 @@ export class Optimizer {
     }
   }
 
+  /**
+   * @internal Throws, changing nothing, unless the next update can run with learning rate `lr`: the
+   * optimizer is live, `lr` (the effective rate, after any schedule) is finite and ≥ 0 as float32,
+   * and {@link stepCount} is an integer in [0, {@link MAX_STEP_COUNT}].
+   */
+  checkUpdate(lr: number, where: string): void {
+    if (this.disposedFlag) throw new Error(`${where}: the optimizer has been disposed`);
+    const n = this.stepCount;
+    checkStepCount(n, where, 'stepCount');
+    if (typeof lr !== 'number' || !Number.isFinite(Math.fround(lr)) || lr < 0)
+      throw new RangeError(
+        `${where}: the learning rate of update ${n + 1} must be a finite number ≥ 0 (as float32), received ${describe(lr)}; the weights and the optimizer state were left unchanged`,
+      );
+  }
+
   /** @internal the state slabs (for save / resume), in order. */
   stateSlabs(): Array<{ ptr: number; size: number }> {
-    const out: Array<{ ptr: number; size: number }> = [];
-    for (const s of this.states) {
-      if (s.a) out.push({ ptr: s.a, size: s.set.size });
-      if (s.b) out.push({ ptr: s.b, size: s.set.size });
-    }
+    return this.slabs().map(({ ptr, size }) => ({ ptr, size }));
+  }
+
+  /**
+   * @internal Replaces the state slabs and {@link stepCount} with a checkpoint's, in
+   * {@link stateSlabs}' order, after checking all of them: the right number and sizes, finite
+   * values, and no negative sums of squares (Adagrad's sums, RMSprop's and Adam's second moments).
+   * A refused state changes nothing.
+   */
+  loadState(data: readonly Float32Array[], stepCount: unknown, where: string): void {
+    checkStepCount(stepCount, where, "the optimizer's stepCount");
+    const slabs = this.slabs();
+    if (data.length !== slabs.length)
+      throw new RangeError(
+        `${where}: the ${this.options.type} optimizer has ${slabs.length} state tensors, the checkpoint holds ${data.length}`,
+      );
+    slabs.forEach((s, i) => {
+      const d = data[i];
+      if (d.length !== s.size)
+        throw new RangeError(
+          `${where}: optimizer state ${i} (${s.what}) must have ${s.size} values, received ${d.length}`,
+        );
+      for (let j = 0; j < d.length; j++) {
+        const v = d[j];
+        if (!Number.isFinite(v) || (s.nonNegative && v < 0))
+          throw new RangeError(
+            `${where}: optimizer state ${i} (${s.what}) must hold finite values${s.nonNegative ? ' ≥ 0' : ''}, received ${v} at index ${j}`,
+          );
+      }
+    });
+    slabs.forEach((s, i) => this.backend.heap.write(s.ptr, data[i]));
+    this.stepCount = stepCount as number;
+  }
+
+  /** Every state slab, in order, with what it holds and whether it must be ≥ 0. */
+  private slabs(): Array<{ ptr: number; size: number; what: string; nonNegative: boolean }> {
+    const t = this.options.type as OptimizerType;
+    const names = STATE_NAMES[t];
+    const out: Array<{ ptr: number; size: number; what: string; nonNegative: boolean }> = [];
+    this.states.forEach((s, i) => {
+      for (const [ptr, [what, nonNegative]] of [
+        [s.a, names.a],
+        [s.b, names.b],
+      ] as const) {
+        if (ptr) out.push({ ptr, size: s.set.size, what: `${t} ${what} of parameter set ${i}`, nonNegative });
+      }
+    });
     return out;
   }
 
-  /** Frees the state slabs. Idempotent. */
+  /** Frees the state slabs. Idempotent; a disposed optimizer refuses to update. */
   dispose(): void {
+    this.disposedFlag = true;
     for (const s of this.states) {
       if (s.a) this.backend.heap.release(s.a);
       if (s.b) this.backend.heap.release(s.b);
       s.a = 0;
       s.b = 0;
     }
-  }
-}
-
-function withDefaults(o: OptimizerOptions): Record<string, unknown> {
-  const num = (v: unknown, name: string, def: number, min = 0): number => {
-    const x = v ?? def;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min)
-      throw new RangeError(`optimizer.${name} must be a finite number ≥ ${min}, received ${describe(v)}`);
-    return x;
-  };
-  switch (o.type) {
-    case 'sgd':
-      if (o.lr === undefined) throw new TypeError('optimizer.lr is required for sgd (as in PyTorch)');
-      if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0))
-        throw new RangeError('optimizer: nesterov needs momentum > 0 and dampening 0');
-      return {
-        type: 'sgd',
-        lr: num(o.lr, 'lr', 0),
-        momentum: num(o.momentum, 'momentum', 0),
-        dampening: num(o.dampening, 'dampening', 0),
-        nesterov: o.nesterov ?? false,
-        weightDecay: num(o.weightDecay, 'weightDecay', 0),
-      };
-    case 'adagrad':
-      return {
-        type: 'adagrad',
-        lr: num(o.lr, 'lr', 0.01),
-        lrDecay: num(o.lrDecay, 'lrDecay', 0),
-        eps: num(o.eps, 'eps', 1e-10),
-        weightDecay: num(o.weightDecay, 'weightDecay', 0),
-      };
-    case 'rmsprop':
-      return {
-        type: 'rmsprop',
-        lr: num(o.lr, 'lr', 0.01),
-        alpha: num(o.alpha, 'alpha', 0.99),
-        eps: num(o.eps, 'eps', 1e-8),
-        momentum: num(o.momentum, 'momentum', 0),
-        weightDecay: num(o.weightDecay, 'weightDecay', 0),
-      };
-    case 'adam':
-    case 'adamw': {
-      const beta1 = num(o.beta1, 'beta1', 0.9);
-      const beta2 = num(o.beta2, 'beta2', 0.999);
-      if (beta1 >= 1 || beta2 >= 1)
-        throw new RangeError(`optimizer: beta1 and beta2 must be < 1, received ${beta1}, ${beta2}`);
-      return {
-        type: o.type,
-        lr: num(o.lr, 'lr', 1e-3),
-        beta1,
-        beta2,
-        eps: num(o.eps, 'eps', 1e-8),
-        weightDecay: num(o.weightDecay, 'weightDecay', o.type === 'adamw' ? 0.01 : 0),
-      };
-    }
-    default:
-      throw new TypeError(
-        `optimizer.type must be 'sgd', 'adagrad', 'rmsprop', 'adam' or 'adamw', received ${JSON.stringify((o as { type: unknown }).type)}`,
-      );
   }
 }

@@ -1,4 +1,5 @@
 import { describe } from '../util/check.ts';
+import { checkOptions, checkValue, int, num, oneOf, type Schema } from '../util/options.ts';
 
 /**
  * A learning-rate schedule, as a multiple of the optimizer's base rate by update count
@@ -18,7 +19,7 @@ export type Schedule =
   | {
       /** Step decay: the base rate times gamma^⌊s / stepSize⌋. */
       type: 'step';
-      /** Updates between two decays (> 0). */
+      /** Updates between two decays (an integer ≥ 1). */
       stepSize: number;
       /** Factor applied at every decay (> 0); default 0.1. */
       gamma?: number;
@@ -40,9 +41,9 @@ export type Schedule =
        * which falls from 1 to minFactor over `total` updates and then stays there.
        */
       type: 'cosine';
-      /** Updates over which the rate anneals (> 0). */
+      /** Updates over which the rate anneals (an integer ≥ 1). */
       total: number;
-      /** The final multiple of the base rate; default 0. */
+      /** The final multiple of the base rate, in [0, 1]; default 0. */
       minFactor?: number;
       /** Updates of linear warm-up in front of the schedule (an integer ≥ 0); default 0. */
       warmup?: number;
@@ -69,32 +70,35 @@ export function scheduledLr(schedule: Schedule | undefined, base: number, step: 
   }
 }
 
-/** Throws a clear error unless `s` is a valid {@link Schedule}. */
-export function validateSchedule(s: Schedule): void {
-  const pos = (v: unknown, name: string) => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
-      throw new RangeError(`schedule.${name} must be a positive number, received ${describe(v)}`);
-  };
-  if (s === null || typeof s !== 'object')
-    throw new TypeError(`schedule must be an object like { type: 'cosine', total: 1000 }, received ${describe(s)}`);
-  if (s.warmup !== undefined && !(Number.isInteger(s.warmup) && s.warmup >= 0))
-    throw new RangeError(`schedule.warmup must be a non-negative integer, received ${describe(s.warmup)}`);
-  switch (s.type) {
-    case 'constant':
-      return;
-    case 'step':
-      pos(s.stepSize, 'stepSize');
-      if (s.gamma !== undefined) pos(s.gamma, 'gamma');
-      return;
-    case 'exponential':
-      pos(s.gamma, 'gamma');
-      return;
-    case 'cosine':
-      pos(s.total, 'total');
-      return;
-    default:
-      throw new TypeError(
-        `schedule.type must be 'constant', 'step', 'exponential' or 'cosine', received ${JSON.stringify((s as { type: unknown }).type)}`,
-      );
+const type = oneOf('constant', 'step', 'exponential', 'cosine');
+const warmup = int({ min: 0 });
+/** A decay factor: finite and > 0. */
+const gamma = num({ min: 0, exclusiveMin: true });
+
+/** The options of each schedule type, and the ones it cannot do without. */
+const SCHEMAS: Readonly<Record<Schedule['type'], { schema: Schema; required: readonly string[] }>> = {
+  constant: { schema: { type, warmup }, required: [] },
+  step: { schema: { type, stepSize: int({ min: 1 }), gamma, warmup }, required: ['stepSize'] },
+  exponential: { schema: { type, gamma, warmup }, required: ['gamma'] },
+  cosine: { schema: { type, total: int({ min: 1 }), minFactor: num({ min: 0, max: 1 }), warmup }, required: ['total'] },
+};
+
+/**
+ * Throws strand's `TypeError` / `RangeError` naming `where` and `path` unless `s` is a valid
+ * {@link Schedule}: a known type with its own options only, update counts as integers, factors
+ * finite and > 0, `minFactor` in [0, 1].
+ */
+export function checkSchedule(s: unknown, where: string, path: string): void {
+  if (s === null || typeof s !== 'object' || Array.isArray(s))
+    throw new TypeError(
+      `${where}: ${path} must be an object like { type: 'cosine', total: 1000 }, received ${describe(s)}`,
+    );
+  const t = (s as { type?: unknown }).type;
+  checkValue(t, type, where, `${path}.type`);
+  const { schema, required } = SCHEMAS[t as Schedule['type']];
+  checkOptions(s, schema, where, path);
+  for (const key of required) {
+    const v = (s as Record<string, unknown>)[key];
+    if (v === undefined) throw new TypeError(`${where}: ${path}.${key} is required for a '${t}' schedule`);
   }
 }

@@ -1,106 +1,41 @@
 import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
-import { SequenceModel } from '../nn/model.ts';
+import { dropoutStates, restoreDropoutStates } from '../nn/layers.ts';
+import { SequenceModel, type SavedState } from '../nn/model.ts';
 import { Workspace } from '../nn/workspace.ts';
-import { Optimizer, type OptimizerOptions } from './optimizer.ts';
-import { scheduledLr, validateSchedule, type Schedule } from './schedule.ts';
-import { describe, positiveInt } from '../util/check.ts';
+import { Optimizer, checkStepCount } from './optimizer.ts';
+import { scheduledLr, type Schedule } from './schedule.ts';
+import { describe } from '../util/check.ts';
+import { checkOptions, custom, int, type Schema } from '../util/options.ts';
+import { Rng, nextSeed } from '../util/rng.ts';
 import type { Batch, PreparedBatch, Trainable } from '../nn/trainable.ts';
+import {
+  checkFitOptions,
+  checkTrainerOptions,
+  type FitOptions,
+  type LossName,
+  type Metrics,
+  type StepResult,
+  type TrainerOptions,
+} from './trainer-options.ts';
+import {
+  batchesFingerprint,
+  checkPosition,
+  epochOrder,
+  startPosition,
+  tokensFingerprint,
+  type FitPosition,
+} from './fit-position.ts';
+import { carriedFromCheckpoint, carriedTensors, modelCheckpoint, modelFromCheckpoint } from './checkpoint.ts';
 
-/** Loss functions, each fused with its gradient in the backend. */
-export type LossName = 'cross-entropy' | 'binary-cross-entropy' | 'mse';
-
-/** Options of {@link Trainer}. */
-export interface TrainerOptions {
-  /** Default: cross-entropy for a softmax model, binary cross-entropy for sigmoid, mse for linear. */
-  loss?: LossName;
-  /** `'mean'` (default) over the counted targets, or `'sum'`. */
-  reduction?: 'mean' | 'sum';
-  /** Optimizer and its settings; default `{ type: 'adam', lr: 1e-3 }`. */
-  optimizer?: OptimizerOptions;
-  /** Learning-rate schedule over updates. */
-  schedule?: Schedule;
-  /**
-   * Gradient clipping before each update: by global norm (over all parameters), and / or
-   * element-wise by value (with both, by value first). Default: none.
-   */
-  clip?: {
-    /**
-     * Maximum global L2 norm of the gradient (> 0): a larger gradient is scaled by
-     * norm / (‖g‖ + 1e-6), as PyTorch's `clip_grad_norm_`.
-     */
-    norm?: number;
-    /** Maximum magnitude of each gradient value (> 0): values are clamped to [−value, value]. */
-    value?: number;
-  };
-  /**
-   * Truncated BPTT for {@link Trainer.fit} on a token stream (Williams & Peng): every `k1` new
-   * steps one update, backpropagating through the last `k2` steps (k2 ≥ k1; default k2 = k1).
-   * Default `{ k1: 50 }`.
-   */
-  tbptt?: {
-    /** New time steps per update (a positive integer); also the window of {@link Trainer.evaluate}. */
-    k1: number;
-    /** Time steps backpropagated through per update (an integer ≥ k1); default k1. */
-    k2?: number;
-  };
-  /** Parallel streams per update in {@link Trainer.fit}; default 32. */
-  batchSize?: number;
-}
-
-/** What one update reports. */
-export interface StepResult {
-  /** The loss of the batch (mean or sum as configured) before the update. */
-  loss: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  /** Learning rate used. */
-  lr: number;
-}
-
-/** A progress event of {@link Trainer.fit}. */
-export interface ProgressEvent extends StepResult {
-  /** Updates so far in this trainer's life (1-based). */
-  step: number;
-  /** Current epoch (1-based). */
-  epoch: number;
-  /** Fraction of the epoch done, in [0, 1]. */
-  progress: number;
-  /** Tokens per second over the run so far. */
-  tokensPerSecond: number;
-  /** Seconds since fit() started. */
-  elapsed: number;
-}
-
-/** Options of {@link Trainer.fit}. */
-export interface FitOptions {
-  /** Passes over the data; default 1. */
-  epochs?: number;
-  /** Called after every update. */
-  onStep?: (event: ProgressEvent) => void;
-  /** Called after each epoch with its mean loss (and validation metrics when given). */
-  onEpoch?: (event: { epoch: number; loss: number; validation?: Metrics }) => void;
-  /** Stops between updates when aborted (fit resolves with what was done). */
-  signal?: AbortSignal;
-  /** Held-out tokens, evaluated after each epoch. */
-  validation?: ArrayLike<number>;
-  /** Stop when the validation loss has not improved for this many epochs. */
-  patience?: number;
-  /** Stop after this many updates in this call. */
-  maxSteps?: number;
-  /** Stop after this many seconds. */
-  timeLimit?: number;
-}
-
-/** Loss and derived metrics of {@link Trainer.evaluate}. */
-export interface Metrics {
-  /** Mean cross-entropy per predicted token (nats). */
-  loss: number;
-  /** e^loss. */
-  perplexity: number;
-  /** Fraction of tokens whose most likely prediction is the target. */
-  accuracy: number;
-}
+export type {
+  FitOptions,
+  LossName,
+  Metrics,
+  ProgressEvent,
+  StepResult,
+  TrainerOptions,
+} from './trainer-options.ts';
 
 /** What {@link Trainer.fit} resolves with. */
 export interface FitResult {
@@ -124,9 +59,47 @@ export class NonFiniteError extends Error {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
+const fitting = new WeakSet<object>();
+
+/** A field whose value the model or the trainer checks itself. */
+const checkedLater = custom('');
+
+/** The fields of a supervised {@link Batch}: the model checks the values, this the names and `stateful`. */
+const BATCH: Schema = {
+  input: checkedLater,
+  target: checkedLater,
+  seqLen: checkedLater,
+  batch: checkedLater,
+  mask: checkedLater,
+  lengths: checkedLater,
+  stateful: { kind: 'boolean' },
+};
+
+/** The fields of a trainer checkpoint's `trainer` header part. */
+const SAVED: Schema = {
+  options: checkedLater,
+  stepCount: checkedLater,
+  fit: checkedLater,
+  carried: int({ min: 0, max: 2 ** 31 - 1 }),
+};
+
+/** One epoch's data as fit() walks it: a token stream in TBPTT windows, or a list of batches. */
+interface DataWalk {
+  /** Units of an epoch: steps of each stream, or batches. */
+  readonly length: number;
+  /** Prepares epoch `pos.epoch` at `pos.offset`; `resumed`: continuing a stopped run (restore its carried state). */
+  enter(pos: FitPosition, resumed: boolean): void;
+  /** Runs the update that starts at `offset`; returns its result, the offset after it and the tokens (rows) it trained. */
+  next(offset: number): { result: StepResult; offset: number; seen: number };
+  /** The shuffling generator's position (the next epoch's start), or null. */
+  shuffleState(): [number, number | null] | null;
+}
+
 /**
- * Trains a {@link SequenceModel}: loss, backpropagation through time (full or truncated),
- * clipping, optimizer and schedule, with progress events and cancellation.
+ * Trains a {@link SequenceModel} or an {@link EncoderDecoder}: loss, backpropagation through time
+ * (full or truncated), clipping, optimizer and schedule, with progress events, cancellation, and
+ * checkpoints that resume exactly (mid-epoch included).
  */
 export class Trainer<M extends Trainable = SequenceModel> {
   /** The model being trained. */
@@ -143,56 +116,50 @@ export class Trainer<M extends Trainable = SequenceModel> {
   private readonly workspace: Workspace;
   private readonly ptrs: number[] = [];
   private readonly options: TrainerOptions;
+  /** Where the last fit stands in its data (null before any fit). */
+  private position: FitPosition | null = null;
+  /** The carried state at {@link position}, kept when the fit returned (while it runs, the model holds it). */
+  private carried: SavedState | null = null;
+  private running = false;
+  private disposedFlag = false;
 
+  /**
+   * @param model the model to train (its parameters are updated in place)
+   * @param options loss, optimizer, schedule, clipping, TBPTT and batch size; unknown or misplaced
+   *   options are refused (`{ lr }` belongs in `optimizer`)
+   */
   constructor(model: M, options: TrainerOptions = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`Trainer: options must be an object, received ${describe(options)}`);
+    const where = 'Trainer';
+    checkTrainerOptions(options, where);
+    if (model === null || typeof model !== 'object' || typeof model.parameterSets !== 'function')
+      throw new TypeError(`${where}: model must be a SequenceModel or an EncoderDecoder, received ${describe(model)}`);
+    if ((model as { disposed?: unknown }).disposed === true) throw new Error(`${where}: the model has been disposed`);
     this.model = model;
     this.options = structuredClone(options);
     const defaultLoss: LossName =
       model.output === 'softmax' ? 'cross-entropy' : model.output === 'sigmoid' ? 'binary-cross-entropy' : 'mse';
     this.loss = options.loss ?? defaultLoss;
-    if (!['cross-entropy', 'binary-cross-entropy', 'mse'].includes(this.loss)) {
-      throw new TypeError(
-        `Trainer: loss must be 'cross-entropy', 'binary-cross-entropy' or 'mse', received ${JSON.stringify(this.loss)}`,
-      );
-    }
     this.reduction = options.reduction ?? 'mean';
-    if (this.reduction !== 'mean' && this.reduction !== 'sum')
-      throw new TypeError(`Trainer: reduction must be 'mean' or 'sum', received ${JSON.stringify(this.reduction)}`);
-    if (options.schedule !== undefined) validateSchedule(options.schedule);
     this.schedule = options.schedule;
     this.clip = options.clip ?? {};
-    for (const k of ['norm', 'value'] as const) {
-      const v = this.clip[k];
-      if (v !== undefined && !(typeof v === 'number' && v > 0))
-        throw new RangeError(`Trainer: clip.${k} must be a positive number, received ${describe(v)}`);
-    }
-    const tb = options.tbptt ?? { k1: 50 };
-    this.k1 = positiveInt(tb.k1, 'Trainer: tbptt.k1');
-    this.k2 = positiveInt(tb.k2 ?? tb.k1, 'Trainer: tbptt.k2');
-    if (this.k2 < this.k1) throw new RangeError(`Trainer: tbptt.k2 must be ≥ k1 (${this.k1}), received ${this.k2}`);
-    this.batchSize = positiveInt(options.batchSize ?? 32, 'Trainer: batchSize');
+    this.k1 = options.tbptt?.k1 ?? 50;
+    this.k2 = options.tbptt?.k2 ?? this.k1;
+    this.batchSize = options.batchSize ?? 32;
     this.optimizer = new Optimizer(model.parameterSets(), options.optimizer ?? { type: 'adam', lr: 1e-3 });
     this.workspace = new Workspace(model.backend.heap);
   }
 
   /**
    * One update on one batch: forward, loss, backward, clipping, optimizer step. Throws
-   * {@link NonFiniteError} (weights unchanged) if the loss or a gradient is NaN or infinite.
+   * {@link NonFiniteError} (weights, optimizer and carried state unchanged) if the loss or a
+   * gradient is NaN or infinite.
    */
   step(batch: Batch): StepResult {
     const where = 'Trainer.step';
-    if (batch === null || typeof batch !== 'object')
-      throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
-    const prepared = this.model.prepare(batch, where);
-    this.writeTargets(batch.target, batch.mask ?? prepared.weights, prepared.rows, where);
-    try {
-      return this.update(prepared);
-    } catch (error) {
-      prepared.rollback?.(); // a rejected step leaves the carried state as it was
-      throw error;
-    }
+    this.assertLive(where);
+    if (fitting.has(this.model))
+      throw new Error(`${where}: a fit() is running on this model; await (or abort) it first`);
+    return this.stepBatch(batch, where).result;
   }
 
   /** The model as a token language model, or a clear error naming `where`. */
@@ -204,108 +171,43 @@ export class Trainer<M extends Trainable = SequenceModel> {
   }
 
   /**
-   * Trains a language model on a token stream with truncated BPTT: the stream is cut into
-   * `batchSize` contiguous streams whose state carries from window to window within an epoch.
-   * @param tokens token ids (the model must start with an Embedding and predict the next token)
-   * @returns the mean training loss per epoch, the number of updates and why training stopped
+   * Trains for some epochs, and resolves with the mean training loss per epoch, the number of
+   * updates and why training stopped.
+   *
+   * - On a token stream (`data` = token ids; a language model: Embedding input, Dense at every step,
+   *   cross-entropy): truncated BPTT, the stream cut into `batchSize` contiguous streams whose state
+   *   carries from window to window within an epoch.
+   * - On a list of {@link Batch}es (any model, e.g. feature input, a head at the last step, an
+   *   {@link EncoderDecoder}): one update per batch, in order or shuffled (`shuffle`). Every batch
+   *   is checked before the first update.
+   *
+   * The position in the data is kept after each update, and saved by {@link save}, so that
+   * `fit(data, { resume: true })` continues exactly where a stopped run stood. One fit at a time
+   * per model: a second concurrent fit (or step) is refused.
    */
-  async fit(tokens: ArrayLike<number>, options: FitOptions = {}): Promise<FitResult> {
+  async fit(data: ArrayLike<number> | readonly Batch[], options: FitOptions = {}): Promise<FitResult> {
     const where = 'Trainer.fit';
-    const model = this.languageModel(where);
-    if (model.embedding === null || model.head.at !== 'every' || this.loss !== 'cross-entropy') {
-      throw new TypeError(
-        `${where}: fit() trains next-token language models (Embedding input, Dense at every step, cross-entropy); use step() for other tasks`,
-      );
+    this.assertLive(where);
+    if (Array.isArray(data) && data.length === 0)
+      throw new RangeError(`${where}: data must be token ids or a list of batches, received an empty array`);
+    const isBatches = Array.isArray(data) && typeof data[0] === 'object' && data[0] !== null;
+    checkFitOptions(options, isBatches ? 'batches' : 'tokens', where);
+    if (fitting.has(this.model))
+      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
+    const fresh = isBatches
+      ? this.batchStart(data as readonly Batch[], options, where)
+      : this.tokenStart(data as ArrayLike<number>, options, where);
+    const position = options.resume ? this.resumePosition(fresh.position, options, where) : fresh.position;
+    if (options.signal?.aborted) return { epochLosses: [], steps: 0, stopped: 'aborted' };
+    fitting.add(this.model);
+    this.running = true;
+    try {
+      return await this.walk(fresh.walk, position, options.resume === true, options);
+    } finally {
+      fitting.delete(this.model);
+      this.running = false;
+      this.carried = this.carriedState();
     }
-    const B = this.batchSize;
-    const perStream = Math.floor((tokens.length - 1) / B);
-    if (perStream < 1)
-      throw new RangeError(`${where}: tokens must hold more than batchSize = ${B} tokens, received ${tokens.length}`);
-    model.embedding.checkIds(tokens, `${where}: tokens`);
-    const epochs = positiveInt(options.epochs ?? 1, `${where}: epochs`);
-    const maxSteps = options.maxSteps ?? Infinity;
-    const start = now();
-    let steps = 0;
-    let seen = 0;
-    let lastYield = start;
-    const epochLosses: number[] = [];
-    let best = Infinity;
-    let badEpochs = 0;
-    const k1 = this.k1;
-    const k2 = this.k2;
-    const ids = new Int32Array(k2 * B);
-    const targets = new Int32Array(k2 * B);
-    const mask = new Float32Array(k2 * B);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      model.resetState(B);
-      let sum = 0;
-      let count = 0;
-      let prevEnd = 0;
-      // window n covers stream positions [end − T, end) with end = min(n·k1, stream length) and
-      // T = min(k2, end); the loss counts only the steps new since the previous update
-      for (let end = Math.min(k1, perStream); ; end = Math.min(end + k1, perStream)) {
-        const T = Math.min(k2, end);
-        const fresh = end - prevEnd;
-        prevEnd = end;
-        for (let t = 0; t < T; t++) {
-          const pos = end - T + t;
-          for (let b = 0; b < B; b++) {
-            const at = b * perStream + pos;
-            ids[t * B + b] = tokens[at];
-            targets[t * B + b] = tokens[at + 1];
-            mask[t * B + b] = t >= T - fresh ? 1 : 0;
-          }
-        }
-        const n = T * B;
-        const input = model.writeInput(ids.subarray(0, n), T, B, `${where}: tokens`);
-        this.writeTargets(targets.subarray(0, n), mask.subarray(0, n), n, where);
-        // carry the state at the next window's start (which may be this window's start: 0 steps in)
-        const nextEnd = Math.min(end + k1, perStream);
-        const nextStart = nextEnd - Math.min(k2, nextEnd);
-        const carryAfter = end >= perStream ? T : Math.max(0, Math.min(T, nextStart - (end - T)));
-        const window: PreparedBatch = {
-          rows: n,
-          forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter),
-          backward: (d) => model.backwardInPlace(d, true),
-        };
-        const result = this.update(window);
-        steps++;
-        seen += fresh * B;
-        sum += result.loss;
-        count++;
-        const elapsed = (now() - start) / 1000;
-        options.onStep?.({
-          ...result,
-          step: this.optimizer.stepCount,
-          epoch,
-          progress: end / perStream,
-          tokensPerSecond: seen / Math.max(elapsed, 1e-9),
-          elapsed,
-        });
-        if (now() - lastYield > 50) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = now();
-        }
-        if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
-        if (options.timeLimit !== undefined && elapsed >= options.timeLimit)
-          return { epochLosses, steps, stopped: 'time' };
-        if (steps >= maxSteps) return { epochLosses, steps, stopped: 'steps' };
-        if (end >= perStream) break;
-      }
-      const loss = sum / count;
-      epochLosses.push(loss);
-      const validation = options.validation !== undefined ? this.evaluate(options.validation) : undefined;
-      options.onEpoch?.({ epoch, loss, validation });
-      if (validation && options.patience !== undefined) {
-        if (validation.loss < best) {
-          best = validation.loss;
-          badEpochs = 0;
-        } else if (++badEpochs >= options.patience) {
-          return { epochLosses, steps, stopped: 'patience' };
-        }
-      }
-    }
-    return { epochLosses, steps, stopped: 'done' };
   }
 
   /**
@@ -314,10 +216,9 @@ export class Trainer<M extends Trainable = SequenceModel> {
    */
   evaluate(tokens: ArrayLike<number>): Metrics {
     const where = 'Trainer.evaluate';
+    this.assertLive(where);
     const model = this.languageModel(where);
-    if (tokens.length < 2)
-      throw new RangeError(`${where}: tokens must hold at least 2 tokens, received ${tokens.length}`);
-    model.embedding!.checkIds(tokens, `${where}: tokens`);
+    this.checkTokens(tokens, 2, 'tokens', where);
     const saved = model.saveState();
     try {
       return this.evaluateStream(model, tokens, where);
@@ -359,40 +260,72 @@ export class Trainer<M extends Trainable = SequenceModel> {
 
   /**
    * Saves everything needed to resume bit for bit: the model (architecture, weights, metadata,
-   * dropout generator positions), the trainer's options, the optimizer's state and step count.
+   * dropout generator positions), the trainer's options, the optimizer's state and step count,
+   * and — once {@link fit} has run — its data position and carried state. Works for every model
+   * strand trains ({@link SequenceModel} of any input and head, {@link EncoderDecoder}), also from
+   * inside a running fit (e.g. in `onStep`).
    */
   save(): Uint8Array {
-    const model = this.languageModel('Trainer.save');
-    const heap = model.backend.heap;
+    const where = 'Trainer.save';
+    this.assertLive(where);
+    const part = modelCheckpoint(this.model, 'trainer', where);
+    const heap = this.model.backend.heap;
     const slabs = this.optimizer
       .stateSlabs()
       .map((s, i) => ({ name: `optimizer.${i}`, data: heap.read(s.ptr, s.size) }));
-    return pack(
-      { ...model.checkpointHeader('trainer'), trainer: { options: this.options, stepCount: this.optimizer.stepCount } },
-      [...model.checkpointTensors(), ...slabs],
-    );
+    const trainer: Record<string, unknown> = { options: this.options, stepCount: this.optimizer.stepCount };
+    let carried: SavedState | null = null;
+    if (this.position !== null) {
+      carried = this.running ? this.carriedState() : this.carried;
+      trainer.fit = this.position;
+      trainer.carried = carried?.batch ?? 0;
+    }
+    return pack({ ...part.header, trainer }, [...part.tensors, ...slabs, ...carriedTensors(carried)]);
   }
 
-  /** Resumes a trainer (and a new model) from {@link save}'s bytes. */
-  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer<SequenceModel> {
+  /**
+   * Resumes a trainer (and a new model) from {@link save}'s bytes: a {@link SequenceModel} or an
+   * {@link EncoderDecoder}, as the file says (name it as the type argument: `Trainer.load<EncoderDecoder>(bytes)`).
+   * The trainer options, optimizer state, step count and data position are all checked before they
+   * are used: a file with unknown options, non-finite or negative second moments, or an impossible
+   * step count is refused with the field at fault, and builds nothing that outlives the error.
+   */
+  static load<M extends Trainable = SequenceModel>(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer<M> {
     const where = 'Trainer.load';
+    checkOptions(options, { backend: custom('a Backend') }, where);
     const { header, tensors } = unpack(bytes, where);
-    const saved = header.trainer as { options: TrainerOptions; stepCount: number } | undefined;
+    const saved = header.trainer as
+      | { options: TrainerOptions; stepCount: number; fit?: unknown; carried?: number }
+      | undefined;
     if (header.kind !== 'trainer' || saved === undefined)
       throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
-    const model = SequenceModel.fromCheckpoint(header, tensors, options.backend, where);
+    checkOptions(saved, SAVED, where, 'trainer');
+    if (saved.options === undefined) throw new Error(`${where}: trainer.options is missing`);
+    checkTrainerOptions(saved.options, where, 'trainer.options');
+    const k1 = saved.options.tbptt?.k1 ?? 50;
+    const batchSize = saved.options.batchSize ?? 32;
+    const position = saved.fit === undefined ? null : checkPosition(saved.fit, where, 'trainer.fit', k1, batchSize);
+    const carriedBatch = saved.carried ?? 0;
+    // no fit: no carried state; a token stream mid-epoch: one per stream
+    const carriedNeeded = position === null ? 0 : position.data === 'tokens' && position.offset > 0 ? batchSize : -1;
+    if (carriedNeeded >= 0 && carriedBatch !== carriedNeeded)
+      throw new RangeError(`${where}: trainer.carried must be ${carriedNeeded} here, received ${carriedBatch}`);
+    checkStepCount(saved.stepCount, where, "the optimizer's stepCount");
+    const states: Float32Array[] = [];
+    for (let i = 0; tensors.has(`optimizer.${i}`); i++) states.push(tensors.get(`optimizer.${i}`)!);
+    if ([...tensors.keys()].filter((n) => n.startsWith('optimizer.')).length !== states.length)
+      throw new Error(`${where}: the optimizer tensors must be numbered optimizer.0, optimizer.1, … without gaps`);
+
+    const model = modelFromCheckpoint(header, tensors, options.backend, where);
+    let trainer: Trainer<M> | undefined;
     try {
-      const trainer = new Trainer<SequenceModel>(model, saved.options);
-      const slabs = trainer.optimizer.stateSlabs();
-      for (const [i, s] of slabs.entries()) {
-        const data = tensors.get(`optimizer.${i}`);
-        if (data === undefined || data.length !== s.size)
-          throw new Error(`${where}: optimizer state ${i} is missing or has the wrong size`);
-        model.backend.heap.write(s.ptr, data);
-      }
-      trainer.optimizer.stepCount = saved.stepCount;
+      trainer = new Trainer<M>(model as unknown as M, saved.options);
+      trainer.optimizer.loadState(states, saved.stepCount, where);
+      trainer.carried = carriedFromCheckpoint(model, carriedBatch, tensors, where);
+      trainer.position = position;
       return trainer;
     } catch (error) {
+      trainer?.dispose();
       model.dispose();
       throw error;
     }
@@ -400,6 +333,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
 
   /** Frees the optimizer state and the trainer's buffers (not the model). Idempotent. */
   dispose(): void {
+    this.disposedFlag = true;
     this.optimizer.dispose();
     this.workspace.dispose();
   }
@@ -457,8 +391,53 @@ export class Trainer<M extends Trainable = SequenceModel> {
     }
   }
 
-  /** Forward, loss, backward, checks, clipping and the optimizer step on a written batch. */
-  private update(batch: PreparedBatch): StepResult {
+  /**
+   * Forward, loss, backward, checks, clipping and the optimizer step on a written batch. The
+   * learning rate is checked first; a forward or backward that throws (e.g. {@link NonFiniteError})
+   * puts back the carried state (of a `stateful` pass) and the dropout generators it advanced.
+   */
+  private update(batch: PreparedBatch, stateful: boolean, where: string): StepResult {
+    const lr = scheduledLr(this.schedule, this.optimizer.lr, this.optimizer.stepCount);
+    this.optimizer.checkUpdate(lr, where);
+    const undo = this.undoPoint(stateful);
+    let measured: { loss: number; gradNorm: number };
+    try {
+      measured = this.lossAndGradients(batch);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    const { loss, gradNorm } = measured;
+    const k = this.model.backend.kernels;
+    const sets = this.model.parameterSets();
+    let clippedNorm = gradNorm;
+    if (this.clip.value !== undefined) {
+      for (const s of sets) k.clip_value(s.size, s.gradSlab, this.clip.value);
+      if (this.clip.norm !== undefined)
+        clippedNorm = Math.sqrt(sets.reduce((a, s) => a + k.sum_squares(s.size, s.gradSlab), 0));
+    }
+    if (this.clip.norm !== undefined && clippedNorm > this.clip.norm) {
+      const f = this.clip.norm / (clippedNorm + 1e-6);
+      for (const s of sets) k.scale(s.size, s.gradSlab, f);
+    }
+    this.optimizer.step(lr);
+    return { loss, gradNorm, lr };
+  }
+
+  /** Restores what a forward pass advances — the carried state (when `stateful`) and the dropout generators. */
+  private undoPoint(stateful: boolean): () => void {
+    const model = this.model;
+    if (!(model instanceof SequenceModel)) return () => {};
+    const dropout = dropoutStates(model.layers);
+    const state = stateful ? model.saveState() : null;
+    return () => {
+      restoreDropoutStates(model.layers, dropout);
+      if (state !== null) model.restoreState(state);
+    };
+  }
+
+  /** Forward, loss and backward of a written batch; throws {@link NonFiniteError} for a non-finite loss or gradient. */
+  private lossAndGradients(batch: PreparedBatch): { loss: number; gradNorm: number } {
     const rows = batch.rows;
     const model = this.model;
     const k = model.backend.kernels;
@@ -503,18 +482,223 @@ export class Trainer<M extends Trainable = SequenceModel> {
       throw new NonFiniteError(
         `Trainer: the gradient norm is ${gradNorm} at update ${this.optimizer.stepCount + 1}; the weights were left as before this step`,
       );
-    let clippedNorm = gradNorm;
-    if (this.clip.value !== undefined) {
-      for (const s of sets) k.clip_value(s.size, s.gradSlab, this.clip.value);
-      if (this.clip.norm !== undefined)
-        clippedNorm = Math.sqrt(sets.reduce((a, s) => a + k.sum_squares(s.size, s.gradSlab), 0));
+    return { loss, gradNorm };
+  }
+
+  /** Checks a batch, writes it and its targets, and runs one update. */
+  private stepBatch(batch: Batch, where: string): { result: StepResult; rows: number } {
+    const prepared = this.prepareBatch(batch, where);
+    return { result: this.update(prepared, batch.stateful === true, where), rows: prepared.rows };
+  }
+
+  /** Checks a batch's fields, then has the model check and write it, and writes its targets. */
+  private prepareBatch(batch: Batch, where: string): PreparedBatch {
+    if (batch === null || typeof batch !== 'object' || Array.isArray(batch))
+      throw new TypeError(`${where}: batch must be an object { input, target, ... }, received ${describe(batch)}`);
+    checkOptions(batch, BATCH, where, 'batch');
+    const prepared = this.model.prepare(batch, where);
+    this.writeTargets(batch.target, batch.mask ?? prepared.weights, prepared.rows, where);
+    return prepared;
+  }
+
+  /** Checks token ids for the language model (at least `min` of them; `what` names them). */
+  private checkTokens(tokens: ArrayLike<number>, min: number, what: string, where: string): void {
+    const model = this.languageModel(where);
+    if (tokens === null || typeof tokens !== 'object' || typeof tokens.length !== 'number')
+      throw new TypeError(`${where}: ${what} must be an array of token ids, received ${describe(tokens)}`);
+    if (tokens.length < min)
+      throw new RangeError(`${where}: ${what} must hold at least ${min} tokens, received ${tokens.length}`);
+    model.embedding!.checkIds(tokens, `${where}: ${what}`);
+  }
+
+  /**
+   * Checks a token stream (and a validation stream) for fit(), and sets up its walk: `batchSize`
+   * streams in TBPTT windows of k1 new steps, backpropagating through k2.
+   */
+  private tokenStart(
+    tokens: ArrayLike<number>,
+    options: FitOptions,
+    where: string,
+  ): { walk: DataWalk; position: FitPosition } {
+    const model = this.model;
+    if (
+      !(model instanceof SequenceModel) ||
+      model.embedding === null ||
+      model.head.at !== 'every' ||
+      this.loss !== 'cross-entropy'
+    ) {
+      throw new TypeError(
+        `${where}: fit() on a token stream trains next-token language models (Embedding input, Dense at every step, cross-entropy); for other models give it a list of batches`,
+      );
     }
-    if (this.clip.norm !== undefined && clippedNorm > this.clip.norm) {
-      const f = this.clip.norm / (clippedNorm + 1e-6);
-      for (const s of sets) k.scale(s.size, s.gradSlab, f);
+    const B = this.batchSize;
+    this.checkTokens(tokens, B + 1, 'tokens', where); // one step for each of the B streams, and its target
+    const perStream = Math.floor((tokens.length - 1) / B);
+    if (options.validation !== undefined) this.checkTokens(options.validation, 2, 'options.validation', where);
+    const k1 = this.k1;
+    const k2 = this.k2;
+    const window = Math.min(k2, perStream);
+    const ids = new Int32Array(window * B);
+    const targets = new Int32Array(window * B);
+    const mask = new Float32Array(window * B);
+    const walk: DataWalk = {
+      length: perStream,
+      enter: (pos) => {
+        if (pos.offset === 0) model.resetState(B);
+        else if (pos.offset < perStream) model.restoreState(this.carried!);
+      },
+      // window n covers stream positions [end − T, end) with end = min(n·k1, stream length) and
+      // T = min(k2, end); the loss counts only the steps new since the previous update
+      next: (prevEnd) => {
+        const end = Math.min(prevEnd + k1, perStream);
+        const T = Math.min(k2, end);
+        const fresh = end - prevEnd;
+        for (let t = 0; t < T; t++) {
+          const pos = end - T + t;
+          for (let b = 0; b < B; b++) {
+            const at = b * perStream + pos;
+            ids[t * B + b] = tokens[at];
+            targets[t * B + b] = tokens[at + 1];
+            mask[t * B + b] = t >= T - fresh ? 1 : 0;
+          }
+        }
+        const n = T * B;
+        const input = model.writeInput(ids.subarray(0, n), T, B, `${where}: tokens`);
+        this.writeTargets(targets.subarray(0, n), mask.subarray(0, n), n, where);
+        // carry the state at the next window's start (which may be this window's start: 0 steps in)
+        const nextEnd = Math.min(end + k1, perStream);
+        const nextStart = nextEnd - Math.min(k2, nextEnd);
+        const carryAfter = end >= perStream ? T : Math.max(0, Math.min(T, nextStart - (end - T)));
+        const prepared: PreparedBatch = {
+          rows: n,
+          forward: () => model.forwardInPlace(T, B, input, true, true, carryAfter),
+          backward: (d) => model.backwardInPlace(d, true),
+        };
+        return { result: this.update(prepared, true, where), offset: end, seen: fresh * B };
+      },
+      shuffleState: () => null,
+    };
+    return { walk, position: startPosition('tokens', tokens.length, tokensFingerprint(tokens), null) };
+  }
+
+  /** Checks every batch for fit() before any update, and sets up their walk: in order, or shuffled per epoch. */
+  private batchStart(
+    batches: readonly Batch[],
+    options: FitOptions,
+    where: string,
+  ): { walk: DataWalk; position: FitPosition } {
+    batches.forEach((b, i) => this.prepareBatch(b, `${where}: batch ${i}`));
+    const model = this.model;
+    const rng = options.shuffle ? new Rng(options.resume ? 0 : (options.seed ?? nextSeed())) : null;
+    let order = epochOrder(0, null);
+    const walk: DataWalk = {
+      length: batches.length,
+      enter: (pos, resumed) => {
+        if (rng !== null) rng.restore(pos.shuffle!);
+        order = epochOrder(batches.length, rng);
+        if (resumed && model instanceof SequenceModel) {
+          if (this.carried === null) model.resetState();
+          else model.restoreState(this.carried);
+        }
+      },
+      next: (offset) => {
+        const { result, rows } = this.stepBatch(batches[order[offset]], where);
+        return { result, offset: offset + 1, seen: rows };
+      },
+      shuffleState: () => rng?.snapshot() ?? null,
+    };
+    return { walk, position: startPosition('batches', batches.length, batchesFingerprint(batches), rng) };
+  }
+
+  /** The saved position to resume from, after checking that it belongs to these data and settings. */
+  private resumePosition(fresh: FitPosition, options: FitOptions, where: string): FitPosition {
+    const p = this.position;
+    if (p === null) throw new Error(`${where}: resume: this trainer has no fit() to resume`);
+    if (p.data !== fresh.data || p.size !== fresh.size || p.fingerprint !== fresh.fingerprint)
+      throw new RangeError(
+        `${where}: resume needs the data of the run it continues (${p.size} ${p.data}, hash ${p.fingerprint}), received ${fresh.size} ${fresh.data}, hash ${fresh.fingerprint}`,
+      );
+    if ((p.shuffle !== null) !== (options.shuffle === true))
+      throw new TypeError(
+        `${where}: resume: the run was ${p.shuffle ? '' : 'not '}shuffled; give shuffle: ${p.shuffle !== null}`,
+      );
+    const midEpoch = p.offset > 0 && p.offset < Math.floor((p.size - 1) / this.batchSize);
+    if (p.data === 'tokens' && midEpoch && this.carried?.batch !== this.batchSize)
+      throw new Error(`${where}: resume: the carried state is missing`);
+    return p;
+  }
+
+  /** The epochs of one fit() call, from `start`; keeps {@link position} after every update. */
+  private async walk(walk: DataWalk, start: FitPosition, resumed: boolean, options: FitOptions): Promise<FitResult> {
+    const epochs = options.epochs ?? 1;
+    const maxSteps = options.maxSteps ?? Infinity;
+    const began = now();
+    let lastYield = began;
+    let steps = 0;
+    let seen = 0;
+    const epochLosses: number[] = [];
+    let pos = start;
+    this.position = pos;
+    let resuming = resumed;
+    while (pos.epoch <= epochs) {
+      walk.enter(pos, resuming);
+      resuming = false;
+      while (pos.offset < walk.length) {
+        const { result, offset, seen: n } = walk.next(pos.offset);
+        steps++;
+        seen += n;
+        pos = { ...pos, offset, lossSum: pos.lossSum + result.loss, updates: pos.updates + 1 };
+        this.position = pos;
+        const elapsed = (now() - began) / 1000;
+        options.onStep?.({
+          ...result,
+          step: this.optimizer.stepCount,
+          epoch: pos.epoch,
+          progress: offset / walk.length,
+          tokensPerSecond: seen / Math.max(elapsed, 1e-9),
+          elapsed,
+        });
+        if (now() - lastYield > 50) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = now();
+        }
+        if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
+        if (options.timeLimit !== undefined && elapsed >= options.timeLimit)
+          return { epochLosses, steps, stopped: 'time' };
+        if (steps >= maxSteps) return { epochLosses, steps, stopped: 'steps' };
+      }
+      const loss = pos.lossSum / pos.updates;
+      epochLosses.push(loss);
+      const validation = options.validation !== undefined ? this.evaluate(options.validation) : undefined;
+      options.onEpoch?.({ epoch: pos.epoch, loss, validation });
+      let { best, badEpochs } = pos;
+      let patienceOut = false;
+      if (validation && options.patience !== undefined) {
+        if (validation.loss < (best ?? Infinity)) {
+          best = validation.loss;
+          badEpochs = 0;
+        } else if (++badEpochs >= options.patience) {
+          patienceOut = true;
+        }
+      }
+      pos = { ...pos, epoch: pos.epoch + 1, offset: 0, lossSum: 0, updates: 0, best, badEpochs };
+      pos.shuffle = walk.shuffleState();
+      this.position = pos;
+      if (patienceOut) return { epochLosses, steps, stopped: 'patience' };
     }
-    const lr = scheduledLr(this.schedule, this.optimizer.lr, this.optimizer.stepCount);
-    this.optimizer.step(lr);
-    return { loss, gradNorm, lr };
+    return { epochLosses, steps, stopped: 'done' };
+  }
+
+  /** The model's carried state, when it carries one (a live {@link SequenceModel}), else null. */
+  private carriedState(): SavedState | null {
+    const model = this.model;
+    if (!(model instanceof SequenceModel) || model.disposed) return null;
+    const state = model.saveState();
+    return state.batch > 0 ? state : null;
+  }
+
+  /** Throws a clear error once {@link dispose} has run. */
+  private assertLive(where: string): void {
+    if (this.disposedFlag) throw new Error(`${where}: this trainer has been disposed`);
   }
 }

@@ -70,7 +70,7 @@ export async function twentySteps(strand: StrandApi, backend: 'wasm' | 'js' = 'w
         target[t * B + b] = (x * x + 1) % V;
       }
     }
-    losses.push(trainer.step({ input, target, steps: T }).loss);
+    losses.push(trainer.step({ input, target }).loss);
   }
   const sd: Record<string, Float32Array> = model.stateDict();
   const digest = fnv1a(Object.keys(sd).map((k) => sd[k] as Float32Array));

@@ -165,7 +165,7 @@ const CASES: Case[] = [
     noun: 'model',
     make: (backend) =>
       new EncoderDecoder({ sourceVocab: 5, targetVocab: 6, embed: 3, hidden: 4, bos: 1, eos: 2, seed: 8, backend }),
-    privates: ['plan', 'forwardInPlace', 'backwardInPlace', 'encode', 'decodeStep', 'assertLive'],
+    privates: ['plan', 'forwardInPlace', 'backwardInPlace', 'encode', 'decodeStep', 'namedParts', 'assertLive'],
     metadata: ['outputSize', 'disposed'],
     args: () => ({
       greedy: [[1, 2, 3], { maxLength: 3 }],
