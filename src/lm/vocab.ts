@@ -1,4 +1,5 @@
 import { describe } from '../util/check.ts';
+import { closest } from '../util/closest.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
 export const PAD = '<PAD>';
@@ -69,19 +70,49 @@ export class Vocab {
     return new Vocab(level, tokens);
   }
 
-  /** Rebuilds a vocabulary from {@link toJSON}'s output. */
+  /**
+   * Rebuilds a vocabulary from {@link toJSON}'s output. Everything is checked, each failure naming
+   * the field: an object with exactly `level` and `tokens`; level `'char'` or `'word'`; tokens an
+   * array of distinct non-empty strings starting with `<PAD>`, `<UNK>`, `<EOS>`.
+   */
   static fromJSON(json: VocabJSON): Vocab {
-    if (
-      json === null ||
-      typeof json !== 'object' ||
-      !Array.isArray(json.tokens) ||
-      json.tokens.slice(0, 3).join() !== SPECIALS.join()
-    ) {
-      throw new TypeError('Vocab.fromJSON: expected { level, tokens } whose tokens start with <PAD>, <UNK>, <EOS>');
+    const where = 'Vocab.fromJSON';
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw new TypeError(`${where}: json must be an object { level, tokens }, received ${describe(json)}`);
+    for (const key of Object.keys(json)) {
+      if (key === 'level' || key === 'tokens') continue;
+      const near = key.length <= 64 ? closest(key, ['level', 'tokens']) : '';
+      throw new TypeError(
+        `${where}: unknown field json.${key.length > 40 ? `${key.slice(0, 40)}…` : key}${near ? ` (did you mean '${near}'?)` : ''}; valid fields: level, tokens`,
+      );
     }
     if (json.level !== 'char' && json.level !== 'word')
-      throw new TypeError(`Vocab.fromJSON: level must be 'char' or 'word', received ${JSON.stringify(json.level)}`);
-    return new Vocab(json.level, [...json.tokens]);
+      throw new TypeError(`${where}: json.level must be 'char' or 'word', received ${describe(json.level)}`);
+    const tokens: unknown = json.tokens;
+    if (!Array.isArray(tokens))
+      throw new TypeError(`${where}: json.tokens must be an array of strings, received ${describe(tokens)}`);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < tokens.length; i++) {
+      const t: unknown = tokens[i];
+      if (typeof t !== 'string')
+        throw new TypeError(`${where}: json.tokens[${i}] must be a non-empty string, received ${describe(t)}`);
+      if (i < SPECIALS.length && t !== SPECIALS[i])
+        throw new RangeError(
+          `${where}: json.tokens must start with <PAD>, <UNK>, <EOS>; json.tokens[${i}] must be ${JSON.stringify(SPECIALS[i])}, received ${describe(t)}`,
+        );
+      if (t === '') throw new RangeError(`${where}: json.tokens[${i}] must be a non-empty string, received ""`);
+      const first = seen.get(t);
+      if (first !== undefined)
+        throw new RangeError(
+          `${where}: json.tokens[${i}] must not repeat a token, received ${describe(t)}, already json.tokens[${first}]`,
+        );
+      seen.set(t, i);
+    }
+    if (tokens.length < SPECIALS.length)
+      throw new RangeError(
+        `${where}: json.tokens must start with <PAD>, <UNK>, <EOS>, received ${tokens.length} token${tokens.length === 1 ? '' : 's'}`,
+      );
+    return new Vocab(json.level, [...(tokens as string[])]);
   }
 
   /** Number of tokens, specials included. */
