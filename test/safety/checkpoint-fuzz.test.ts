@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 /** Mutated files per original (five originals). */
-const PER_ORIGINAL = 1200;
+const PER_ORIGINAL = 2000;
 
 describe('fuzzing SequenceModel.load with CRC-correct mutations', () => {
   it(`${5 * PER_ORIGINAL} mutated checkpoints: strand's own error or a working model, nothing else`, () => {
