@@ -80,8 +80,8 @@ export function editHeader(bytes: Uint8Array, edit: (header: Record<string, unkn
   return joinContainer(JSON.stringify(edited === undefined ? header : edited), body);
 }
 
-/** Values a hostile header field may take. */
-const HOSTILE: readonly unknown[] = [
+/** Values a hostile header field may take (frozen: every use takes a copy, so runs cannot leak into each other). */
+const HOSTILE: readonly unknown[] = deepFreeze([
   0,
   -1,
   1,
@@ -121,7 +121,16 @@ const HOSTILE: readonly unknown[] = [
   [1, 2],
   [0, null],
   { type: 'lstm' },
-];
+]);
+
+/** Freezes a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** Raw snippets spliced into the header text (some are not JSON at all). */
 const SNIPPETS: readonly string[] = [
@@ -171,8 +180,8 @@ function mutateJson(root: Record<string, unknown>, rng: Prng): string {
   const name = path.join('.');
   const op = rng.int(10);
   if (op <= 3) {
-    const v = rng.pick(HOSTILE);
-    holder[key] = structuredClone(v);
+    const v = structuredClone(rng.pick(HOSTILE));
+    holder[key] = v;
     return `set ${name} = ${JSON.stringify(v)}`;
   }
   if (op === 4 && typeof old === 'number') {
@@ -196,7 +205,7 @@ function mutateJson(root: Record<string, unknown>, rng: Prng): string {
   }
   if (op === 8 && !Array.isArray(holder)) {
     const extra = rng.pick(['extra', 'hiddenSiz', 'weights', '__proto__', 'size', 'name']);
-    holder[extra] = rng.pick(HOSTILE);
+    holder[extra] = structuredClone(rng.pick(HOSTILE));
     return `add ${path.slice(0, -1).join('.')}.${extra}`;
   }
   if (old !== null && typeof old === 'object' && !Array.isArray(old)) {
@@ -205,7 +214,7 @@ function mutateJson(root: Record<string, unknown>, rng: Prng): string {
     delete (old as Record<string, unknown>)[k];
     return `rename ${name}.${k}`;
   }
-  holder[key] = rng.pick(HOSTILE);
+  holder[key] = structuredClone(rng.pick(HOSTILE));
   return `set ${name}`;
 }
 
