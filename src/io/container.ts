@@ -86,11 +86,11 @@ export function unpack(bytes: Uint8Array, where: string, limits: { maxBytes?: nu
       `${where}: the file is ${n} bytes, above maxBytes = ${maxBytes} (pass a larger options.maxBytes to load it)`,
     );
   if (n < 4 || MAGIC.some((m, i) => bytes[i] !== m))
-    throw new FormatError(where, "not a strand checkpoint (the file does not start with 'STRD')", {
+    throw new FormatError(where, 'not a strand checkpoint', {
       part: 'magic',
       offset: 0,
-      expected: "'STRD'",
-      found: quoteBytes(bytes.subarray(0, 4)),
+      expected: '"STRD"',
+      found: describe(String.fromCharCode(...bytes.subarray(0, 4))),
     });
   if (n < 16)
     throw new FormatError(where, 'the checkpoint is truncated', {
@@ -231,14 +231,6 @@ function checkTensorList(list: unknown, fileBytes: number, where: string): Array
       throw bad(`tensors[${i}].size`, `an integer from 0 to ${maxSize} (the floats the file could hold)`, size);
   });
   return list as Array<{ name: string; size: number }>;
-}
-
-/** `'STRD'`-style quoting of a few bytes: printable ASCII as is, others as \xNN. */
-function quoteBytes(b: Uint8Array): string {
-  let s = '';
-  for (const c of b)
-    s += c >= 0x20 && c < 0x7f && c !== 0x27 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
-  return `'${s}'`;
 }
 
 /** 0x1a2b3c4d */

@@ -12,7 +12,7 @@ export interface FormatErrorDetails {
   part: FilePart;
   /** The byte offset of the problem, when it is at one place. */
   offset?: number;
-  /** The header field, as a path such as `model.layers[1].hiddenSize`, when it is one field. */
+  /** The header field, as a path such as `model.layers[1].hiddenSize`, when it is one field (then the message names the field, not the offset). */
   field?: string;
   /** What the loader expected. */
   expected: string;
@@ -56,6 +56,6 @@ export class FormatError extends Error {
 
 /** `header field model.layers[1].hiddenSize`, `version at byte 4`, `file`. */
 function locate(d: FormatErrorDetails): string {
-  if (d.field !== undefined) return `${d.part} field ${d.field}${d.offset !== undefined ? ` at byte ${d.offset}` : ''}`;
+  if (d.field !== undefined) return `${d.part} field ${d.field}`;
   return d.offset !== undefined ? `${d.part} at byte ${d.offset}` : d.part;
 }

@@ -11,14 +11,7 @@ import { FormatError } from '../io/format-error.ts';
 import { checkField, checkKeys, checkObject, fieldError } from '../io/header-fields.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions, custom, int, oneOf, type Schema } from '../util/options.ts';
-import {
-  checkLayerConfig,
-  heapBytes,
-  outputWidth,
-  parameterShapes,
-  parameterTotals,
-  type LayerConfig,
-} from './layers.ts';
+import { checkLayerConfig, heapBytes, outputWidth, parameterShapes, tensorCount, type LayerConfig } from './layers.ts';
 import type { OutputKind } from './trainable.ts';
 
 /** The most parameter values a loader builds unless told otherwise (`maxParameters`): 50 million. */
@@ -118,14 +111,8 @@ export function checkModelCheckpoint(
   const layers = raw.map((c, i) => checkLayerConfig(c, `model.layers[${i}]`, where));
   checkStack(layers, where);
 
-  // the size the header declares, against the floats present, by arithmetic alone
-  let declaredTensors = 0;
-  let declaredValues = 0;
-  for (const c of layers) {
-    const t = parameterTotals(c);
-    declaredTensors += t.tensors;
-    declaredValues += t.values;
-  }
+  // the tensors the header declares, against those present: first their number, by arithmetic
+  // alone, then their sizes, then name by name
   let presentTensors = 0;
   let presentValues = 0;
   for (const [name, data] of tensors) {
@@ -133,30 +120,38 @@ export function checkModelCheckpoint(
     presentTensors++;
     presentValues += data.length;
   }
-  if (declaredValues !== presentValues || declaredTensors !== presentTensors)
+  const declaredTensors = layers.reduce((n, c) => n + tensorCount(c), 0);
+  if (declaredTensors !== presentTensors)
     throw new FormatError(where, MISFIT, {
       part: 'tensors',
-      expected: `${declaredTensors} model tensors of ${declaredValues} values in all (as the header field model declares)`,
-      found: `${presentTensors} of ${presentValues} values`,
+      expected: `${declaredTensors} model tensors (as the header field model declares)`,
+      found: `${presentTensors}`,
+    });
+  const shapes = layers.map(parameterShapes);
+  let declaredValues = 0;
+  for (const list of shapes) for (const [, shape] of list) declaredValues += shape.reduce((a, b) => a * b, 1);
+  if (declaredValues !== presentValues)
+    throw new FormatError(where, MISFIT, {
+      part: 'tensors',
+      expected: `${declaredValues} values in the model tensors (as the header field model declares)`,
+      found: `${presentValues}`,
     });
   const maxParameters = limits.maxParameters ?? DEFAULT_MAX_PARAMETERS;
   if (declaredValues > maxParameters)
     throw new RangeError(
       `${where}: the checkpoint's model has ${declaredValues} parameter values, above maxParameters = ${maxParameters} (pass a larger options.maxParameters to load it)`,
     );
-
-  // name by name, size by size
   const dict: Record<string, Float32Array> = {};
   const index = new Map([...tensors.keys()].map((name, i) => [name, i]));
-  layers.forEach((c, i) => {
-    for (const [name, shape] of parameterShapes(c)) {
+  shapes.forEach((list, i) => {
+    for (const [name, shape] of list) {
       const full = `model.${i}.${name}`;
       const data = tensors.get(full);
       const n = shape.reduce((a, b) => a * b, 1);
       if (data === undefined)
         throw new FormatError(where, MISFIT, {
           part: 'tensors',
-          expected: `a tensor '${full}' of shape [${shape.join(', ')}] (model.layers[${i}] is ${c.type})`,
+          expected: `a tensor '${full}' of shape [${shape.join(', ')}] (model.layers[${i}] is ${layers[i].type})`,
           found: 'no tensor of that name',
         });
       if (data.length !== n)

@@ -96,35 +96,27 @@ function gateRows(c: RecurrentConfig): number {
 }
 
 /**
- * The number of parameter tensors and values a layer built from a (checked) configuration holds,
- * by arithmetic alone: nothing is allocated, however large the sizes.
+ * The number of parameter tensors a layer built from a (checked) configuration holds, by
+ * arithmetic alone: nothing is listed, however many stacked layers it declares.
  */
-export function parameterTotals(c: LayerConfig): { tensors: number; values: number } {
+export function tensorCount(c: LayerConfig): number {
   switch (c.type) {
+    case 'dense':
+      return c.bias ? 2 : 1;
+    case 'dropout':
+      return 0;
     case 'embedding':
     case 'onehot':
-      return { tensors: 1, values: c.numEmbeddings * c.embeddingDim };
-    case 'dense':
-      return { tensors: c.bias ? 2 : 1, values: c.outFeatures * (c.inFeatures + (c.bias ? 1 : 0)) };
-    case 'dropout':
-      return { tensors: 0, values: 0 };
-    default: {
-      const D = c.bidirectional ? 2 : 1;
-      const G = gateRows(c);
-      const H = c.hiddenSize;
-      const perDirection = (inputs: number) => G * (inputs + H + (c.bias ? 2 : 0));
-      return {
-        tensors: c.numLayers * D * (c.bias ? 4 : 2),
-        values: D * (perDirection(c.inputSize) + (c.numLayers - 1) * perDirection(D * H)),
-      };
-    }
+      return 1;
+    default:
+      return c.numLayers * (c.bidirectional ? 2 : 1) * (c.bias ? 4 : 2);
   }
 }
 
 /**
  * The parameter tensors (name, shape) a layer built from a configuration holds, in the layer's
  * order and with its names (PyTorch's: `weight_ih_l0`, `bias_hh_l1_reverse`, …). Call it after
- * {@link parameterTotals} has shown the layer to be of a sensible size.
+ * {@link tensorCount} has shown the list to be of a sensible length.
  */
 export function parameterShapes(c: LayerConfig): Array<[string, number[]]> {
   switch (c.type) {

@@ -107,7 +107,7 @@ const CASES: Array<[string, Make, string, RegExp, string?, (string | number)?]> 
       h.model.layers[2].inFeatures = 4096;
     }),
     'FormatError',
-    /^the checkpoint's tensors do not fit its model \(tensors: expected 7 model tensors of 67486036 values in all \(as the header field model declares\), found 7 of 2836 values\)$/,
+    /^the checkpoint's tensors do not fit its model \(tensors: expected 67486036 values in the model tensors \(as the header field model declares\), found 2836\)$/,
     'tensors',
   ],
   [
@@ -136,7 +136,7 @@ const CASES: Array<[string, Make, string, RegExp, string?, (string | number)?]> 
       h.model.layers[1].numLayers = 1024;
     }),
     'FormatError',
-    /tensors do not fit its model \(tensors: expected 4099 model tensors of 2228884 values .*found 7 of 2836 values\)$/,
+    /tensors do not fit its model \(tensors: expected 4099 model tensors \(as the header field model declares\), found 7\)$/,
     'tensors',
   ],
   [
@@ -394,7 +394,7 @@ const CASES: Array<[string, Make, string, RegExp, string?, (string | number)?]> 
     'an extra model tensor',
     (f) => withExtraTensor(f.big, 'model.9.weight', 3),
     'FormatError',
-    /expected 7 model tensors of 2836 values .*, found 8 of 2839 values\)$/,
+    /expected 7 model tensors \(as the header field model declares\), found 8\)$/,
   ],
   [
     'a tensor removed with its bytes',
@@ -402,7 +402,7 @@ const CASES: Array<[string, Make, string, RegExp, string?, (string | number)?]> 
       h.model.layers[2].bias = false;
     }),
     'FormatError',
-    /expected 6 model tensors of 2816 values .*, found 7 of 2836 values\)$/,
+    /expected 6 model tensors .*, found 7\)$/,
   ],
   [
     'a duplicate tensor name',
@@ -612,11 +612,11 @@ const CASES: Array<[string, Make, string, RegExp, string?, (string | number)?]> 
     'a foreign file',
     () => new TextEncoder().encode('{"not": "a checkpoint"}'),
     'FormatError',
-    /^not a strand checkpoint \(the file does not start with 'STRD'\) \(magic at byte 0: expected 'STRD', found '\{"no'\)$/,
+    /^not a strand checkpoint \(magic at byte 0: expected "STRD", found "\{\\"no"\)$/,
     'magic',
     0,
   ],
-  ['an empty file', () => new Uint8Array(0), 'FormatError', /^not a strand checkpoint .*found ''\)$/],
+  ['an empty file', () => new Uint8Array(0), 'FormatError', /^not a strand checkpoint .*found ""\)$/],
   [
     'twelve bytes',
     (f) => f.big.slice(0, 12),
