@@ -1,5 +1,5 @@
 import { describe } from '../util/check.ts';
-import { closest } from '../util/closest.ts';
+import { checkOptions, checkValue, custom, oneOf, type Schema } from '../util/options.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
 export const PAD = '<PAD>';
@@ -8,6 +8,9 @@ export const UNK = '<UNK>';
 /** End of sequence. */
 export const EOS = '<EOS>';
 const SPECIALS = [PAD, UNK, EOS];
+
+/** The fields of a {@link VocabJSON}, all required. */
+const VOCAB_JSON: Schema = { level: oneOf('char', 'word'), tokens: custom('an array of strings', Array.isArray) };
 
 /** Options of {@link Vocab.fromText}. */
 export interface VocabOptions {
@@ -77,42 +80,24 @@ export class Vocab {
    */
   static fromJSON(json: VocabJSON): Vocab {
     const where = 'Vocab.fromJSON';
-    if (json === null || typeof json !== 'object' || Array.isArray(json))
-      throw new TypeError(`${where}: json must be an object { level, tokens }, received ${describe(json)}`);
-    for (const key of Object.keys(json)) {
-      if (key === 'level' || key === 'tokens') continue;
-      const near = key.length <= 64 ? closest(key, ['level', 'tokens']) : '';
-      throw new TypeError(
-        `${where}: unknown field json.${key.length > 40 ? `${key.slice(0, 40)}…` : key}${near ? ` (did you mean '${near}'?)` : ''}; valid fields: level, tokens`,
-      );
-    }
-    if (json.level !== 'char' && json.level !== 'word')
-      throw new TypeError(`${where}: json.level must be 'char' or 'word', received ${describe(json.level)}`);
-    const tokens: unknown = json.tokens;
-    if (!Array.isArray(tokens))
-      throw new TypeError(`${where}: json.tokens must be an array of strings, received ${describe(tokens)}`);
+    checkOptions(json, VOCAB_JSON, where, 'json');
+    for (const key of ['level', 'tokens'] as const) checkValue(json[key], VOCAB_JSON[key], where, `json.${key}`);
+    const tokens: unknown[] = json.tokens;
     const seen = new Map<string, number>();
-    for (let i = 0; i < tokens.length; i++) {
-      const t: unknown = tokens[i];
-      if (typeof t !== 'string')
-        throw new TypeError(`${where}: json.tokens[${i}] must be a non-empty string, received ${describe(t)}`);
+    for (let i = 0; i < Math.max(tokens.length, SPECIALS.length); i++) {
+      const t = tokens[i];
+      const what = `${where}: json.tokens[${i}] must be`;
       if (i < SPECIALS.length && t !== SPECIALS[i])
         throw new RangeError(
-          `${where}: json.tokens must start with <PAD>, <UNK>, <EOS>; json.tokens[${i}] must be ${JSON.stringify(SPECIALS[i])}, received ${describe(t)}`,
+          `${what} ${JSON.stringify(SPECIALS[i])} (tokens start with <PAD>, <UNK>, <EOS>), received ${describe(t)}`,
         );
-      if (t === '') throw new RangeError(`${where}: json.tokens[${i}] must be a non-empty string, received ""`);
-      const first = seen.get(t);
-      if (first !== undefined)
-        throw new RangeError(
-          `${where}: json.tokens[${i}] must not repeat a token, received ${describe(t)}, already json.tokens[${first}]`,
-        );
+      if (typeof t !== 'string') throw new TypeError(`${what} a non-empty string, received ${describe(t)}`);
+      if (t === '') throw new RangeError(`${what} a non-empty string, received ""`);
+      if (seen.has(t))
+        throw new RangeError(`${what} a token not already in json.tokens[${seen.get(t)}], received ${describe(t)}`);
       seen.set(t, i);
     }
-    if (tokens.length < SPECIALS.length)
-      throw new RangeError(
-        `${where}: json.tokens must start with <PAD>, <UNK>, <EOS>, received ${tokens.length} token${tokens.length === 1 ? '' : 's'}`,
-      );
-    return new Vocab(json.level, [...(tokens as string[])]);
+    return new Vocab(json.level, [...json.tokens]);
   }
 
   /** Number of tokens, specials included. */

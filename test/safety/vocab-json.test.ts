@@ -1,6 +1,6 @@
 // Vocab.fromJSON refuses every malformed vocabulary (a file's metadata, a user's JSON) with the
-// exact field named: unknown fields, a bad level, tokens that are not distinct non-empty strings
-// starting with the three specials. A good one round-trips.
+// exact field named: unknown fields (checked as options are), a bad level, tokens that are not
+// distinct non-empty strings starting with the three specials. A good one round-trips.
 import { describe, expect, it } from 'vitest';
 import { EOS, PAD, UNK, Vocab, type VocabJSON } from '../../src/index.ts';
 
@@ -8,16 +8,21 @@ const S = [PAD, UNK, EOS];
 
 /** [what, json, error class, message]. */
 const BAD: Array<[string, unknown, typeof TypeError | typeof RangeError, RegExp]> = [
-  ['null', null, TypeError, /^Vocab\.fromJSON: json must be an object \{ level, tokens \}, received null$/],
-  ['a string', 'char', TypeError, /json must be an object .*, received "char"$/],
-  ['an array', [PAD, UNK, EOS], TypeError, /json must be an object .*, received Array\(3\)$/],
+  ['null', null, TypeError, /^Vocab\.fromJSON: json must be an object, received null$/],
+  ['a string', 'char', TypeError, /json must be an object, received "char"$/],
+  ['an array', [PAD, UNK, EOS], TypeError, /json must be an object, received Array\(3\)$/],
   [
     'an unknown field, misspelt',
     { level: 'char', tokens: S, token: [] },
     TypeError,
-    /^Vocab\.fromJSON: unknown field json\.token \(did you mean 'tokens'\?\); valid fields: level, tokens$/,
+    /^Vocab\.fromJSON: unknown option json\.token \(did you mean 'tokens'\?\); valid options: level, tokens$/,
   ],
-  ['an unknown field', { level: 'char', tokens: S, size: 3 }, TypeError, /unknown field json\.size; valid fields/],
+  [
+    'an unknown field',
+    { level: 'char', tokens: S, size: 3 },
+    TypeError,
+    /unknown option json\.size; valid options: level, tokens$/,
+  ],
   ['no level', { tokens: S }, TypeError, /^Vocab\.fromJSON: json\.level must be 'char' or 'word', received undefined$/],
   ['a bad level', { level: 'line', tokens: S }, TypeError, /json\.level must be 'char' or 'word', received "line"$/],
   ['a level of another type', { level: 1, tokens: S }, TypeError, /json\.level must be .*, received 1$/],
@@ -62,33 +67,38 @@ const BAD: Array<[string, unknown, typeof TypeError | typeof RangeError, RegExp]
     'a repeated token',
     { level: 'char', tokens: [...S, 'a', 'b', 'a'] },
     RangeError,
-    /^Vocab\.fromJSON: json\.tokens\[5\] must not repeat a token, received "a", already json\.tokens\[3\]$/,
+    /^Vocab\.fromJSON: json\.tokens\[5\] must be a token not already in json\.tokens\[3\], received "a"$/,
   ],
   [
     'a repeated special',
     { level: 'char', tokens: [...S, 'a', UNK] },
     RangeError,
-    /json\.tokens\[4\] must not repeat .*"<UNK>", already json\.tokens\[1\]$/,
+    /json\.tokens\[4\] must be a token not already in json\.tokens\[1\], received "<UNK>"$/,
   ],
   [
     'no specials',
     { level: 'char', tokens: ['a', 'b'] },
     RangeError,
-    /json\.tokens must start with <PAD>, <UNK>, <EOS>; json\.tokens\[0\] must be "<PAD>", received "a"$/,
+    /^Vocab\.fromJSON: json\.tokens\[0\] must be "<PAD>" \(tokens start with <PAD>, <UNK>, <EOS>\), received "a"$/,
   ],
   [
     'specials out of order',
     { level: 'char', tokens: [PAD, EOS, UNK] },
     RangeError,
-    /json\.tokens\[1\] must be "<UNK>", received "<EOS>"$/,
+    /json\.tokens\[1\] must be "<UNK>" \(tokens start with .*\), received "<EOS>"$/,
   ],
   [
     'too few tokens',
     { level: 'char', tokens: [PAD, UNK] },
     RangeError,
-    /json\.tokens must start with <PAD>, <UNK>, <EOS>, received 2 tokens$/,
+    /json\.tokens\[2\] must be "<EOS>" \(tokens start with .*\), received undefined$/,
   ],
-  ['no tokens at all', { level: 'char', tokens: [] }, RangeError, /received 0 tokens$/],
+  [
+    'no tokens at all',
+    { level: 'char', tokens: [] },
+    RangeError,
+    /json\.tokens\[0\] must be "<PAD>" .*, received undefined$/,
+  ],
 ];
 
 describe('Vocab.fromJSON refuses malformed vocabularies, naming the field', () => {
@@ -110,13 +120,6 @@ describe('Vocab.fromJSON refuses malformed vocabularies, naming the field', () =
       expect(again.toJSON()).toEqual(vocab.toJSON());
       expect(again.encode('the fog')).toEqual(vocab.encode('the fog'));
     }
-  });
-
-  it('a long unknown field is cut in the message and not compared for a suggestion', () => {
-    const key = 'x'.repeat(100_000);
-    expect(() => Vocab.fromJSON({ level: 'char', tokens: S, [key]: 1 } as never)).toThrow(
-      /^Vocab\.fromJSON: unknown field json\.x{40}…; valid fields: level, tokens$/,
-    );
   });
 
   it('does not keep the caller’s array (later changes to it do not reach the vocabulary)', () => {
