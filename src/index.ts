@@ -47,6 +47,8 @@ export { Embedding, OneHot, type EmbeddingOptions, type EmbeddingConfig } from '
 export { Dense, type DenseOptions, type DenseConfig } from './nn/dense.ts';
 export { Dropout, type DropoutConfig } from './nn/dropout.ts';
 export { SequenceModel, type SequenceModelOptions, type SavedState } from './nn/model.ts';
+export type { LoadOptions } from './nn/checkpoint.ts';
+export { FormatError, type FormatErrorDetails, type FilePart } from './io/format-error.ts';
 export type { ModelLayer } from './nn/layers.ts';
 export type { Batch, OutputKind, SequenceInput, Trainable } from './nn/trainable.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';

@@ -1,5 +1,5 @@
 import { bool, describe } from '../util/check.ts';
-import { checkOptions, int, oneOf, type Spec } from '../util/options.ts';
+import { checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 
 /** Special tokens every {@link Vocab} has, with fixed ids. */
 export const PAD = '<PAD>';
@@ -8,6 +8,9 @@ export const UNK = '<UNK>';
 /** End of sequence. */
 export const EOS = '<EOS>';
 const SPECIALS = [PAD, UNK, EOS];
+
+/** The fields of a {@link VocabJSON}, all required. */
+const VOCAB_JSON: Schema = { level: oneOf('char', 'word'), tokens: custom('an array of strings', Array.isArray) };
 
 /** Options of {@link Vocab.fromText}. */
 export interface VocabOptions {
@@ -71,18 +74,30 @@ export class Vocab {
     return new Vocab(level, tokens);
   }
 
-  /** Rebuilds a vocabulary from {@link toJSON}'s output. */
+  /**
+   * Rebuilds a vocabulary from {@link toJSON}'s output. Everything is checked, each failure naming
+   * the field: an object with exactly `level` and `tokens`; level `'char'` or `'word'`; tokens an
+   * array of distinct non-empty strings starting with `<PAD>`, `<UNK>`, `<EOS>`.
+   */
   static fromJSON(json: VocabJSON): Vocab {
-    if (
-      json === null ||
-      typeof json !== 'object' ||
-      !Array.isArray(json.tokens) ||
-      json.tokens.slice(0, 3).join() !== SPECIALS.join()
-    ) {
-      throw new TypeError('Vocab.fromJSON: expected { level, tokens } whose tokens start with <PAD>, <UNK>, <EOS>');
+    const where = 'Vocab.fromJSON';
+    checkOptions(json, VOCAB_JSON, where, 'json');
+    for (const key of ['level', 'tokens'] as const) checkValue(json[key], VOCAB_JSON[key], where, `json.${key}`);
+    const tokens: unknown[] = json.tokens;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < Math.max(tokens.length, SPECIALS.length); i++) {
+      const t = tokens[i];
+      const what = `${where}: json.tokens[${i}] must be`;
+      if (i < SPECIALS.length && t !== SPECIALS[i])
+        throw new RangeError(
+          `${what} ${JSON.stringify(SPECIALS[i])} (tokens start with <PAD>, <UNK>, <EOS>), received ${describe(t)}`,
+        );
+      if (typeof t !== 'string') throw new TypeError(`${what} a non-empty string, received ${describe(t)}`);
+      if (t === '') throw new RangeError(`${what} a non-empty string, received ""`);
+      if (seen.has(t))
+        throw new RangeError(`${what} a token not already in json.tokens[${seen.get(t)}], received ${describe(t)}`);
+      seen.set(t, i);
     }
-    if (json.level !== 'char' && json.level !== 'word')
-      throw new TypeError(`Vocab.fromJSON: level must be 'char' or 'word', received ${JSON.stringify(json.level)}`);
     return new Vocab(json.level, [...json.tokens]);
   }
 

@@ -9,7 +9,15 @@ import { Workspace } from './workspace.ts';
 import { checkArray, checkArrayShape, describe, positiveInt } from '../util/check.ts';
 import { bool, checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import { writeFinite, writeStepMask } from './write-input.ts';
-import { dropoutStates, layersFromConfig, restoreDropoutStates, type LayerConfig, type ModelLayer } from './layers.ts';
+import {
+  disposeLayers,
+  dropoutStates,
+  layersFromConfig,
+  restoreDropoutStates,
+  type LayerConfig,
+  type ModelLayer,
+} from './layers.ts';
+import { buildWithinMemory, checkModelCheckpoint, loadOptions, type LoadOptions } from './checkpoint.ts';
 import type { Batch, OutputKind, PreparedBatch, SequenceInput } from './trainable.ts';
 
 /** Serialisable description of a {@link SequenceModel}'s architecture. */
@@ -219,11 +227,21 @@ export class SequenceModel {
     return pack(this.checkpointHeader('model'), this.checkpointTensors());
   }
 
-  /** Rebuilds a model from {@link save}'s bytes; rejects truncated or corrupted files clearly. */
-  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): SequenceModel {
+  /**
+   * Rebuilds a model from {@link save}'s bytes (or a trainer's checkpoint). The whole file is
+   * checked before any memory is touched: its format, every header field, and the model the header
+   * declares against the tensors present and the limits; nothing is built until it is known to fit.
+   * A refused file throws a `FormatError` naming the part of the file, the byte offset or
+   * header field, what was expected and what was found (a RangeError above a limit) and leaves
+   * nothing allocated.
+   * @param options `backend` to build on; `maxBytes` (default 256 MiB) and `maxParameters`
+   *   (default 50 million) refuse larger files and models
+   */
+  static load(bytes: Uint8Array, options: LoadOptions = {}): SequenceModel {
     const where = 'SequenceModel.load';
-    const { header, tensors } = unpack(bytes, where);
-    return SequenceModel.fromCheckpoint(header, tensors, options.backend, where);
+    const { backend, limits } = loadOptions(options, where);
+    const { header, tensors } = unpack(bytes, where, limits);
+    return SequenceModel.fromCheckpoint(header, tensors, backend, where, limits);
   }
 
   /** @internal The architecture of this model. */
@@ -246,28 +264,36 @@ export class SequenceModel {
 
   /**
    * @internal Builds a model from a checkpoint's header and tensors (the `model.*` ones): architecture,
-   * weights, dropout positions, metadata. A model that does not fit its tensors is disposed.
+   * weights, dropout positions, metadata. Everything is checked first (see {@link checkModelCheckpoint});
+   * if building still fails, whatever was built is freed.
+   * @param limits `maxParameters` (default 50 million)
    */
   static fromCheckpoint(
     header: Record<string, unknown>,
-    tensors: Map<string, Float32Array>,
+    tensors: ReadonlyMap<string, Float32Array>,
     backend: Backend | undefined,
     where: string,
+    limits: { maxParameters?: number } = {},
   ): SequenceModel {
-    const config = header.model as ModelConfig;
-    if (config === null || typeof config !== 'object' || !Array.isArray(config.layers))
-      throw new Error(`${where}: the checkpoint has no model configuration`);
-    const model = new SequenceModel({ layers: layersFromConfig(config.layers, backend, where), output: config.output });
-    const dict: Record<string, Float32Array> = {};
-    for (const [name, data] of tensors) if (name.startsWith('model.')) dict[name.slice(6)] = data;
+    const checked = checkModelCheckpoint(header, tensors, where, limits);
+    const layers = buildWithinMemory(where, backend, checked, () =>
+      layersFromConfig(checked.config.layers, backend, where),
+    );
+    let model: SequenceModel;
     try {
-      model.loadStateDict(dict);
+      model = new SequenceModel({ layers, output: checked.config.output });
+    } catch (error) {
+      disposeLayers(layers);
+      throw error;
+    }
+    try {
+      model.loadStateDict(checked.tensors);
     } catch (error) {
       model.dispose();
       throw new Error(`${where}: the checkpoint's tensors do not fit its model: ${(error as Error).message}`);
     }
-    restoreDropoutStates(model.layers, header.dropout);
-    model.metadata = (header.metadata as Record<string, unknown>) ?? {};
+    restoreDropoutStates(model.layers, checked.dropout);
+    model.metadata = checked.metadata;
     return model;
   }
 

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
+import { FormatError } from '../io/format-error.ts';
 import { dropoutStates, restoreDropoutStates } from '../nn/layers.ts';
 import { SequenceModel, type SavedState } from '../nn/model.ts';
 import { Workspace } from '../nn/workspace.ts';
@@ -298,9 +299,20 @@ export class Trainer<M extends Trainable = SequenceModel> {
       | { options: TrainerOptions; stepCount: number; fit?: unknown; carried?: number }
       | undefined;
     if (header.kind !== 'trainer' || saved === undefined)
-      throw new Error(`${where}: this checkpoint holds a model only (use SequenceModel.load), not a trainer`);
+      throw new FormatError(where, 'this checkpoint holds a model only (use SequenceModel.load), not a trainer', {
+        part: 'header',
+        field: 'kind',
+        expected: "'trainer' with a trainer field",
+        found: describe(header.kind),
+      });
     checkOptions(saved, SAVED, where, 'trainer');
-    if (saved.options === undefined) throw new Error(`${where}: trainer.options is missing`);
+    if (saved.options === undefined)
+      throw new FormatError(where, 'the trainer has no options', {
+        part: 'header',
+        field: 'trainer.options',
+        expected: 'the trainer options',
+        found: 'nothing',
+      });
     checkTrainerOptions(saved.options, where, 'trainer.options');
     const k1 = saved.options.tbptt?.k1 ?? 50;
     const batchSize = saved.options.batchSize ?? 32;
@@ -314,7 +326,11 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const states: Float32Array[] = [];
     for (let i = 0; tensors.has(`optimizer.${i}`); i++) states.push(tensors.get(`optimizer.${i}`)!);
     if ([...tensors.keys()].filter((n) => n.startsWith('optimizer.')).length !== states.length)
-      throw new Error(`${where}: the optimizer tensors must be numbered optimizer.0, optimizer.1, … without gaps`);
+      throw new FormatError(where, 'the optimizer state is not numbered in order', {
+        part: 'tensors',
+        expected: 'tensors optimizer.0, optimizer.1, … without gaps',
+        found: `${states.length} in order of ${[...tensors.keys()].filter((n) => n.startsWith('optimizer.')).length}`,
+      });
 
     const model = modelFromCheckpoint(header, tensors, options.backend, where);
     let trainer: Trainer<M> | undefined;
