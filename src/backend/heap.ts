@@ -203,9 +203,24 @@ export class Heap {
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    // grow geometrically so that many small allocations do not grow one page at a time
-    const want = Math.max(end - have, have >>> 1);
-    this.memory.grow(Math.ceil(want / PAGE));
+    // grow geometrically so that many small allocations do not grow one page at a time; where the
+    // runtime refuses that much, grow by exactly what this block needs, else say so in strand's words
+    const need = Math.ceil((end - have) / PAGE);
+    const want = Math.max(need, Math.ceil((have >>> 1) / PAGE));
+    try {
+      this.memory.grow(want);
+    } catch (first) {
+      try {
+        if (want === need) throw first;
+        this.memory.grow(need);
+      } catch (error) {
+        const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;
+        throw new RangeError(
+          `Heap.alloc: the runtime cannot grow this backend's memory from ${mib(have)} to ${mib(end)} ` +
+            `(${(error as Error).message}); free models you no longer need, or make this one smaller`,
+        );
+      }
+    }
     this.growCount++;
   }
 }

@@ -44,7 +44,12 @@ export class ParameterSet {
     }
     this.size = Math.max(offset, ALIGN_FLOATS);
     this.paramPtr = backend.heap.allocF32(this.size);
-    this.gradPtr = backend.heap.allocF32(this.size);
+    try {
+      this.gradPtr = backend.heap.allocF32(this.size);
+    } catch (error) {
+      backend.heap.release(this.paramPtr); // a refused allocation leaves the heap as it was
+      throw error;
+    }
   }
 
   /** The entries in slab order. */
