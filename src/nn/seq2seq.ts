@@ -11,6 +11,10 @@ import { describe, positiveInt } from '../util/check.ts';
 import { checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import type { Batch, PreparedBatch } from './trainable.ts';
 import { pack, unpack, type NamedTensor } from '../io/container.ts';
+import { FormatError } from '../io/format-error.ts';
+
+/** The problem a loader names when a checkpoint's tensors do not fit the architecture its header describes. */
+const MISFIT = "the checkpoint's tensors do not fit its model";
 
 /** Options of {@link EncoderDecoder}. */
 export interface EncoderDecoderOptions {
@@ -378,7 +382,12 @@ export class EncoderDecoder {
   ): EncoderDecoder {
     const config = header.encoderDecoder as EncoderDecoderConfig;
     if (config === null || typeof config !== 'object')
-      throw new Error(`${where}: the checkpoint has no encoder-decoder configuration`);
+      throw new FormatError(where, 'the checkpoint has no encoder-decoder configuration', {
+        part: 'header',
+        field: 'encoderDecoder',
+        expected: 'the encoder-decoder configuration',
+        found: describe(config),
+      });
     checkOptions(config, CONFIG_SCHEMA, where, 'encoderDecoder');
     for (const key of Object.keys(CONFIG_SCHEMA)) {
       if ((config as unknown as Record<string, unknown>)[key] === undefined)
@@ -394,9 +403,11 @@ export class EncoderDecoder {
     for (const [name, data] of tensors) if (name.startsWith('model.')) present += data.length;
     const expected = parameterCountOf(config);
     if (present !== expected)
-      throw new Error(
-        `${where}: the checkpoint's tensors do not fit its model: the architecture has ${expected} parameters, the file holds ${present}`,
-      );
+      throw new FormatError(where, MISFIT, {
+        part: 'tensors',
+        expected: `${expected} values in the model tensors (as the header field encoderDecoder declares)`,
+        found: `${present}`,
+      });
     const model = new EncoderDecoder({ ...config, seed: 0, backend });
     try {
       for (const [part, set] of model.namedParts()) {
@@ -407,7 +418,12 @@ export class EncoderDecoder {
       }
     } catch (error) {
       model.dispose();
-      throw new Error(`${where}: the checkpoint's tensors do not fit its model: ${(error as Error).message}`);
+      const problem = (error as Error).message.replace(`${where}: `, '');
+      throw new FormatError(where, MISFIT, {
+        part: 'tensors',
+        expected: 'the tensors the architecture names',
+        found: problem,
+      });
     }
     return model;
   }
@@ -533,7 +549,7 @@ export class EncoderDecoder {
 /** Trainable values of an encoder-decoder of this architecture (both embeddings, both stacks with biases, the head). */
 function parameterCountOf(c: EncoderDecoderConfig): number {
   const G = (c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1) * c.hidden;
-  let stack = 0;
-  for (let l = 0; l < c.numLayers; l++) stack += G * ((l === 0 ? c.embed : c.hidden) + c.hidden + 2);
+  // by arithmetic, not a loop over the layers: a hostile file may claim any number of them
+  const stack = G * (c.embed + c.hidden + 2) + (c.numLayers - 1) * G * (2 * c.hidden + 2);
   return (c.sourceVocab + c.targetVocab) * c.embed + 2 * stack + c.targetVocab * (c.hidden + 1);
 }

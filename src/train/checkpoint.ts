@@ -5,6 +5,7 @@
  */
 import type { Backend } from '../backend/backend.ts';
 import type { NamedTensor } from '../io/container.ts';
+import { FormatError } from '../io/format-error.ts';
 import { SequenceModel, type SavedState } from '../nn/model.ts';
 import { EncoderDecoder } from '../nn/seq2seq.ts';
 import type { Trainable } from '../nn/trainable.ts';
@@ -54,20 +55,39 @@ export function carriedFromCheckpoint(
 ): SavedState | null {
   const names = [...tensors.keys()].filter((n) => n.startsWith(STATE));
   if (batch === 0) {
-    if (names.length > 0) throw new Error(`${where}: the checkpoint carries no state, but holds tensor '${names[0]}'`);
+    if (names.length > 0)
+      throw new FormatError(where, 'the checkpoint carries no state, but holds a carried state tensor', {
+        part: 'tensors',
+        expected: 'no fit.state.* tensor (trainer.carried is 0)',
+        found: `'${names[0]}'`,
+      });
     return null;
   }
   if (!(model instanceof SequenceModel))
-    throw new Error(`${where}: trainer.carried is ${batch}, but ${describe(model)} carries no state`);
+    throw new FormatError(where, 'the model carries no state', {
+      part: 'header',
+      field: 'trainer.carried',
+      expected: `0 (${describe(model)} carries no state)`,
+      found: String(batch),
+    });
   const sizes = model.recurrent.flatMap((r) => {
     const n = r.numLayers * r.directions * batch * r.hiddenSize;
     return [n, r.cell === 'lstm' ? n : 0];
   });
   if (names.length !== sizes.length)
-    throw new Error(`${where}: the carried state needs ${sizes.length} tensors, the checkpoint holds ${names.length}`);
+    throw new FormatError(where, 'the carried state does not fit the model', {
+      part: 'tensors',
+      expected: `${sizes.length} fit.state.* tensors`,
+      found: `${names.length}`,
+    });
   const buffers = sizes.map((n, i) => {
     const data = tensors.get(`${STATE}${i}`);
-    if (data === undefined) throw new Error(`${where}: the carried state tensor '${STATE}${i}' is missing`);
+    if (data === undefined)
+      throw new FormatError(where, 'the carried state does not fit the model', {
+        part: 'tensors',
+        expected: `a tensor '${STATE}${i}'`,
+        found: 'no tensor of that name',
+      });
     if (data.length !== n)
       throw new RangeError(
         `${where}: the carried state tensor '${STATE}${i}' must have ${n} values, received ${data.length}`,

@@ -8,7 +8,7 @@ export class Rng {
 
   /** @param seed any integer; equal seeds give equal streams */
   constructor(seed: number) {
-    this.state = (seed >>> 0) ^ 0x9e3779b9;
+    this.state = ((seed >>> 0) ^ 0x9e3779b9) >>> 0;
   }
 
   /** The generator's position, to save and later {@link restore} it. */

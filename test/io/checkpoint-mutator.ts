@@ -171,8 +171,8 @@ function parentOf(root: unknown, path: Array<string | number>): { parent: unknow
 /** One mutation of a JSON header (in place); returns a description. */
 function mutateJson(root: Record<string, unknown>, rng: Prng): string {
   const all = paths(root).filter((p) => p.length > 0);
-  // favour the architecture: half of the edits land under `model`
-  const model = all.filter((p) => p[0] === 'model');
+  // favour the architecture: half of the edits land under `model` (`encoderDecoder` for an encoder-decoder)
+  const model = all.filter((p) => p[0] === 'model' || p[0] === 'encoderDecoder');
   const path = rng.next() < 0.5 && model.length > 0 ? rng.pick(model) : rng.pick(all);
   const { parent, key } = parentOf(root, path);
   const holder = parent as Record<string | number, unknown>;
@@ -328,14 +328,16 @@ export function mutate(original: Uint8Array, rng: Prng): Mutant {
       // the architecture grows, the file does not: a size or layer count far above the tensors present
       let detail = '';
       const out = editHeader(original, (header) => {
-        const layers = (header.model as { layers: Array<Record<string, unknown>> }).layers;
-        const sized = layers.filter((l) => l.type !== 'dropout');
-        const layer = rng.pick(sized);
+        // a sequence model's layers, or an encoder-decoder's architecture (one flat record)
+        const layers = (header.model as { layers: Array<Record<string, unknown>> } | undefined)?.layers;
+        const layer = layers
+          ? rng.pick(layers.filter((l) => l.type !== 'dropout'))
+          : (header.encoderDecoder as Record<string, unknown>);
         const fields = Object.keys(layer).filter((k) => typeof layer[k] === 'number');
         const field = rng.pick(fields);
         const v = rng.pick([4096, 65536, 100000, 1e6, 2 ** 24, 2 ** 31, 1e12]);
         layer[field] = v;
-        detail = `${layer.type}.${field} = ${v}`;
+        detail = `${layers ? layer.type : 'encoderDecoder'}.${field} = ${v}`;
       });
       return { bytes: out, kind, detail };
     }

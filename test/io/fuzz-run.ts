@@ -3,7 +3,7 @@
 import type { Backend } from '../../src/backend/backend.ts';
 import type { SequenceModel } from '../../src/nn/model.ts';
 import { type Mutant, Prng, mutate } from './checkpoint-mutator.ts';
-import { FAULTS, type Outcome, probeLoad } from './load-probe.ts';
+import { FAULTS, type Outcome, type Probe, probeLoad } from './load-probe.ts';
 
 /** What a fuzz run saw. */
 export interface FuzzTally {
@@ -66,6 +66,32 @@ export function fuzz(
       mutant.kind,
       probe.outcome,
       `${name} #${i} ${mutant.kind} (${mutant.detail}): ${probe.outcome}: ${probe.message}`,
+    );
+  }
+}
+
+/**
+ * Probes `count` mutants of `original` (the generator seeded with `seed`) one after another with
+ * `probe` (an asynchronous one, e.g. a loaded trainer resuming its fit) and adds what happened to `tally`.
+ */
+export async function fuzzAsync(
+  tally: FuzzTally,
+  name: string,
+  original: Uint8Array,
+  seed: number,
+  count: number,
+  probe: (bytes: Uint8Array) => Promise<Probe>,
+): Promise<void> {
+  const rng = new Prng(seed);
+  for (let i = 0; i < count; i++) {
+    const mutant = mutate(original, rng);
+    tally.largest = Math.max(tally.largest, mutant.bytes.length);
+    const p = await probe(mutant.bytes);
+    record(
+      tally,
+      mutant.kind,
+      p.outcome,
+      `${name} #${i} ${mutant.kind} (${mutant.detail}): ${p.outcome}: ${p.message}`,
     );
   }
 }

@@ -5,6 +5,7 @@
 // step. Page-safe (no Node imports).
 import type { Backend } from '../../src/backend/backend.ts';
 import { SequenceModel } from '../../src/nn/model.ts';
+import type { Trainable } from '../../src/nn/trainable.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 
 /** What one load did. */
@@ -52,7 +53,7 @@ export function guardHeap(backend: Backend): void {
 }
 
 /** Runs `body` with the load budget of a file of `fileBytes` on a guarded backend. */
-function withBudget<T>(backend: Backend, fileBytes: number, body: () => T): T {
+export function withBudget<T>(backend: Backend, fileBytes: number, body: () => T): T {
   const state = guarded.get(backend);
   if (state === undefined) return body();
   state.budget = heapBudget(fileBytes);
@@ -75,14 +76,21 @@ export function isStrandError(error: unknown, where: string): boolean {
 }
 
 /** The largest magnitude of any weight of a model. */
-function largestWeight(model: SequenceModel): number {
+export function largestWeight(model: Trainable): number {
   let m = 0;
-  for (const t of Object.values(model.stateDict())) for (const v of t) m = Math.max(m, Math.abs(v));
+  for (const set of model.parameterSets())
+    for (const t of Object.values(set.stateDict())) for (const v of t) m = Math.max(m, Math.abs(v));
   return m;
 }
 
-/** A batch for any model: T = 3 steps, B = 2 streams, targets fitting its output. */
-function batchFor(model: SequenceModel): { input: ArrayLike<number>; target: ArrayLike<number> } {
+/**
+ * A batch for any sequence model: T = 3 steps, B = 2 streams, targets fitting its output (class
+ * ids when `classes`, by default for a softmax head; else values).
+ */
+export function batchFor(
+  model: SequenceModel,
+  classes = model.output === 'softmax',
+): { input: ArrayLike<number>; target: ArrayLike<number> } {
   const T = 3;
   const B = 2;
   const input = model.embedding
@@ -90,10 +98,9 @@ function batchFor(model: SequenceModel): { input: ArrayLike<number>; target: Arr
     : Float32Array.from({ length: T * B * model.inputSize }, (_, i) => Math.sin(i));
   const rows = model.outputRows(T, B);
   const O = model.outputSize;
-  const target =
-    model.output === 'softmax'
-      ? Int32Array.from({ length: rows }, (_, i) => i % O)
-      : Float32Array.from({ length: rows * O }, (_, i) => (i % 2 === 0 ? 1 : 0));
+  const target = classes
+    ? Int32Array.from({ length: rows }, (_, i) => i % O)
+    : Float32Array.from({ length: rows * O }, (_, i) => (i % 2 === 0 ? 1 : 0));
   return { input, target };
 }
 
@@ -149,12 +156,7 @@ export function probeLoad(
     model = withBudget(backend, bytes.length, () => load(bytes));
     probe = { outcome: 'accepted', message: '' };
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (error instanceof OverBudget) probe = { outcome: 'memory', message };
-    else if (isStrandError(error, where)) probe = { outcome: 'rejected', message };
-    else if (error instanceof Error && error.message.startsWith(`${where}: `) && !FOREIGN.test(error.message))
-      probe = { outcome: 'untyped', message };
-    else probe = { outcome: 'foreign', message };
+    probe = refusal(error, where);
   }
   const ms = performance.now() - t0;
   if (model !== null) {
@@ -166,15 +168,34 @@ export function probeLoad(
     }
     model.dispose();
   }
-  const after = heap.stats();
+  return settle(probe, before, heap.stats(), ms, slowMs);
+}
+
+/** How a load that threw `error` is classified: strand's refusal, or a fault (foreign, untyped, memory). */
+export function refusal(error: unknown, where: string): Probe {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof OverBudget) return { outcome: 'memory', message };
+  if (isStrandError(error, where)) return { outcome: 'rejected', message };
+  if (error instanceof Error && error.message.startsWith(`${where}: `) && !FOREIGN.test(error.message))
+    return { outcome: 'untyped', message };
+  return { outcome: 'foreign', message };
+}
+
+/** Heap counts, as the heap's `stats()` gives them. */
+type HeapCounts = { blocks: number; bytesInUse: number };
+
+/**
+ * A load's final outcome, once what it built is freed: a leak when the heap does not hold exactly
+ * the blocks and bytes it held before, a slow load when it took over `slowMs`, else `probe`.
+ */
+export function settle(probe: Probe, before: HeapCounts, after: HeapCounts, ms: number, slowMs: number): Probe {
   if (probe.outcome !== 'memory' && (after.blocks !== before.blocks || after.bytesInUse !== before.bytesInUse))
-    probe = {
+    return {
       outcome: 'leak',
       message: `${after.blocks - before.blocks} blocks, ${after.bytesInUse - before.bytesInUse} bytes left on the heap (${probe.message})`,
     };
-  if (probe.outcome === 'rejected' || probe.outcome === 'accepted') {
-    if (ms > slowMs) probe = { outcome: 'slow', message: `${ms.toFixed(0)} ms (${probe.message})` };
-  }
+  if ((probe.outcome === 'rejected' || probe.outcome === 'accepted') && ms > slowMs)
+    return { outcome: 'slow', message: `${ms.toFixed(0)} ms (${probe.message})` };
   return probe;
 }
 
