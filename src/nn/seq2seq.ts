@@ -143,11 +143,19 @@ export class EncoderDecoder {
       if (cell === 'gru') return new GRU(o);
       return new RNN(o);
     };
-    this.sourceEmbedding = new Embedding(Vs, E, { seed: seed + 1, backend });
-    this.encoder = make(seed + 2);
-    this.targetEmbedding = new Embedding(Vt, E, { seed: seed + 3, backend });
-    this.decoder = make(seed + 4);
-    this.head = new Dense(H, Vt, { seed: seed + 5, backend });
+    // an allocation failing part-way frees the parts already built, so the throw leaks nothing
+    const built: Array<{ dispose(): void }> = [];
+    const keep = <T extends { dispose(): void }>(part: T): T => (built.push(part), part);
+    try {
+      this.sourceEmbedding = keep(new Embedding(Vs, E, { seed: seed + 1, backend }));
+      this.encoder = keep(make(seed + 2));
+      this.targetEmbedding = keep(new Embedding(Vt, E, { seed: seed + 3, backend }));
+      this.decoder = keep(make(seed + 4));
+      this.head = keep(new Dense(H, Vt, { seed: seed + 5, backend }));
+    } catch (error) {
+      for (const part of built) part.dispose();
+      throw error;
+    }
     this.workspace = new Workspace(backend.heap);
   }
 

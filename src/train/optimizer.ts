@@ -59,11 +59,17 @@ export class Optimizer {
     const o = this.options;
     const needsA = o.type !== 'sgd' || (o.momentum as number) !== 0;
     const needsB = o.type === 'adam' || o.type === 'adamw' || (o.type === 'rmsprop' && (o.momentum as number) > 0);
-    this.states = sets.map((set) => ({
-      set,
-      a: needsA ? this.backend.heap.allocF32(set.size) : 0,
-      b: needsB ? this.backend.heap.allocF32(set.size) : 0,
-    }));
+    this.states = sets.map((set) => ({ set, a: 0, b: 0 }));
+    try {
+      for (const s of this.states) {
+        if (needsA) s.a = this.backend.heap.allocF32(s.set.size);
+        if (needsB) s.b = this.backend.heap.allocF32(s.set.size);
+      }
+    } catch (error) {
+      // an allocation failed part-way: free the slabs already taken, so the throw leaks nothing
+      this.dispose();
+      throw error;
+    }
   }
 
   /** The current base learning rate. */

@@ -4,7 +4,7 @@
 // accepted encoder-decoder must decode and train. Everything built is freed, and the heap must
 // then hold exactly the blocks it held before. Page-safe (no Node imports).
 import type { Backend } from '../../src/backend/backend.ts';
-import { SequenceModel } from '../../src/nn/model.ts';
+import type { SequenceModel } from '../../src/nn/model.ts';
 import { EncoderDecoder } from '../../src/nn/seq2seq.ts';
 import type { Batch, Trainable } from '../../src/nn/trainable.ts';
 import { Trainer } from '../../src/train/trainer.ts';

@@ -6,6 +6,7 @@
 // hang, leak heap blocks, allocate out of proportion to the file, or show an engine's message.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.ts';
+import { EncoderDecoder, type Trainable, Trainer } from '../../src/index.ts';
 import { wasmBackend } from '../helpers/backends.ts';
 import { emptyTally, type FuzzTally, fuzzAsync, summary } from '../io/fuzz-run.ts';
 import { encoderDecoderOriginal, type FuzzOriginal, trainerOriginals } from '../io/fuzz-trainer-originals.ts';
@@ -76,5 +77,56 @@ describe('fuzzing EncoderDecoder.load with CRC-correct mutations', () => {
       `encoder-decoder checkpoint fuzz in ${seconds.toFixed(1)} s, memory grew ${grown} bytes\n${summary(tally)}`,
     );
     expectSound(tally, ENCODER_DECODERS, grown);
+  });
+});
+
+/** Loads `bytes` with the `fail`-th heap allocation failing; returns the heap counts before and after and the error. */
+function loadFailingAt(bytes: Uint8Array, fail: number, load: (b: Uint8Array) => { dispose(): void }) {
+  const heap = backend.heap;
+  const alloc = heap.alloc;
+  let calls = 0;
+  heap.alloc = (n: number): number => {
+    if (calls++ === fail) throw new RangeError('injected: the memory cannot grow');
+    return alloc.call(heap, n);
+  };
+  const before = heap.stats();
+  let error: unknown = null;
+  try {
+    load(bytes).dispose();
+  } catch (e) {
+    error = e;
+  } finally {
+    heap.alloc = alloc;
+  }
+  const after = heap.stats();
+  return { calls, error, leaked: [after.blocks - before.blocks, after.bytesInUse - before.bytesInUse] };
+}
+
+describe('a load whose heap allocation fails frees all it built', () => {
+  it('at every allocation of every trainer and encoder-decoder checkpoint', () => {
+    const loaders: Array<[string, Uint8Array, (b: Uint8Array) => { dispose(): void }]> = [
+      ...trainers.map(({ name, bytes }): [string, Uint8Array, (b: Uint8Array) => { dispose(): void }] => [
+        name,
+        bytes,
+        (b) => {
+          const t = Trainer.load<Trainable>(b, { backend });
+          return { dispose: () => (t.dispose(), (t.model as unknown as { dispose(): void }).dispose()) };
+        },
+      ]),
+      ['an encoder-decoder', encoderDecoderOriginal(backend).bytes, (b) => EncoderDecoder.load(b, { backend })],
+    ];
+    let failures = 0;
+    for (const [name, bytes, load] of loaders) {
+      const { calls, error } = loadFailingAt(bytes, -1, load);
+      expect(error, name).toBeNull();
+      expect(calls, name).toBeGreaterThan(3);
+      for (let k = 0; k < calls; k++) {
+        const r = loadFailingAt(bytes, k, load);
+        expect(r.error, `${name}, allocation ${k}`).toBeInstanceOf(Error);
+        expect(r.leaked, `${name}: blocks and bytes left when allocation ${k} of ${calls} failed`).toEqual([0, 0]);
+        failures++;
+      }
+    }
+    expect(failures).toBeGreaterThan(20);
   });
 });
