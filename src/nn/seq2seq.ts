@@ -145,7 +145,10 @@ export class EncoderDecoder {
     };
     // an allocation failing part-way frees the parts already built, so the throw leaks nothing
     const built: Array<{ dispose(): void }> = [];
-    const keep = <T extends { dispose(): void }>(part: T): T => (built.push(part), part);
+    const keep = <T extends { dispose(): void }>(part: T): T => {
+      built.push(part);
+      return part;
+    };
     try {
       this.sourceEmbedding = keep(new Embedding(Vs, E, { seed: seed + 1, backend }));
       this.encoder = keep(make(seed + 2));

@@ -110,7 +110,12 @@ describe('a load whose heap allocation fails frees all it built', () => {
         bytes,
         (b) => {
           const t = Trainer.load<Trainable>(b, { backend });
-          return { dispose: () => (t.dispose(), (t.model as unknown as { dispose(): void }).dispose()) };
+          return {
+            dispose: () => {
+              t.dispose();
+              (t.model as unknown as { dispose(): void }).dispose();
+            },
+          };
         },
       ]),
       ['an encoder-decoder', encoderDecoderOriginal(backend).bytes, (b) => EncoderDecoder.load(b, { backend })],
