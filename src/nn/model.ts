@@ -19,6 +19,7 @@ import {
 } from './layers.ts';
 import { buildWithinMemory, checkModelCheckpoint, loadOptions, type LoadOptions } from './checkpoint.ts';
 import type { Batch, OutputKind, PreparedBatch, SequenceInput } from './trainable.ts';
+import { FormatError } from '../io/format-error.ts';
 
 /** Serialisable description of a {@link SequenceModel}'s architecture. */
 export interface ModelConfig {
@@ -290,7 +291,11 @@ export class SequenceModel {
       model.loadStateDict(checked.tensors);
     } catch (error) {
       model.dispose();
-      throw new Error(`${where}: the checkpoint's tensors do not fit its model: ${(error as Error).message}`);
+      throw new FormatError(where, "the checkpoint's tensors do not fit its model", {
+        part: 'tensors',
+        expected: 'tensors that load into the model the header describes',
+        found: (error as Error).message,
+      });
     }
     restoreDropoutStates(model.layers, checked.dropout);
     model.metadata = checked.metadata;
