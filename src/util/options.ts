@@ -122,7 +122,9 @@ export function checkOptions(options: unknown, schema: Schema, where: string, pa
       const near = closest(key, names);
       const hint = near ? ` (did you mean '${near}'?)` : '';
       const valid = names.length > 0 ? `; valid options: ${names.join(', ')}` : '; it takes no options';
-      throw new TypeError(`${where}: unknown option ${path}.${key}${hint}${valid}`);
+      // a hostile file's key can be megabytes long: the message shows its first 40 characters
+      const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+      throw new TypeError(`${where}: unknown option ${path}.${shown}${hint}${valid}`);
     }
   }
   for (const key of names) {

@@ -73,6 +73,13 @@ suite('checkOptions', () => {
     expect(JSON.stringify(options)).toBe(before);
   });
 
+  it('shows at most 40 characters of an unknown key', () => {
+    const key = 'k'.repeat(1_000_000);
+    expect(() => checkOptions({ [key]: 1 }, {}, 'f')).toThrow(
+      `f: unknown option options.${'k'.repeat(40)}…; it takes no options`,
+    );
+  });
+
   it('names the argument it checks', () => {
     expect(() => checkOptions({ x: 1 }, {}, 'f', 'config')).toThrow(
       /^f: unknown option config\.x; it takes no options$/,
