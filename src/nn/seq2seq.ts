@@ -8,10 +8,11 @@ import { nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from './beam-search.ts';
 import { describe, positiveInt } from '../util/check.ts';
-import { checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
+import { checkOptions, checkValue, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import type { Batch, PreparedBatch } from './trainable.ts';
 import { pack, unpack, type NamedTensor } from '../io/container.ts';
 import { FormatError } from '../io/format-error.ts';
+import { DEFAULT_MAX_PARAMETERS, loadOptions, type LoadOptions } from './checkpoint.ts';
 
 /** The problem a loader names when a checkpoint's tensors do not fit the architecture its header describes. */
 const MISFIT = "the checkpoint's tensors do not fit its model";
@@ -344,11 +345,11 @@ export class EncoderDecoder {
   }
 
   /** Rebuilds a model from {@link save}'s bytes (or a trainer checkpoint's model part); rejects bad files clearly. */
-  static load(bytes: Uint8Array, options: { backend?: Backend } = {}): EncoderDecoder {
+  static load(bytes: Uint8Array, options: LoadOptions = {}): EncoderDecoder {
     const where = 'EncoderDecoder.load';
-    checkOptions(options, { backend: custom('a Backend') }, where);
-    const { header, tensors } = unpack(bytes, where);
-    return EncoderDecoder.fromCheckpoint(header, tensors, options.backend, where);
+    const { backend, limits } = loadOptions(options, where);
+    const { header, tensors } = unpack(bytes, where, limits);
+    return EncoderDecoder.fromCheckpoint(header, tensors, backend, where, limits);
   }
 
   /** @internal The architecture of this model. */
@@ -384,12 +385,14 @@ export class EncoderDecoder {
    * @internal Builds a model from a checkpoint's header (`encoderDecoder`) and tensors (the `model.*`
    * ones). The architecture is checked, and its parameter count against the tensors present, before
    * anything is built; a model that does not fit its tensors is disposed.
+   * @param limits `maxParameters` (default 50 million)
    */
   static fromCheckpoint(
     header: Record<string, unknown>,
     tensors: Map<string, Float32Array>,
     backend: Backend | undefined,
     where: string,
+    limits: { maxParameters?: number } = {},
   ): EncoderDecoder {
     const config = header.encoderDecoder as EncoderDecoderConfig;
     if (config === null || typeof config !== 'object')
@@ -413,6 +416,11 @@ export class EncoderDecoder {
     let present = 0;
     for (const [name, data] of tensors) if (name.startsWith('model.')) present += data.length;
     const expected = parameterCountOf(config);
+    const maxParameters = limits.maxParameters ?? DEFAULT_MAX_PARAMETERS;
+    if (expected > maxParameters)
+      throw new RangeError(
+        `${where}: the checkpoint's model has ${expected} parameter values, above maxParameters = ${maxParameters} (pass a larger options.maxParameters to load it)`,
+      );
     if (present !== expected)
       throw new FormatError(where, MISFIT, {
         part: 'tensors',

@@ -28,10 +28,11 @@ export function modelFromCheckpoint(
   tensors: Map<string, Float32Array>,
   backend: Backend | undefined,
   where: string,
+  limits: { maxParameters?: number } = {},
 ): SequenceModel | EncoderDecoder {
   return header.encoderDecoder !== undefined
-    ? EncoderDecoder.fromCheckpoint(header, tensors, backend, where)
-    : SequenceModel.fromCheckpoint(header, tensors, backend, where);
+    ? EncoderDecoder.fromCheckpoint(header, tensors, backend, where, limits)
+    : SequenceModel.fromCheckpoint(header, tensors, backend, where, limits);
 }
 
 const STATE = 'fit.state.';

@@ -1,4 +1,3 @@
-import type { Backend } from '../backend/backend.ts';
 import { pack, unpack } from '../io/container.ts';
 import { FormatError } from '../io/format-error.ts';
 import { dropoutStates, restoreDropoutStates } from '../nn/layers.ts';
@@ -37,6 +36,7 @@ export type {
   StepResult,
   TrainerOptions,
 } from './trainer-options.ts';
+import { loadOptions, type LoadOptions } from '../nn/checkpoint.ts';
 
 /** What {@link Trainer.fit} resolves with. */
 export interface FitResult {
@@ -291,10 +291,10 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * are used: a file with unknown options, non-finite or negative second moments, or an impossible
    * step count is refused with the field at fault, and builds nothing that outlives the error.
    */
-  static load<M extends Trainable = SequenceModel>(bytes: Uint8Array, options: { backend?: Backend } = {}): Trainer<M> {
+  static load<M extends Trainable = SequenceModel>(bytes: Uint8Array, options: LoadOptions = {}): Trainer<M> {
     const where = 'Trainer.load';
-    checkOptions(options, { backend: custom('a Backend') }, where);
-    const { header, tensors } = unpack(bytes, where);
+    const { backend, limits } = loadOptions(options, where);
+    const { header, tensors } = unpack(bytes, where, limits);
     const saved = header.trainer as
       | { options: TrainerOptions; stepCount: number; fit?: unknown; carried?: number }
       | undefined;
@@ -332,7 +332,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
         found: `${states.length} in order of ${[...tensors.keys()].filter((n) => n.startsWith('optimizer.')).length}`,
       });
 
-    const model = modelFromCheckpoint(header, tensors, options.backend, where);
+    const model = modelFromCheckpoint(header, tensors, backend, where, limits);
     let trainer: Trainer<M> | undefined;
     try {
       trainer = new Trainer<M>(model as unknown as M, saved.options);

@@ -377,13 +377,19 @@ describe('Trainer.save / Trainer.load for every trainable model', () => {
     expect(again.greedy(source, { maxLength: 6 })).toEqual(model.greedy(source, { maxLength: 6 }));
     expect(() => Trainer.load(bytes, { backend })).toThrow(/holds a model only/);
     const huge = mutate(bytes, (p) => {
-      (p.header.encoderDecoder as Record<string, unknown>).hidden = 4096;
+      (p.header.encoderDecoder as Record<string, unknown>).hidden = 1024; // millions of values, within maxParameters
     });
     const memory = backend.heap.stats().memoryBytes;
     expectRefused(
       () => EncoderDecoder.load(huge, { backend }),
       /^EncoderDecoder\.load: the checkpoint's tensors do not fit its model \(tensors: expected \d+ values in the model tensors \(as the header field encoderDecoder declares\), found \d+\)$/,
     );
+    expect(backend.heap.stats().memoryBytes, 'no memory grown for the declared size').toBe(memory);
+    // and a header declaring more than maxParameters is refused by the ceiling first
+    const larger = mutate(bytes, (p) => {
+      (p.header.encoderDecoder as Record<string, unknown>).hidden = 4096;
+    });
+    expectRefused(() => EncoderDecoder.load(larger, { backend }), /above maxParameters = 50000000/);
     expect(backend.heap.stats().memoryBytes, 'no memory grown for the declared size').toBe(memory);
     const typo = mutate(bytes, (p) => {
       (p.header.encoderDecoder as Record<string, unknown>).cel = 'gru';
