@@ -13,6 +13,7 @@ import { describe } from '../util/check.ts';
 import { checkOptions, custom, int, oneOf, type Schema } from '../util/options.ts';
 import { checkLayerConfig, heapBytes, outputWidth, parameterShapes, tensorCount, type LayerConfig } from './layers.ts';
 import type { OutputKind } from './trainable.ts';
+import { BACKEND_OPTION } from '../backend/index.ts';
 
 /** The most parameter values a loader builds unless told otherwise (`maxParameters`): 50 million. */
 export const DEFAULT_MAX_PARAMETERS = 50_000_000;
@@ -43,10 +44,7 @@ export interface LoadLimits {
 
 /** The schema of {@link LoadOptions}. */
 export const LOAD_OPTIONS: Schema = {
-  backend: custom(
-    'a Backend (from init() or createBackend())',
-    (v) => v !== null && typeof v === 'object' && 'heap' in v && 'kernels' in v,
-  ),
+  backend: BACKEND_OPTION,
   maxBytes: int({ min: 16 }),
   maxParameters: int({ min: 1 }),
 };

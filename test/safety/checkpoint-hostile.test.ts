@@ -748,7 +748,7 @@ describe('hostile checkpoints are refused before memory is touched', () => {
       /^SequenceModel\.load: unknown option options\.maxParameter \(did you mean 'maxParameters'\?\); valid options: backend, maxBytes, maxParameters$/,
     );
     expect(() => SequenceModel.load(bytes, { backend: 'wasm' } as never)).toThrow(
-      /^SequenceModel\.load: options\.backend must be a Backend \(from init\(\) or createBackend\(\)\), received "wasm"$/,
+      /^SequenceModel\.load: options\.backend must be a Backend from init\(\) or createBackend\(\), received "wasm"$/,
     );
     expect(() => SequenceModel.load(bytes, { maxBytes: -1 })).toThrow(RangeError);
     expect(() => SequenceModel.load(bytes, { maxParameters: 1.5 })).toThrow(
