@@ -66,6 +66,7 @@ export default defineConfig({
     workerd: 'src/entry/workerd.ts',
     inline: 'src/entry/inline.ts',
     cli: 'src/entry/cli.ts',
+    interop: 'src/entry/interop.ts',
   },
   outDir: 'dist',
   format: ['esm'],
@@ -78,7 +79,7 @@ export default defineConfig({
   external: [/^node:/],
   removeNodeProtocol: false,
   // @internal members (heap-level methods the layers, models and trainer share) stay out of the API
-  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
+  dts: { entry: { index: 'src/index.ts', interop: 'src/interop/index.ts' }, compilerOptions: { stripInternal: true } },
   esbuildPlugins: [noDevLoader, wasmImportsStay, inlineWasm],
   esbuildOptions(options) {
     options.chunkNames = 'core-[hash]';

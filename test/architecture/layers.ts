@@ -17,6 +17,7 @@ export const RANKS: Readonly<Record<string, number>> = {
   train: 3, // optimizer, schedules, Trainer
   lm: 4, // vocabularies, sampling, generation, scoring, beam search
   diagnostics: 4, // gradcheck, gradient flow
+  interop: 4, // foreign formats: safetensors, PyTorch, ONNX, TF.js Layers; gate-order conversions
   cli: 5, // the `strand` command
   '.': 6, // src/index.ts: the public API
   entry: 7, // one entry per runtime, each re-exporting the API
