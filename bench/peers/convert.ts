@@ -2,10 +2,11 @@
  * Converts strand's parameters (PyTorch layout: `weight_ih_l0` (G, I), `weight_hh_l0` (G, H),
  * `bias_ih_l0`, `bias_hh_l0` (G); LSTM gates i, f, g, o; GRU r, z, n; Dense `weight` (O, H),
  * `bias` (O)) into the layouts the peers load. The TF.js / Keras recurrent conversion is the one
- * the reference tests already use (test/reference/tfjs-stack.ts); this file adds ONNX, brain.js
- * and the Keras dense head.
+ * the reference tests already use (test/reference/tfjs-stack.ts); this file adds ONNX (gate order
+ * from strand/interop), brain.js and the Keras dense head.
  */
 import type { StateDict } from '../../src/index.ts';
+import { reorderGates } from '../../src/interop/gates.ts';
 import type { Params64, RecurrentSpec } from '../../test/reference/recurrent64.ts';
 import { toKerasWeights } from '../../test/reference/tfjs-stack.ts';
 import type { OnnxLstmWeights } from './onnx.ts';
@@ -36,23 +37,13 @@ export function kerasDenseWeights(dict: StateDict, inFeatures: number, outFeatur
   return [kernel, Float32Array.from(dict.bias)];
 }
 
-/** ONNX LSTM gate block (in units of H) holding PyTorch gate block p (i, f, g, o → i, o, f, c). */
-const ONNX_BLOCK_OF_TORCH = [0, 2, 3, 1];
-
-/** Reorders the four (H, cols) gate blocks of a PyTorch LSTM matrix into ONNX's order. */
-function onnxGateOrder(m: Float32Array, H: number, cols: number): Float32Array {
-  if (m.length !== 4 * H * cols) throw new RangeError(`onnxGateOrder: ${m.length} values, expected 4·${H}·${cols}`);
-  const out = new Float32Array(m.length);
-  for (let p = 0; p < 4; p++) out.set(m.subarray(p * H * cols, (p + 1) * H * cols), ONNX_BLOCK_OF_TORCH[p] * H * cols);
-  return out;
-}
-
 /** ONNX `LSTM` W, R, B from a one-layer strand LSTM's state dict. */
 export function onnxLstmWeights(dict: StateDict, I: number, H: number): OnnxLstmWeights {
   const B = new Float32Array(8 * H);
-  B.set(onnxGateOrder(dict.bias_ih_l0, H, 1), 0);
-  B.set(onnxGateOrder(dict.bias_hh_l0, H, 1), 4 * H);
-  return { W: onnxGateOrder(dict.weight_ih_l0, H, I), R: onnxGateOrder(dict.weight_hh_l0, H, H), B };
+  const onnx = (m: Float32Array, cols: number) => reorderGates(m, 'lstm', 'onnx', H, cols, true);
+  B.set(onnx(dict.bias_ih_l0, 1), 0);
+  B.set(onnx(dict.bias_hh_l0, 1), 4 * H);
+  return { W: onnx(dict.weight_ih_l0, I), R: onnx(dict.weight_hh_l0, H), B };
 }
 
 /** Rows [block·H, (block+1)·H) of a (G, cols) matrix, as a fresh array. */
