@@ -5,3 +5,12 @@
 export { InteropError, type InteropFormat, type InteropErrorDetails } from './error.ts';
 export type { Tensor, TensorDict } from './tensor.ts';
 export { reorderGates, transpose, toKerasKernel, fromKerasKernel, gateCount, type GateLayout } from './gates.ts';
+export {
+  readSafetensors,
+  writeSafetensors,
+  saveSafetensors,
+  loadSafetensors,
+  type SafetensorsContents,
+  type ReadSafetensorsOptions,
+  type SaveSafetensorsOptions,
+} from './safetensors.ts';
