@@ -15,7 +15,7 @@ import { SequenceModel } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions, custom } from '../util/options.ts';
 import { DTYPE_BYTES, decodeFloats, type FloatDType } from './dtypes.ts';
-import { InteropError, type InteropErrorDetails } from './error.ts';
+import { InteropError } from './error.ts';
 import { isObject, modelFromStrandMetadata, STRAND_MODEL, strandMetadata, strandTensors } from './strand-metadata.ts';
 import { numel, type TensorDict } from './tensor.ts';
 
@@ -46,7 +46,9 @@ export interface SaveSafetensorsOptions {
 /** The reference implementation's ceiling on the header: 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-const fail = (problem: string, details: InteropErrorDetails) => new InteropError('safetensors', problem, details);
+/** An InteropError about a safetensors file: the problem, the field or byte offset, what was expected and found. */
+const fail = (problem: string, field: string | undefined, expected: string, found: string, offset?: number) =>
+  new InteropError('safetensors', problem, { field, offset, expected, found });
 const isShape = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
 
 /** One header entry, checked. */
@@ -71,55 +73,38 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
   checkOptions(options, { maxBytes: LOAD_OPTIONS.maxBytes }, where);
   if (!(bytes instanceof Uint8Array))
     throw new TypeError(`${where}: bytes must be a Uint8Array, received ${describe(bytes)}`);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (bytes.length > maxBytes)
-    throw new RangeError(`${where}: the file is ${bytes.length} bytes, above maxBytes = ${maxBytes}`);
-  if (bytes.length < 8)
-    throw fail('the file is truncated', {
-      offset: 0,
-      expected: 'an 8-byte header length',
-      found: `${bytes.length} bytes`,
-    });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  // exact up to 2⁵³; anything larger is refused by the first comparison anyway
+  const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > max) throw new RangeError(`${where}: the file is ${bytes.length} bytes, above maxBytes = ${max}`);
+  if (bytes.length < 8) throw fail('the file is truncated', undefined, '8 bytes or more', String(bytes.length), 0);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  // exact up to 2⁵³; anything larger is refused anyway
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (n > MAX_HEADER_BYTES || 8 + n > bytes.length)
-    throw fail(n > MAX_HEADER_BYTES ? 'the header length is too large' : 'the header runs past the end of the file', {
-      offset: 0,
-      expected: `a header length of at most ${n > MAX_HEADER_BYTES ? MAX_HEADER_BYTES : bytes.length - 8} bytes`,
-      found: String(n),
-    });
+  const limit = Math.min(MAX_HEADER_BYTES, bytes.length - 8);
+  if (n > limit)
+    throw fail(
+      n > MAX_HEADER_BYTES ? 'the header length is above 100 MB' : 'the header runs past the end of the file',
+      undefined,
+      `a header length of at most ${limit}`,
+      String(n),
+      0,
+    );
   let text: string | undefined;
   let header: unknown;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
     header = JSON.parse(text);
   } catch {
-    // header stays undefined: refused below
+    // refused below
   }
   if (!isObject(header) || text?.[0] !== '{')
-    throw fail('the header is not a JSON object', {
-      offset: 8,
-      expected: 'UTF-8 JSON text starting with {',
-      found: text === undefined ? 'bytes that are not UTF-8' : describe(text),
-    });
+    throw fail('the header is not a JSON object', undefined, 'UTF-8 JSON from {', describe(text ?? 'not UTF-8'), 8);
   const repeated = repeatedKey(text);
-  if (repeated !== undefined)
-    throw fail('a name is repeated', { field: repeated, expected: 'unique names', found: 'the name twice' });
+  if (repeated !== undefined) throw fail('a name is repeated', repeated, 'unique names', 'it twice');
   const metadata = header.__metadata__ ?? {};
-  if (!isObject(metadata))
-    throw fail('__metadata__ is not an object', {
-      field: '__metadata__',
-      expected: 'an object',
-      found: describe(metadata),
-    });
+  if (!isObject(metadata)) throw fail('__metadata__ is not an object', '__metadata__', 'an object', describe(metadata));
   for (const [key, value] of Object.entries(metadata))
     if (typeof value !== 'string')
-      throw fail('a __metadata__ value is not a string', {
-        field: `__metadata__.${key}`,
-        expected: 'a string',
-        found: describe(value),
-      });
+      throw fail('a __metadata__ value is not a string', `__metadata__.${key}`, 'a string', describe(value));
   // the header's own size bounds the number of entries
   const entries = Object.entries(header)
     .filter(([name]) => name !== '__metadata__')
@@ -128,28 +113,17 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
   const start = 8 + n;
   const length = bytes.length - start;
   let at = 0;
-  for (const e of entries) {
-    const field = `${e.name}.data_offsets`;
-    const size = numel(e.shape) * DTYPE_BYTES[e.dtype];
-    const found = `[${e.begin}, ${e.end}]`;
-    if (e.begin !== at)
-      throw fail(e.begin > at ? 'a gap before a tensor' : 'tensors overlap', { field, expected: `begin ${at}`, found });
-    if (e.end - e.begin !== size)
-      throw fail("a tensor's data does not match its shape", {
-        field,
-        expected: `${size} bytes (shape [${e.shape.join(', ')}] of ${e.dtype})`,
-        found,
-      });
-    if (e.end > length)
-      throw fail('a tensor runs past the end of the file', { field, expected: `end ≤ ${length}`, found });
-    at = e.end;
+  for (const { name, dtype, shape, begin, end } of entries) {
+    const field = `${name}.data_offsets`;
+    const size = numel(shape) * DTYPE_BYTES[dtype];
+    const found = `[${begin}, ${end}]`;
+    if (begin !== at) throw fail(begin > at ? 'a gap before a tensor' : 'tensors overlap', field, `begin ${at}`, found);
+    if (end - begin !== size) throw fail('a tensor size does not match its shape', field, `${size} bytes`, found);
+    if (end > length) throw fail('a tensor runs past the end of the file', field, `end ≤ ${length}`, found);
+    at = end;
   }
   if (at !== length)
-    throw fail('bytes after the last tensor', {
-      offset: start + at,
-      expected: 'the end of the file',
-      found: `${length - at} bytes`,
-    });
+    throw fail('bytes after the last tensor', undefined, 'the end', `${length - at} bytes`, start + at);
   const tensors: TensorDict = Object.fromEntries(
     entries.map((e) => [
       e.name,
@@ -162,20 +136,16 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
 /** One tensor's header entry: an object with a known dtype, a shape and two integer offsets. */
 function checkEntry(name: string, info: unknown): Entry {
   const bad = (key: string, expected: string, value: unknown) =>
-    fail(`tensor ${JSON.stringify(name.slice(0, 40))} has an invalid ${key}`, {
-      field: `${name}.${key}`,
-      expected,
-      found: describe(value),
-    });
-  if (!isObject(info)) throw bad('entry', 'an object { dtype, shape, data_offsets }', info);
+    fail(`a tensor has an invalid ${key}`, `${name}.${key}`, expected, describe(value));
+  if (!isObject(info)) throw bad('entry', '{ dtype, shape, data_offsets }', info);
   const { dtype, shape, data_offsets: offsets } = info;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
-    throw bad('dtype', "'F64', 'F32', 'F16' or 'BF16'", dtype);
-  // the product of the dimensions (zeros aside) must be exact, as the reference refuses an overflow
-  if (!isShape(shape) || shape.reduce((n, d) => n * (d || 1), 1) > Number.MAX_SAFE_INTEGER)
-    throw bad('shape', 'non-negative integers of a product below 2⁵³', shape);
+    throw bad('dtype', 'F64, F32, F16 or BF16', dtype);
+  // the product (zeros aside) must be exact: the reference refuses an overflow
+  if (!isShape(shape) || shape.reduce((p, d) => p * (d || 1), 1) > Number.MAX_SAFE_INTEGER)
+    throw bad('shape', 'non-negative integers', shape);
   if (!isShape(offsets) || offsets.length !== 2 || offsets[0] > offsets[1])
-    throw bad('data_offsets', '[begin, end], integers with 0 ≤ begin ≤ end', offsets);
+    throw bad('data_offsets', '[begin, end], 0 ≤ begin ≤ end', offsets);
   return { name, dtype: dtype as FloatDType, shape, begin: offsets[0], end: offsets[1] };
 }
 
@@ -210,32 +180,18 @@ function repeatedKey(text: string): string | undefined {
  * @param metadata string entries for `__metadata__` (none when omitted)
  */
 export function writeSafetensors(tensors: TensorDict, metadata?: Record<string, string>): Uint8Array {
-  if (!isObject(tensors))
-    throw fail('cannot write the tensors', {
-      field: 'tensors',
-      expected: 'an object of tensors',
-      found: describe(tensors),
-    });
   const entries: Array<[string, unknown]> = [];
   if (metadata !== undefined) {
     if (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string'))
-      throw fail('cannot write the metadata', {
-        field: '__metadata__',
-        expected: 'an object of strings',
-        found: describe(metadata),
-      });
+      throw fail('cannot write the metadata', '__metadata__', 'an object of strings', describe(metadata));
     entries.push(['__metadata__', metadata]);
   }
   const data: Float32Array[] = [];
   let at = 0;
-  for (const [name, t] of Object.entries(tensors)) {
+  for (const [name, t] of Object.entries(isObject(tensors) ? tensors : { '': tensors })) {
     const ok = name !== '__metadata__' && isObject(t) && isShape(t.shape) && t.data instanceof Float32Array;
     if (!ok || t.data.length !== numel(t.shape))
-      throw fail('cannot write a tensor', {
-        field: name,
-        expected: 'a name other than __metadata__ and { shape, data: Float32Array of shape’s product values }',
-        found: ok ? `${t.data.length} values for shape [${t.shape.join(', ')}]` : describe(t),
-      });
+      throw fail('cannot write a tensor', name, '{ shape, data: Float32Array of its size }', describe(ok ? t.data : t));
     entries.push([name, { dtype: 'F32', shape: [...t.shape], data_offsets: [at, at + t.data.byteLength] }]);
     data.push(t.data);
     at += t.data.byteLength;
@@ -281,11 +237,11 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadOptions = {}): S
   const { backend, limits } = loadOptions(options, where);
   const { tensors, metadata } = readSafetensors(bytes, { maxBytes: limits.maxBytes });
   if (!Object.hasOwn(metadata, STRAND_MODEL))
-    throw fail('the file has no strand architecture', {
-      field: `__metadata__.${STRAND_MODEL}`,
-      expected:
-        'a file from saveSafetensors (for others, read the tensors with readSafetensors and map them onto a model with modelFromStateDict)',
-      found: 'no such entry',
-    });
+    throw fail(
+      'the file has no strand architecture: read it with readSafetensors and map the tensors onto a model with modelFromStateDict',
+      `__metadata__.${STRAND_MODEL}`,
+      'a file from saveSafetensors',
+      'none',
+    );
   return modelFromStrandMetadata('safetensors', '__metadata__', metadata, tensors, where, backend, limits);
 }

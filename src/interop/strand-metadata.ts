@@ -23,12 +23,8 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
 /** strand's metadata entries for `model`, each a JSON string. */
 export function strandMetadata(model: SequenceModel, rename: Record<string, string>): Record<string, string> {
   const { model: config, dropout, metadata } = model.checkpointHeader('model');
-  return {
-    [STRAND_MODEL]: JSON.stringify(config),
-    'strand.dropout': JSON.stringify(dropout),
-    'strand.metadata': JSON.stringify(metadata),
-    'strand.rename': JSON.stringify(rename),
-  };
+  const entries = Object.entries({ model: config, dropout, metadata, rename });
+  return Object.fromEntries(entries.map(([key, value]) => [`strand.${key}`, JSON.stringify(value)]));
 }
 
 /**
@@ -40,23 +36,20 @@ export function strandTensors(model: SequenceModel, rename: Record<string, strin
   const dict = model.stateDict();
   const layers = model.checkpointHeader('model').model.layers;
   const indices = layers.flatMap((c, i) => (parameterShapes(c).length > 0 ? [String(i)] : []));
-  for (const [key, value] of Object.entries(rename)) {
-    const what = `${where}: options.rename.${key.slice(0, 40)}`;
-    if (!indices.includes(key))
-      throw new TypeError(`${what}: no layer ${key.slice(0, 40)} has parameters (those with: ${indices.join(', ')})`);
-    if (typeof value !== 'string' || value === '')
-      throw new TypeError(`${what} must be a non-empty string, received ${describe(value)}`);
-  }
-  const out: Array<[string, Tensor]> = [];
-  const used = new Set<string>();
-  for (const i of indices) {
-    const prefix = Object.hasOwn(rename, i) ? rename[i] : i;
-    if (used.has(prefix)) throw new TypeError(`${where}: options.rename gives two layers the prefix '${prefix}'`);
-    used.add(prefix);
-    for (const [name, shape] of parameterShapes(layers[+i]))
-      out.push([`${prefix}.${name}`, { shape, data: dict[`${i}.${name}`] }]);
-  }
-  return Object.fromEntries(out);
+  const prefixes = indices.map((i) => (Object.hasOwn(rename, i) ? rename[i] : i));
+  const bad = Object.keys(rename).find((k) => !indices.includes(k) || typeof rename[k] !== 'string' || !rename[k]);
+  if (bad !== undefined || new Set(prefixes).size < prefixes.length)
+    throw new TypeError(
+      `${where}: options.rename must give layers ${indices.join(', ')} (those with parameters) distinct non-empty names, received ${bad === undefined ? `the names ${prefixes.join(', ')}` : `the key '${bad.slice(0, 40)}'`}`,
+    );
+  return Object.fromEntries(
+    indices.flatMap((i, k) =>
+      parameterShapes(layers[+i]).map(([name, shape]): [string, Tensor] => [
+        `${prefixes[k]}.${name}`,
+        { shape, data: dict[`${i}.${name}`] },
+      ]),
+    ),
+  );
 }
 
 /**

@@ -47,17 +47,21 @@ describe('readSafetensors refuses', () => {
   });
 
   it('a file shorter than the header length field', () => {
-    for (const n of [0, 1, 7]) refused(() => readSafetensors(new Uint8Array(n)), /truncated/, /8-byte header length/);
+    for (const n of [0, 1, 7]) refused(() => readSafetensors(new Uint8Array(n)), /truncated/, /8 bytes or more/);
   });
 
   it('a header length beyond the file', () => {
-    const e = refused(() => readSafetensors(file('{}', 0, 3)), /runs past the end of the file/, /at most 2 bytes/);
+    const e = refused(() => readSafetensors(file('{}', 0, 3)), /runs past the end of the file/, /at most 2, found 3/);
     expect(e.offset).toBe(0);
   });
 
   it('a header length above the 100 MB limit, however large', () => {
     for (const n of [100_000_001, 2 ** 32, 2n ** 64n - 1n])
-      refused(() => readSafetensors(file('{}', 0, n)), /header length is too large/, /at most 100000000/);
+      refused(
+        () => readSafetensors(file('{}', 0, n)),
+        /header length is above 100 MB/,
+        new RegExp(`found ${Number(n)}\\)`),
+      );
   });
 
   it('a header that is not JSON, not UTF-8, not an object, or does not start with {', () => {
@@ -68,7 +72,7 @@ describe('readSafetensors refuses', () => {
     refused(() => readSafetensors(bad), /not a JSON object/, /not UTF-8/);
     refused(() => readSafetensors(file('[]', 0)), /not a JSON object/);
     refused(() => readSafetensors(file('null', 0)), /not a JSON object/);
-    refused(() => readSafetensors(file(' {}', 0)), /not a JSON object/, /starting with \{/);
+    refused(() => readSafetensors(file(' {}', 0)), /not a JSON object/, /UTF-8 JSON from \{/);
   });
 
   it('a repeated name, also when spelt with escapes, and a repeated __metadata__', () => {
@@ -100,7 +104,7 @@ describe('readSafetensors refuses', () => {
         () => readSafetensors(file({ w: { dtype, shape: [1], data_offsets: [0, 8] } }, 8)),
         /invalid dtype/,
         new RegExp(`found ${JSON.stringify(dtype)}`),
-        /'F64', 'F32', 'F16' or 'BF16'/,
+        /expected F64, F32, F16 or BF16/,
       );
   });
 
