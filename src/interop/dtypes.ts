@@ -68,8 +68,8 @@ export function float32ToBFloat16(x: number): number {
  * that `offset + count · DTYPE_BYTES[dtype]` bytes are present.
  */
 export function decodeFloats(bytes: Uint8Array, offset: number, count: number, dtype: FloatDType): Float32Array {
-  // a copy of the bytes is aligned for the typed array views
-  const raw = bytes.slice(offset, offset + count * DTYPE_BYTES[dtype]).buffer;
+  // a copy of the bytes is aligned for the typed array views (a Buffer's slice would be a view)
+  const raw = new Uint8Array(bytes.subarray(offset, offset + count * DTYPE_BYTES[dtype])).buffer;
   if (dtype === 'F32') return new Float32Array(raw);
   if (dtype === 'F64') return Float32Array.from(new Float64Array(raw));
   const wide = dtype === 'F16' ? float16ToFloat32 : bfloat16ToFloat32;

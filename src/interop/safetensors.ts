@@ -118,7 +118,8 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
     const size = numel(shape) * DTYPE_BYTES[dtype];
     const found = `[${begin}, ${end}]`;
     if (begin !== at) throw fail(begin > at ? 'a gap before a tensor' : 'tensors overlap', field, `begin ${at}`, found);
-    if (end - begin !== size) throw fail('a tensor size does not match its shape', field, `${size} bytes`, found);
+    if (end - begin !== size)
+      throw fail('a tensor size does not match its shape', field, `${size} bytes ([${shape}] ${dtype})`, found);
     if (end > length) throw fail('a tensor runs past the end of the file', field, `end ≤ ${length}`, found);
     at = end;
   }

@@ -234,6 +234,15 @@ describe('writeSafetensors → readSafetensors', () => {
     expect(readSafetensors(plain).metadata).toEqual({});
   });
 
+  it('reads a Node Buffer, whose slice is a view of a shared pool (every dtype)', () => {
+    for (const dtype of ['F32', 'F64', 'F16', 'BF16']) {
+      const bytes = readFileSync(fixture(`lstm_${dtype}.safetensors`));
+      const pooled = Buffer.from(bytes);
+      expect(pooled.buffer.byteLength).toBeGreaterThan(bytes.length);
+      expect(readSafetensors(pooled)).toEqual(readSafetensors(new Uint8Array(bytes)));
+    }
+  });
+
   it('reads a file that sits at an odd offset of a larger buffer', () => {
     const bytes = writeSafetensors({ w: { shape: [3], data: Float32Array.of(1, 2, 3) } });
     const big = new Uint8Array(bytes.length + 7);
