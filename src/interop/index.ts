@@ -6,3 +6,12 @@ export { InteropError, type InteropFormat, type InteropErrorDetails } from './er
 export type { Tensor, TensorDict } from './tensor.ts';
 export { reorderGates, transpose, toKerasKernel, fromKerasKernel, gateCount, type GateLayout } from './gates.ts';
 export { exportOnnx, type OnnxExportOptions } from './onnx-export.ts';
+export {
+  readSafetensors,
+  writeSafetensors,
+  saveSafetensors,
+  loadSafetensors,
+  type SafetensorsContents,
+  type ReadSafetensorsOptions,
+  type SaveSafetensorsOptions,
+} from './safetensors.ts';
