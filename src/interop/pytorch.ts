@@ -191,7 +191,7 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
   // dict entries visited plus the characters of the names built: at most the pickle's size, which
   // a tree of dicts never reaches but dicts that share or contain each other would
   let work = pickle.length;
-  const out: TensorDict = {};
+  const out = new Map<string, Tensor>();
   const visit = (d: Map<unknown, unknown>, prefix: string, depth: number): void => {
     for (const [key, value] of d) {
       const kept = (typeof key === 'string' || typeof key === 'number') && (tensors.has(value) || value instanceof Map);
@@ -208,13 +208,13 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
         );
       if (!kept) continue;
       if (value instanceof Map) visit(value, `${name}.`, depth + 1);
-      else if (Object.hasOwn(out, name)) fail('a name repeats', 'unique names', 'two', undefined, field);
-      // defined, not assigned: a name such as __proto__ is a name like any other
-      else Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else if (out.has(name)) fail('a name repeats', 'unique names', 'two', undefined, field);
+      else out.set(name, value as Tensor);
     }
   };
   visit(dict as Map<unknown, unknown>, '', 0);
-  return out;
+  // fromEntries defines the names: __proto__ is a name like any other
+  return Object.fromEntries(out);
 }
 
 const scratch = new DataView(new ArrayBuffer(4));
