@@ -105,6 +105,7 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
         pid.length !== 5 ||
         kind !== 'storage' ||
         !(type instanceof PickleGlobal && Object.hasOwn(STORAGES, type.name)) ||
+        typeof key !== 'string' ||
         !Number.isSafeInteger(numel) ||
         numel < 0
       )

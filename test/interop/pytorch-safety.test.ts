@@ -263,6 +263,10 @@ describe('views, storages and dicts the file cannot back', () => {
     expect(refusal(view({ type: 'HalfStorage', numel: 6 })).message).toContain('wrong size'); // 24 bytes ≠ 6×2
     const badPid = pickle(dictOf([['w', [...tuple(str('module'), int(1)), BINPERSID]]]));
     expect(refusal(pt(badPid)).message).toContain('names a storage wrongly');
+    // a key 100 000 tuples deep (torch's keys are strings): refused, not stringified
+    const deep: Ops = [...new Array(100_000).fill(MARK), ...new Array(100_000).fill(0x74)];
+    const pid = tuple(str('storage'), global('torch', 'FloatStorage'), deep, str('cpu'), int(6));
+    expect(refusal(pt(pickle(dictOf([['w', [...pid, BINPERSID]]])))).message).toContain('names a storage wrongly');
   });
 
   it('refuses calls with the wrong arguments', () => {
