@@ -15,3 +15,4 @@ export {
   type ReadSafetensorsOptions,
   type SaveSafetensorsOptions,
 } from './safetensors.ts';
+export { readPyTorch, type PyTorchReadOptions } from './pytorch.ts';
