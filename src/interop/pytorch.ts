@@ -14,6 +14,7 @@ import { InteropError } from './error.ts';
 import { PickleGlobal, unpickle } from './pickle.ts';
 import type { Tensor, TensorDict } from './tensor.ts';
 import { readZip } from './zip.ts';
+import { bfloat16ToFloat32, float16ToFloat32 } from './dtypes.ts';
 
 /** Options of {@link readPyTorch}. */
 export interface PyTorchReadOptions {
@@ -218,25 +219,11 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
   return Object.fromEntries(out);
 }
 
-const scratch = new DataView(new ArrayBuffer(4));
-
 /** The value at an index of a storage, as a number. */
 function reader({ type, bytes }: Storage): (i: number) => number {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (type === 'torch.DoubleStorage') return (i) => v.getFloat64(8 * i, true);
   if (type === 'torch.FloatStorage') return (i) => v.getFloat32(4 * i, true);
-  if (type === 'torch.HalfStorage') return (i) => half(v.getUint16(2 * i, true));
-  return (i) => {
-    // bfloat16: the top half of a float32
-    scratch.setUint32(0, v.getUint16(2 * i, true) << 16);
-    return scratch.getFloat32(0);
-  };
-}
-
-/** A float16's value (a private decoder, until the shared dtypes module replaces it). */
-function half(h: number): number {
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  const v = e === 31 ? (m ? Number.NaN : Number.POSITIVE_INFINITY) : e ? (1024 + m) * 2 ** (e - 25) : m * 2 ** -24;
-  return h & 0x8000 ? -v : v;
+  if (type === 'torch.HalfStorage') return (i) => float16ToFloat32(v.getUint16(2 * i, true));
+  return (i) => bfloat16ToFloat32(v.getUint16(2 * i, true));
 }
