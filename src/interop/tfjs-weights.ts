@@ -3,7 +3,6 @@
  * quantization), how each entry's values are stored, and the binary shards joined into one buffer.
  * Values are little-endian: float32; or quantized uint8 / uint16 (value = q·scale + min); or float16.
  */
-import { describe } from '../util/check.ts';
 import { at, bad } from './tfjs-topology.ts';
 
 /** One manifest entry and its path in model.json. */
@@ -19,59 +18,39 @@ export interface TfjsEntry {
  * `tf.io.withSaveHandler`) carry them as one `weightSpecs` list instead.
  */
 export function manifestEntries(json: unknown): TfjsEntry[] {
-  const groups = at(json, 'weightsManifest');
   const specs = at(json, 'weightSpecs');
-  if (groups === undefined && Array.isArray(specs))
-    return specs.map((spec, k) => ({ spec, field: `weightSpecs[${k}]` }));
-  if (!Array.isArray(groups))
-    throw bad('no weights manifest', 'weightsManifest', 'an array of groups', describe(groups));
+  const groups = at(json, 'weightsManifest') ?? (Array.isArray(specs) ? [{ weights: specs }] : specs);
+  if (!Array.isArray(groups)) throw bad('no weights manifest', 'weightsManifest', 'an array', groups);
   return groups.flatMap((g, i) => {
     const list = at(g, 'weights');
     const field = `weightsManifest[${i}].weights`;
-    if (!Array.isArray(list)) throw bad('no weights in a manifest group', field, 'an array', describe(list));
+    if (!Array.isArray(list)) throw bad('no weights manifest', field, 'an array', list);
     return list.map((spec, k) => ({ spec, field: `${field}[${k}]` }));
   });
 }
 
-/** How one entry's values are stored: bytes per value and the reader of the value at a byte offset. */
-export interface TfjsStorage {
-  /** Bytes per value: 4, 2 or 1. */
-  per: number;
-  /** The value stored at byte `o`. */
-  read(v: DataView, o: number): number;
-}
-
-/** The storage an entry declares: `dtype` float32, plus an optional `quantization`. */
-export function storage({ spec, field }: TfjsEntry): TfjsStorage {
-  const dtype = at(spec, 'dtype');
-  if (dtype !== 'float32') throw bad('a weight that is not float32', `${field}.dtype`, '"float32"', describe(dtype));
+/**
+ * How an entry's values are stored: bytes per value, and the reader of the value at a byte offset.
+ * `dtype` must be float32, stored as it is or as its `quantization` says.
+ */
+export function storage({ spec, field }: TfjsEntry): [number, (v: DataView, o: number) => number] {
   const q = at(spec, 'quantization');
-  if (q == null) return { per: 4, read: (v, o) => v.getFloat32(o, true) };
   const kind = at(q, 'dtype');
-  if (kind === 'float16') return { per: 2, read: (v, o) => half(v.getUint16(o, true)) };
-  if (kind !== 'uint8' && kind !== 'uint16')
-    throw bad(
-      'an unknown quantization',
-      `${field}.quantization.dtype`,
-      '"uint8", "uint16" or "float16"',
-      describe(kind),
-    );
   const [scale, min] = [at(q, 'scale'), at(q, 'min')];
+  const check = (key: string, ok: boolean, expected: string, found: unknown) => {
+    if (!ok) throw bad('a weight strand cannot read', `${field}.${key}`, expected, found);
+  };
+  check('dtype', at(spec, 'dtype') === 'float32', '"float32"', at(spec, 'dtype'));
+  if (q == null) return [4, (v, o) => v.getFloat32(o, true)];
+  if (kind === 'float16') return [2, (v, o) => half(v.getUint16(o, true))];
+  check('quantization.dtype', kind === 'uint8' || kind === 'uint16', '"uint8", "uint16" or "float16"', kind);
   for (const [key, x] of [
     ['scale', scale],
     ['min', min],
   ])
-    if (typeof x !== 'number' || !Number.isFinite(x))
-      throw bad(
-        'a quantization without its parameters',
-        `${field}.quantization.${key}`,
-        'a finite number',
-        describe(x),
-      );
+    check(`quantization.${key}`, Number.isFinite(x), 'a finite number', x);
   const [s, m] = [scale as number, min as number];
-  return kind === 'uint8'
-    ? { per: 1, read: (v, o) => v.getUint8(o) * s + m }
-    : { per: 2, read: (v, o) => v.getUint16(o, true) * s + m };
+  return kind === 'uint8' ? [1, (v, o) => v.getUint8(o) * s + m] : [2, (v, o) => v.getUint16(o, true) * s + m];
 }
 
 /**
@@ -92,22 +71,15 @@ export function half(h: number): number {
  */
 export function joinShards(weights: unknown, declared: number, maxBytes: number): Uint8Array {
   if (declared > maxBytes)
-    throw bad('the weights are larger than maxBytes', 'weightsManifest', `at most ${maxBytes} bytes`, `${declared}`);
+    throw bad('the weights are larger than maxBytes', 'weightsManifest', `≤ ${maxBytes} bytes`, declared);
   const parts = (Array.isArray(weights) ? weights : [weights]).map((w: unknown, i) => {
     if (ArrayBuffer.isView(w)) return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
     if (w instanceof ArrayBuffer) return new Uint8Array(w);
-    throw bad('weights that are not bytes', `weights[${i}]`, 'a Uint8Array or an ArrayBuffer', describe(w));
+    throw bad('weights that are not bytes', `weights[${i}]`, 'a Uint8Array or an ArrayBuffer', w);
   });
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  if (total !== declared)
-    throw bad(
-      'the shards do not hold the manifest',
-      'weights',
-      `${declared} bytes, as the manifest declares`,
-      `${total}`,
-    );
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  if (out.length !== declared)
+    throw bad('the shards do not hold what the manifest declares', 'weights', `${declared} bytes`, out.length);
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

@@ -10,7 +10,6 @@ import { type LoadOptions, loadOptions } from '../nn/checkpoint.ts';
 import { parameterShapes } from '../nn/layers.ts';
 import { SequenceModel } from '../nn/model.ts';
 import { FormatError } from '../io/format-error.ts';
-import { describe } from '../util/check.ts';
 import { numel } from './tensor.ts';
 import { at, bad, readTopology, type TfjsPiece } from './tfjs-topology.ts';
 import { joinShards, manifestEntries, storage, type TfjsEntry } from './tfjs-weights.ts';
@@ -44,39 +43,38 @@ export function importTfjs(
   const where = 'importTfjs';
   const { backend, limits } = loadOptions(options, where);
   let json: unknown = modelJson;
-  if (typeof json === 'string') {
-    if (json.length > limits.maxBytes) throw bad('model.json is too large', 'model.json', `≤ ${limits.maxBytes}`, '');
-    try {
-      json = JSON.parse(json);
-    } catch (e) {
-      throw bad('model.json is not JSON', 'model.json', 'JSON text', (e as Error).message);
-    }
+  try {
+    if (typeof json === 'string')
+      json = json.length > limits.maxBytes ? `${json.length} characters, above maxBytes` : JSON.parse(json);
+  } catch (e) {
+    json = (e as Error).message;
   }
+  if (json === null || typeof json !== 'object')
+    throw bad('model.json is not a JSON object', 'model.json', 'JSON text', json);
   const { pieces, output } = readTopology(at(json, 'modelTopology'));
   const entries = manifestEntries(json);
   const slots = order(pieces, entries);
-  let declared = 0;
-  const stores = entries.map((e, k) => {
-    const s = storage(e);
-    declared += numel(slots[k].s) * s.per;
-    return s;
-  });
-  const bytes = joinShards(weights, declared, limits.maxBytes);
+  const stores = entries.map(storage);
+  const bytes = joinShards(
+    weights,
+    slots.reduce((n, x, k) => n + numel(x.s) * stores[k][0], 0),
+    limits.maxBytes,
+  );
   const configs = pieces.map((p) => p.config);
-  let count = 0;
-  for (const c of configs) for (const [, s] of parameterShapes(c)) count += numel(s);
+  const count = configs.reduce((n, c) => n + parameterShapes(c).reduce((m, [, s]) => m + numel(s), 0), 0);
   if (count > limits.maxParameters)
-    throw bad('the model is larger than maxParameters', 'modelTopology', `≤ ${limits.maxParameters}`, `${count}`);
+    throw bad('the model is larger than maxParameters', 'modelTopology', `≤ ${limits.maxParameters}`, count);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const keras: Float32Array[][] = pieces.map(() => []);
   let o = 0;
   slots.forEach(({ i, j, s }, k) => {
+    const [per, read] = stores[k];
     const v = new Float32Array(numel(s));
-    for (let m = 0; m < v.length; m++, o += stores[k].per) {
-      v[m] = stores[k].read(view, o);
+    for (let m = 0; m < v.length; m++, o += per) {
+      v[m] = read(view, o);
       if (!Number.isFinite(v[m]))
-        throw bad('a weight is not finite', entries[k].field, 'finite float32 values', `${v[m]} at byte ${o}`);
+        throw bad(`a weight is not finite at byte ${o}`, entries[k].field, 'finite values', v[m]);
     }
     keras[i][j] = v;
   });
@@ -89,9 +87,8 @@ export function importTfjs(
     const header = { model: { output, layers: configs }, dropout: [], metadata: {} };
     return SequenceModel.fromCheckpoint(header, tensors, backend, where, limits);
   } catch (e) {
-    // not expected: the checks above cover what the checkpoint checks; kept as the format's error
-    if (e instanceof FormatError) throw bad('strand cannot build the model', 'modelTopology', 'a model', e.message);
-    throw e;
+    // not expected (the checks above cover the checkpoint's), but still the format's error
+    throw e instanceof FormatError ? bad('strand cannot build the model', 'modelTopology', 'a model', e.message) : e;
   }
 }
 
@@ -104,15 +101,22 @@ function order(pieces: TfjsPiece[], entries: TfjsEntry[]): Slot[] {
   const frozenLast = [...all.filter((x) => !pieces[x.i].frozen), ...all.filter((x) => pieces[x.i].frozen)];
   const misfit = (slots: Slot[]) => slots.findIndex((x, k) => !sameShape(at(entries[k].spec, 'shape'), x.s));
   if (entries.length !== all.length)
-    throw bad('the manifest does not fit the model', 'weightsManifest', `${all.length} weights`, `${entries.length}`);
+    throw bad('the manifest does not fit the model', 'weightsManifest', `${all.length} weights`, entries.length);
   const [a, b] = [misfit(all), misfit(frozenLast)];
   if (a < 0 && b < 0 && all.some((x, k) => x !== frozenLast[k]))
     throw bad('the weight order is ambiguous', 'weightsManifest', 'one order that fits', 'two (frozen layers)');
   if (a < 0 || b < 0) return a < 0 ? all : frozenLast;
-  const { i, s } = all[a];
-  const found = at(entries[a].spec, 'shape');
-  const shown = Array.isArray(found) ? `[${found.slice(0, 8).map(describe).join(', ')}]` : describe(found);
-  throw bad('a weight of the wrong shape', `${entries[a].field}.shape`, `[${s.join(', ')}] (layer ${i})`, shown);
+  throw bad(
+    'a weight of the wrong shape',
+    `${entries[a].field}.shape`,
+    `[${all[a].s}] (layer ${all[a].i})`,
+    shown(at(entries[a].spec, 'shape')),
+  );
+}
+
+/** A shape from the file, shortened: `[3,8]`, or the value it is instead. */
+function shown(x: unknown): unknown {
+  return Array.isArray(x) ? `[${x}]`.slice(0, 40) : x;
 }
 
 /** Whether a shape from the file is exactly `s`. */

@@ -1,6 +1,7 @@
 // TF.js models for the importTfjs tests: built and run in TF.js itself (cpu backend), saved as
 // model.json + one weight shard the way `model.save()` writes them, with seeded random weights
 // (biases included, so that a swapped gate or a dropped bias changes the outputs).
+import type { SequenceModel } from '../../src/nn/model.ts';
 import { randomArray } from '../helpers/backends.ts';
 import { tf } from '../reference/tfjs-stack.ts';
 
@@ -102,4 +103,23 @@ export function activate(logits: Float32Array, output: string, width: number): F
 /** Seeded token ids in [0, V), batch-major (B, T). */
 export function ids(B: number, T: number, V: number, seed: number): Int32Array {
   return Int32Array.from(randomArray(B * T, seed, 0, V), Math.floor);
+}
+
+/**
+ * strand's outputs on a batch-major input (B, T, F) as TF.js gives them: the input made
+ * time-major, the outputs activated and, when the head runs at every step, made batch-major.
+ */
+export function strandPredict(
+  model: SequenceModel,
+  x: ArrayLike<number>,
+  T: number,
+  B: number,
+  F: number,
+  lengths?: number[],
+): Float32Array {
+  const xs = swap01(x, B, T, F);
+  const raw = model.predict(model.embedding ? Int32Array.from(xs) : xs, { seqLen: T, batch: B, lengths });
+  const O = model.outputSize;
+  const y = activate(raw, model.output, O);
+  return model.head.at === 'every' ? swap01(y, T, B, O) : y;
 }

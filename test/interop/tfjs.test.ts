@@ -10,7 +10,6 @@ import type { SequenceModel } from '../../src/nn/model.ts';
 import { jsBackend, randomArray, wasmBackend } from '../helpers/backends.ts';
 import { expectClose } from '../helpers/close.ts';
 import {
-  activate,
   ids,
   initTfjs,
   type ModelJson,
@@ -18,7 +17,7 @@ import {
   randomize,
   type Saved,
   save,
-  swap01,
+  strandPredict as predictAsTfjs,
   tf,
 } from './tfjs-models.ts';
 
@@ -40,13 +39,9 @@ function inputFor(input: Input, seed: number, b = B): { x: Float32Array; shape: 
   return { x: randomArray(b * T * input.F, seed, -1, 1), shape: [b, T, input.F], F: input.F };
 }
 
-/** strand's outputs as TF.js gives them: activated, and batch-major when the head runs at every step. */
+/** strand's outputs as TF.js gives them (T steps). */
 function strandPredict(model: SequenceModel, x: Float32Array, F: number, b = B, lengths?: number[]): Float32Array {
-  const xs = swap01(x, b, T, F); // (B, T, F) → (T, B, F)
-  const raw = model.predict(model.embedding ? Int32Array.from(xs) : xs, { seqLen: T, batch: b, lengths });
-  const O = model.outputSize;
-  const y = activate(raw, model.output, O);
-  return model.head.at === 'every' ? swap01(y, T, b, O) : y;
+  return predictAsTfjs(model, x, T, b, F, lengths);
 }
 
 /** Randomises, saves, imports; checks strand's predict against TF.js's. */
@@ -388,17 +383,27 @@ describe('importTfjs refuses what strand would compute differently', () => {
   });
 
   it('settings strand has no equivalent for, naming the layer and the setting', () => {
-    const cases: Array<[string, (l: Array<{ class_name: string; config: Record<string, unknown> }>) => void]> = [
-      ['mask_zero', (l) => (l[0].config.mask_zero = true)],
-      ['activation', (l) => (l[1].config.activation = 'relu')],
-      ['go_backwards', (l) => (l[1].config.go_backwards = true)],
-      ['return_state', (l) => (l[1].config.return_state = true)],
-      ['activation', (l) => (l[2].config.activation = 'relu')],
-      ['units', (l) => (l[1].config.units = 2.5)],
-      ['use_bias', (l) => (l[1].config.use_bias = 'yes')],
+    const cases: Array<[number, string, unknown]> = [
+      [0, 'mask_zero', true],
+      [1, 'activation', 'relu'],
+      [1, 'go_backwards', true],
+      [1, 'return_state', true],
+      [1, 'time_major', true],
+      [1, 'units', 2.5],
+      [1, 'use_bias', 'yes'],
+      [1, 'stateful', 1],
+      [0, 'input_dim', 0],
+      [2, 'activation', 'relu'],
+      [2, 'units', 2 ** 24 + 1],
     ];
-    for (const [key, edit] of cases) {
-      refused(edited(edit), base.data, new RegExp(`layer ".+" \\((Embedding|LSTM|Dense)\\): ${key}`));
+    for (const [i, key, value] of cases) {
+      const message = /^tfjs: layer "\w+" \((Embedding|LSTM|Dense)\) is not supported \(field .+, found .+\)$/;
+      refused(
+        edited((l) => (l[i].config[key] = value)),
+        base.data,
+        message,
+        layerField(i, key),
+      );
     }
     refused(
       edited((l) => (l[0].config.mask_zero = true)),
@@ -415,47 +420,69 @@ describe('importTfjs refuses what strand would compute differently', () => {
   });
 
   it('unknown and masking layer classes, layer order, heads, wrappers, non-linear graphs', () => {
+    const order = (i: number, cls: string) =>
+      [
+        new RegExp(
+          `field modelTopology.config.layers\\[${i}\\]: expected a layer of \\[.+\\] in that order, found "${cls}"`,
+        ),
+        `modelTopology.config.layers[${i}]`,
+      ] as const;
     refused(
       edited((l) => (l[1].class_name = 'Conv1D')),
       base.data,
-      /unsupported layer class.*found "Conv1D"/,
+      ...order(1, 'Conv1D'),
     );
     refused(
       edited((l) => l.splice(1, 0, { class_name: 'Masking', config: {} })),
       base.data,
-      /"Masking"/,
+      ...order(1, 'Masking'),
     );
     refused(
       edited((l) => l.push(structuredClone(l[2]))),
       base.data,
-      /after the Dense head/,
+      ...order(3, 'Dense'),
+    ); // after the head
+    refused(
+      edited((l) => l.splice(1, 1)),
+      base.data,
+      ...order(1, 'Dense'),
+    ); // before any recurrent layer
+    refused(
+      edited((l) => l.unshift(structuredClone(l[0]))),
+      base.data,
+      ...order(1, 'Embedding'),
+    );
+    refused(
+      edited((l) => l.splice(1, 0, { class_name: 'InputLayer', config: {} })),
+      base.data,
+      ...order(1, 'InputLayer'),
+    );
+    refused(
+      edited((l) => {
+        l.splice(2, 0, structuredClone(l[1]));
+        l[1].config.return_sequences = false; // a second recurrent layer after the sequence ended
+      }),
+      base.data,
+      ...order(2, 'LSTM'),
     );
     refused(
       edited((l) => l.pop()),
       base.data,
       /no Dense head/,
-    );
-    refused(
-      edited((l) => {
-        l.splice(2, 0, structuredClone(l[1]));
-        l[1].config.return_sequences = false;
-      }),
-      base.data,
-      /sequence ended/,
-    );
-    refused(
-      edited((l) => l.splice(1, 1)),
-      base.data,
-      /Dense layer before any recurrent/,
+      'modelTopology.config.layers',
     );
     const bidi = (extra: Record<string, unknown>) =>
       edited((l) => (l[1] = { class_name: 'Bidirectional', config: { layer: l[1], merge_mode: 'concat', ...extra } }));
-    refused(bidi({ merge_mode: 'mul' }), base.data, /merge_mode/);
-    refused(bidi({ backward_layer: {} }), base.data, /backward layer/);
-    refused(bidi({ layer: { class_name: 'Dense', config: {} } }), base.data, /wrapped layer/);
+    refused(bidi({ merge_mode: 'mul' }), base.data, /"concat" or "sum", found "mul"/, layerField(1, 'merge_mode'));
+    refused(bidi({ backward_layer: {} }), base.data, /expected none, found an object/, layerField(1, 'backward_layer'));
+    refused(bidi({ layer: { class_name: 'Dense', config: {} } }), base.data, ...order(1, 'wrapped Dense'));
+    const timeDistributed = edited((l) => (l[1] = { class_name: 'TimeDistributed', config: { layer: l[1] } }));
+    refused(timeDistributed, base.data, ...order(1, 'wrapped LSTM'));
     const json = edited(() => {});
     json.modelTopology = { class_name: 'Model', config: { layers: [], input_layers: [], output_layers: [] } };
-    refused(json, base.data, /no Dense head|not a linear model/);
+    refused(json, base.data, /not a linear model/, 'modelTopology.config.output_layers');
+    json.modelTopology = { class_name: 'Sequential', config: { layers: Array(1025).fill({}) } };
+    refused(json, base.data, /not a Layers model.*≤ 1024 layers/, 'modelTopology.config.layers');
   });
 
   it('a Functional model with a branch', () => {
@@ -493,7 +520,7 @@ describe('importTfjs refuses what strand would compute differently', () => {
     refused(
       manifest((w) => (w[1].shape = [2, 3])),
       base.data,
-      /wrong shape.*expected \[3, 8\] \(layer 1\), found \[2, 3\]/,
+      /wrong shape.*expected \[3,8\] \(layer 1\), found "\[2,3\]"/,
     );
     refused(
       manifest((w) => (w[1].shape = 'big')),
@@ -512,10 +539,10 @@ describe('importTfjs refuses what strand would compute differently', () => {
     refused(base.json, 'bytes' as unknown as Uint8Array, /not bytes/);
     const nan = base.data.slice();
     new DataView(nan.buffer).setFloat32(8, Number.NaN, true);
-    refused(base.json, nan, /not finite.*NaN at byte 8/, 'weightsManifest[0].weights[0]');
+    refused(base.json, nan, /not finite at byte 8.*found NaN/, 'weightsManifest[0].weights[0]');
     refused(base.json, base.data, /maxParameters/, 'modelTopology', { maxParameters: 50 });
     refused(base.json, base.data, /maxBytes/, 'weightsManifest', { maxBytes: 100 });
-    refused('{"modelTopology": ', base.data, /not JSON/);
+    refused('{"modelTopology": ', base.data, /not a JSON object.*found "Unexpected end/, 'model.json');
     refused({}, base.data, /not a Layers model/);
   });
 });
