@@ -232,7 +232,7 @@ describe('importTfjs matches TF.js', () => {
     expect(again.stateDict()).toEqual(ours.stateDict());
   });
 
-  it('reads the shards apart, parsed model.json, model artifacts, an older Sequential config, the js backend', async () => {
+  it('reads the shards apart, manifest groups, parsed model.json, model artifacts, an older Sequential config, the js backend', async () => {
     const m = tf.sequential({
       layers: [tf.layers.gru({ units: 3, inputShape: [T, 2], ...sigmoid }), tf.layers.dense({ units: 2 })],
     });
@@ -241,7 +241,13 @@ describe('importTfjs matches TF.js', () => {
     const d = saved.data;
     const shards = [d.slice(0, 7).buffer, d.subarray(7, 50), d.slice(50)];
     expect(importTfjs(saved.json, shards, { backend }).stateDict()).toEqual(want);
-    const artifacts = { modelTopology: saved.json.modelTopology, weightSpecs: saved.json.weightsManifest[0].weights };
+    const specs = saved.json.weightsManifest[0].weights;
+    const groups = [
+      { paths: ['a.bin'], weights: specs.slice(0, 2) },
+      { paths: ['b.bin', 'c.bin'], weights: specs.slice(2) },
+    ];
+    expect(importTfjs({ ...saved.json, weightsManifest: groups }, d, { backend }).stateDict()).toEqual(want);
+    const artifacts = { modelTopology: saved.json.modelTopology, weightSpecs: specs };
     expect(importTfjs(artifacts, d.slice().buffer, { backend }).stateDict()).toEqual(want);
     const topology = saved.json.modelTopology as { config: { layers: unknown[] } };
     const older = { ...saved.json, modelTopology: { class_name: 'Sequential', config: topology.config.layers } };
