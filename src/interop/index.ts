@@ -16,3 +16,4 @@ export {
   type SaveSafetensorsOptions,
 } from './safetensors.ts';
 export { readPyTorch, type PyTorchReadOptions } from './pytorch.ts';
+export { importTfjs } from './tfjs.ts';

@@ -24,8 +24,8 @@
  * of the one Keras bias is at once dL/db_ih and dL/db_hh; `tfjsRun` reports it under both names.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromKerasKernel, reorderGates, toKerasKernel } from '../../src/interop/gates.ts';
 import {
-  gateRows,
   layerInputSize,
   numDirections,
   paramShapes,
@@ -49,15 +49,9 @@ export async function initTfjs(): Promise<void> {
   await tf.ready();
 }
 
-/** Keras column block (in units of H) holding PyTorch gate block `p`. */
-function kerasBlockOf(spec: RecurrentSpec, p: number): number {
-  if (spec.cell === 'gru') return p === 0 ? 1 : p === 1 ? 0 : 2; // r↔z swap, n = h
-  return p; // LSTM i,f,g,o = i,f,c,o; RNN has one block
-}
-
 /**
  * PyTorch-layout weights of (layer, direction) → Keras `[kernel (I, G), recurrent_kernel (H, G),
- * bias (G)?]` as float32 arrays.
+ * bias (G)?]` as float32 arrays (gates.ts `toKerasKernel` / `reorderGates` do the layout).
  */
 export function toKerasWeights(
   spec: RecurrentSpec,
@@ -66,45 +60,23 @@ export function toKerasWeights(
   direction: number,
 ): Float32Array[] {
   const H = spec.hiddenSize;
-  const G = gateRows(spec);
   const I = layerInputSize(spec, layer);
   const s = paramSuffix(layer, direction);
-  const blocks = G / H;
-  const transposeGates = (W: Float64Array, cols: number): Float32Array => {
-    const out = new Float32Array(cols * G);
-    for (let p = 0; p < blocks; p++) {
-      const kb = kerasBlockOf(spec, p);
-      for (let j = 0; j < H; j++) {
-        for (let c = 0; c < cols; c++) out[c * G + kb * H + j] = W[(p * H + j) * cols + c];
-      }
-    }
-    return out;
-  };
-  const weights = [transposeGates(params[`weight_ih${s}`], I), transposeGates(params[`weight_hh${s}`], H)];
+  const weights = [
+    toKerasKernel(params[`weight_ih${s}`], spec.cell, H, I),
+    toKerasKernel(params[`weight_hh${s}`], spec.cell, H, H),
+  ];
   if (spec.bias) {
-    const bias = new Float32Array(G);
-    for (let p = 0; p < blocks; p++) {
-      const kb = kerasBlockOf(spec, p);
-      for (let j = 0; j < H; j++)
-        bias[kb * H + j] = params[`bias_ih${s}`][p * H + j] + params[`bias_hh${s}`][p * H + j];
-    }
-    weights.push(bias);
+    // summed in float64, rounded once to float32 by reorderGates
+    const sum = params[`bias_ih${s}`].map((b, i) => b + params[`bias_hh${s}`][i]);
+    weights.push(reorderGates(sum, spec.cell, 'keras', H, 1, true));
   }
   return weights;
 }
 
-/** Keras-layout gradients → PyTorch-layout (inverse of the permutation/transpose above). */
+/** A Keras-layout gradient (cols, G) → PyTorch layout (G, cols) (the inverse of the conversion above). */
 function fromKerasGrad(spec: RecurrentSpec, keras: Float32Array, cols: number): Float64Array {
-  const H = spec.hiddenSize;
-  const G = gateRows(spec);
-  const out = new Float64Array(G * cols);
-  for (let p = 0; p < G / H; p++) {
-    const kb = kerasBlockOf(spec, p);
-    for (let j = 0; j < H; j++) {
-      for (let c = 0; c < cols; c++) out[(p * H + j) * cols + c] = keras[c * G + kb * H + j];
-    }
-  }
-  return out;
+  return Float64Array.from(fromKerasKernel(keras, spec.cell, spec.hiddenSize, cols));
 }
 
 function makeLayer(spec: RecurrentSpec): tf.layers.Layer {
