@@ -4,6 +4,7 @@
  * Values are little-endian: float32; or quantized uint8 / uint16 (value = q·scale + min); or float16.
  */
 import { at, bad } from './tfjs-topology.ts';
+import { float16ToFloat32 } from './dtypes.ts';
 
 /** One manifest entry and its path in model.json. */
 export interface TfjsEntry {
@@ -42,7 +43,7 @@ export function storage({ spec, field }: TfjsEntry): [number, (v: DataView, o: n
   };
   check('dtype', at(spec, 'dtype') === 'float32', '"float32"', at(spec, 'dtype'));
   if (q == null) return [4, (v, o) => v.getFloat32(o, true)];
-  if (kind === 'float16') return [2, (v, o) => half(v.getUint16(o, true))];
+  if (kind === 'float16') return [2, (v, o) => float16ToFloat32(v.getUint16(o, true))];
   check('quantization.dtype', kind === 'uint8' || kind === 'uint16', '"uint8", "uint16" or "float16"', kind);
   for (const [key, x] of [
     ['scale', scale],
@@ -51,18 +52,6 @@ export function storage({ spec, field }: TfjsEntry): [number, (v: DataView, o: n
     check(`quantization.${key}`, Number.isFinite(x), 'a finite number', x);
   const [s, m] = [scale as number, min as number];
   return kind === 'uint8' ? [1, (v, o) => v.getUint8(o) * s + m] : [2, (v, o) => v.getUint16(o, true) * s + m];
-}
-
-/**
- * An IEEE 754 half-precision value from its 16 bits. (A small private decoder: strand's shared
- * dtype conversions live in their own module once merged.)
- */
-export function half(h: number): number {
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  const v =
-    e === 0 ? m * 2 ** -24 : e === 31 ? (m ? Number.NaN : Number.POSITIVE_INFINITY) : (1024 + m) * 2 ** (e - 25);
-  return h >> 15 ? -v : v;
 }
 
 /**
