@@ -274,7 +274,7 @@ function walk(graph: OnnxGraph): Walk {
       throw refuse(
         `unsupported operator '${n.domain ? `${n.domain}.` : ''}${op}'`,
         `graph.node[${i}].op_type`,
-        'an operator of an RNN/LSTM/GRU model (see importOnnx)',
+        'an operator importOnnx reads',
         `'${op}'`,
       );
     for (const o of n.output ?? []) {
@@ -405,7 +405,7 @@ function readMerge(n: OnnxNode, field: string, g: Walk): [string, number] {
   throw refuse(
     `unexpected '${n.op_type}' on the data path`,
     field,
-    'Squeeze, or Transpose + Reshape, after each recurrent node',
+    'Squeeze, or Transpose + Reshape',
     `'${n.op_type}'`,
   );
 }
@@ -423,7 +423,7 @@ function readRecurrent(n: OnnxNode, field: string, g: Walk): RecurrentNode {
     throw refuse(
       `direction '${direction}' is not supported`,
       `${field}.attribute.direction`,
-      "'forward' or 'bidirectional' (strand runs a reverse direction only beside a forward one)",
+      "'forward' or 'bidirectional'",
       `'${direction}'`,
     );
   const D = direction === 'bidirectional' ? 2 : 1;
