@@ -9,13 +9,21 @@
  */
 import type { LoadOptions } from '../nn/checkpoint.ts';
 import { loadOptions } from '../nn/checkpoint.ts';
+import { FormatError } from '../io/format-error.ts';
 import type { LayerConfig } from '../nn/layers.ts';
 import { SequenceModel } from '../nn/model.ts';
 import type { CellType } from '../nn/recurrent.ts';
 import type { OutputKind } from '../nn/trainable.ts';
 import { InteropError } from './error.ts';
 import { gateCount, reorderGates, transpose } from './gates.ts';
-import { type OnnxAttribute, type OnnxGraph, type OnnxNode, readOnnxModel, tensorValues } from './onnx-read.ts';
+import {
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxNode,
+  readOnnxModel,
+  type TensorValues,
+  tensorValues,
+} from './onnx-read.ts';
 
 const CELLS: Readonly<Record<string, CellType>> = { LSTM: 'lstm', GRU: 'gru', RNN: 'rnn' };
 
@@ -46,14 +54,12 @@ interface RecurrentNode {
   field: string;
 }
 
-type Values = { shape: number[]; data: Float64Array };
-
 /** What the walk knows of the graph, for the readers of its parts. */
 interface Walk {
   /** The node producing a value (through Identity) and its place; undefined for an input or an initializer. */
   producer(name: string): [OnnxNode, string] | undefined;
   /** A constant's values (an initializer or a Constant node); undefined for any other value. */
-  constant(name: string): Values | undefined;
+  constant(name: string): TensorValues | undefined;
   /** A constant of the given shape, finite, as float32. */
   weight(name: string, shape: readonly number[], field: string): Float32Array;
   /** The graph's inputs that are not initializers. */
@@ -130,13 +136,22 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
       expected: `at most ${limits.maxParameters} parameter values (options.maxParameters)`,
       found: `${parameters}`,
     });
-  return SequenceModel.fromCheckpoint(
-    { model: { output, layers }, dropout: [], metadata: {} },
-    tensors,
-    backend,
-    where,
-    limits,
-  );
+  try {
+    return SequenceModel.fromCheckpoint(
+      { model: { output, layers }, dropout: [], metadata: {} },
+      tensors,
+      backend,
+      where,
+      limits,
+    );
+  } catch (error) {
+    // the checkpoint checks' limits on a layer (sizes up to 2^24, numLayers up to 1024)
+    if (!(error instanceof FormatError)) throw error;
+    throw new InteropError('onnx', 'strand cannot hold this model', {
+      expected: "strand's layer limits",
+      found: error.message,
+    });
+  }
 }
 
 /** The model an ONNX file describes: strand's layer configurations and tensors (`model.<layer>.<name>`). */
@@ -291,7 +306,12 @@ function walk(graph: OnnxGraph): Walk {
     }
     throw refuse('the graph has a cycle', 'graph.node', 'an acyclic graph', 'a cycle of Identity nodes');
   };
-  const constant = (name: string): Values | undefined => {
+  const decoded = new Map<string, TensorValues | undefined>();
+  const constant = (name: string): TensorValues | undefined => {
+    if (!decoded.has(name)) decoded.set(name, decode(name));
+    return decoded.get(name);
+  };
+  const decode = (name: string): TensorValues | undefined => {
     const i = initializers.get(name);
     if (i !== undefined) return tensorValues(graph.initializer![i], `graph.initializer[${i}]`);
     const p = producer(name);
@@ -308,7 +328,7 @@ function walk(graph: OnnxGraph): Walk {
     const t = constant(name);
     if (!t) throw refuse('a weight is not a constant', field, 'an initializer', `'${name}'`);
     if (!same(t.shape, shape)) throw refuse('a weight has the wrong shape', field, `[${shape}]`, `[${t.shape}]`);
-    const out = Float32Array.from(t.data);
+    const out = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     const bad = out.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw refuse('a weight is not finite', field, 'finite values', `${t.data[bad]} at index ${bad}`);
     return out;
@@ -405,7 +425,7 @@ function readMerge(n: OnnxNode, field: string, g: Walk): [string, number] {
   throw refuse(
     `unexpected '${n.op_type}' on the data path`,
     field,
-    'Squeeze, or Transpose + Reshape',
+    'Squeeze, or Transpose + Reshape (time-major, a head at every step)',
     `'${n.op_type}'`,
   );
 }

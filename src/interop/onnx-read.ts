@@ -127,13 +127,19 @@ export const ONNX_TYPES =
 /** Bytes per element in raw_data of the element types read: FLOAT, INT32, INT64, FLOAT16, BFLOAT16. */
 const RAW_BYTES: Record<number, number> = { 1: 4, 6: 4, 7: 8, 10: 2, 16: 2 };
 
+/** A tensor's shape and values: float32 for FLOAT, FLOAT16 and BFLOAT16, float64 (exact to 2⁵³) for INT32 and INT64. */
+export interface TensorValues {
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
 /**
  * A tensor's values as numbers, with its shape (FLOAT, FLOAT16, BFLOAT16, INT32 or INT64).
  * Refuses external data, other element types, and a value count that is not the product of the
  * dims — before allocating.
  * @param field the tensor's place, for errors (`graph.initializer[3]`)
  */
-export function tensorValues(t: OnnxTensor, field: string): { shape: number[]; data: Float64Array } {
+export function tensorValues(t: OnnxTensor, field: string): TensorValues {
   const refuse = (problem: string, expected: string, found: string) =>
     new InteropError('onnx', problem, { field, expected, found });
   if (t.data_location === 1 || t.external_data)
@@ -161,7 +167,7 @@ export function tensorValues(t: OnnxTensor, field: string): { shape: number[]; d
       `${n} values ([${shape.join(', ')}])`,
       raw ? `${raw.length} bytes of raw_data` : `${count} values`,
     );
-  const data = new Float64Array(n);
+  const data = type === 6 || type === 7 ? new Float64Array(n) : new Float32Array(n);
   const view = raw && new DataView(raw.buffer, raw.byteOffset, raw.length);
   for (let i = 0; i < n; i++) {
     const bits = view

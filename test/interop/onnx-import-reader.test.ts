@@ -238,6 +238,31 @@ describe('importOnnx on hand-built graphs', () => {
     expect(refusal(() => importOnnx(new Uint8Array(0))).message).toContain('no graph');
   });
 
+  it('refuses a stack deeper than strand holds (1025 stacked nodes sharing their weights)', () => {
+    const graph: number[] = [];
+    let x = 'x';
+    for (let k = 0; k < 1025; k++) {
+      graph.push(...len(1, node('RNN', [x, 'W', 'R', 'B'], [`y${k}`], intAttribute('hidden_size', 1))));
+      graph.push(...len(1, node('Squeeze', [`y${k}`, 'axes'], [`s${k}`])));
+      x = `s${k}`;
+    }
+    graph.push(...len(1, node('MatMul', [x, 'head'], ['out'])));
+    const weights: Array<[string, number[]]> = [
+      ['W', [1, 1, 1]],
+      ['R', [1, 1, 1]],
+      ['B', [1, 2]],
+      ['head', [1, 1]],
+    ];
+    for (const [name, dims] of weights) {
+      const values = new Array(dims.reduce((a, b) => a * b)).fill(0.5);
+      graph.push(...len(5, floatTensor(name, dims, values)));
+    }
+    graph.push(...len(5, int(1, 1), str(8, 'axes'), intStorages.int64Packed([1])));
+    graph.push(...len(11, str(1, 'x')), ...len(12, str(1, 'out')));
+    const e = refusal(() => importOnnx(bytes(len(8, int(2, 17)), len(7, graph))));
+    expect(e.message).toContain('numLayers');
+  });
+
   it('refuses an attribute of the wrong type', () => {
     const axes = [...str(1, 'axes'), ...int(3, 1), ...int(20, 2)]; // an INT, where Squeeze has INTS
     const graph = [
