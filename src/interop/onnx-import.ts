@@ -34,8 +34,18 @@ const OPERATORS = new Set(
   ),
 );
 
-/** The attributes a recurrent node may have (others, such as clip, are refused). */
-const RECURRENT_ATTRIBUTES = new Set(['direction', 'hidden_size', 'activations', 'linear_before_reset', 'layout']);
+/**
+ * The attributes a recurrent node may have, with the values strand runs ([] for any; activations
+ * are checked apart). Others, such as clip or activation_alpha, are refused.
+ */
+const RECURRENT_ATTRIBUTES: Readonly<Record<string, readonly (string | number)[]>> = {
+  direction: ['forward', 'bidirectional'],
+  hidden_size: [],
+  activations: [],
+  linear_before_reset: [0, 1],
+  layout: [0],
+  input_forget: [0],
+};
 
 /** The default activations of one direction, by cell. */
 const ACTIVATIONS: Readonly<Record<CellType, string>> = { lstm: 'Sigmoid Tanh Tanh', gru: 'Sigmoid Tanh', rnn: 'Tanh' };
@@ -435,24 +445,15 @@ function readRecurrent(n: OnnxNode, field: string, g: Walk): RecurrentNode {
   const cell = CELLS[n.op_type ?? ''];
   for (const a of n.attribute ?? []) {
     const key = a.name ?? '';
-    if (!RECURRENT_ATTRIBUTES.has(key) && !(key === 'input_forget' && attr(n, key, 'i', field) === 0))
+    const allowed = Object.hasOwn(RECURRENT_ATTRIBUTES, key) ? RECURRENT_ATTRIBUTES[key] : undefined;
+    if (!allowed)
       throw refuse(`'${key}' is not supported`, `${field}.attribute.${key}`, 'no such attribute', `'${key}'`);
+    const value = allowed.length ? attr(n, key, typeof allowed[0] === 'string' ? 's' : 'i', field) : undefined;
+    if (value !== undefined && !allowed.includes(value))
+      throw refuse(`${key} ${value} is not supported`, `${field}.attribute.${key}`, allowed.join(' or '), `${value}`);
   }
-  const direction = attr(n, 'direction', 's', field) ?? 'forward';
-  if (direction !== 'forward' && direction !== 'bidirectional')
-    throw refuse(
-      `direction '${direction}' is not supported`,
-      `${field}.attribute.direction`,
-      "'forward' or 'bidirectional'",
-      `'${direction}'`,
-    );
-  const D = direction === 'bidirectional' ? 2 : 1;
-  const layout = attr(n, 'layout', 'i', field) ?? 0;
-  if (layout !== 0)
-    throw refuse('layout 1 is not supported', `${field}.attribute.layout`, '0 (time-major)', `${layout}`);
-  const lbr = attr(n, 'linear_before_reset', 'i', field) ?? 0;
-  if (lbr !== 0 && lbr !== 1)
-    throw refuse('linear_before_reset is invalid', `${field}.attribute.linear_before_reset`, '0 or 1', `${lbr}`);
+  const D = attr(n, 'direction', 's', field) === 'bidirectional' ? 2 : 1;
+  const lbr = attr(n, 'linear_before_reset', 'i', field);
   // activations: the defaults, once or per direction; an RNN may use Tanh or Relu
   const listed = attr(n, 'activations', 'strings', field)?.join(' ');
   const one = cell !== 'rnn' ? ACTIVATIONS[cell] : listed?.startsWith('Relu') ? 'Relu' : 'Tanh';
