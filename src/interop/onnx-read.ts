@@ -43,10 +43,9 @@ export interface OnnxNode {
   attribute?: OnnxAttribute[];
 }
 
-/** ValueInfoProto: a graph input's or output's name and element type. */
+/** ValueInfoProto: a graph input's or output's name (its type is not needed). */
 export interface OnnxValueInfo {
   name?: string;
-  type?: { tensor_type?: { elem_type?: number } };
 }
 
 /** GraphProto: nodes, initializers, inputs and outputs. */
@@ -98,7 +97,6 @@ const NODE: ProtoSchema = {
 };
 const VALUE_INFO: ProtoSchema = {
   1: ['name', 'string'],
-  2: ['type', { 1: ['tensor_type', { 1: ['elem_type', 'int'] }] }],
 };
 const GRAPH: ProtoSchema = {
   1: ['node', [NODE]],
