@@ -17,3 +17,4 @@ export {
 } from './safetensors.ts';
 export { readPyTorch, type PyTorchReadOptions } from './pytorch.ts';
 export { importTfjs } from './tfjs.ts';
+export { importOnnx } from './onnx-import.ts';
