@@ -6,6 +6,7 @@
  */
 import { InteropError } from './error.ts';
 import { decodeProto, type ProtoSchema } from './protobuf-reader.ts';
+import { bfloat16ToFloat32, float16ToFloat32 } from './dtypes.ts';
 
 /** TensorProto: a tensor's dims, element type and values (in one of several fields). */
 export interface OnnxTensor {
@@ -177,24 +178,7 @@ export function tensorValues(t: OnnxTensor, field: string): TensorValues {
             ? view.getInt32(8 * i + 4, true) * 2 ** 32 + view.getUint32(8 * i, true)
             : view.getInt32(4 * i, true)
       : (typed as number[])[i];
-    data[i] = type === 10 ? half(bits & 0xffff) : type === 16 ? bfloat((bits & 0xffff) << 16) : bits;
+    data[i] = type === 10 ? float16ToFloat32(bits & 0xffff) : type === 16 ? bfloat16ToFloat32(bits & 0xffff) : bits;
   }
   return { shape, data };
-}
-
-/** An IEEE half-precision value from its 16 bits (a private decoder until a shared one lands). */
-function half(h: number): number {
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  const v =
-    e === 0 ? m * 2 ** -24 : e === 31 ? (m ? Number.NaN : Number.POSITIVE_INFINITY) : (1024 + m) * 2 ** (e - 25);
-  return h & 0x8000 ? -v : v;
-}
-
-const BITS = new DataView(new ArrayBuffer(4));
-
-/** A float32 from its 32 bits (a bfloat16 is the upper half). */
-function bfloat(bits: number): number {
-  BITS.setUint32(0, bits >>> 0);
-  return BITS.getFloat32(0);
 }
