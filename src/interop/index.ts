@@ -5,3 +5,12 @@
 export { InteropError, type InteropFormat, type InteropErrorDetails } from './error.ts';
 export type { Tensor, TensorDict } from './tensor.ts';
 export { reorderGates, transpose, toKerasKernel, fromKerasKernel, gateCount, type GateLayout } from './gates.ts';
+export { mapStateDict } from './state-dict.ts';
+export {
+  inferArchitecture,
+  modelFromStateDict,
+  type InferArchitectureOptions,
+  type ModelFromStateDictOptions,
+} from './infer-architecture.ts';
+export type { ModelConfig } from '../nn/model.ts';
+export type { LayerConfig } from '../nn/layers.ts';
