@@ -60,6 +60,13 @@ function infer(tensors: unknown, options: InferArchitectureOptions, where: strin
   const start = k;
   for (; k < groups.length && [...groups[k].entries.keys()].some((p) => RECURRENT_PARAM.test(p)); k++) {
     const g = groups[k];
+    const proj = [...g.entries.values()].find((e) => e.param.includes('_hr_'));
+    if (proj)
+      throw new InteropError(FORMAT, 'an LSTM projection (proj_size), which strand lacks', {
+        field: proj.name,
+        expected: 'no such tensor',
+        found: `shape [${proj.shape}]`,
+      });
     const hh = dims(g, 'weight_hh_l0');
     const [G, H] = hh;
     const type = CELLS[G / H];

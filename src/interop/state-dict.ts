@@ -59,7 +59,11 @@ export function groupTensors(tensors: unknown): { entries: Entry[]; groups: Grou
       const { shape, data } = t as { shape: number[]; data: ArrayLike<number> };
       const dims =
         Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0 && d <= LAYER_CONFIG_LIMITS.maxSize);
-      if (!dims) throw bad(`a shape of sizes 1 to ${LAYER_CONFIG_LIMITS.maxSize}`, describe(shape));
+      if (!dims)
+        throw bad(
+          `a shape of sizes 1 to ${LAYER_CONFIG_LIMITS.maxSize}`,
+          Array.isArray(shape) ? `[${shape.slice(0, 8)}]` : describe(shape),
+        );
       if (data === null || typeof data !== 'object' || data.length !== numel(shape))
         throw bad(`data of ${numel(shape)} values for shape ${shown(shape, 0)}`, describe(data));
       entry = { name, param, shape, data };
@@ -88,11 +92,7 @@ export function misfit(group: Group, expected: ReadonlyArray<[string, number[]]>
   const names = new Set(expected.map(([p]) => p));
   for (const p of group.entries.keys())
     if (!names.has(p))
-      return new InteropError(FORMAT, 'a tensor strand cannot place', {
-        field: at(p),
-        expected: [...names].join(', '),
-        found: p.includes('_hr_') ? 'an LSTM projection (proj_size), which strand lacks' : p,
-      });
+      return new InteropError(FORMAT, 'a tensor strand cannot place', { field: at(p), expected: 'none', found: p });
 }
 
 /** `'embedding'`, `'dense'` or `'recurrent'`: what kind of layer a group of parameters belongs to. */
@@ -160,7 +160,9 @@ export function mapOnto(
     }
     const taken = new Set(Object.keys(out).map((k) => k.slice(0, k.indexOf('.'))));
     open = open.filter((l) => !taken.has(String(l.i)));
-    free = groups.filter((g) => ![...g.entries.values()].some((e) => pinned.has(e.name)));
+    free = groups
+      .map((g) => ({ ...g, entries: new Map([...g.entries].filter(([, e]) => !pinned.has(e.name))) }))
+      .filter((g) => g.entries.size);
   }
   // the rest by kind (a lone weight before the first recurrent tensor is an embedding) and shapes
   const firstRecurrent = entries.findIndex((e) => RECURRENT_PARAM.test(e.param));

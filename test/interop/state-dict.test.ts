@@ -144,13 +144,13 @@ describe('modelFromStateDict', () => {
 
 describe('mapStateDict', () => {
   function strandModel(cell: 'lstm' | 'gru' | 'rnn', numLayers: number, bidirectional: boolean): SequenceModel {
-    const Layer = { lstm: LSTM, gru: GRU, rnn: RNN }[cell];
     const D = bidirectional ? 2 : 1;
+    const options = { inputSize: EMBED, hiddenSize: HIDDEN, numLayers, bidirectional };
     return new SequenceModel({
       layers: [
         new Embedding(VOCAB, EMBED),
         new Dropout(0.25),
-        new Layer({ inputSize: EMBED, hiddenSize: HIDDEN, numLayers, bidirectional }),
+        cell === 'lstm' ? new LSTM(options) : cell === 'gru' ? new GRU(options) : new RNN(options),
         new Dense(D * HIDDEN, CLASSES),
       ],
     });
