@@ -10,8 +10,8 @@ import { describe } from '../util/check.ts';
 import { checkOptions, custom, oneOf } from '../util/options.ts';
 import { Rng } from '../util/rng.ts';
 import { InteropError } from './error.ts';
-import { RECURRENT_PARAM, float32, groupTensors, mapOnto, misfit, type Group } from './state-dict.ts';
-import { numel, type TensorDict } from './tensor.ts';
+import { RECURRENT_PARAM, fullName, groupTensors, mapOnto, misfit, refuse, type Group } from './state-dict.ts';
+import type { TensorDict } from './tensor.ts';
 
 /** Options of {@link inferArchitecture}: what a state dict does not say. */
 export interface InferArchitectureOptions {
@@ -31,7 +31,6 @@ export interface ModelFromStateDictOptions extends LoadOptions, InferArchitectur
   rename?: Record<string, string>;
 }
 
-const FORMAT = 'state dict';
 const INFER_OPTIONS = {
   output: oneOf('softmax', 'sigmoid', 'linear'),
   nonlinearity: oneOf('tanh', 'relu'),
@@ -43,14 +42,13 @@ const CELLS: Record<number, 'lstm' | 'gru' | 'rnn'> = { 4: 'lstm', 3: 'gru', 1: 
 function infer(tensors: unknown, options: InferArchitectureOptions, where: string): [ModelConfig, Group[]] {
   checkOptions(options, INFER_OPTIONS, where);
   const { entries, groups } = groupTensors(tensors);
-  const bare = entries.find((e) => !e.shape);
-  if (bare) throw new InteropError(FORMAT, 'no shape', { field: bare.name, expected: 'a Tensor', found: 'an array' });
-  const first = (g: Group) => [...g.entries.values()][0].name;
+  for (const e of entries.values()) if (!e.shape) throw refuse('no shape', e.name, 'a Tensor', 'an array');
   const dims = (g: Group, p: string) => g.entries.get(p)?.shape ?? [];
+  const keys = (g: Group) => [...g.entries.keys()];
   const layers: LayerConfig[] = [];
   let k = 0;
   let width = 0;
-  if (groups.length > 1 && [...groups[0].entries.keys()].join() === 'weight') {
+  if (groups.length > 1 && keys(groups[0]).join() === 'weight') {
     const [numEmbeddings, embeddingDim] = dims(groups[0], 'weight');
     layers.push({ type: 'embedding', numEmbeddings, embeddingDim });
     width = embeddingDim;
@@ -58,33 +56,30 @@ function infer(tensors: unknown, options: InferArchitectureOptions, where: strin
   }
   // recurrent modules, each fed by the one below (its own input size only at the bottom)
   const start = k;
-  for (; k < groups.length && [...groups[k].entries.keys()].some((p) => RECURRENT_PARAM.test(p)); k++) {
+  for (; groups[k] && keys(groups[k]).some((p) => RECURRENT_PARAM.test(p)); k++) {
     const g = groups[k];
-    const proj = [...g.entries.values()].find((e) => e.param.includes('_hr_'));
-    if (proj)
-      throw new InteropError(FORMAT, 'an LSTM projection (proj_size), which strand lacks', {
-        field: proj.name,
-        expected: 'no such tensor',
-        found: `shape [${proj.shape}]`,
-      });
+    const names = keys(g).join();
     const hh = dims(g, 'weight_hh_l0');
-    const [G, H] = hh;
-    const type = CELLS[G / H];
-    if (!type)
-      throw new InteropError(FORMAT, 'not an RNN, LSTM or GRU', {
-        field: `${g.prefix && `${g.prefix}.`}weight_hh_l0`,
-        expected: 'a (gates·H, H) weight, 4 (LSTM), 3 (GRU) or 1 (RNN) gates',
-        found: hh.length ? `[${hh.join(', ')}]` : 'no such tensor',
-      });
-    let numLayers = 0;
-    for (const p of g.entries.keys()) numLayers = Math.max(numLayers, Number(RECURRENT_PARAM.exec(p)?.[3] ?? 0) + 1);
-    const names = [...g.entries.keys()].join();
+    const type = CELLS[hh[0] / hh[1]];
+    const proj = keys(g).find((p) => p.includes('_hr_'));
+    if (!type || proj)
+      throw refuse(
+        'not an RNN, LSTM or GRU strand has',
+        fullName(g, proj ?? 'weight_hh_l0'),
+        'weight_hh_l0 of shape (4H, 3H or H; H) and no proj_size',
+        proj ? 'an LSTM projection (proj_size)' : `[${hh}]`,
+      );
+    const D = names.includes('_reverse') ? 2 : 1;
     layers.push({
       type,
       inputSize: width || (dims(g, 'weight_ih_l0')[1] ?? 0),
-      hiddenSize: H,
-      numLayers: Math.min(numLayers, g.entries.size), // a higher index is a tensor misfit names below
-      bidirectional: names.includes('_reverse'),
+      hiddenSize: hh[1],
+      // a higher layer index than the tensors can fill is one of them missing: misfit names it below
+      numLayers: Math.min(
+        keys(g).reduce((n, p) => Math.max(n, 1 + Number(RECURRENT_PARAM.exec(p)?.[3] ?? 0)), 1),
+        g.entries.size,
+      ),
+      bidirectional: D > 1,
       bias: names.includes('bias'),
       merge: 'concat',
       ...(type === 'rnn'
@@ -93,15 +88,16 @@ function infer(tensors: unknown, options: InferArchitectureOptions, where: strin
           ? { resetAfter: true }
           : {}),
     });
-    width = (names.includes('_reverse') ? 2 : 1) * H;
+    width = D * hh[1];
   }
-  const head = groups[groups.length - 1];
+  const head = groups[k];
   if (k === start || k !== groups.length - 1)
-    throw new InteropError(FORMAT, 'not a stack strand has', {
-      field: groups[k] && first(groups[k]),
-      expected: '[Embedding?, (RNN | LSTM | GRU)+, Linear] modules in this order',
-      found: groups[k] ? `module ${describe(groups[k].prefix)} here` : 'no Linear head',
-    });
+    throw refuse(
+      'not a stack strand has',
+      head && [...head.entries.values()][0].name,
+      'modules Embedding?, (RNN | LSTM | GRU)+, Linear in order',
+      head ? `module ${describe(head.prefix)} here` : 'no Linear head',
+    );
   layers.push({
     type: 'dense',
     inFeatures: width,
@@ -141,7 +137,8 @@ export function inferArchitecture(tensors: TensorDict, options: InferArchitectur
  * A {@link SequenceModel} holding a PyTorch `state_dict`'s weights, its architecture given or else
  * read by {@link inferArchitecture} (`output`, `nonlinearity` and `at` are for the inferred one).
  * The tensors go to the layers the inference read them for, or by {@link mapStateDict}'s rules when
- * `architecture` or `rename` is given. Everything is checked before the model is built — the
+ * `architecture` or `rename` is given (a one-hot input layer then needs its table in the dict, as
+ * `weight` (V, V) of a module before the recurrent ones). Everything is checked before the model is built — the
  * architecture as a checkpoint's is, against `maxParameters` (a RangeError above it), and the
  * tensors' bytes against `maxBytes`; a refusal is an {@link InteropError}, and a model whose
  * loading fails is freed.
@@ -153,54 +150,36 @@ export function inferArchitecture(tensors: TensorDict, options: InferArchitectur
  */
 export function modelFromStateDict(tensors: TensorDict, options: ModelFromStateDictOptions = {}): SequenceModel {
   const where = 'modelFromStateDict';
-  const schema = { ...LOAD_OPTIONS, ...INFER_OPTIONS, architecture: custom('a ModelConfig'), rename: RENAME_OPTION };
-  checkOptions(options, schema, where);
+  const architectureSpec = custom(
+    `a ModelConfig of up to ${MAX_STACK_LAYERS} layers`,
+    (a) => Array.isArray((a as ModelConfig)?.layers) && (a as ModelConfig).layers.length <= MAX_STACK_LAYERS,
+  );
+  checkOptions(
+    options,
+    { ...LOAD_OPTIONS, ...INFER_OPTIONS, architecture: architectureSpec, rename: RENAME_OPTION },
+    where,
+  );
   const { architecture, rename, output, nonlinearity, at, ...load } = options;
   const { backend, limits } = loadOptions(load, where);
   if (architecture && (output ?? nonlinearity ?? at))
-    throw new TypeError(
-      `${where}: output, nonlinearity and at are for an inferred architecture, not options.architecture`,
-    );
+    throw new TypeError(`${where}: output, nonlinearity and at are for an inferred architecture`);
   try {
-    let config: ModelConfig;
-    let dict: Record<string, Float32Array> = {};
-    if (architecture) {
-      const layers: unknown = architecture.layers;
-      if (!Array.isArray(layers) || layers.length > MAX_STACK_LAYERS)
-        throw new InteropError(FORMAT, 'a bad architecture', {
-          field: 'architecture.layers',
-          expected: `an array of up to ${MAX_STACK_LAYERS} layer configurations`,
-          found: describe(layers),
-        });
-      layers.forEach((c, i) => checkLayerConfig(c, `architecture.layers[${i}]`, where));
-      config = architecture;
-      let n = 0;
-      for (const c of config.layers) for (const [, shape] of parameterShapes(c)) n += numel(shape);
-      if (n > limits.maxParameters)
-        throw new RangeError(
-          `${where}: the architecture has ${n} parameter values, above maxParameters = ${limits.maxParameters}`,
-        );
-    } else {
+    let config = architecture;
+    let pins = rename;
+    if (config) config.layers.forEach((c, i) => checkLayerConfig(c, `architecture.layers[${i}]`, where));
+    else {
+      // each module to the layer it was read for (a module without a prefix is matched as usual)
       const [inferred, groups] = infer(tensors, { output, nonlinearity, at }, where);
       config = inferred;
-      config.layers.forEach((c, i) => {
-        for (const [p] of parameterShapes(c)) dict[`${i}.${p}`] = float32(groups[i].entries.get(p)!.data);
-      });
+      pins ??= Object.fromEntries(groups.flatMap((g, i) => (g.prefix ? [[g.prefix, `${i}`]] : [])));
     }
-    if (architecture || rename)
-      dict = mapOnto(config.layers, tensors, rename, (i) => {
-        const n = parameterShapes(config.layers[i])[0][1][0]; // a one-hot table: the identity (n, n)
-        const eye = new Float32Array(n * n);
-        for (let j = 0; j < n; j++) eye[j * n + j] = 1;
-        return eye;
-      });
-    let bytes = 0;
-    for (const v of Object.values(dict)) bytes += 4 * v.length;
-    if (bytes > limits.maxBytes)
-      throw new RangeError(`${where}: the tensors hold ${bytes} bytes, above maxBytes = ${limits.maxBytes}`);
+    const { layers } = config;
+    const dict = mapOnto(layers, tensors, pins);
+    const bytes = Object.values(dict).reduce((n, v) => n + 4 * v.length, 0);
+    if (bytes > limits.maxBytes) throw new RangeError(`${where}: ${bytes} bytes of tensors, above maxBytes`);
     const header = {
       model: config,
-      dropout: config.layers.filter((c) => c.type === 'dropout').map(() => new Rng(0).snapshot()),
+      dropout: layers.filter((c) => c.type === 'dropout').map(() => new Rng(0).snapshot()),
       metadata: {},
     };
     const named = new Map(Object.entries(dict).map(([k, v]) => [`model.${k}`, v]));
@@ -208,6 +187,6 @@ export function modelFromStateDict(tensors: TensorDict, options: ModelFromStateD
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
     const problem = error.part === 'tensors' ? 'the tensors do not load into the model' : 'a bad architecture';
-    throw new InteropError(FORMAT, problem, { field: error.field, expected: error.expected, found: error.found });
+    throw new InteropError('state dict', problem, { field: error.field, expected: error.expected, found: error.found });
   }
 }

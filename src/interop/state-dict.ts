@@ -7,9 +7,9 @@
 import { LAYER_CONFIG_LIMITS, parameterShapes, type LayerConfig } from '../nn/layers.ts';
 import { RENAME_OPTION, renamePrefixes, type SequenceModel } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
-import { checkOptions, type Schema } from '../util/options.ts';
+import { checkOptions } from '../util/options.ts';
 import { InteropError } from './error.ts';
-import { numel, type TensorDict } from './tensor.ts';
+import { numel, type Tensor, type TensorDict } from './tensor.ts';
 
 /** @internal One foreign tensor: its full name, parameter name, shape when given, and values. */
 export interface Entry {
@@ -27,52 +27,56 @@ export interface Group {
   at: number;
 }
 
-/** A recurrent module's parameter (`weight_ih_l0`, `bias_hh_l1_reverse`, LSTM projections `weight_hr_l0`). */
+/** @internal A recurrent module's parameter (`weight_ih_l0`, `bias_hh_l1_reverse`, an LSTM projection `weight_hr_l0`). */
 export const RECURRENT_PARAM = /^(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$/;
 
-const FORMAT = 'state dict';
-const shown = (shape: readonly number[] | undefined, n: number): string =>
-  shape ? `[${shape.join(', ')}]` : `${n} values`;
+/** @internal An InteropError of the state dict format. */
+export const refuse = (problem: string, field: string | undefined, expected: string, found: string): InteropError =>
+  new InteropError('state dict', problem, { field, expected, found });
+
+/** @internal A group's tensor `p` by its full name. */
+export const fullName = (g: Group, p: string): string => (g.prefix ? `${g.prefix}.${p}` : p);
 
 /** @internal Values as a Float32Array: the array itself when it is one. */
 export const float32 = (a: ArrayLike<number>): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
 
+/** `[24,5]`, or `35 values` for a bare array. */
+const shown = (e: Entry): string => (e.shape ? `[${e.shape}]` : `${e.data.length} values`);
+
+/** Whether an entry holds a tensor of `shape` (of its size, for a bare array). */
+const fits = (e: Entry, shape: number[]): boolean =>
+  e.shape ? `${e.shape}` === `${shape}` : e.data.length === numel(shape);
+
 /**
  * @internal The dict's tensors, checked (a Tensor's shape of integers in [1, 2²⁴] holding exactly
- * its values; a bare array of numbers), grouped by module in the dict's order.
+ * its values; a bare array of numbers), by name and grouped by module, in the dict's order.
  */
-export function groupTensors(tensors: unknown): { entries: Entry[]; groups: Group[] } {
+export function groupTensors(tensors: unknown): { entries: Map<string, Entry>; groups: Group[] } {
   if (tensors === null || typeof tensors !== 'object')
-    throw new InteropError(FORMAT, 'not a dict', { expected: 'tensors by name', found: describe(tensors) });
-  const entries: Entry[] = [];
+    throw refuse('not a dict of tensors', undefined, 'an object', describe(tensors));
+  const entries = new Map<string, Entry>();
   const groups = new Map<string, Group>();
   for (const [name, v] of Object.entries(tensors)) {
-    const t = v as { shape?: unknown; data?: unknown; length?: unknown };
-    const bad = (expected: string, found: string) =>
-      new InteropError(FORMAT, 'bad tensor', { field: name, expected, found });
-    if (t === null || typeof t !== 'object') throw bad('a Tensor { shape, data } or an array of numbers', describe(t));
-    let entry: Entry;
     const dot = name.lastIndexOf('.');
-    const param = name.slice(dot + 1);
-    if (typeof t.length === 'number') entry = { name, param, data: t as ArrayLike<number> };
-    else {
-      const { shape, data } = t as { shape: number[]; data: ArrayLike<number> };
-      const dims =
-        Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0 && d <= LAYER_CONFIG_LIMITS.maxSize);
-      if (!dims)
-        throw bad(
-          `a shape of sizes 1 to ${LAYER_CONFIG_LIMITS.maxSize}`,
-          Array.isArray(shape) ? `[${shape.slice(0, 8)}]` : describe(shape),
-        );
-      if (data === null || typeof data !== 'object' || data.length !== numel(shape))
-        throw bad(`data of ${numel(shape)} values for shape ${shown(shape, 0)}`, describe(data));
-      entry = { name, param, shape, data };
-    }
+    const bare = typeof v === 'object' && typeof v?.length === 'number';
+    const { shape, data } = (bare ? { data: v } : (v ?? {})) as Partial<Tensor>;
+    const ok = (s: unknown) => Number.isInteger(s) && (s as number) > 0 && (s as number) <= LAYER_CONFIG_LIMITS.maxSize;
+    if (
+      !bare &&
+      !(Array.isArray(shape) && shape.every(ok) && typeof data === 'object' && data?.length === numel(shape))
+    )
+      throw refuse(
+        'not a tensor',
+        name,
+        'an array, or a Tensor whose shape (sizes 1 to 2^24) holds its data',
+        `shape ${Array.isArray(shape) ? `[${shape.slice(0, 8).map(describe)}]` : describe(shape)}, data ${describe(data)}`,
+      );
+    const entry: Entry = { name, param: name.slice(dot + 1), shape, data: data as ArrayLike<number> };
     const prefix = name.slice(0, Math.max(dot, 0));
-    const group = groups.get(prefix) ?? { prefix, entries: new Map(), at: entries.length };
-    group.entries.set(param, entry);
+    const group = groups.get(prefix) ?? { prefix, entries: new Map(), at: entries.size };
     groups.set(prefix, group);
-    entries.push(entry);
+    group.entries.set(entry.param, entry);
+    entries.set(name, entry);
   }
   return { entries, groups: [...groups.values()] };
 }
@@ -81,21 +85,18 @@ export function groupTensors(tensors: unknown): { entries: Entry[]; groups: Grou
  * @internal Why a group does not hold exactly `expected`'s tensors (names and shapes; sizes where the
  * dict gave bare arrays), as an error naming the tensor; undefined when it does.
  */
-export function misfit(group: Group, expected: ReadonlyArray<[string, number[]]>): InteropError | undefined {
-  const at = (p: string) => (group.prefix ? `${group.prefix}.${p}` : p);
-  for (const [param, shape] of expected) {
-    const e = group.entries.get(param);
-    const found = e ? shown(e.shape, e.data.length) : 'no such tensor';
-    if (!e || (e.shape ? shown(e.shape, 0) !== shown(shape, 0) : e.data.length !== numel(shape)))
-      return new InteropError(FORMAT, 'a tensor does not fit', { field: at(param), expected: shown(shape, 0), found });
+export function misfit(g: Group, expected: ReadonlyArray<[string, number[]]>): InteropError | undefined {
+  for (const [p, shape] of expected) {
+    const e = g.entries.get(p);
+    if (!e || !fits(e, shape))
+      return refuse('a tensor does not fit', fullName(g, p), `[${shape}]`, e ? shown(e) : 'no such tensor');
   }
   const names = new Set(expected.map(([p]) => p));
-  for (const p of group.entries.keys())
-    if (!names.has(p))
-      return new InteropError(FORMAT, 'a tensor strand cannot place', { field: at(p), expected: 'none', found: p });
+  for (const p of g.entries.keys())
+    if (!names.has(p)) return refuse('a tensor strand has no place for', fullName(g, p), 'no such tensor', p);
 }
 
-/** `'embedding'`, `'dense'` or `'recurrent'`: what kind of layer a group of parameters belongs to. */
+/** What kind of layer a module's parameters are: `'recurrent'`, `'embedding'`, `'dense'` or `'other'`. */
 function kindOf(names: string[], beforeRecurrent: boolean): string {
   if (names.every((p) => RECURRENT_PARAM.test(p))) return 'recurrent';
   if (names.join() === 'weight') return beforeRecurrent ? 'embedding' : 'dense';
@@ -104,13 +105,13 @@ function kindOf(names: string[], beforeRecurrent: boolean): string {
 
 /**
  * @internal The dict in strand's names for a model of these layers (see {@link mapStateDict}).
- * `fixed(i)` gives the values of a layer without trainable parameters (a one-hot table).
+ * `fixed(i)`, when given, gives the values of a one-hot table (else it is matched as an embedding).
  */
 export function mapOnto(
   layers: readonly LayerConfig[],
   tensors: unknown,
   rename: Record<string, string> | undefined,
-  fixed: (i: number) => Float32Array,
+  fixed?: (i: number) => Float32Array,
 ): Record<string, Float32Array> {
   const { entries, groups } = groupTensors(tensors);
   const out: Record<string, Float32Array> = {};
@@ -118,88 +119,61 @@ export function mapOnto(
   let open = layers.flatMap((c, i) => {
     const params = parameterShapes(c);
     for (const [p, shape] of params) wanted.set(`${i}.${p}`, shape);
-    if (c.type === 'onehot') out[`${i}.weight`] = fixed(i);
-    const kind = c.type === 'embedding' || c.type === 'dense' ? c.type : 'recurrent';
-    return params.length && c.type !== 'onehot' ? [{ i, kind, params, name: `${i} (${c.type})` }] : [];
+    const kind =
+      c.type === 'dense' ? c.type : c.type === 'embedding' || c.type === 'onehot' ? 'embedding' : 'recurrent';
+    if (fixed && c.type === 'onehot') out[`${i}.weight`] = fixed(i);
+    else if (params.length) return [{ i, kind, params, name: `${i} (${c.type})` }];
+    return [];
   });
   const put = (to: string, e: Entry) => {
     const shape = wanted.get(to);
-    if (!shape)
-      throw new InteropError(FORMAT, 'renamed to no parameter of the model', {
-        field: e.name,
-        expected: `one of ${[...wanted.keys()].join(', ')}`,
-        found: describe(to),
-      });
-    const fits = e.shape ? shown(e.shape, 0) === shown(shape, 0) : e.data.length === numel(shape);
-    if (!fits)
-      throw new InteropError(FORMAT, `does not fit ${to}`, {
-        field: e.name,
-        expected: shown(shape, 0),
-        found: shown(e.shape, e.data.length),
-      });
+    if (!shape || !fits(e, shape))
+      throw refuse(`does not fit ${describe(to)}`, e.name, shape ? `[${shape}]` : 'a parameter of the model', shown(e));
     out[to] = float32(e.data);
   };
   // renamed tensors go where they are told, and their layers take no other module
   let free = groups;
   if (rename) {
-    let names: Record<string, string>;
-    try {
-      names = renamePrefixes(Object.fromEntries(entries.map((e) => [e.name, e.name])), rename, 'options.rename');
-    } catch (error) {
-      throw new InteropError(FORMAT, 'options.rename does not fit', {
-        expected: 'keys that are prefixes of its names',
-        found: (error as Error).message,
-      });
-    }
-    const byName = new Map(entries.map((e) => [e.name, e]));
+    const names = renamePrefixes(Object.fromEntries([...entries.keys()].map((n) => [n, n])), rename, 'options.rename');
     const pinned = new Set<string>();
-    for (const [to, from] of Object.entries(names)) {
-      if (to === from) continue;
-      pinned.add(from);
-      put(to, byName.get(from)!);
-    }
-    const taken = new Set(Object.keys(out).map((k) => k.slice(0, k.indexOf('.'))));
-    open = open.filter((l) => !taken.has(String(l.i)));
+    for (const [to, from] of Object.entries(names))
+      if (to !== from) {
+        pinned.add(from);
+        put(to, entries.get(from)!);
+      }
+    const taken = new Set(Object.keys(out).map((k) => k.split('.')[0]));
+    open = open.filter((l) => !taken.has(`${l.i}`));
     free = groups
       .map((g) => ({ ...g, entries: new Map([...g.entries].filter(([, e]) => !pinned.has(e.name))) }))
       .filter((g) => g.entries.size);
   }
   // the rest by kind (a lone weight before the first recurrent tensor is an embedding) and shapes
-  const firstRecurrent = entries.findIndex((e) => RECURRENT_PARAM.test(e.param));
+  const firstRecurrent = [...entries.values()].findIndex((e) => RECURRENT_PARAM.test(e.param));
   const kinds = free.map((g) => kindOf([...g.entries.keys()], g.at < firstRecurrent));
   const candidates = open.map((l) => free.filter((g, j) => kinds[j] === l.kind && !misfit(g, l.params)));
-  const list = open.map((l, j) => `${l.name} ← ${candidates[j].map((g) => describe(g.prefix)).join(' or ') || 'none'}`);
-  const fail = (problem: string, field?: string) =>
-    new InteropError(FORMAT, `${problem}; pass options.rename to say which module is which layer`, {
+  const unsure = (problem: string, field?: string) =>
+    refuse(
+      `${problem}; pass options.rename`,
       field,
-      expected: 'one module per layer',
-      found: list.join('; '),
-    });
+      'one module per layer',
+      open
+        .map((l, j) => `${l.name} ← ${candidates[j].map((g) => describe(g.prefix)).join(' or ') || 'none'}`)
+        .join('; '),
+    );
   const lost = free.find((g) => !candidates.some((c) => c.includes(g)));
-  if (lost) throw fail(`module ${describe(lost.prefix)} fits no layer`, [...lost.entries.values()][0].name);
-  const empty = candidates.findIndex((c) => c.length === 0);
-  if (empty >= 0) throw fail(`no module fits layer ${open[empty].name}`);
-  if (
-    free.length !== open.length ||
-    candidates.some((c) => c.length > 1) ||
-    new Set(candidates.flat()).size < open.length
-  )
-    throw fail('more than one assignment fits');
+  if (lost) throw unsure(`module ${describe(lost.prefix)} fits no layer`, [...lost.entries.values()][0].name);
+  const empty = open.find((_, j) => !candidates[j].length);
+  if (empty) throw unsure(`no module fits layer ${empty.name}`);
+  // every module a candidate of some layer, one candidate per layer, as many modules as layers: a bijection
+  if (free.length !== open.length || candidates.some((c) => c.length > 1))
+    throw unsure('more than one assignment fits');
   open.forEach((l, j) => {
     for (const [p] of l.params) put(`${l.i}.${p}`, candidates[j][0].entries.get(p)!);
   });
   for (const name of wanted.keys())
-    if (!(name in out))
-      throw new InteropError(FORMAT, 'a parameter is missing', {
-        field: name,
-        expected: 'a tensor renamed to it',
-        found: 'none',
-      });
+    if (!(name in out)) throw refuse('a parameter is missing', name, 'a tensor renamed to it', 'none');
   return out;
 }
-
-/** The options of {@link mapStateDict}. */
-const MAP_OPTIONS: Schema = { rename: RENAME_OPTION };
 
 /**
  * A PyTorch `state_dict`'s tensors in strand's names (`<layer index>.<torch name>`), ready for
@@ -209,8 +183,8 @@ const MAP_OPTIONS: Schema = { rename: RENAME_OPTION };
  * and shape for shape (size for size when the dict holds bare arrays). A module that fits no layer,
  * a layer that no module fits, and more than one way to assign them (two same-shaped modules, a
  * second head) throw an {@link InteropError} listing each layer's candidates. `rename` (as
- * `loadStateDict`'s: `{ lstm: '1', 'module.fc': '2' }`) places modules by hand; the rest are still
- * matched. A one-hot input table keeps its values.
+ * `loadStateDict`'s: `{ lstm: '1', 'module.fc': '2' }`) places modules by hand (a key that matches
+ * nothing is an Error); the rest are still matched. A one-hot input table keeps its values.
  * @param tensors Tensors, or bare arrays, by PyTorch name
  * @example
  * ```ts
@@ -226,7 +200,6 @@ export function mapStateDict(
     rename?: Record<string, string>;
   } = {},
 ): Record<string, Float32Array> {
-  checkOptions(options, MAP_OPTIONS, 'mapStateDict');
-  const own = model.stateDict();
-  return mapOnto(model.config().layers, tensors, options.rename, (i) => own[`${i}.weight`]);
+  checkOptions(options, { rename: RENAME_OPTION }, 'mapStateDict');
+  return mapOnto(model.config().layers, tensors, options.rename, (i) => model.stateDict()[`${i}.weight`]);
 }

@@ -134,7 +134,7 @@ describe('modelFromStateDict', () => {
     (bad.layers[1] as { hiddenSize: number }).hiddenSize = 0;
     expect(() => modelFromStateDict(f, { architecture: bad })).toThrow(/architecture.layers\[1\].hiddenSize/);
     expect(() => modelFromStateDict(f, { architecture: { output: 'softmax', layers: 3 } as never })).toThrow(
-      InteropError,
+      /options.architecture must be a ModelConfig/,
     );
     // a wrong output kind in a given architecture is the architecture's field
     const output = { ...architecture, output: 'tanh' } as never;
