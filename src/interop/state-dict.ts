@@ -157,10 +157,14 @@ export function mapOnto(
       field,
       'one module per layer',
       open
-        .map((l, j) => `${l.name} ← ${candidates[j].map((g) => describe(g.prefix)).join(' or ') || 'none'}`)
+        .map((l, j) => {
+          const c = candidates[j];
+          return `${l.name} ← ${c.length > 8 ? `${c.length} modules` : c.map((g) => describe(g.prefix)).join(' or ') || 'none'}`;
+        })
         .join('; '),
     );
-  const lost = free.find((g) => !candidates.some((c) => c.includes(g)));
+  const fitting = new Set(candidates.flat());
+  const lost = free.find((g) => !fitting.has(g));
   if (lost) throw unsure(`module ${describe(lost.prefix)} fits no layer`, [...lost.entries.values()][0].name);
   const empty = open.find((_, j) => !candidates[j].length);
   if (empty) throw unsure(`no module fits layer ${empty.name}`);

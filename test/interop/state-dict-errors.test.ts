@@ -115,6 +115,11 @@ describe('mapStateDict: what it cannot decide or place', () => {
       /2 \(dense\) ← "fc"/,
     );
     expect(e.field).toBe('aux.weight');
+    // many candidates are counted, not listed
+    const heads: TensorDict = { ...base };
+    for (let i = 0; i < 11; i++) Object.assign(heads, { [`h${i}.weight`]: tensor(7, 6), [`h${i}.bias`]: tensor(7) });
+    const many = refused(() => mapStateDict(model, heads), /2 \(dense\) ← 12 modules/);
+    expect(many.message.length).toBeLessThan(300);
   });
 
   it('an embedding never becomes a bias-free head of its shape: kinds go by their place', () => {
