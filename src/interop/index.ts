@@ -18,3 +18,12 @@ export {
 export { readPyTorch, type PyTorchReadOptions } from './pytorch.ts';
 export { importTfjs } from './tfjs.ts';
 export { importOnnx } from './onnx-import.ts';
+export { mapStateDict } from './state-dict.ts';
+export {
+  inferArchitecture,
+  modelFromStateDict,
+  type InferArchitectureOptions,
+  type ModelFromStateDictOptions,
+} from './infer-architecture.ts';
+export type { ModelConfig } from '../nn/model.ts';
+export type { LayerConfig } from '../nn/layers.ts';

@@ -23,7 +23,9 @@ import { FormatError } from '../io/format-error.ts';
 
 /** Serialisable description of a {@link SequenceModel}'s architecture. */
 export interface ModelConfig {
+  /** How the head's outputs are read. */
   output: OutputKind;
+  /** Every layer's configuration, bottom to top (dropout layers included). */
   layers: LayerConfig[];
 }
 
@@ -68,6 +70,43 @@ const MODEL_OPTIONS = {
   layers: custom('an array of layers', Array.isArray),
   output: oneOf('softmax', 'sigmoid', 'linear'),
 } satisfies Record<keyof SequenceModelOptions, Spec>;
+
+/** @internal What `rename` (of {@link SequenceModel.loadStateDict} and the interop loaders) accepts. */
+export const RENAME_OPTION = custom(
+  'an object of strings (name prefix → strand prefix)',
+  (r) =>
+    r !== null && typeof r === 'object' && !Array.isArray(r) && Object.values(r).every((v) => typeof v === 'string'),
+);
+
+const LOAD_STATE_DICT_OPTIONS: Schema = { strict: bool(), rename: RENAME_OPTION };
+
+/**
+ * @internal `dict` with its names' prefixes replaced by `rename`'s: a key matches a name equal to it
+ * or going on with a dot, the longest match wins, an empty value drops the prefix and its dot.
+ * Throws when a key matches no name or two names become one.
+ */
+export function renamePrefixes<T>(
+  dict: Record<string, T>,
+  rename: Record<string, string>,
+  where: string,
+): Record<string, T> {
+  const keys = Object.keys(rename).sort((a, b) => b.length - a.length);
+  const used = new Set<string>();
+  const out: Record<string, T> = Object.create(null); // a name '__proto__' stays a name
+  for (const [name, value] of Object.entries(dict)) {
+    const key = keys.find((k) => name === k || name.startsWith(`${k}.`));
+    let to = name;
+    if (key !== undefined) {
+      used.add(key);
+      to = rename[key] === '' ? name.slice(key.length + 1) : rename[key] + name.slice(key.length);
+    }
+    if (Object.hasOwn(out, to)) throw new Error(`${where}: two parameters become ${describe(to)} once renamed`);
+    out[to] = value;
+  }
+  const unused = keys.find((k) => !used.has(k));
+  if (unused !== undefined) throw new Error(`${where}: rename key ${describe(unused)} matches no parameter name`);
+  return out;
+}
 
 /** What the options of {@link SequenceModel.predict} accept (the lengths' values are checked by the call). */
 const PREDICT_OPTIONS: Schema = {
@@ -189,34 +228,58 @@ export class SequenceModel {
     return out;
   }
 
-  /** Loads parameters named as by {@link stateDict}; validated first, nothing changes on error. */
-  loadStateDict(dict: Record<string, ArrayLike<number>>, strict = true): void {
+  /**
+   * Loads parameters named as by {@link stateDict}; everything is checked first, so nothing changes
+   * when it throws.
+   * @param options `strict` (default true): every parameter must be present (`false` as the second
+   *   argument does the same); `rename`: foreign name prefixes to strand's, for a PyTorch
+   *   `state_dict` whose tensors hold strand's shapes. A key matches a name equal to it or going on
+   *   with a dot, the longest matching key wins, an empty value drops the prefix, and a key that
+   *   matches nothing is an error.
+   * @example
+   * ```ts
+   * // embedding.weight, lstm.weight_ih_l0, …, module.fc.bias → 0.weight, 1.weight_ih_l0, …, 2.bias
+   * model.loadStateDict(torchDict, { rename: { embedding: '0', lstm: '1', 'module.fc': '2' } });
+   * ```
+   */
+  loadStateDict(
+    dict: Record<string, ArrayLike<number>>,
+    options:
+      | boolean
+      | {
+          /** Whether every parameter must be present; default true. */
+          strict?: boolean;
+          /** Name prefixes of the dict to strand's (`{ lstm: '1' }`). */
+          rename?: Record<string, string>;
+        } = true,
+  ): void {
+    const where = 'SequenceModel.loadStateDict';
     this.assertLive('loadStateDict');
+    if (typeof options !== 'boolean') checkOptions(options, LOAD_STATE_DICT_OPTIONS, where);
+    const { strict = true, rename } = typeof options === 'boolean' ? { strict: options } : options;
+    if (rename !== undefined) dict = renamePrefixes(dict, rename, where);
     const named = this.namedSets();
     const split = new Map<string, Record<string, ArrayLike<number>>>(named.map(([p]) => [p, {}]));
     for (const [key, value] of Object.entries(dict)) {
       const dot = key.indexOf('.');
       const part = split.get(key.slice(0, dot));
       if (dot < 0 || part === undefined)
-        throw new Error(
-          `SequenceModel.loadStateDict: unexpected parameter '${key}' (names look like '${named[0][0]}.weight')`,
-        );
+        throw new Error(`${where}: unexpected parameter '${key}' (names look like '${named[0][0]}.weight')`);
       part[key.slice(dot + 1)] = value;
     }
     // validate all, then write all
     for (const [prefix, set] of named) {
       const probe = split.get(prefix)!;
       for (const e of set.entries()) {
-        if (strict && !(e.name in probe))
-          throw new Error(`SequenceModel.loadStateDict: missing parameter '${prefix}.${e.name}'`);
+        if (strict && !(e.name in probe)) throw new Error(`${where}: missing parameter '${prefix}.${e.name}'`);
       }
       for (const [k, v] of Object.entries(probe)) {
         const e = set.entries().find((x) => x.name === k);
-        if (!e) throw new Error(`SequenceModel.loadStateDict: unexpected parameter '${prefix}.${k}'`);
-        checkArray(v, e.size, `SequenceModel.loadStateDict: parameter '${prefix}.${k}'`, `[${e.shape.join(', ')}]`);
+        if (!e) throw new Error(`${where}: unexpected parameter '${prefix}.${k}'`);
+        checkArray(v, e.size, `${where}: parameter '${prefix}.${k}'`, `[${e.shape.join(', ')}]`);
       }
     }
-    for (const [prefix, set] of named) set.loadStateDict(split.get(prefix)!, false, 'SequenceModel.loadStateDict');
+    for (const [prefix, set] of named) set.loadStateDict(split.get(prefix)!, false, where);
   }
 
   /**
