@@ -166,7 +166,9 @@ export function exportOnnx(model: SequenceModel, options: OnnxExportOptions = {}
       recurrent++;
     }
   });
-  return g.encode('strand', 'strand');
+  // read back by importOnnx: the output kind (the graph ends at the logits) and the model's metadata
+  const metadata = { 'strand.output': config.output, 'strand.metadata': JSON.stringify(model.metadata) };
+  return g.encode('strand', 'strand', metadata);
 }
 
 /** `v` with `axis` summed away. */

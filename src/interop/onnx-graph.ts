@@ -114,9 +114,10 @@ export class OnnxGraph {
 
   /**
    * The ModelProto: IR 8, opset 17 of the default domain, this graph without the nodes and
-   * initializers no graph output depends on.
+   * initializers no graph output depends on, and `metadata` as its metadata_props (field 14:
+   * StringStringEntryProto { key 1, value 2 }).
    */
-  encode(graphName: string, producer: string): Uint8Array {
+  encode(graphName: string, producer: string, metadata: Record<string, string> = {}): Uint8Array {
     const needed = new Set(this.outputs.map(([name]) => name));
     const kept: ProtoWriter[] = [];
     for (const n of [...this.nodes].reverse()) {
@@ -131,11 +132,13 @@ export class OnnxGraph {
     for (const [name, t] of this.initializers) if (needed.has(name)) g.message(5, t);
     for (const i of this.inputs) g.message(11, i);
     for (const [, o] of this.outputs) g.message(12, o);
-    return new ProtoWriter()
+    const model = new ProtoWriter()
       .varint(1, 8)
       .string(2, producer)
       .message(7, g)
-      .message(8, new ProtoWriter().string(1, '').varint(2, 17))
-      .finish();
+      .message(8, new ProtoWriter().string(1, '').varint(2, 17));
+    for (const [key, value] of Object.entries(metadata))
+      model.message(14, new ProtoWriter().string(1, key).string(2, value));
+    return model.finish();
   }
 }

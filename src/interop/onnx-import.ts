@@ -138,7 +138,7 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
       expected: `at most ${limits.maxBytes} bytes (options.maxBytes)`,
       found: `${bytes.length}`,
     });
-  const { output, layers, tensors } = readStack(bytes);
+  const { output, layers, tensors, metadata } = readStack(bytes);
   let parameters = 0;
   for (const t of tensors.values()) parameters += t.length;
   if (parameters > limits.maxParameters)
@@ -148,7 +148,7 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
     });
   try {
     return SequenceModel.fromCheckpoint(
-      { model: { output, layers }, dropout: [], metadata: {} },
+      { model: { output, layers }, dropout: [], metadata },
       tensors,
       backend,
       where,
@@ -169,8 +169,11 @@ function readStack(bytes: Uint8Array): {
   output: OutputKind;
   layers: LayerConfig[];
   tensors: Map<string, Float32Array>;
+  metadata: Record<string, unknown>;
 } {
   const model = readOnnxModel(bytes);
+  const props = new Map((model.metadata_props ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const metadata = strandModelMetadata(props.get('strand.metadata'));
   const graph = model.graph;
   if (!graph) throw refuse('the file has no graph', 'model.graph', 'a GraphProto', 'none');
   const opset = model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
@@ -191,6 +194,10 @@ function readStack(bytes: Uint8Array): {
     output = n.op_type === 'Sigmoid' ? 'sigmoid' : 'softmax';
     name = n.input?.[0] ?? '';
     at = g.producer(name);
+  } else {
+    // a graph strand exported ends at the logits and names the output kind in its metadata
+    const kind = props.get('strand.output');
+    if (kind === 'softmax' || kind === 'sigmoid') output = kind;
   }
   const head = readHead(at, g);
 
@@ -282,7 +289,7 @@ function readStack(bytes: Uint8Array): {
   layers.push({ type: 'dense', inFeatures: width, outFeatures: head.outFeatures, bias: !!head.bias, at: 'every' });
   tensors.set(`model.${layers.length - 1}.weight`, head.weight);
   if (head.bias) tensors.set(`model.${layers.length - 1}.bias`, head.bias);
-  return { output, layers, tensors };
+  return { output, layers, tensors, metadata };
 }
 
 const TENSOR_NAMES = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'];
@@ -527,4 +534,18 @@ function zeroOrInput(name: string, field: string, g: Walk): void {
       throw refuse('an initial state is computed', field, 'zeros or a graph input', `'${op ?? name}'`);
     name = p[0].input?.[0] ?? '';
   }
+}
+
+/** The model metadata strand's exporter stores as `strand.metadata` (a JSON object), or `{}`. */
+function strandModelMetadata(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw refuse('the strand metadata is damaged', 'model.metadata_props', 'a JSON object', json.slice(0, 40));
+  return value as Record<string, unknown>;
 }

@@ -63,6 +63,7 @@ export interface OnnxModel {
   ir_version?: number;
   opset_import?: Array<{ domain?: string; version?: number }>;
   graph?: OnnxGraph;
+  metadata_props?: Array<{ key?: string; value?: string }>;
 }
 
 // field numbers from onnx.proto
@@ -110,6 +111,7 @@ const MODEL: ProtoSchema = {
   1: ['ir_version', 'int'],
   8: ['opset_import', [{ 1: ['domain', 'string'], 2: ['version', 'int'] }]],
   7: ['graph', GRAPH],
+  14: ['metadata_props', [{ 1: ['key', 'string'], 2: ['value', 'string'] }]],
 };
 
 /** Decodes an ONNX file's ModelProto (the fields above; others are skipped). */
