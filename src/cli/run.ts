@@ -2,7 +2,9 @@
 // one-line message and an exit code (2: usage, 1: failure, 130: interrupted), never a stack trace.
 import { CliError, closest, helpText, parseArgs, type CommandSpec, type ParsedArgs } from './args.ts';
 import { bench, benchSpec } from './bench.ts';
+import { convert, convertSpec } from './convert.ts';
 import { gradflow, gradflowSpec } from './gradflow.ts';
+import { inspect, inspectSpec } from './inspect.ts';
 import type { CliIO } from './io.ts';
 import { sample, sampleSpec } from './sample.ts';
 import { score, scoreSpec } from './score.ts';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   sample: { spec: sampleSpec, run: sample },
   score: { spec: scoreSpec, run: score },
   gradflow: { spec: gradflowSpec, run: gradflow },
+  convert: { spec: convertSpec, run: convert },
+  inspect: { spec: inspectSpec, run: inspect },
   bench: { spec: benchSpec, run: bench },
 };
 
@@ -39,6 +43,7 @@ export function generalHelp(): string {
     '  strand sample --model lighthouse.strand --prime "MARLOW:"   # write like it',
     '  strand score --model lighthouse.strand "I will keep the lamp." "lamp the keep will I."',
     '  strand gradflow                                             # see vanishing gradients',
+    '  strand convert model.pt model.strand --vocab vocab.json     # bring a PyTorch model in',
   ].join('\n');
 }
 
