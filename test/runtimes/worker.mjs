@@ -4,8 +4,14 @@
 //       loads the model, generates a continuation and scores it → { backend, text, logProb, perplexity }
 //   GET /digest    the twenty-step fixture on the plain SIMD build and on init()'s own choice
 //   GET /errors    what init() says for options this runtime cannot honour
+//   GET /pytorch?prompt=…&length=…
+//       a PyTorch model's safetensors file read with strand/interop, decoding greedily, answered as
+//       Server-Sent Events (one `data: "<text>"` per character, then `event: done`)
 import * as strand from 'strand';
+import { modelFromStateDict, readSafetensors } from 'strand/interop';
 import modelBytes from './model.strand';
+import torchBytes from './model.safetensors';
+import vocabBytes from './vocab.json.bin';
 import { twentySteps } from './twenty-steps.mjs';
 
 /** The strand module with init() pinned to one flavor (twentySteps calls init itself). */
@@ -37,6 +43,30 @@ async function generate(params) {
   }
 }
 
+/** A stream of Server-Sent Events: the greedy continuation of `prompt` by the PyTorch model. */
+async function pytorchStream(params) {
+  await strand.init();
+  const model = modelFromStateDict(readSafetensors(new Uint8Array(torchBytes)).tensors);
+  const vocab = strand.Vocab.fromJSON(JSON.parse(new TextDecoder().decode(vocabBytes)));
+  const tokens = strand.stream(model, {
+    prime: vocab.encode(params.get('prompt') ?? 'MARLOW:'),
+    length: Number(params.get('length') ?? 60),
+    temperature: 0,
+  });
+  const encoder = new TextEncoder();
+  const body = new ReadableStream({
+    async pull(controller) {
+      const next = await tokens.next();
+      if (next.done) {
+        model.dispose();
+        controller.enqueue(encoder.encode('event: done\ndata: {}\n\n'));
+        controller.close();
+      } else controller.enqueue(encoder.encode(`data: ${JSON.stringify(vocab.decode([next.value]))}\n\n`));
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+}
+
 /** The message init() rejects with, or 'resolved'. */
 async function initError(options) {
   try {
@@ -52,6 +82,7 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === '/generate') return Response.json(await generate(url.searchParams));
+      if (url.pathname === '/pytorch') return await pytorchStream(url.searchParams);
       if (url.pathname === '/digest')
         return Response.json({ simd: await twentySteps(pinned('simd')), auto: await twentySteps(strand) });
       if (url.pathname === '/errors') {

@@ -3,7 +3,7 @@
 // trained and saved here as modules of the Worker, answers HTTP requests with a generated
 // continuation and its score, and with the twenty-step digest, which must equal Node's.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -13,6 +13,9 @@ import { WASM_BUILDS } from '../../src/backend/wasm.ts';
 import { bin, packAndInstall, removeInstalled, type Installed } from './package-fixture.ts';
 import { tinyModel } from './tiny-model.ts';
 import { twentySteps, type TwentyStepsResult } from './twenty-steps.ts';
+
+/** The pytorch-to-edge example's model files, relative to this file. */
+const PYTORCH_MODEL = '../../examples/pytorch-to-edge/model';
 
 let installed: Installed;
 let workerd: ChildProcess | null = null;
@@ -39,6 +42,8 @@ function config(port: number): string {
     '(name = "worker", esModule = embed "worker.js")',
     ...WASM_BUILDS.map((b) => `(name = "${b.file}", wasm = embed "${b.file}")`),
     '(name = "model.strand", data = embed "model.strand")',
+    '(name = "model.safetensors", data = embed "model.safetensors")',
+    '(name = "vocab.json.bin", data = embed "vocab.json.bin")',
   ];
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -82,6 +87,9 @@ beforeAll(async () => {
   const dir = installed.app;
   model = await tinyModel();
   writeFileSync(join(dir, 'model.strand'), model);
+  // a character model trained in PyTorch (the pytorch-to-edge example's files)
+  copyFileSync(new URL(`${PYTORCH_MODEL}/model.safetensors`, import.meta.url), join(dir, 'model.safetensors'));
+  copyFileSync(new URL(`${PYTORCH_MODEL}/vocab.json`, import.meta.url), join(dir, 'vocab.json.bin'));
   copyFileSync(new URL('./worker.mjs', import.meta.url), join(dir, 'worker-source.mjs'));
   // as wrangler does: resolve 'strand' with the workerd condition, keep .wasm (and data) imports as modules
   await build({
@@ -92,7 +100,7 @@ beforeAll(async () => {
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
-    external: ['*.wasm', '*.strand'],
+    external: ['*.wasm', '*.strand', '*.safetensors', '*.bin'],
     logLevel: 'silent',
   });
   for (const b of WASM_BUILDS) copyFileSync(join(dir, 'node_modules', 'strand', 'dist', b.file), join(dir, b.file));
@@ -158,6 +166,21 @@ describe('workerd', () => {
     expect(worker.simd.digest).toBe(reference.digest);
     for (let i = 0; i < 20; i++)
       expect(Math.abs(worker.auto.losses[i] - reference.losses[i])).toBeLessThan(1e-4 * reference.losses[i]);
+  });
+
+  it('strand/interop serves a PyTorch model there as Server-Sent Events, decoding as PyTorch does', async () => {
+    const reference = JSON.parse(readFileSync(new URL(`${PYTORCH_MODEL}/reference.json`, import.meta.url), 'utf8'));
+    const response = await fetch(`${origin}/pytorch?prompt=${encodeURIComponent(reference.prompt)}&length=60`);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`GET /pytorch: HTTP ${response.status}\n${text}\n${log}`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = text.split('\n\n').filter((e) => e !== '');
+    expect(events.at(-1)).toBe('event: done\ndata: {}');
+    const streamed = events
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => JSON.parse(e.slice(6)))
+      .join('');
+    expect(streamed).toBe(reference.greedy);
   });
 
   it('options workerd cannot honour fail with errors that say what to do instead', async () => {
