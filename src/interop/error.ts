@@ -58,3 +58,20 @@ function place(d: InteropErrorDetails): string {
   if (d.field !== undefined) return `field ${d.field}: `;
   return d.offset !== undefined ? `byte ${d.offset}: ` : '';
 }
+
+/**
+ * @internal The InteropError every reader throws: `at` is the field (a string) or the byte offset
+ * (a number); `found` is shown as a string.
+ */
+export const fail = (
+  format: InteropFormat,
+  problem: string,
+  at: string | number | undefined,
+  expected: string,
+  found: unknown,
+): InteropError =>
+  new InteropError(format, problem, {
+    [typeof at === 'number' ? 'offset' : 'field']: at,
+    expected,
+    found: `${found}`,
+  } as InteropErrorDetails);

@@ -9,7 +9,6 @@ import { RENAME_OPTION, SequenceModel, type ModelConfig } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions, custom, oneOf } from '../util/options.ts';
 import { Rng } from '../util/rng.ts';
-import { InteropError } from './error.ts';
 import { RECURRENT_PARAM, fullName, groupTensors, mapOnto, misfit, refuse, type Group } from './state-dict.ts';
 import type { TensorDict } from './tensor.ts';
 
@@ -186,7 +185,7 @@ export function modelFromStateDict(tensors: TensorDict, options: ModelFromStateD
     return SequenceModel.fromCheckpoint(header, named, backend, where, limits);
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    const problem = error.part === 'tensors' ? 'the tensors do not load into the model' : 'a bad architecture';
-    throw new InteropError('state dict', problem, { field: error.field, expected: error.expected, found: error.found });
+    const problem = error.part === 'tensors' ? 'the tensors do not load' : 'a bad architecture';
+    throw refuse(problem, error.field, error.expected, error.found);
   }
 }

@@ -14,7 +14,7 @@ import type { LayerConfig } from '../nn/layers.ts';
 import { SequenceModel } from '../nn/model.ts';
 import type { CellType } from '../nn/recurrent.ts';
 import type { OutputKind } from '../nn/trainable.ts';
-import { InteropError } from './error.ts';
+import { fail, type InteropError } from './error.ts';
 import { gateCount, reorderGates, transpose } from './gates.ts';
 import {
   type OnnxAttribute,
@@ -95,13 +95,13 @@ function attr<K extends keyof typeof ATTRIBUTE_TYPES>(
   if (!a) return undefined;
   const type = ATTRIBUTE_TYPES[kind];
   if (a.type !== undefined && a.type !== type)
-    throw refuse(`attribute '${key}' has the wrong type`, `${field}.attribute.${key}`, `type ${type}`, `${a.type}`);
+    throw refuse('wrong attribute type', `${field}.attribute.${key}`, `type ${type}`, a.type);
   const empty = kind === 'i' || kind === 'f' ? 0 : kind === 's' ? '' : kind === 't' ? undefined : [];
   return (a[kind] ?? empty) as NonNullable<OnnxAttribute[K]> | undefined;
 }
 
-const refuse = (problem: string, field: string, expected: string, found: string): InteropError =>
-  new InteropError('onnx', problem, { field, expected, found });
+const refuse = (problem: string, field: string, expected: string, found: unknown): InteropError =>
+  fail('onnx', problem, field, expected, found);
 
 const same = (a: ArrayLike<number> | undefined, b: readonly number[]): boolean =>
   a !== undefined && a.length === b.length && b.every((v, i) => a[i] === v);
@@ -134,18 +134,12 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
   const { backend, limits } = loadOptions(options, where);
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${where}: expected the bytes of an .onnx file (Uint8Array)`);
   if (bytes.length > limits.maxBytes)
-    throw new InteropError('onnx', 'the file is larger than maxBytes', {
-      expected: `at most ${limits.maxBytes} bytes (options.maxBytes)`,
-      found: `${bytes.length}`,
-    });
+    throw fail('onnx', 'file above maxBytes', undefined, `≤ ${limits.maxBytes} bytes`, bytes.length);
   const { output, layers, tensors, metadata } = readStack(bytes);
   let parameters = 0;
   for (const t of tensors.values()) parameters += t.length;
   if (parameters > limits.maxParameters)
-    throw new InteropError('onnx', 'the model is larger than maxParameters', {
-      expected: `at most ${limits.maxParameters} parameter values (options.maxParameters)`,
-      found: `${parameters}`,
-    });
+    throw fail('onnx', 'model above maxParameters', undefined, `≤ ${limits.maxParameters}`, parameters);
   try {
     return SequenceModel.fromCheckpoint(
       { model: { output, layers }, dropout: [], metadata },
@@ -157,10 +151,7 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
   } catch (error) {
     // the checkpoint checks' limits on a layer (sizes up to 2^24, numLayers up to 1024)
     if (!(error instanceof FormatError)) throw error;
-    throw new InteropError('onnx', 'strand cannot hold this model', {
-      expected: "strand's layer limits",
-      found: error.message,
-    });
+    throw fail('onnx', 'beyond strand', undefined, "strand's layer limits", error.message);
   }
 }
 
@@ -175,9 +166,9 @@ function readStack(bytes: Uint8Array): {
   const props = new Map((model.metadata_props ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const metadata = strandModelMetadata(props.get('strand.metadata'));
   const graph = model.graph;
-  if (!graph) throw refuse('the file has no graph', 'model.graph', 'a GraphProto', 'none');
+  if (!graph) throw refuse('no graph', 'model.graph', 'a GraphProto', 'none');
   const opset = model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
-  if (opset < 7) throw refuse('the opset is too old', 'model.opset_import', 'version 7 or later', `${opset}`);
+  if (opset < 7) throw refuse('old opset', 'model.opset_import', '≥ 7', opset);
   const g = walk(graph);
 
   // the output activation
@@ -188,8 +179,7 @@ function readStack(bytes: Uint8Array): {
     const [n, field] = at;
     if (n.op_type !== 'Sigmoid') {
       const axis = attr(n, 'axis', 'i', field) ?? (opset >= 13 ? -1 : 1);
-      if (axis !== -1 && axis !== 2)
-        throw refuse('the softmax is not over the classes', `${field}.attribute.axis`, '-1', `${axis}`);
+      if (axis !== -1 && axis !== 2) throw refuse('softmax axis', `${field}.attribute.axis`, '-1', axis);
     }
     output = n.op_type === 'Sigmoid' ? 'sigmoid' : 'softmax';
     name = n.input?.[0] ?? '';
@@ -210,18 +200,13 @@ function readStack(bytes: Uint8Array): {
     at = g.producer(name);
     if (!at) break;
     const [n, field] = at;
-    if (guard > g.nodes) throw refuse('the graph has a cycle', field, 'an acyclic graph', 'a cycle');
+    if (guard > g.nodes) throw refuse('cycle', field, 'no cycle', 'a cycle');
     if (n.op_type === 'Gather' && stack.length > 0) {
       // the embedding: Gather(table (V, E), ids (T, B)) → (T, B, E)
       const [data = '', ids = ''] = n.input ?? [];
       tableShape = g.constant(data)?.shape ?? [];
       if (tableShape.length !== 2 || attr(n, 'axis', 'i', field))
-        throw refuse(
-          'the embedding is not a table lookup',
-          field,
-          'Gather(table (V, E), ids), axis 0',
-          `[${tableShape}]`,
-        );
+        throw refuse('not a lookup', field, 'Gather(table (V, E), ids), axis 0', `[${tableShape}]`);
       table = g.weight(data, tableShape, `${field}.input[0]`);
       name = ids;
       break;
@@ -229,16 +214,15 @@ function readStack(bytes: Uint8Array): {
     const [y, directions] = readMerge(n, field, g);
     const r = g.producer(y);
     if (!r || !CELLS[r[0].op_type ?? ''] || r[0].output?.[0] !== y)
-      throw refuse('the data path has no recurrent node', field, "an LSTM, GRU or RNN's output Y", `'${y}'`);
+      throw refuse('no recurrent node', field, 'LSTM, GRU or RNN output Y', y);
     const rec = readRecurrent(r[0], r[1], g);
     if (directions && rec.directions !== directions)
-      throw refuse("a Squeeze drops a bidirectional node's directions", field, 'Transpose + Reshape', 'Squeeze');
+      throw refuse('Squeeze of 2 directions', field, 'Transpose + Reshape', 'Squeeze');
     stack.unshift(rec);
     name = r[0].input?.[0] ?? '';
   }
-  if (stack.length === 0) throw refuse('the graph has no recurrent layer', 'graph.node', 'an LSTM, GRU or RNN', 'none');
-  if (!g.inputs.has(name))
-    throw refuse('the data path does not start at a graph input', stack[0].field, 'a graph input', `'${name}'`);
+  if (stack.length === 0) throw refuse('no recurrent node', 'graph.node', 'LSTM, GRU or RNN', 'none');
+  if (!g.inputs.has(name)) throw refuse('not from an input', stack[0].field, 'a graph input', name);
 
   // strand's layers: the table, the recurrent nodes folded into stacks, the head
   const layers: LayerConfig[] = [];
@@ -257,13 +241,7 @@ function readStack(bytes: Uint8Array): {
       below.directions === r.directions &&
       below.nonlinearity === r.nonlinearity &&
       below.resetAfter === r.resetAfter;
-    if (r.inputSize !== width)
-      throw refuse(
-        "a recurrent node's input size is not the width below",
-        `${r.field}.input[1]`,
-        `${width}`,
-        `${r.inputSize}`,
-      );
+    if (r.inputSize !== width) throw refuse('input size', `${r.field}.input[1]`, `${width}`, r.inputSize);
     k = fold ? k + 1 : 0;
     if (fold) (layers[layers.length - 1] as { numLayers: number }).numLayers++;
     else
@@ -284,8 +262,7 @@ function readStack(bytes: Uint8Array): {
     });
     width = r.directions * r.hiddenSize;
   });
-  if (head.inFeatures !== width)
-    throw refuse("the head's input size is not the width below", head.field, `${width}`, `${head.inFeatures}`);
+  if (head.inFeatures !== width) throw refuse('input size', head.field, `${width}`, head.inFeatures);
   layers.push({ type: 'dense', inFeatures: width, outFeatures: head.outFeatures, bias: !!head.bias, at: 'every' });
   tensors.set(`model.${layers.length - 1}.weight`, head.weight);
   if (head.bias) tensors.set(`model.${layers.length - 1}.bias`, head.bias);
@@ -304,13 +281,13 @@ function walk(graph: OnnxGraph): Walk {
     const op = n.op_type ?? '';
     if ((n.domain && n.domain !== 'ai.onnx') || !OPERATORS.has(op))
       throw refuse(
-        `unsupported operator '${n.domain ? `${n.domain}.` : ''}${op}'`,
+        'operator',
         `graph.node[${i}].op_type`,
-        'an operator importOnnx reads',
-        `'${op}'`,
+        'one importOnnx reads',
+        `${n.domain ? `${n.domain}.` : ''}${op}`,
       );
     for (const o of n.output ?? []) {
-      if (producers.has(o)) throw refuse('a value has two producers', `graph.node[${i}].output`, 'one', `'${o}'`);
+      if (producers.has(o)) throw refuse('two producers', `graph.node[${i}].output`, 'one', o);
       if (o) producers.set(o, i);
     }
   });
@@ -321,7 +298,7 @@ function walk(graph: OnnxGraph): Walk {
       if (nodes[i].op_type !== 'Identity') return [nodes[i], `graph.node[${i}]`];
       name = nodes[i].input?.[0] ?? '';
     }
-    throw refuse('the graph has a cycle', 'graph.node', 'an acyclic graph', 'a cycle of Identity nodes');
+    throw refuse('cycle', 'graph.node', 'no cycle', 'Identity nodes');
   };
   const decoded = new Map<string, TensorValues | undefined>();
   const constant = (name: string): TensorValues | undefined => {
@@ -343,11 +320,11 @@ function walk(graph: OnnxGraph): Walk {
   };
   const weight = (name: string, shape: readonly number[], field: string): Float32Array => {
     const t = constant(name);
-    if (!t) throw refuse('a weight is not a constant', field, 'an initializer', `'${name}'`);
-    if (!same(t.shape, shape)) throw refuse('a weight has the wrong shape', field, `[${shape}]`, `[${t.shape}]`);
+    if (!t) throw refuse('not constant', field, 'an initializer', name);
+    if (!same(t.shape, shape)) throw refuse('shape', field, `[${shape}]`, `[${t.shape}]`);
     const out = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     const bad = out.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw refuse('a weight is not finite', field, 'finite values', `${t.data[bad]} at index ${bad}`);
+    if (bad >= 0) throw refuse('not finite', field, 'finite values', `${t.data[bad]} at ${bad}`);
     return out;
   };
   return { producer, constant, weight, inputs, nodes: nodes.length };
@@ -365,7 +342,7 @@ function readHead(
   bias?: Float32Array;
   field: string;
 } {
-  if (!at) throw refuse('the output is not computed by a dense layer', 'graph.output[0]', 'Gemm or MatMul', 'no node');
+  if (!at) throw refuse('no head', 'graph.output[0]', 'Gemm or MatMul', 'none');
   let [n, field] = at;
   let bias: string | undefined;
   if (n.op_type === 'Add') {
@@ -373,8 +350,7 @@ function readHead(
     const pa = g.producer(a);
     bias = pa ? b : a;
     const mm = pa ?? g.producer(b);
-    if (mm?.[0].op_type !== 'MatMul')
-      throw refuse('the output is not computed by a dense layer', field, 'Add(MatMul(…), bias)', 'another Add');
+    if (mm?.[0].op_type !== 'MatMul') throw refuse('no head', field, 'Add(MatMul(…), bias)', 'another Add');
     [n, field] = mm;
   }
   const [x = '', w = '', c] = n.input ?? [];
@@ -387,15 +363,13 @@ function readHead(
       ['transA', 'i', 0],
     ] as const) {
       const v = attr(n, key, kind, field) ?? value;
-      if (v !== value) throw refuse(`Gemm's ${key} is not ${value}`, `${field}.attribute.${key}`, `${value}`, `${v}`);
+      if (v !== value) throw refuse('Gemm', `${field}.attribute.${key}`, `${value}`, v);
     }
     transB = attr(n, 'transB', 'i', field) ?? 0;
     bias = c;
-  } else if (n.op_type !== 'MatMul')
-    throw refuse('the output is not computed by a dense layer', field, 'Gemm or MatMul', `'${n.op_type}'`);
+  } else if (n.op_type !== 'MatMul') throw refuse('no head', field, 'Gemm or MatMul', n.op_type);
   const shape = g.constant(w)?.shape ?? [];
-  if (shape.length !== 2)
-    throw refuse("the head's weight is not a matrix", `${field}.input[1]`, 'rank 2', `[${shape}]`);
+  if (shape.length !== 2) throw refuse('head weight', `${field}.input[1]`, 'rank 2', `[${shape}]`);
   // MatMul's B and Gemm's without transB are (in, out); strand's weight is (out, in)
   const [inFeatures, outFeatures] = transB ? [shape[1], shape[0]] : shape;
   const m = g.weight(w, shape, `${field}.input[1]`);
@@ -419,8 +393,7 @@ function readHead(
 function readMerge(n: OnnxNode, field: string, g: Walk): [string, number] {
   if (n.op_type === 'Squeeze') {
     const axes = attr(n, 'axes', 'ints', field) ?? g.constant(n.input?.[1] ?? '')?.data;
-    if (!same(axes, [1]) && !same(axes, [-3]))
-      throw refuse('a Squeeze is not of the direction axis', field, '[1]', `[${axes ?? ''}]`);
+    if (!same(axes, [1]) && !same(axes, [-3])) throw refuse('Squeeze axes', field, '[1]', `[${axes ?? ''}]`);
     return [n.input?.[0] ?? '', 1];
   }
   if (n.op_type === 'Reshape') {
@@ -433,18 +406,13 @@ function readMerge(n: OnnxNode, field: string, g: Walk): [string, number] {
     )
       return [t[0].input?.[0] ?? '', 0];
     throw refuse(
-      'a Reshape is not the merge of the directions',
+      'Reshape',
       field,
       'Reshape(Transpose(Y, [0, 2, 1, 3]), [0, 0, -1])',
       `Reshape(${t?.[0].op_type ?? 'a value'}, [${shape ?? ''}])`,
     );
   }
-  throw refuse(
-    `unexpected '${n.op_type}' on the data path`,
-    field,
-    'Squeeze, or Transpose + Reshape (time-major, a head at every step)',
-    `'${n.op_type}'`,
-  );
+  throw refuse('data path', field, 'Squeeze, or Transpose + Reshape (a head at every step)', n.op_type);
 }
 
 /** Reads one LSTM / GRU / RNN node: its attributes, its weights in strand's order, its optional inputs. */
@@ -453,11 +421,10 @@ function readRecurrent(n: OnnxNode, field: string, g: Walk): RecurrentNode {
   for (const a of n.attribute ?? []) {
     const key = a.name ?? '';
     const allowed = Object.hasOwn(RECURRENT_ATTRIBUTES, key) ? RECURRENT_ATTRIBUTES[key] : undefined;
-    if (!allowed)
-      throw refuse(`'${key}' is not supported`, `${field}.attribute.${key}`, 'no such attribute', `'${key}'`);
+    if (!allowed) throw refuse('attribute', `${field}.attribute.${key}`, 'none', key);
     const value = allowed.length ? attr(n, key, typeof allowed[0] === 'string' ? 's' : 'i', field) : undefined;
     if (value !== undefined && !allowed.includes(value))
-      throw refuse(`${key} ${value} is not supported`, `${field}.attribute.${key}`, allowed.join(' or '), `${value}`);
+      throw refuse(key, `${field}.attribute.${key}`, allowed.join(' or '), value);
   }
   const D = attr(n, 'direction', 's', field) === 'bidirectional' ? 2 : 1;
   const lbr = attr(n, 'linear_before_reset', 'i', field);
@@ -466,29 +433,22 @@ function readRecurrent(n: OnnxNode, field: string, g: Walk): RecurrentNode {
   const one = cell !== 'rnn' ? ACTIVATIONS[cell] : listed?.startsWith('Relu') ? 'Relu' : 'Tanh';
   if (listed !== undefined && listed !== one && listed !== `${one} ${one}`)
     throw refuse(
-      'the activations are not supported',
+      'activations',
       `${field}.attribute.activations`,
       cell === 'rnn' ? 'Tanh or Relu' : `${one} (the default)`,
       listed,
     );
 
   const [, w = '', r = '', b = '', lens = '', h0 = '', c0 = '', p = ''] = n.input ?? [];
-  if (p) throw refuse('peepholes are not supported', `${field}.input[7]`, 'no P input', `'${p}'`);
+  if (p) throw refuse('peepholes', `${field}.input[7]`, 'no P input', p);
   const H = attr(n, 'hidden_size', 'i', field) ?? g.constant(r)?.shape[2] ?? 0;
   const I = g.constant(w)?.shape[2] ?? 0;
   const G = gateCount(cell) * H;
-  if (!(H >= 1 && I >= 1))
-    throw refuse('the sizes are invalid', `${field}.input[1]`, 'hidden and input sizes ≥ 1', `${H}, ${I}`);
+  if (!(H >= 1 && I >= 1)) throw refuse('sizes', `${field}.input[1]`, 'hidden and input sizes ≥ 1', `${H}, ${I}`);
   const W = g.weight(w, [D, G, I], `${field}.input[1]`);
   const R = g.weight(r, [D, G, H], `${field}.input[2]`);
   const B = b ? g.weight(b, [D, 2 * G], `${field}.input[3]`) : new Float32Array(D * 2 * G);
-  if (lens && !g.inputs.has(lens))
-    throw refuse(
-      'sequence_lens is not a graph input',
-      `${field}.input[4]`,
-      "a graph input (predict's lengths)",
-      `'${lens}'`,
-    );
+  if (lens && !g.inputs.has(lens)) throw refuse('sequence_lens', `${field}.input[4]`, 'a graph input', lens);
   zeroOrInput(h0, `${field}.input[5]`, g);
   if (cell === 'lstm') zeroOrInput(c0, `${field}.input[6]`, g);
 
@@ -527,11 +487,11 @@ function zeroOrInput(name: string, field: string, g: Walk): void {
         : g.constant(name);
     if (values) {
       if (values.data.some((v) => v !== 0))
-        throw refuse('a non-zero initial state is not supported', field, 'zeros or a graph input', 'non-zero values');
+        throw refuse('initial state', field, 'zeros or a graph input', 'non-zero values');
       return;
     }
     if (!p || guard > g.nodes || !/^(Expand|Slice|Cast|Reshape|Unsqueeze|Squeeze)$/.test(op ?? ''))
-      throw refuse('an initial state is computed', field, 'zeros or a graph input', `'${op ?? name}'`);
+      throw refuse('initial state', field, 'zeros or a graph input', op ?? name);
     name = p[0].input?.[0] ?? '';
   }
 }
@@ -546,6 +506,6 @@ function strandModelMetadata(json: string | undefined): Record<string, unknown> 
     value = undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw refuse('the strand metadata is damaged', 'model.metadata_props', 'a JSON object', json.slice(0, 40));
+    throw refuse('strand.metadata', 'model.metadata_props', 'a JSON object', json.slice(0, 40));
   return value as Record<string, unknown>;
 }

@@ -4,7 +4,7 @@
  * INT32, INT64 (shapes, axes) — from raw_data or the typed fields, the element count checked
  * against the bytes present before anything is allocated.
  */
-import { InteropError } from './error.ts';
+import { fail } from './error.ts';
 import { decodeProto, type ProtoSchema } from './protobuf-reader.ts';
 import { bfloat16ToFloat32, float16ToFloat32 } from './dtypes.ts';
 
@@ -141,22 +141,16 @@ export interface TensorValues {
  * @param field the tensor's place, for errors (`graph.initializer[3]`)
  */
 export function tensorValues(t: OnnxTensor, field: string): TensorValues {
-  const refuse = (problem: string, expected: string, found: string) =>
-    new InteropError('onnx', problem, { field, expected, found });
-  if (t.data_location === 1 || t.external_data)
-    throw refuse('external data is not supported', 'the values inside the file', 'external data');
+  const refuse = (problem: string, expected: string, found: unknown) => fail('onnx', problem, field, expected, found);
+  if (t.data_location === 1 || t.external_data) throw refuse('external data', 'values in the file', 'external data');
   const type = t.data_type ?? 0;
   const size = RAW_BYTES[type];
   if (!size)
-    throw refuse(
-      'unsupported element type',
-      'FLOAT, FLOAT16, BFLOAT16, INT32 or INT64',
-      ONNX_TYPES[type] ?? `data_type ${type}`,
-    );
+    throw refuse('element type', 'FLOAT, FLOAT16, BFLOAT16, INT32 or INT64', ONNX_TYPES[type] ?? `data_type ${type}`);
   const shape = t.dims ?? [];
   let n = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw refuse('a dimension is invalid', 'dims ≥ 0', `${d}`);
+    if (!Number.isSafeInteger(d) || d < 0) throw refuse('dimension', 'dims ≥ 0', d);
     n *= d;
   }
   const raw = t.raw_data;
@@ -164,7 +158,7 @@ export function tensorValues(t: OnnxTensor, field: string): TensorValues {
   const count = raw ? raw.length / size : (typed?.length ?? 0);
   if (count !== n)
     throw refuse(
-      'the values do not fill the dims',
+      'values do not fill the dims',
       `${n} values ([${shape.join(', ')}])`,
       raw ? `${raw.length} bytes of raw_data` : `${count} values`,
     );

@@ -11,7 +11,7 @@
  * array, dict → Map, a global → {@link PickleGlobal}.
  */
 import { describe } from '../util/check.ts';
-import { InteropError } from './error.ts';
+import { fail as failure } from './error.ts';
 
 /** A global (a class or function) the pickle names, already checked against the allowed list. */
 export class PickleGlobal {
@@ -39,11 +39,11 @@ export function unpickle(bytes: Uint8Array, use: Unpickling): unknown {
   const n = bytes.length;
   let pos = 0;
   let op = 0; // the offset of the opcode being run
-  const fail = (expected: string, found: unknown, problem = 'is malformed', offset = op): never => {
-    throw new InteropError('pytorch', `the pickle ${problem}`, { offset, expected, found: String(found) });
+  const fail = (expected: string, found: unknown, problem = 'bad pickle', offset = op): never => {
+    throw failure('pytorch', problem, offset, expected, found);
   };
   const take = (k: number): number => {
-    if (k > n - pos) fail(`${k} more bytes`, n - pos, 'is truncated', pos);
+    if (k > n - pos) fail(`${k} more bytes`, n - pos, 'truncated', pos);
     pos += k;
     return pos - k;
   };
@@ -57,7 +57,7 @@ export function unpickle(bytes: Uint8Array, use: Unpickling): unknown {
   const str = (k: number): string => text.decode(bytes.subarray(take(k), pos));
   const line = (): string => {
     const end = bytes.indexOf(10, pos);
-    return end < 0 ? fail('a line', 'no newline', 'is truncated', pos) : str(end - pos + 1).slice(0, -1);
+    return end < 0 ? fail('a line', 'no newline', 'truncated', pos) : str(end - pos + 1).slice(0, -1);
   };
 
   // Python's stacks: a MARK starts a fresh stack above the values already there
@@ -84,7 +84,7 @@ export function unpickle(bytes: Uint8Array, use: Unpickling): unknown {
     stack.push(
       use.globals.includes(name)
         ? new PickleGlobal(name)
-        : fail(`one of ${use.globals.join(', ')}`, describe(name).slice(1, -1), 'names a global strand does not allow'),
+        : fail(`one of ${use.globals.join(', ')}`, describe(name).slice(1, -1), 'global not allowed'),
     );
   const dict = (): Map<unknown, unknown> => {
     const d = top();
@@ -243,7 +243,7 @@ export function unpickle(bytes: Uint8Array, use: Unpickling): unknown {
         stack.push(use.persistent(pop(), op));
         break;
       default:
-        fail('a data opcode', `0x${code.toString(16)}`, 'has an opcode strand does not read');
+        fail('a data opcode', `0x${code.toString(16)}`, 'opcode');
     }
   }
 }

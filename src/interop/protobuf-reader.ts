@@ -52,7 +52,7 @@ export function decodeProto(bytes: Uint8Array, schema: ProtoSchema, root: string
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < 10; i++) {
-      if (pos >= end) throw fail('a varint overruns its message', field, at, `a byte at ${pos}`, 'the end');
+      if (pos >= end) throw fail('varint overruns', field, at, `a byte at ${pos}`, 'the end');
       const b = bytes[pos++];
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
       else if (i === 4) {
@@ -61,21 +61,20 @@ export function decodeProto(bytes: Uint8Array, schema: ProtoSchema, root: string
       } else hi |= (b & 0x7f) << (7 * i - 32);
       if (b < 0x80) return hi * 2 ** 32 + (lo >>> 0);
     }
-    throw fail('a varint is too long', field, at, 'at most 10 bytes', 'more');
+    throw fail('varint too long', field, at, 'at most 10 bytes', 'more');
   };
 
   /** The length of a length-delimited field, within [pos, end). */
   const length = (end: number, field: string): number => {
     const at = pos;
     const n = varint(end, field);
-    if (n < 0 || n > end - pos)
-      throw fail('a length overruns its message', field, at, `at most ${end - pos} bytes`, `${n}`);
+    if (n < 0 || n > end - pos) throw fail('length overruns', field, at, `at most ${end - pos} bytes`, `${n}`);
     return n;
   };
 
   /** Bytes [pos, pos + n) must lie within end. */
   const take = (n: number, end: number, field: string): number => {
-    if (n > end - pos) throw fail('a value overruns its message', field, pos, `${n} bytes`, `${end - pos}`);
+    if (n > end - pos) throw fail('value overruns', field, pos, `${n} bytes`, `${end - pos}`);
     pos += n;
     return pos - n;
   };
@@ -94,7 +93,7 @@ export function decodeProto(bytes: Uint8Array, schema: ProtoSchema, root: string
       const tag = varint(end, path);
       const wire = tag & 7;
       if (tag < 8 || tag >= 2 ** 32 || wire === 3 || wire === 4 || wire > 5)
-        throw fail('a field tag is invalid', path, at, 'a field number ≥ 1 and wire type 0, 1, 2 or 5', `${tag}`);
+        throw fail('bad tag', path, at, 'field ≥ 1, wire type 0, 1, 2 or 5', `${tag}`);
       const spec = s[Math.floor(tag / 8)];
       if (spec === undefined) {
         if (wire === 0) varint(end, path);
@@ -111,8 +110,7 @@ export function decodeProto(bytes: Uint8Array, schema: ProtoSchema, root: string
         const n = length(end, field);
         const stop = pos + n;
         while (pos < stop) values.push(scalar(wanted, stop, field));
-      } else if (wire !== wanted)
-        throw fail('a field has the wrong wire type', field, at, `wire type ${wanted}`, `${wire}`);
+      } else if (wire !== wanted) throw fail('wrong wire type', field, at, `wire type ${wanted}`, `${wire}`);
       else if (wanted !== 2) values.push(scalar(wanted, end, field));
       else {
         const n = length(end, field);

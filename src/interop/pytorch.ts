@@ -10,7 +10,7 @@
 import { DEFAULT_MAX_BYTES } from '../io/container.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions, int } from '../util/options.ts';
-import { InteropError } from './error.ts';
+import { fail as failure } from './error.ts';
 import { PickleGlobal, unpickle } from './pickle.ts';
 import type { Tensor, TensorDict } from './tensor.ts';
 import { readZip } from './zip.ts';
@@ -36,7 +36,7 @@ const REBUILD_PARAMETER = 'torch._utils._rebuild_parameter';
 const GLOBALS = [ORDERED_DICT, REBUILD_TENSOR, REBUILD_PARAMETER, ...Object.keys(STORAGES)];
 /** How deeply a checkpoint's dicts may nest. */
 const MAX_DEPTH = 32;
-const RESAVE = 're-save it with torch.save(model.state_dict(), path), torch ≥ 1.6';
+const RESAVE = 'torch.save(model.state_dict(), path), torch ≥ 1.6';
 
 /** A storage a persistent id names: its type, its number of values and its bytes. */
 class Storage {
@@ -74,23 +74,22 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
       `${where}: the file is ${bytes.length} bytes, above maxBytes = ${maxBytes} (pass a larger options.maxBytes to read it)`,
     );
   // offsets are the pickle's (data.pkl's) where a field is not named
-  const fail = (problem: string, expected: string, found: unknown, offset?: number, field?: string): never => {
-    throw new InteropError('pytorch', problem, { offset, field, expected, found: String(found) });
+  const fail = (problem: string, expected: string, found: unknown, at?: number | string): never => {
+    throw failure('pytorch', problem, at, expected, found);
   };
   const tar = String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar';
-  if (bytes[0] === 0x80 || tar)
-    fail('this is the legacy (pre-1.6) torch.save format', `a zip archive (${RESAVE})`, tar ? 'a tar' : 'a pickle', 0);
+  if (bytes[0] === 0x80 || tar) fail('legacy (pre-1.6) format', `a zip (${RESAVE})`, tar ? 'a tar' : 'a pickle', 0);
 
   const zip = readZip(bytes, 'pytorch');
   const pkl = zip.names.find((name) => /^[^/]+\/data\.pkl$/.test(name));
-  if (pkl === undefined) return fail('the archive has no data.pkl', '<root>/data.pkl', zip.names.slice(0, 3), 0);
+  if (pkl === undefined) return fail('no data.pkl', '<root>/data.pkl', zip.names.slice(0, 3), 0);
   const root = pkl.slice(0, -8); // '<root>/'
   const entry = (name: string) => zip.read(root + name);
   if (entry('constants.pkl') || zip.names.some((name) => name.startsWith(`${root}code/`)))
-    fail('this is a TorchScript archive, not a state dict', `a torch.save file (${RESAVE})`, 'code', 0, `${root}code/`);
+    fail('TorchScript', `a state dict (${RESAVE})`, 'code', `${root}code/`);
   const order = entry('byteorder');
   if (order && String.fromCharCode(...order) !== 'little')
-    fail('big-endian storages are not supported', 'little', String.fromCharCode(...order), 0, `${root}byteorder`);
+    fail('big-endian', 'little', String.fromCharCode(...order), `${root}byteorder`);
   const pickle = entry('data.pkl') as Uint8Array;
 
   const tensors = new Set<unknown>();
@@ -110,23 +109,17 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
         !Number.isSafeInteger(numel) ||
         numel < 0
       )
-        return fail(
-          'the pickle names a storage wrongly',
-          "('storage', type, key, location, size)",
-          describe(pid),
-          offset,
-        );
+        return fail('bad storage', "('storage', type, key, location, size)", describe(pid), offset);
       const field = `${root}data/${key}`;
-      const data = entry(`data/${key}`) ?? fail('a storage is missing', 'an entry', 'none', undefined, field);
+      const data = entry(`data/${key}`) ?? fail('no storage', 'an entry', 'none', field);
       const width = STORAGES[type.name];
-      if (data.length !== numel * width)
-        fail('a storage has the wrong size', `${numel}×${width} bytes`, data.length, undefined, field);
+      if (data.length !== numel * width) fail('storage size', `${numel}×${width} bytes`, data.length, field);
       return new Storage(type.name, numel, data);
     },
 
     reduce(callable, args, offset) {
       const wrong = (expected: string): never =>
-        fail(`the pickle calls ${callable.name} wrongly`, expected, `${args.length} arguments`, offset);
+        fail(`bad ${callable.name}`, expected, `${args.length} arguments`, offset);
       switch (callable.name) {
         case ORDERED_DICT:
           return args.length ? wrong('()') : new Map();
@@ -149,7 +142,7 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
         }
       }
       return fail(
-        'the pickle calls a global that is not a function',
+        'not a function',
         [ORDERED_DICT, REBUILD_TENSOR, REBUILD_PARAMETER].join(', '),
         callable.name,
         offset,
@@ -165,11 +158,9 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
       count *= s;
       last += (s - 1) * stride[d];
     });
-    if (count > 0 && last >= storage.numel)
-      fail('the pickle has a tensor outside its storage', `indices below ${storage.numel}`, `index ${last}`, offset);
+    if (count > 0 && last >= storage.numel) fail('outside its storage', `indices < ${storage.numel}`, last, offset);
     budget -= count;
-    if (budget < 0)
-      fail("the pickle's tensors hold more values than the file has bytes", `≤ ${bytes.length}`, 'more', offset);
+    if (budget < 0) fail('more values than bytes', `≤ ${bytes.length}`, 'more', offset);
     const data = new Float32Array(count);
     const read = reader(storage);
     // an odometer over the dimensions of more than one index (size-1 dimensions never move)
@@ -189,7 +180,7 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
     return tensor;
   }
 
-  if (!(dict instanceof Map)) fail('the file holds no dict', 'a state dict', describe(dict), 0);
+  if (!(dict instanceof Map)) fail('no dict', 'a state dict', describe(dict), 0);
   // dict entries visited plus the characters of the names built: at most the pickle's size, which
   // a tree of dicts never reaches but dicts that share or contain each other would
   let work = pickle.length;
@@ -201,16 +192,10 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
       const field = name.slice(0, 80);
       work -= 1 + name.length;
       if (work < 0 || depth > MAX_DEPTH)
-        fail(
-          'the dicts nest too deeply or repeat too often',
-          `≤ ${MAX_DEPTH} levels, ≤ ${pickle.length} characters`,
-          'more',
-          undefined,
-          field,
-        );
+        fail('dicts too deep or repeated', `≤ ${MAX_DEPTH} levels, ≤ ${pickle.length} characters`, 'more', field);
       if (!kept) continue;
       if (value instanceof Map) visit(value, `${name}.`, depth + 1);
-      else if (out.has(name)) fail('a name repeats', 'unique names', 'two', undefined, field);
+      else if (out.has(name)) fail('a name repeats', 'unique names', 'two', field);
       else out.set(name, value as Tensor);
     }
   };

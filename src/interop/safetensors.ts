@@ -15,7 +15,7 @@ import { SequenceModel } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions, custom } from '../util/options.ts';
 import { DTYPE_BYTES, decodeFloats, type FloatDType } from './dtypes.ts';
-import { InteropError } from './error.ts';
+import { fail as failure } from './error.ts';
 import { isObject, modelFromStrandMetadata, STRAND_MODEL, strandMetadata, strandTensors } from './strand-metadata.ts';
 import { numel, type TensorDict } from './tensor.ts';
 
@@ -47,8 +47,8 @@ export interface SaveSafetensorsOptions {
 const MAX_HEADER_BYTES = 100_000_000;
 
 /** An InteropError about a safetensors file: the problem, the field or byte offset, what was expected and found. */
-const fail = (problem: string, field: string | undefined, expected: string, found: string, offset?: number) =>
-  new InteropError('safetensors', problem, { field, offset, expected, found });
+const fail = (problem: string, at: string | number | undefined, expected: string, found: unknown) =>
+  failure('safetensors', problem, at, expected, found);
 const isShape = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
 
 /** One header entry, checked. */
@@ -75,18 +75,17 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
     throw new TypeError(`${where}: bytes must be a Uint8Array, received ${describe(bytes)}`);
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > max) throw new RangeError(`${where}: the file is ${bytes.length} bytes, above maxBytes = ${max}`);
-  if (bytes.length < 8) throw fail('the file is truncated', undefined, '8 bytes or more', String(bytes.length), 0);
+  if (bytes.length < 8) throw fail('truncated', 0, '8 bytes or more', bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   // exact up to 2⁵³; anything larger is refused anyway
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   const limit = Math.min(MAX_HEADER_BYTES, bytes.length - 8);
   if (n > limit)
     throw fail(
-      n > MAX_HEADER_BYTES ? 'the header length is above 100 MB' : 'the header runs past the end of the file',
-      undefined,
-      `a header length of at most ${limit}`,
-      String(n),
+      n > MAX_HEADER_BYTES ? 'header length is above 100 MB' : 'header runs past the end of the file',
       0,
+      `a header length of at most ${limit}`,
+      n,
     );
   let text: string | undefined;
   let header: unknown;
@@ -97,7 +96,7 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
     // refused below
   }
   if (!isObject(header) || text?.[0] !== '{')
-    throw fail('the header is not a JSON object', undefined, 'UTF-8 JSON from {', describe(text ?? 'not UTF-8'), 8);
+    throw fail('header is not a JSON object', 8, 'UTF-8 JSON from {', describe(text ?? 'not UTF-8'));
   const repeated = repeatedKey(text);
   if (repeated !== undefined) throw fail('a name is repeated', repeated, 'unique names', 'it twice');
   const metadata = header.__metadata__ ?? {};
@@ -123,8 +122,7 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
     if (end > length) throw fail('a tensor runs past the end of the file', field, `end ≤ ${length}`, found);
     at = end;
   }
-  if (at !== length)
-    throw fail('bytes after the last tensor', undefined, 'the end', `${length - at} bytes`, start + at);
+  if (at !== length) throw fail('bytes after the last tensor', start + at, 'the end', `${length - at} bytes`);
   const tensors: TensorDict = Object.fromEntries(
     entries.map((e) => [
       e.name,
@@ -239,7 +237,7 @@ export function loadSafetensors(bytes: Uint8Array, options: LoadOptions = {}): S
   const { tensors, metadata } = readSafetensors(bytes, { maxBytes: limits.maxBytes });
   if (!Object.hasOwn(metadata, STRAND_MODEL))
     throw fail(
-      'the file has no strand architecture: read it with readSafetensors and map the tensors onto a model with modelFromStateDict',
+      'no strand architecture: use readSafetensors and modelFromStateDict',
       `__metadata__.${STRAND_MODEL}`,
       'a file from saveSafetensors',
       'none',

@@ -8,7 +8,7 @@ import { LAYER_CONFIG_LIMITS, parameterShapes, type LayerConfig } from '../nn/la
 import { RENAME_OPTION, renamePrefixes, type SequenceModel } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
 import { checkOptions } from '../util/options.ts';
-import { InteropError } from './error.ts';
+import { fail, type InteropError } from './error.ts';
 import { numel, type Tensor, type TensorDict } from './tensor.ts';
 
 /** @internal One foreign tensor: its full name, parameter name, shape when given, and values. */
@@ -32,7 +32,7 @@ export const RECURRENT_PARAM = /^(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$/;
 
 /** @internal An InteropError of the state dict format. */
 export const refuse = (problem: string, field: string | undefined, expected: string, found: string): InteropError =>
-  new InteropError('state dict', problem, { field, expected, found });
+  fail('state dict', problem, field, expected, found);
 
 /** @internal A group's tensor `p` by its full name. */
 export const fullName = (g: Group, p: string): string => (g.prefix ? `${g.prefix}.${p}` : p);

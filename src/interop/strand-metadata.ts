@@ -10,7 +10,7 @@ import { checkModelCheckpoint, type LoadLimits } from '../nn/checkpoint.ts';
 import { parameterShapes } from '../nn/layers.ts';
 import { SequenceModel } from '../nn/model.ts';
 import { describe } from '../util/check.ts';
-import { InteropError, type InteropFormat } from './error.ts';
+import { fail, type InteropFormat } from './error.ts';
 import type { Tensor, TensorDict } from './tensor.ts';
 
 /** The metadata key of the architecture: its presence marks a file strand wrote. */
@@ -74,22 +74,14 @@ export function modelFromStrandMetadata(
     try {
       return JSON.parse(text);
     } catch {
-      throw new InteropError(format, 'a strand entry is not JSON', {
-        field: `${place}.strand.${key}`,
-        expected: 'JSON text',
-        found: describe(text),
-      });
+      throw fail(format, 'not JSON', `${place}.strand.${key}`, 'JSON text', describe(text));
     }
   };
   const header = { model: entry('model'), dropout: entry('dropout'), metadata: entry('metadata') };
   const rename = entry('rename') ?? {};
   const names = isObject(rename) ? Object.values(rename) : [0];
   if (!names.every((v) => typeof v === 'string') || new Set(names).size !== names.length)
-    throw new InteropError(format, 'the strand rename map is invalid', {
-      field: `${place}.strand.rename`,
-      expected: 'an object of distinct strings',
-      found: describe(rename),
-    });
+    throw fail(format, 'rename map is invalid', `${place}.strand.rename`, 'distinct strings', describe(rename));
   // a parameter name has no dot, so the prefix is everything before the last one
   const indexOf = new Map(Object.entries(rename as Record<string, string>).map(([i, prefix]) => [prefix, i]));
   const named = new Map<string, [string, Tensor]>();
@@ -98,11 +90,7 @@ export function modelFromStrandMetadata(
     const key = `model.${dot < 0 ? name : (indexOf.get(name.slice(0, dot)) ?? name.slice(0, dot)) + name.slice(dot)}`;
     const other = named.get(key);
     if (other !== undefined)
-      throw new InteropError(format, 'two tensors are one parameter', {
-        field: name,
-        expected: `one tensor for ${key.slice(6)}`,
-        found: `also ${other[0]}`,
-      });
+      throw fail(format, 'two tensors are one parameter', name, `one tensor for ${key.slice(6)}`, `also ${other[0]}`);
     named.set(key, [name, t]);
   }
   const data = new Map([...named].map(([key, [, t]]) => [key, t.data]));
@@ -112,25 +100,19 @@ export function modelFromStrandMetadata(
       for (const [name, shape] of parameterShapes(c)) {
         const [file, t] = named.get(`model.${i}.${name}`)!;
         if (`${t.shape}` !== `${shape}`)
-          throw new InteropError(format, 'a tensor has the wrong shape', {
-            field: file,
-            expected: `[${shape.join(', ')}]`,
-            found: `[${t.shape.join(', ')}]`,
-          });
+          throw fail(format, 'wrong shape', file, `[${shape.join(', ')}]`, `[${t.shape.join(', ')}]`);
       }
     });
     return SequenceModel.fromCheckpoint(header, data, backend, where, limits);
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
     const ofHeader = error.part === 'header';
-    throw new InteropError(
+    throw fail(
       format,
-      ofHeader ? 'the strand architecture is invalid' : 'the tensors do not fit the strand architecture',
-      {
-        field: ofHeader ? `${place}.strand.${error.field}` : error.field,
-        expected: error.expected,
-        found: error.found,
-      },
+      ofHeader ? 'strand architecture is invalid' : 'tensors do not fit',
+      ofHeader ? `${place}.strand.${error.field}` : error.field,
+      error.expected,
+      error.found,
     );
   }
 }

@@ -8,7 +8,7 @@ import type { LayerConfig } from '../nn/layers.ts';
 import type { CellType, RecurrentConfig } from '../nn/recurrent.ts';
 import type { OutputKind } from '../nn/trainable.ts';
 import { describe } from '../util/check.ts';
-import { InteropError } from './error.ts';
+import { fail, type InteropError } from './error.ts';
 import { fromKerasKernel, gateCount, reorderGates, transpose } from './gates.ts';
 
 /** One strand layer read from the topology. */
@@ -30,7 +30,7 @@ export function at(x: unknown, key: string | number): unknown {
 
 /** An InteropError of the tfjs reader, `found` described (strings quoted, objects named). */
 export function bad(problem: string, field: string, expected: string, found: unknown): InteropError {
-  return new InteropError('tfjs', problem, { field, expected, found: describe(found) });
+  return fail('tfjs', problem, field, expected, describe(found));
 }
 
 const CELLS: Record<string, CellType> = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'rnn' };
@@ -82,12 +82,7 @@ export function readTopology(topology: unknown): { pieces: TfjsPiece[]; output: 
     let c = at(layer, 'config');
     const frozen = at(c, 'trainable') === false;
     const refuse: Refuse = (key, expected, found) =>
-      bad(
-        `layer ${describe(name(i))} (${String(cls)}) is not supported`,
-        `${path}[${i}]${key && `.config.${key}`}`,
-        expected,
-        found,
-      );
+      bad(`layer ${describe(name(i))} (${String(cls)})`, `${path}[${i}]${key && `.config.${key}`}`, expected, found);
     const shape = at(c, 'batch_input_shape') ?? at(c, 'batch_shape'); // Keras 3 names it batch_shape
     if (!i && at(shape, 'length') === 3) width = size(shape, 2, refuse, 'batch_input_shape[2]');
     if (cls === 'Dropout' || (cls === 'InputLayer' && !i)) continue;

@@ -39,7 +39,7 @@ export function storage({ spec, field }: TfjsEntry): [number, (v: DataView, o: n
   const kind = at(q, 'dtype');
   const [scale, min] = [at(q, 'scale'), at(q, 'min')];
   const check = (key: string, ok: boolean, expected: string, found: unknown) => {
-    if (!ok) throw bad('a weight strand cannot read', `${field}.${key}`, expected, found);
+    if (!ok) throw bad('weight type', `${field}.${key}`, expected, found);
   };
   check('dtype', at(spec, 'dtype') === 'float32', '"float32"', at(spec, 'dtype'));
   if (q == null) return [4, (v, o) => v.getFloat32(o, true)];
@@ -59,8 +59,7 @@ export function storage({ spec, field }: TfjsEntry): [number, (v: DataView, o: n
  * they hold exactly the `declared` bytes and that these are at most `maxBytes`.
  */
 export function joinShards(weights: unknown, declared: number, maxBytes: number): Uint8Array {
-  if (declared > maxBytes)
-    throw bad('the weights are larger than maxBytes', 'weightsManifest', `≤ ${maxBytes} bytes`, declared);
+  if (declared > maxBytes) throw bad('weights above maxBytes', 'weightsManifest', `≤ ${maxBytes} bytes`, declared);
   const parts = (Array.isArray(weights) ? weights : [weights]).map((w: unknown, i) => {
     if (ArrayBuffer.isView(w)) return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
     if (w instanceof ArrayBuffer) return new Uint8Array(w);
@@ -68,7 +67,7 @@ export function joinShards(weights: unknown, declared: number, maxBytes: number)
   });
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   if (out.length !== declared)
-    throw bad('the shards do not hold what the manifest declares', 'weights', `${declared} bytes`, out.length);
+    throw bad('shards differ from what the manifest declares', 'weights', `${declared} bytes`, out.length);
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

@@ -63,7 +63,7 @@ export function importTfjs(
   const configs = pieces.map((p) => p.config);
   const count = configs.reduce((n, c) => n + parameterShapes(c).reduce((m, [, s]) => m + numel(s), 0), 0);
   if (count > limits.maxParameters)
-    throw bad('the model is larger than maxParameters', 'modelTopology', `≤ ${limits.maxParameters}`, count);
+    throw bad('model above maxParameters', 'modelTopology', `≤ ${limits.maxParameters}`, count);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const keras: Float32Array[][] = pieces.map(() => []);
@@ -101,10 +101,10 @@ function order(pieces: TfjsPiece[], entries: TfjsEntry[]): Slot[] {
   const frozenLast = [...all.filter((x) => !pieces[x.i].frozen), ...all.filter((x) => pieces[x.i].frozen)];
   const misfit = (slots: Slot[]) => slots.findIndex((x, k) => !sameShape(at(entries[k].spec, 'shape'), x.s));
   if (entries.length !== all.length)
-    throw bad('the manifest does not fit the model', 'weightsManifest', `${all.length} weights`, entries.length);
+    throw bad('weight count', 'weightsManifest', `${all.length} weights`, entries.length);
   const [a, b] = [misfit(all), misfit(frozenLast)];
   if (a < 0 && b < 0 && all.some((x, k) => x !== frozenLast[k]))
-    throw bad('the weight order is ambiguous', 'weightsManifest', 'one order that fits', 'two (frozen layers)');
+    throw bad('ambiguous order', 'weightsManifest', 'one order that fits', 'two (frozen layers)');
   if (a < 0 || b < 0) return a < 0 ? all : frozenLast;
   throw bad(
     'a weight of the wrong shape',

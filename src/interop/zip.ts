@@ -7,7 +7,7 @@
  * its bytes are handed out.
  */
 import { crc32 } from '../io/container.ts';
-import { InteropError, type InteropFormat } from './error.ts';
+import { fail as failure, type InteropFormat } from './error.ts';
 
 /** A zip archive's entry names, and its entries' bytes (see {@link readZip}). */
 export interface ZipArchive {
@@ -27,17 +27,17 @@ export function readZip(bytes: Uint8Array, format: InteropFormat): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, n);
   const u16 = (at: number) => view.getUint16(at, true);
   const u32 = (at: number) => view.getUint32(at, true);
-  const fail = (offset: number, expected: string, found: unknown, problem = 'the zip structure is damaged'): never => {
-    throw new InteropError(format, problem, { offset, expected, found: String(found) });
+  const fail = (offset: number, expected: string, found: unknown, problem = 'bad zip'): never => {
+    throw failure(format, problem, offset, expected, found);
   };
-  const multiDisk = 'multi-disk archives are not supported';
-  const zip64 = 'zip64 archives are not supported';
+  const multiDisk = 'multi-disk';
+  const zip64 = 'zip64';
 
   // the end record: the last 22 bytes but for a comment (at most 65535 bytes) that ends the file
   const first = Math.max(0, n - 22 - 0xffff);
   let end = n - 22;
   while (end >= first && !(u32(end) === 0x06054b50 && end + 22 + u16(end + 20) === n)) end--;
-  if (end < first) fail(first, 'an end-of-central-directory record', 'none', 'not a zip archive');
+  if (end < first) fail(first, 'an end-of-central-directory record', 'none', 'not a zip');
   const count = u16(end + 10);
   const size = u32(end + 12);
   const start = u32(end + 16);
@@ -56,10 +56,10 @@ export function readZip(bytes: Uint8Array, format: InteropFormat): ZipArchive {
     const name = text.decode(bytes.subarray(at + 46, at + 46 + u16(at + 28)));
     const stored = u32(at + 24);
     const header = u32(at + 42);
-    if (u16(at + 8) & 1) fail(at + 8, 'no encryption', 'an encrypted entry', `entry ${name} is encrypted`);
+    if (u16(at + 8) & 1) fail(at + 8, 'no encryption', `encrypted ${name}`, 'encrypted');
     if (stored === 0xffffffff || header === 0xffffffff) fail(at + 24, 'sizes below 4 GiB', 'the markers', zip64);
     if (u16(at + 34)) fail(at + 34, 'disk 0', u16(at + 34), multiDisk);
-    if (entries.has(name)) fail(at + 46, 'unique names', name, 'an entry name repeats');
+    if (entries.has(name)) fail(at + 46, 'unique names', name, 'a name repeats');
     entries.set(name, [header, stored, u32(at + 16), u16(at + 10), u32(at + 20) - stored, at]);
     at = next;
   }
@@ -71,11 +71,10 @@ export function readZip(bytes: Uint8Array, format: InteropFormat): ZipArchive {
       if (!entry || checked.has(name)) return checked.get(name);
       const [header, size, crc, method, packed, at] = entry;
       // compression is refused only here, for the entries read (TorchScript's are compressed, for one)
-      if (method || packed)
-        fail(at + 10, 'a stored entry (method 0)', `method ${method}`, `entry ${name} is compressed`);
+      if (method || packed) fail(at + 10, `${name} stored (method 0)`, `method ${method}`, 'compressed');
       if (header + 30 > n || u32(header) !== 0x04034b50) fail(header, `the local header of ${name}`, 'none');
       const from = header + 30 + u16(header + 26) + u16(header + 28);
-      if (from + size > n) fail(from, `${size} bytes of ${name}`, Math.max(0, n - from), 'the zip is truncated');
+      if (from + size > n) fail(from, `${size} bytes of ${name}`, Math.max(0, n - from), 'truncated');
       const actual = crc32(bytes, from, from + size);
       if (actual !== crc) fail(from, `CRC-32 ${crc} for ${name}`, actual);
       const data = bytes.subarray(from, from + size);

@@ -160,7 +160,7 @@ describe('hostile pickles: refused by the global they name, with no side effects
     it(`${name}.pt names ${global}`, () => {
       rmSync(MARKER, { force: true });
       const e = refusal(file(`${name}.pt`));
-      expect(e.message).toContain('the pickle names a global strand does not allow');
+      expect(e.message).toContain('global not allowed');
       expect(e.found).toBe(global);
       expect(e.expected).toContain('collections.OrderedDict, torch._utils._rebuild_tensor_v2');
       expect(typeof e.offset).toBe('number');
@@ -174,7 +174,7 @@ describe('hostile pickles: refused by the global they name, with no side effects
 
   it('a storage type called as a constructor is refused by name', () => {
     const e = refusal(file('hostile_call_storage.pt'));
-    expect(e.message).toContain('calls a global that is not a function');
+    expect(e.message).toContain('not a function');
     expect(e.found).toBe('torch.FloatStorage');
   });
 
@@ -236,7 +236,7 @@ describe('views, storages and dicts the file cannot back', () => {
       { size: [2 ** 31 - 1, 2 ** 31 - 1], stride: [2 ** 31 - 1, 1] },
     ]) {
       const e = refusal(view(v));
-      expect(e.message, JSON.stringify(v)).toMatch(/outside its storage|more values than the file/);
+      expect(e.message, JSON.stringify(v)).toMatch(/outside its storage|more values than bytes/);
     }
     // an empty view touches nothing, wherever it points
     expect(readPyTorch(view({ offset: 5, size: [0, 9], stride: [9, 1] })).w.data).toHaveLength(0);
@@ -245,7 +245,7 @@ describe('views, storages and dicts the file cannot back', () => {
   it('refuses more values in all than the file has bytes (stride-0 views of one value)', () => {
     const one = pickle(dictOf([['w', tensor({ numel: 1, size: [100_000], stride: [0] })]]));
     const e = refusal(pt(one, { 0: floats(7) }));
-    expect(e.message).toContain('more values than the file has bytes');
+    expect(e.message).toContain('more values than bytes');
     // the same call, memoized, made again and again: 1000 values for every 13 bytes
     const fn = global('torch._utils', '_rebuild_tensor_v2');
     const args = tensor({ numel: 1000, size: [1000], stride: [1] }).slice(fn.length, -1);
@@ -253,33 +253,33 @@ describe('views, storages and dicts the file cannot back', () => {
     const again: Ops = [0x68, 0, 0x68, 1, REDUCE];
     const many = Array.from({ length: 50 }, (_, i): [string, Ops] => [`v${i}`, i ? again : first]);
     const storage = { 0: new Uint8Array(4000) };
-    expect(refusal(pt(pickle(dictOf(many)), storage)).message).toContain('more values than the file has bytes');
+    expect(refusal(pt(pickle(dictOf(many)), storage)).message).toContain('more values than bytes');
     expect(Object.keys(readPyTorch(pt(pickle(dictOf(many.slice(0, 3))), storage)))).toHaveLength(3);
   });
 
   it('refuses a storage of the wrong size, a missing one, and a persistent id that names no storage', () => {
-    expect(refusal(view({ numel: 5, size: [5] })).message).toContain('a storage has the wrong size');
+    expect(refusal(view({ numel: 5, size: [5] })).message).toContain('storage size');
     expect(refusal(view({ key: '9' })).field).toBe('archive/data/9');
-    expect(refusal(view({ type: 'HalfStorage', numel: 6 })).message).toContain('wrong size'); // 24 bytes ≠ 6×2
+    expect(refusal(view({ type: 'HalfStorage', numel: 6 })).message).toContain('storage size'); // 24 bytes ≠ 6×2
     const badPid = pickle(dictOf([['w', [...tuple(str('module'), int(1)), BINPERSID]]]));
-    expect(refusal(pt(badPid)).message).toContain('names a storage wrongly');
+    expect(refusal(pt(badPid)).message).toContain('bad storage');
     // a key 100 000 tuples deep (torch's keys are strings): refused, not stringified
     const deep: Ops = [...new Array(100_000).fill(MARK), ...new Array(100_000).fill(0x74)];
     const pid = tuple(str('storage'), global('torch', 'FloatStorage'), deep, str('cpu'), int(6));
-    expect(refusal(pt(pickle(dictOf([['w', [...pid, BINPERSID]]])))).message).toContain('names a storage wrongly');
+    expect(refusal(pt(pickle(dictOf([['w', [...pid, BINPERSID]]])))).message).toContain('bad storage');
   });
 
   it('refuses calls with the wrong arguments', () => {
     const odictWithArgs = [...global('collections', 'OrderedDict'), ...tuple(int(1)), REDUCE];
-    expect(refusal(pt(pickle(odictWithArgs))).message).toContain('calls collections.OrderedDict wrongly');
+    expect(refusal(pt(pickle(odictWithArgs))).message).toContain('bad collections.OrderedDict');
     const paramOfInt = [
       ...global('torch._utils', '_rebuild_parameter'),
       ...tuple(int(1), [NEWFALSE], orderedDict),
       REDUCE,
     ];
-    expect(refusal(pt(pickle(paramOfInt))).message).toContain('_rebuild_parameter wrongly');
+    expect(refusal(pt(pickle(paramOfInt))).message).toContain('bad torch._utils._rebuild_parameter');
     const fiveArgs = [...global('torch._utils', '_rebuild_tensor_v2'), ...tuple(int(1), int(2)), REDUCE];
-    expect(refusal(pt(pickle(fiveArgs))).message).toContain('_rebuild_tensor_v2 wrongly');
+    expect(refusal(pt(pickle(fiveArgs))).message).toContain('bad torch._utils._rebuild_tensor_v2');
     const reduceString = [...str('os.system'), EMPTY_TUPLE, REDUCE];
     expect(refusal(pt(pickle(reduceString))).expected).toBe('a global and a tuple');
   });
@@ -287,13 +287,13 @@ describe('views, storages and dicts the file cannot back', () => {
   it('a dict that contains itself, and dicts sharing dicts 40 levels deep: refused, quickly', () => {
     // d = {}; d['a'] = d
     const loop = pickle([EMPTY_DICT, 0x71, 0, ...str('a'), 0x68, 0, SETITEM]);
-    expect(refusal(pt(loop)).message).toContain('nest too deeply or repeat too often');
+    expect(refusal(pt(loop)).message).toContain('dicts too deep or repeated');
     // d0 = {t: tensor}; d(k+1) = {a: dk, b: dk}: 2^40 paths in a file of a few hundred bytes
     let ops: Ops = dictOf([['t', tensor({ numel: 6, size: [6], stride: [1] })]]);
     for (let k = 1; k <= 40; k++)
       ops = [EMPTY_DICT, MARK, ...str('a'), ...ops, 0x71, k, ...str('b'), 0x68, k, SETITEMS];
     const started = performance.now();
-    expect(refusal(pt(pickle(ops))).message).toContain('nest too deeply or repeat too often');
+    expect(refusal(pt(pickle(ops))).message).toContain('dicts too deep or repeated');
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -323,13 +323,13 @@ describe('views, storages and dicts the file cannot back', () => {
       SETITEM,
     ]);
     expect(Object.keys(readPyTorch(pt(pkl)))).toEqual(['7']);
-    expect(refusal(pt(pickle(t))).message).toContain('the file holds no dict');
+    expect(refusal(pt(pickle(t))).message).toContain('no dict');
   });
 });
 
 describe('the pickle machine refuses what it does not implement, and absurd sizes', () => {
   const cases: Array<[string, Ops, RegExp]> = [
-    ['POP (0x30), an opcode strand does not read', [EMPTY_DICT, 0x30], /opcode strand does not read.*found 0x30/],
+    ['POP (0x30), an opcode strand does not read', [EMPTY_DICT, 0x30], /opcode.*found 0x30/],
     ['INST (0x69)', [0x69, ...utf8('os\nsystem\n')], /found 0x69/],
     ['NEWOBJ (0x81)', [0x81], /found 0x81/],
     ['a memo index beyond the pickle', [EMPTY_DICT, 0x72, ...le(0xffffffff, 4)], /memo index/],
@@ -375,11 +375,11 @@ describe('zip features strand refuses', () => {
   });
 
   it('compressed, encrypted, multi-disk, zip64, repeated names, no data.pkl, a bad CRC', () => {
-    expect(refusal(zip(good(), { method: 8 })).message).toMatch(/entry archive\/data\.pkl is compressed/);
-    expect(refusal(zip(good(), { flags: 1 })).message).toMatch(/is encrypted/);
+    expect(refusal(zip(good(), { method: 8 })).message).toMatch(/compressed.*archive\/data\.pkl stored/);
+    expect(refusal(zip(good(), { flags: 1 })).message).toMatch(/encrypted.*found encrypted archive\/data\.pkl/);
     expect(refusal(zip(good(), { disk: 1 })).message).toMatch(/multi-disk/);
     expect(refusal(zip(good(), { count: 0xffff })).message).toMatch(/zip64/);
-    expect(refusal(zip([...good(), good()[1]])).message).toMatch(/an entry name repeats/);
+    expect(refusal(zip([...good(), good()[1]])).message).toMatch(/a name repeats/);
     expect(refusal(zip(good().slice(1))).message).toMatch(/no data\.pkl/);
     const bad = zip(good());
     bad[30 + 'archive/data.pkl'.length + 4] ^= 1; // a byte of data.pkl, behind its CRC
