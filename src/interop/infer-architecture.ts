@@ -138,7 +138,7 @@ export function inferArchitecture(tensors: TensorDict, options: InferArchitectur
  * The tensors go to the layers the inference read them for, or by {@link mapStateDict}'s rules when
  * `architecture` or `rename` is given (a one-hot input layer then needs its table in the dict, as
  * `weight` (V, V) of a module before the recurrent ones). Everything is checked before the model is built — the
- * architecture as a checkpoint's is, against `maxParameters` (a RangeError above it), and the
+ * architecture as a checkpoint's is, against `maxParameters` (an InteropError above it), and the
  * tensors' bytes against `maxBytes`; a refusal is an {@link InteropError}, and a model whose
  * loading fails is freed.
  * @example
@@ -175,7 +175,21 @@ export function modelFromStateDict(tensors: TensorDict, options: ModelFromStateD
     const { layers } = config;
     const dict = mapOnto(layers, tensors, pins);
     const bytes = Object.values(dict).reduce((n, v) => n + 4 * v.length, 0);
-    if (bytes > limits.maxBytes) throw new RangeError(`${where}: ${bytes} bytes of tensors, above maxBytes`);
+    if (bytes > limits.maxBytes)
+      throw refuse(
+        'larger than maxBytes',
+        undefined,
+        `at most ${limits.maxBytes} bytes (options.maxBytes)`,
+        `${bytes} bytes of tensors`,
+      );
+    const values = bytes / 4;
+    if (values > limits.maxParameters)
+      throw refuse(
+        'larger than maxParameters',
+        undefined,
+        `at most ${limits.maxParameters} values (options.maxParameters)`,
+        `${values}`,
+      );
     const header = {
       model: config,
       dropout: layers.filter((c) => c.type === 'dropout').map(() => new Rng(0).snapshot()),

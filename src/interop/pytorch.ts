@@ -59,7 +59,7 @@ class Storage {
  *
  * Throws an {@link InteropError} for a damaged, hostile or unsupported file — one naming any
  * other global, a legacy (pre-1.6) or TorchScript file, compressed zip entries, storages of other
- * types — a `TypeError` when `bytes` is not a Uint8Array, and a `RangeError` above `maxBytes`.
+ * types — a `TypeError` when `bytes` is not a Uint8Array, and an `InteropError` above `maxBytes`.
  * @param bytes the file's contents
  * @param options `maxBytes`: the largest file accepted (default 256 MiB)
  */
@@ -70,8 +70,12 @@ export function readPyTorch(bytes: Uint8Array, options: PyTorchReadOptions = {})
   checkOptions(options, { maxBytes: int({ min: 16 }) }, where);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > maxBytes)
-    throw new RangeError(
-      `${where}: the file is ${bytes.length} bytes, above maxBytes = ${maxBytes} (pass a larger options.maxBytes to read it)`,
+    throw failure(
+      'pytorch',
+      'larger than maxBytes',
+      undefined,
+      `at most ${maxBytes} bytes (options.maxBytes)`,
+      bytes.length,
     );
   // offsets are the pickle's (data.pkl's) where a field is not named
   const fail = (problem: string, expected: string, found: unknown, at?: number | string): never => {

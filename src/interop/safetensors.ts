@@ -66,7 +66,7 @@ interface Entry {
  * a header length beyond 100 MB or the file, a header that is not a UTF-8 JSON object, a repeated
  * name, `__metadata__` values that are not strings, a dtype other than F64, F32, F16 or BF16, a shape
  * that is not non-negative integers, offsets that leave a gap, overlap, disagree with the shape or
- * leave bytes after the last tensor. A file larger than `maxBytes` is a RangeError.
+ * leave bytes after the last tensor. A file larger than `maxBytes` is refused before it is read.
  */
 export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptions = {}): SafetensorsContents {
   const where = 'readSafetensors';
@@ -74,7 +74,8 @@ export function readSafetensors(bytes: Uint8Array, options: ReadSafetensorsOptio
   if (!(bytes instanceof Uint8Array))
     throw new TypeError(`${where}: bytes must be a Uint8Array, received ${describe(bytes)}`);
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (bytes.length > max) throw new RangeError(`${where}: the file is ${bytes.length} bytes, above maxBytes = ${max}`);
+  if (bytes.length > max)
+    throw fail('larger than maxBytes', undefined, `at most ${max} bytes (options.maxBytes)`, bytes.length);
   if (bytes.length < 8) throw fail('truncated', 0, '8 bytes or more', bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   // exact up to 2⁵³; anything larger is refused anyway

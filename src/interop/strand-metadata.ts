@@ -56,7 +56,7 @@ export function strandTensors(model: SequenceModel, rename: Record<string, strin
  * Builds the model `metadata`'s strand entries describe from `tensors`: the architecture gets the
  * checks of a strand checkpoint (and `maxParameters`), the names lose their rename, every tensor
  * must have its parameter's shape. A refusal is an {@link InteropError} naming the entry
- * (`<place>.strand.model.layers[1].hiddenSize`) or the tensor; a model above `maxParameters` a RangeError.
+ * (`<place>.strand.model.layers[1].hiddenSize`) or the tensor; a model above `maxParameters` an InteropError.
  * @param place how the format names its metadata in messages (`'__metadata__'`)
  */
 export function modelFromStrandMetadata(
@@ -94,6 +94,16 @@ export function modelFromStrandMetadata(
     named.set(key, [name, t]);
   }
   const data = new Map([...named].map(([key, [, t]]) => [key, t.data]));
+  let values = 0;
+  for (const t of data.values()) values += t.length;
+  if (values > limits.maxParameters)
+    throw fail(
+      format,
+      'larger than maxParameters',
+      undefined,
+      `at most ${limits.maxParameters} values (options.maxParameters)`,
+      values,
+    );
   try {
     const checked = checkModelCheckpoint(header, data, where, limits);
     checked.config.layers.forEach((c, i) => {

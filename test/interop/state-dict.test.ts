@@ -125,11 +125,13 @@ describe('modelFromStateDict', () => {
   it('checks its options and limits', () => {
     const f = tensors(fixture('lstm_1'));
     expect(() => modelFromStateDict(f, { outptu: 'softmax' } as never)).toThrow(/unknown option options.outptu/);
-    expect(() => modelFromStateDict(f, { maxParameters: 100 })).toThrow(RangeError);
-    expect(() => modelFromStateDict(f, { maxBytes: 1000 })).toThrow(/above maxBytes/);
+    expect(() => modelFromStateDict(f, { maxParameters: 100 })).toThrow(/state dict: larger than maxParameters/);
+    expect(() => modelFromStateDict(f, { maxBytes: 1000 })).toThrow(/state dict: larger than maxBytes/);
     const architecture = inferArchitecture(f);
     expect(() => modelFromStateDict(f, { architecture, output: 'linear' })).toThrow(TypeError);
-    expect(() => modelFromStateDict(f, { architecture, maxParameters: 100 })).toThrow(RangeError);
+    expect(() => modelFromStateDict(f, { architecture, maxParameters: 100 })).toThrow(
+      /state dict: larger than maxParameters/,
+    );
     const bad = structuredClone(architecture);
     (bad.layers[1] as { hiddenSize: number }).hiddenSize = 0;
     expect(() => modelFromStateDict(f, { architecture: bad })).toThrow(/architecture.layers\[1\].hiddenSize/);
