@@ -64,7 +64,17 @@ export {
   type Metrics,
   type LossName,
 } from './train/trainer.ts';
-export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } from './lm/vocab.ts';
+export {
+  Vocab,
+  PAD,
+  UNK,
+  EOS,
+  tokenize,
+  type VocabOptions,
+  type VocabJSON,
+  type TokenizeOptions,
+  type Punctuation,
+} from './lm/vocab.ts';
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';

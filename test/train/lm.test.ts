@@ -51,19 +51,20 @@ describe('Vocab', () => {
     expect(vocab.decode(ids)).toBe('hel<UNK><UNK>');
   });
 
-  it('word level: words, single punctuation marks and whitespace runs are tokens; exact round trip', () => {
+  it('word level: words and single punctuation marks are tokens, whitespace is not; decode joins by spaces', () => {
     const text = "The cat sat on the mat.  The cat, the hat!\nIt's 42 cats.";
     const vocab = Vocab.fromText(text, { level: 'word' });
     expect(vocab.level).toBe('word');
     const ids = vocab.encode(text);
-    expect(vocab.decode(ids)).toBe(text);
+    expect(vocab.decode(ids)).toBe("The cat sat on the mat . The cat , the hat ! It's 42 cats .");
     expect(vocab.token(ids[0])).toBe('The');
-    expect(vocab.token(ids[1])).toBe(' ');
-    expect(ids.length).toBe(text.match(/[\p{L}\p{N}']+|\s+|[^\p{L}\p{N}\s]/gu)!.length);
-    for (const t of ['cat', 'the', '.', ',', '!', '  ', '\n', "It's", '42']) expect(vocab.id(t), t).toBeGreaterThan(2);
-    // ' ' is the most frequent token
-    expect(vocab.id(' ')).toBe(3);
-    expect(Array.from(vocab.encode('the dog'))).toEqual([vocab.id('the'), vocab.id(' '), 1]);
+    expect(vocab.token(ids[1])).toBe('cat');
+    expect(ids.length).toBe(17);
+    for (const t of ['cat', 'the', '.', ',', '!', "It's", '42']) expect(vocab.id(t), t).toBeGreaterThan(2);
+    for (const t of [' ', '  ', '\n']) expect(vocab.id(t), JSON.stringify(t)).toBe(1);
+    // The, cat, the and . are seen twice each: The is first seen
+    expect(vocab.id('The')).toBe(3);
+    expect(Array.from(vocab.encode('the dog'))).toEqual([vocab.id('the'), 1]);
   });
 
   it('minFreq drops rare tokens to <UNK>; maxSize keeps the most frequent (specials included)', () => {
