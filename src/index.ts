@@ -74,7 +74,7 @@ export {
   type VocabJSON,
   type TokenizeOptions,
   type Punctuation,
-} from './lm/vocab.ts';
+} from './data/vocab.ts';
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';

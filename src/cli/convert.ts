@@ -1,6 +1,6 @@
 // `strand convert`: a model from one format to another — strand's checkpoint, safetensors,
 // PyTorch .pt (read), ONNX, TF.js Layers model.json (read) — with the vocabulary attached.
-import { Vocab, type VocabJSON } from '../lm/vocab.ts';
+import { Vocab, type VocabJSON } from '../data/vocab.ts';
 import { SequenceModel, type ModelConfig } from '../nn/model.ts';
 import { checkWritable, readText, writeBytesAtomic } from '../platform/node-files.ts';
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';

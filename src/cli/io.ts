@@ -1,7 +1,7 @@
 // Where the command line writes, and the helpers its commands share: choosing the backend,
 // loading a model file with its vocabulary, and number formatting.
 import { init, type Backend, type BackendName } from '../backend/index.ts';
-import { Vocab, type VocabJSON } from '../lm/vocab.ts';
+import { Vocab, type VocabJSON } from '../data/vocab.ts';
 import { SequenceModel } from '../nn/model.ts';
 import { readBytes } from '../platform/node-files.ts';
 import { CliError } from './args.ts';
@@ -45,7 +45,7 @@ export async function startBackend(choice: unknown): Promise<Backend> {
   }
 }
 
-/** A model file with the vocabulary `strand train` saves in its metadata. */
+/** A model file with its vocabulary ({@link SequenceModel.vocab}). */
 export interface LoadedModel {
   model: SequenceModel;
   vocab: Vocab | null;
@@ -64,11 +64,12 @@ export function loadModelFile(path: string, backend: Backend, needVocab: boolean
   } catch (error) {
     throw new CliError(`cannot load --model '${path}': ${(error as Error).message}`, 1);
   }
-  const json = model.metadata.vocab as VocabJSON | undefined;
-  let vocab: Vocab | null = null;
-  if (json !== undefined) {
+  // the loader checked the header's vocab field; an older file's metadata.vocab it could not take is explained here
+  let vocab = model.vocab;
+  const older = model.metadata.vocab as VocabJSON | undefined;
+  if (vocab === null && older !== undefined) {
     try {
-      vocab = Vocab.fromJSON(json);
+      vocab = Vocab.fromJSON(older);
     } catch (error) {
       model.dispose();
       throw new CliError(`--model '${path}' has a damaged vocabulary: ${(error as Error).message}`, 1);
@@ -77,7 +78,7 @@ export function loadModelFile(path: string, backend: Backend, needVocab: boolean
   if (needVocab) {
     const problem =
       vocab === null
-        ? 'has no vocabulary in its metadata (models trained with `strand train` have one; in code, set model.metadata.vocab = vocab.toJSON() before saving)'
+        ? 'has no vocabulary (models trained with `strand train` have one; in code, set model.vocab = vocab before saving)'
         : model.embedding === null || model.head.at !== 'every' || model.output !== 'softmax'
           ? 'is not a next-token language model (Embedding input, Dense head at every step, softmax output)'
           : vocab.size !== model.inputSize || vocab.size !== model.outputSize

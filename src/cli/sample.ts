@@ -60,12 +60,13 @@ export async function sample(args: ParsedArgs, io: CliIO): Promise<number> {
         beamWidth: f.beam as number,
         stopAt: vocab!.eosId,
       });
-      io.out(`${vocab!.decode(best.ids)}\n`);
+      io.out(`${primeIds === undefined || best.ids.length === 0 ? '' : vocab!.separator}${vocab!.decode(best.ids)}\n`);
       io.err(
         `(beam search, width ${f.beam}: log p = ${best.logProb.toFixed(3)} nats over ${best.ids.length} tokens)\n`,
       );
       return 0;
     }
+    let separator = primeIds === undefined ? '' : vocab!.separator;
     const seed = (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31);
     for await (const id of stream(model, {
       prime: primeIds,
@@ -76,7 +77,9 @@ export async function sample(args: ParsedArgs, io: CliIO): Promise<number> {
       seed,
       stopAt: vocab!.eosId,
     })) {
-      io.out(vocab!.decode([id]));
+      const token = vocab!.decode([id]);
+      if (token.length > 0) io.out(separator + token);
+      separator = vocab!.separator;
     }
     io.out('\n');
     return 0;

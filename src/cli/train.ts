@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { builtinCorpus } from '../data/corpus.ts';
 import { generate } from '../lm/generate.ts';
-import { Vocab, type VocabJSON } from '../lm/vocab.ts';
+import { Vocab } from '../data/vocab.ts';
 import { Dense } from '../nn/dense.ts';
 import { Dropout } from '../nn/dropout.ts';
 import { Embedding } from '../nn/embedding.ts';
@@ -124,14 +124,19 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
     } catch (error) {
       throw new CliError(`strand train: cannot resume from --out '${out}': ${(error as Error).message}`, 1);
     }
-    const json = trainer.model.metadata.vocab as VocabJSON | undefined;
-    if (json === undefined) throw new CliError(`strand train: --out '${out}' has no vocabulary to resume with`, 1);
-    vocab = Vocab.fromJSON(json);
+    // files written before model.vocab existed carry a valid vocabulary in metadata.vocab: the loader took it
+    if (trainer.model.vocab === null) {
+      trainer.dispose();
+      trainer.model.dispose();
+      throw new CliError(`strand train: --out '${out}' has no vocabulary to resume with`, 1);
+    }
+    vocab = trainer.model.vocab;
     described = `resuming '${out}' at step ${trainer.optimizer.stepCount}`;
   } else {
     manualSeed(f.seed as number);
     vocab = Vocab.fromText(text, { level: f.level as 'char' | 'word' });
     const model = buildModel(vocab.size, f);
+    model.vocab = vocab;
     trainer = new Trainer(model, {
       optimizer: { type: 'adam', lr: f.lr as number },
       clip: (f.clip as number) > 0 ? { norm: f.clip as number } : undefined,
@@ -182,9 +187,10 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
         seed: f.seed,
         level: f.level,
       };
+  // the vocabulary is saved as model.vocab; an older file's metadata.vocab is not carried forward
+  const { vocab: _older, ...kept } = model.metadata;
   const metadata = (extra: Record<string, unknown>): Record<string, unknown> => ({
-    ...model.metadata,
-    vocab: vocab.toJSON(),
+    ...kept,
     training: { ...saved, ...settings, text: textPath ?? 'builtin', steps: trainer.optimizer.stepCount, ...extra },
   });
   const save = (extra: Record<string, unknown> = {}): void => {
@@ -206,7 +212,7 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
         temperature: f.temperature as number,
         seed: 7,
       });
-      return primeText + vocab.decode(ids);
+      return primeText + (primeText.length > 0 ? vocab.separator : '') + vocab.decode(ids);
     } finally {
       copy.dispose();
     }

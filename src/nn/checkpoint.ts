@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/index.ts';
+import { Vocab, type VocabJSON } from '../data/vocab.ts';
 import { DEFAULT_MAX_BYTES } from '../io/container.ts';
 import { FormatError } from '../io/format-error.ts';
 import { checkField, checkKeys, checkObject, fieldError } from '../io/header-fields.ts';
@@ -72,11 +73,14 @@ export interface CheckedModel {
   dropout: Array<[number, number | null]>;
   /** The model's metadata. */
   metadata: Record<string, unknown>;
+  /** The vocabulary: the header's `vocab`, else (older files) a valid `metadata.vocab`, else null. */
+  vocab: Vocab | null;
   /** The number of parameter values (one-hot tables included). */
   parameters: number;
 }
 
 const INVALID_MODEL = "the checkpoint's model is invalid";
+const INVALID_VOCAB = "the checkpoint's vocabulary is invalid";
 const MISFIT = "the checkpoint's tensors do not fit its model";
 
 /**
@@ -164,14 +168,53 @@ export function checkModelCheckpoint(
     }
   });
   // the counts matched and every expected name was found, so no model.* tensor is left over
+  const dropout = checkDropout(header.dropout, layers.filter((c) => c.type === 'dropout').length, where);
+  const metadata = checkObject(header.metadata, 'metadata', where, INVALID_MODEL);
 
   return {
     config: { output: model.output as OutputKind, layers },
     tensors: dict,
-    dropout: checkDropout(header.dropout, layers.filter((c) => c.type === 'dropout').length, where),
-    metadata: checkObject(header.metadata, 'metadata', where, INVALID_MODEL),
+    dropout,
+    metadata,
+    vocab: checkVocab(header.vocab, metadata.vocab, layers[0], where),
     parameters: declaredValues,
   };
+}
+
+/**
+ * The header field `vocab` as a {@link Vocab}, checked as {@link Vocab.fromJSON} checks one and
+ * against the embedding's size. Files written before the field existed carry the vocabulary in
+ * `metadata.vocab`, free-form data: it is taken when it is a valid vocabulary of the right size.
+ */
+function checkVocab(raw: unknown, older: unknown, bottom: LayerConfig, where: string): Vocab | null {
+  const size = bottom.type === 'embedding' || bottom.type === 'onehot' ? bottom.numEmbeddings : undefined;
+  if (raw === undefined) {
+    try {
+      const vocab = older === undefined ? null : Vocab.fromJSON(older as VocabJSON);
+      return vocab !== null && (size === undefined || vocab.size === size) ? vocab : null;
+    } catch {
+      return null;
+    }
+  }
+  let vocab: Vocab;
+  try {
+    vocab = Vocab.fromJSON(raw as VocabJSON);
+  } catch (error) {
+    // `Vocab.fromJSON: json.tokens[3] must be <expected>, received <found>` → field vocab.tokens[3]
+    const m = /^Vocab\.fromJSON: (?:unknown option )?json(\S*?)(?: must be |[;:] )(.*?)(?:, received (.*))?$/s.exec(
+      (error as Error).message,
+    );
+    throw fieldError(where, INVALID_VOCAB, `vocab${m?.[1] ?? ''}`, m?.[2] ?? (error as Error).message, m?.[3] ?? '');
+  }
+  if (size !== undefined && vocab.size !== size)
+    throw fieldError(
+      where,
+      INVALID_VOCAB,
+      'vocab.tokens',
+      `${size} tokens (the model reads ${size} token ids)`,
+      `${vocab.size}`,
+    );
+  return vocab;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
+import { Vocab, type VocabJSON } from '../data/vocab.ts';
 import { pack, unpack, type NamedTensor } from '../io/container.ts';
 import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
@@ -36,6 +37,8 @@ export interface ModelCheckpointHeader {
   model: ModelConfig;
   dropout: Array<[number, number | null]>;
   metadata: Record<string, unknown>;
+  /** The model's {@link SequenceModel.vocab}, when it has one. */
+  vocab?: VocabJSON;
 }
 
 /**
@@ -134,8 +137,9 @@ export class SequenceModel {
   readonly backend: Backend;
   /** All layers as given. */
   readonly layers: readonly ModelLayer[];
-  /** JSON-serialisable data saved with the model (e.g. `{ vocab: vocab.toJSON() }`). */
+  /** JSON-serialisable data saved with the model (the vocabulary has its own field, {@link vocab}). */
   metadata: Record<string, unknown> = {};
+  private vocabulary: Vocab | null = null;
   private readonly dropAfter: Array<Dropout | null>;
   private readonly dropInput: Dropout | null;
   private readonly workspace: Workspace;
@@ -193,6 +197,26 @@ export class SequenceModel {
   }
 
   /** Features per input step (the embedding's vocabulary size when the input is token ids). */
+  /**
+   * The vocabulary the model reads and predicts, or null: saved with the model (header field `vocab`)
+   * and restored by {@link load}, which also takes a valid `metadata.vocab` from files written before
+   * this field existed. With an embedding, its size must be the embedding's vocabulary size.
+   */
+  get vocab(): Vocab | null {
+    return this.vocabulary;
+  }
+
+  set vocab(vocab: Vocab | null) {
+    if (vocab !== null && !(vocab instanceof Vocab))
+      throw new TypeError(`SequenceModel.vocab must be a Vocab or null, received ${describe(vocab)}`);
+    const size = this.embedding?.numEmbeddings;
+    if (vocab !== null && size !== undefined && vocab.size !== size)
+      throw new RangeError(
+        `SequenceModel.vocab must have ${size} tokens (the embedding's vocabulary size), received a Vocab of ${vocab.size}`,
+      );
+    this.vocabulary = vocab;
+  }
+
   get inputSize(): number {
     return this.embedding ? this.embedding.numEmbeddings : this.recurrent[0].inputSize;
   }
@@ -317,7 +341,14 @@ export class SequenceModel {
   /** @internal The model's part of a checkpoint header: `kind`, then architecture, dropout positions and metadata. */
   checkpointHeader(kind: string): ModelCheckpointHeader {
     this.assertLive('checkpointHeader');
-    return { kind, model: this.config(), dropout: dropoutStates(this.layers), metadata: this.metadata };
+    const header: ModelCheckpointHeader = {
+      kind,
+      model: this.config(),
+      dropout: dropoutStates(this.layers),
+      metadata: this.metadata,
+    };
+    if (this.vocabulary !== null) header.vocab = this.vocabulary.toJSON();
+    return header;
   }
 
   /** @internal The model's tensors in a checkpoint, named `model.` + their {@link stateDict} names. */
@@ -362,6 +393,7 @@ export class SequenceModel {
     }
     restoreDropoutStates(model.layers, checked.dropout);
     model.metadata = checked.metadata;
+    model.vocabulary = checked.vocab;
     return model;
   }
 

@@ -105,7 +105,9 @@ describe('strand CLI', () => {
     const val = Number(/validation loss (\d+\.\d+) nats\/char/.exec(run.stdout)?.[1]);
     await init({ backend: 'wasm' });
     const loaded = SequenceModel.load(readFileSync(model));
-    const vocab = Vocab.fromJSON(loaded.metadata.vocab as never);
+    expect(loaded.vocab).toBeInstanceOf(Vocab);
+    expect(loaded.metadata).not.toHaveProperty('vocab'); // saved as model.vocab, not in the metadata
+    const vocab = loaded.vocab!;
     expect(vocab.size).toBe(loaded.outputSize);
     expect(vocab.decode(vocab.encode('the lamp is dark.'))).toBe('the lamp is dark.');
     expect(val).toBeLessThan(0.6 * Math.log(vocab.size));

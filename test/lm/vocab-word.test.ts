@@ -1,7 +1,7 @@
 // Word-level vocabularies for text classification: whitespace is never a token, the normalisation
 // (lower-casing, punctuation mode) is kept in the JSON form, and older word-level JSON still loads.
 import { describe, expect, it } from 'vitest';
-import { tokenize, Vocab, type VocabJSON } from '../../src/lm/vocab.ts';
+import { tokenize, Vocab, type VocabJSON } from '../../src/data/vocab.ts';
 
 const TEXT = "The cat sat.  The CAT, the hat!\nIt's 42 cats.";
 

@@ -171,6 +171,11 @@ export class Vocab {
     return new Vocab(json.level, [...json.tokens], json, older);
   }
 
+  /** What {@link decode} puts between tokens: `' '` at word level, `''` at char level (and for older word-level vocabularies). */
+  get separator(): string {
+    return this.level === 'word' && !this.keepsWhitespace ? ' ' : '';
+  }
+
   /** Number of tokens, specials included. */
   get size(): number {
     return this.tokens.length;
@@ -231,7 +236,7 @@ export class Vocab {
       if (!keepSpecials && (id === 0 || id === 2)) continue;
       parts.push(this.token(id));
     }
-    return parts.join(this.level === 'word' && !this.keepsWhitespace ? ' ' : '');
+    return parts.join(this.separator);
   }
 
   /** A JSON-serialisable form (with the normalisation, so {@link fromJSON} encodes alike). */
