@@ -9,7 +9,7 @@ export interface ProgressState {
   step: number;
   /** Current epoch (1-based). */
   epoch: number;
-  /** Epochs asked for. */
+  /** Epochs asked for (Infinity: no cap). */
   epochs: number;
   /** Fraction of the current epoch done, [0, 1]. */
   progress: number;
@@ -42,9 +42,14 @@ export function etaSeconds(s: ProgressState): number | null {
 export function statusText(s: ProgressState): string {
   const eta = etaSeconds(s);
   return (
-    `step ${s.step}  epoch ${s.epoch}/${s.epochs}  loss ${s.loss.toFixed(3)}  ${rate(s.tokensPerSecond)} tok/s  ` +
+    `step ${s.step}  epoch ${epochOf(s)}  loss ${s.loss.toFixed(3)}  ${rate(s.tokensPerSecond)} tok/s  ` +
     `elapsed ${duration(s.elapsed)}  ETA ${eta === null ? '?' : duration(eta)}`
   );
+}
+
+/** `2/10`, or `2` without an epoch cap. */
+function epochOf(s: ProgressState): string {
+  return Number.isFinite(s.epochs) ? `${s.epoch}/${s.epochs}` : `${s.epoch}`;
 }
 
 /** A bar of `width` cells for a fraction in [0, 1], with eighth-cell resolution. */
@@ -62,7 +67,7 @@ export function liveLine(s: ProgressState, columns: number): string {
   const f = doneFraction(s);
   const eta = etaSeconds(s);
   const status =
-    `${String(Math.floor(f * 100)).padStart(3)}% step ${s.step} · epoch ${s.epoch}/${s.epochs} · loss ${s.loss.toFixed(3)} · ` +
+    `${String(Math.floor(f * 100)).padStart(3)}% step ${s.step} · epoch ${epochOf(s)} · loss ${s.loss.toFixed(3)} · ` +
     `${rate(s.tokensPerSecond)} tok/s · ETA ${eta === null ? '?' : duration(eta)}`;
   const width = Math.max(5, Math.min(24, columns - 3 - status.length - 2));
   const line = `│${bar(f, width)}│ ${status}`;

@@ -43,13 +43,22 @@ export const trainSpec: CommandSpec = {
     batch: { type: 'int', min: 1, default: 32, help: 'parallel streams per update' },
     lr: { type: 'number', min: 0, exclusiveMin: true, default: 3e-3, help: 'Adam learning rate' },
     clip: { type: 'number', min: 0, default: 5, help: 'gradient clipping by global norm (0: off)' },
-    epochs: { type: 'int', min: 1, default: 10, help: 'passes over the training text' },
+    epochs: {
+      type: 'int',
+      min: 1,
+      help: 'passes over the training text (default 10, or no cap when --time-limit is given)',
+    },
     'time-limit': {
       type: 'number',
       min: 0,
       default: 0,
       placeholder: 'SECONDS',
-      help: 'stop after this many seconds (0: no limit)',
+      help: 'stop after this many seconds (0: no limit); without --epochs, train until then',
+    },
+    'save-best': {
+      type: 'boolean',
+      default: true,
+      help: 'save the weights of the epoch with the best validation loss (--no-save-best: the last)',
     },
     'val-fraction': {
       type: 'number',
@@ -94,6 +103,9 @@ export const trainSpec: CommandSpec = {
     'The model is saved after every epoch, every --checkpoint-every seconds, at the end, and on Ctrl-C',
     '(a second Ctrl-C quits without saving). The file holds the model, its vocabulary and the',
     "optimizer's state: `strand sample` and `strand score` read it, `--resume` continues from it.",
+    'At the end the saved weights are those with the best validation loss (an epoch, or the last',
+    'weights); --no-save-best keeps the last. Training stops at the epoch cap or the time limit,',
+    'whichever comes first; with --time-limit and no --epochs there is no epoch cap.',
   ],
   examples: [
     'strand train --time-limit 90                       # the built-in corpus, 90 seconds',
@@ -165,11 +177,17 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
     `strand train: ${described} on ${source} (${thousands(ids.length)} ${unit}, ${vocab.size} symbols; ` +
       `${thousands(trainIds.length)} train / ${thousands(valCount)} validation)\n`,
   );
-  const epochs = f.epochs as number;
   const timeLimit = f['time-limit'] as number;
+  // with a time limit and no --epochs, the time limit alone ends training
+  const epochs = (f.epochs as number | undefined) ?? (timeLimit > 0 ? Infinity : 10);
+  const cap = Number.isFinite(epochs) ? `up to ${epochs} epoch${epochs === 1 ? '' : 's'}` : 'no epoch cap';
+  const limit =
+    timeLimit > 0
+      ? `, time limit ${duration(timeLimit)}${Number.isFinite(epochs) ? ' (whichever comes first)' : ''}`
+      : '';
   io.out(
-    `  ${thousands(model.parameterCount())} parameters, backend ${backend.name}/${backend.flavor}, up to ${epochs} epoch${epochs === 1 ? '' : 's'}` +
-      `${timeLimit > 0 ? `, time limit ${duration(timeLimit)}` : ''}; saving to '${out}' (Ctrl-C saves and stops)\n`,
+    `  ${thousands(model.parameterCount())} parameters, backend ${backend.name}/${backend.flavor}, ${cap}${limit}; ` +
+      `saving to '${out}' (Ctrl-C saves and stops)\n`,
   );
 
   const settings = f.resume
@@ -188,9 +206,9 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
         level: f.level,
       };
   // the vocabulary is saved as model.vocab; an older file's metadata.vocab is not carried forward
-  const { vocab: _older, ...kept } = model.metadata;
+  const { vocab: _older, ...keptMetadata } = model.metadata;
   const metadata = (extra: Record<string, unknown>): Record<string, unknown> => ({
-    ...kept,
+    ...keptMetadata,
     training: { ...saved, ...settings, text: textPath ?? 'builtin', steps: trainer.optimizer.stepCount, ...extra },
   });
   const save = (extra: Record<string, unknown> = {}): void => {
@@ -241,10 +259,11 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   let lastEvent = { elapsed: 0, epoch: 1, tokensPerSecond: 0 };
   const firstStep = trainer.optimizer.stepCount;
   let validation: Metrics | undefined;
+  let best: { epoch: number; loss: number; weights: ReturnType<SequenceModel['stateDict']> } | undefined;
   let stopped: string;
   try {
     const result = await trainer.fit(trainIds, {
-      epochs,
+      epochs: Number.isFinite(epochs) ? epochs : Number.MAX_SAFE_INTEGER,
       timeLimit: timeLimit > 0 ? timeLimit : undefined,
       signal: controller.signal,
       validation: valIds,
@@ -271,6 +290,8 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
       },
       onEpoch: (e) => {
         validation = e.validation;
+        if (e.validation !== undefined && f['save-best'] && e.validation.loss < (best?.loss ?? Infinity))
+          best = { epoch: e.epoch, loss: e.validation.loss, weights: model.stateDict() };
         const val = e.validation
           ? `, validation ${e.validation.loss.toFixed(3)} (perplexity ${e.validation.perplexity.toFixed(2)})`
           : '';
@@ -287,7 +308,9 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
   reporter.finish();
   const steps = trainer.optimizer.stepCount - firstStep;
   if (valIds !== undefined && (validation === undefined || stopped !== 'done')) validation = trainer.evaluate(valIds);
-  save({ epoch: lastEvent.epoch, validationLoss: validation?.loss, stopped });
+  const kept = keepBest(best, validation, lastEvent.epoch, f['save-best'] as boolean);
+  if (kept.weights !== undefined) model.loadStateDict(kept.weights);
+  save({ epoch: kept.epoch, validationLoss: kept.loss, kept: kept.which, stopped });
   const why =
     {
       done: `${epochs} epoch${epochs === 1 ? '' : 's'}`,
@@ -304,10 +327,38 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
       '\n',
   );
   if (sampleEvery > 0) io.out(`--- final sample ---\n${sample()}\n---\n`);
-  io.out(`saved '${out}'\n`);
+  io.out(`saved '${out}': ${kept.message}\n`);
   trainer.dispose();
   model.dispose();
   return stopped === 'aborted' ? 130 : 0;
+}
+
+/** Which weights to save: the best epoch's when it beats the last weights' validation loss, else the last. */
+function keepBest(
+  best: { epoch: number; loss: number; weights: ReturnType<SequenceModel['stateDict']> } | undefined,
+  last: Metrics | undefined,
+  lastEpoch: number,
+  saveBest: boolean,
+): { epoch: number; loss?: number; which: string; weights?: ReturnType<SequenceModel['stateDict']>; message: string } {
+  const loss = (x: number) => `validation loss ${x.toFixed(3)}`;
+  if (!saveBest)
+    return { epoch: lastEpoch, loss: last?.loss, which: 'last', message: 'the last weights (--no-save-best)' };
+  if (last === undefined)
+    return { epoch: lastEpoch, which: 'last', message: 'the last weights (no validation text to choose the best by)' };
+  if (best === undefined || best.loss >= last.loss)
+    return {
+      epoch: lastEpoch,
+      loss: last.loss,
+      which: 'last',
+      message: `the last weights, the best (${loss(last.loss)})`,
+    };
+  return {
+    epoch: best.epoch,
+    loss: best.loss,
+    which: 'best',
+    weights: best.weights,
+    message: `the best weights, of epoch ${best.epoch} (${loss(best.loss)}; the last had ${last.loss.toFixed(3)})`,
+  };
 }
 
 /** Embedding → (cell, dropout?) × layers → Dense, seeded by the global seed. */
