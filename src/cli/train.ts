@@ -15,6 +15,7 @@ import { checkWritable, readBytes, readText, writeBytesAtomic } from '../platfor
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';
 import { BACKEND_FLAG, duration, rate, startBackend, thousands, type CliIO } from './io.ts';
 import { ProgressReporter } from './progress.ts';
+import { resetSomeStreams } from './state-reset.ts';
 import type { ModelLayer } from '../nn/layers.ts';
 
 /** The flags of `strand train`. */
@@ -54,6 +55,13 @@ export const trainSpec: CommandSpec = {
       default: 0,
       placeholder: 'SECONDS',
       help: 'stop after this many seconds (0: no limit); without --epochs, train until then',
+    },
+    'state-reset': {
+      type: 'int',
+      min: 0,
+      default: 8,
+      placeholder: 'N',
+      help: "zero each stream's carried state once every N windows, as generation starts from zero (0: never)",
     },
     'save-best': {
       type: 'boolean',
@@ -268,6 +276,7 @@ export async function train(args: ParsedArgs, io: CliIO): Promise<number> {
       signal: controller.signal,
       validation: valIds,
       onStep: (e) => {
+        resetSomeStreams(model, e.step, f['state-reset'] as number);
         smoothed = Number.isNaN(smoothed) ? e.loss : 0.9 * smoothed + 0.1 * e.loss;
         lastEvent = { elapsed: e.elapsed, epoch: e.epoch, tokensPerSecond: e.tokensPerSecond };
         reporter.update({

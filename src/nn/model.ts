@@ -196,7 +196,6 @@ export class SequenceModel {
     this.stateWorkspace = new Workspace(this.backend.heap);
   }
 
-  /** Features per input step (the embedding's vocabulary size when the input is token ids). */
   /**
    * The vocabulary the model reads and predicts, or null: saved with the model (header field `vocab`)
    * and restored by {@link load}, which also takes a valid `metadata.vocab` from files written before
@@ -206,6 +205,7 @@ export class SequenceModel {
     return this.vocabulary;
   }
 
+  /** Sets the vocabulary: a {@link Vocab} of the embedding's size, or null. */
   set vocab(vocab: Vocab | null) {
     if (vocab !== null && !(vocab instanceof Vocab))
       throw new TypeError(`SequenceModel.vocab must be a Vocab or null, received ${describe(vocab)}`);
@@ -217,6 +217,7 @@ export class SequenceModel {
     this.vocabulary = vocab;
   }
 
+  /** Features per input step (the embedding's vocabulary size when the input is token ids). */
   get inputSize(): number {
     return this.embedding ? this.embedding.numEmbeddings : this.recurrent[0].inputSize;
   }
