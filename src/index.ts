@@ -70,6 +70,7 @@ export {
 } from './train/trainer.ts';
 export type { SupervisedData, Label } from './train/supervised-data.ts';
 export type { MetricName, Scores, ClassScores } from './train/metrics.ts';
+export { predictProba, predictClasses, predictValues, type PredictOptions } from './train/predict.ts';
 export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } from './lm/vocab.ts';
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';

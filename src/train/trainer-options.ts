@@ -218,6 +218,13 @@ const FIT: Schema = {
 };
 
 const METRICS = ['accuracy', 'mse', 'mae', 'perplexity', 'f1'];
+const metricList = custom(
+  `an array of ${METRICS.join(', ')}`,
+  (v) => Array.isArray(v) && v.every((m) => METRICS.includes(m)),
+);
+
+/** The options of {@link Trainer.evaluate} on supervised data. */
+export const EVALUATE: Schema = { metrics: metricList, batchSize: int({ min: 1 }) };
 
 /** The options of {@link Trainer.fit} on supervised data. */
 const SUPERVISED: Schema = {

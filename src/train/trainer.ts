@@ -13,6 +13,7 @@ import {
   checkFitOptions,
   checkSupervisedOptions,
   checkTrainerOptions,
+  EVALUATE,
   type EarlyStopping,
   type FitOptions,
   type SupervisedFitOptions,
@@ -89,6 +90,10 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
 const fitting = new WeakSet<object>();
+
+/** Whether `data` are supervised samples `{ x, y }` (not token ids, not a list of batches). */
+const isSupervised = (data: unknown): data is SupervisedData =>
+  data !== null && typeof data === 'object' && 'x' in data && 'y' in data;
 
 /** A field whose value the model or the trainer checks itself. */
 const checkedLater = custom('');
@@ -230,8 +235,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
   ): Promise<FitResult> {
     const where = 'Trainer.fit';
     this.assertLive(where);
-    if (data !== null && typeof data === 'object' && 'x' in data && 'y' in data)
-      return this.fitSupervised(data as SupervisedData, given as SupervisedFitOptions, where);
+    if (isSupervised(data)) return this.fitSupervised(data, given as SupervisedFitOptions, where);
     const options = given as FitOptions;
     if (Array.isArray(data) && data.length === 0)
       throw new RangeError(`${where}: data must be token ids or a list of batches, received an empty array`);
@@ -394,9 +398,24 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * Next-token loss, perplexity and accuracy of the model on a token stream (no updates), run
    * as one stream in windows of `k1` steps with carried state.
    */
-  evaluate(tokens: ArrayLike<number>): Metrics {
+  evaluate(tokens: ArrayLike<number>): Metrics;
+  /**
+   * Loss and `metrics` of the model on supervised samples (no updates), in batches of
+   * `batchSize`; every sample is checked first, as by {@link fit}.
+   */
+  evaluate(data: SupervisedData, options?: EvaluateOptions): Scores;
+  evaluate(data: ArrayLike<number> | SupervisedData, options: EvaluateOptions = {}): Metrics | Scores {
     const where = 'Trainer.evaluate';
     this.assertLive(where);
+    if (isSupervised(data)) {
+      checkOptions(options, EVALUATE, where);
+      const model = this.supervisedModel(where);
+      const layout = layoutOf(model, this.loss);
+      const metrics = options.metrics ?? [];
+      checkMetrics(metrics, this.loss, where);
+      return this.scoreSamples(model, readSamples(data, layout, where), layout, metrics, options.batchSize ?? 32);
+    }
+    const tokens = data;
     const model = this.languageModel(where);
     this.checkTokens(tokens, 2, 'tokens', where);
     const saved = model.saveState();
