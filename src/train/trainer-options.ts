@@ -66,7 +66,7 @@ export interface ProgressEvent extends StepResult {
   step: number;
   /** Current epoch (1-based). */
   epoch: number;
-  /** Fraction of the epoch done, in [0, 1]. */
+  /** Fraction of the epoch done, in [0, 1] (NaN for an async iterable, whose length is unknown). */
   progress: number;
   /** Tokens (for batches: output rows) per second over this call so far. */
   tokensPerSecond: number;
@@ -161,7 +161,7 @@ export interface SupervisedFitOptions {
   seed?: number;
   /** Sort by length within chunks of 16 batches (less padding), then visit the batches in random order; default false. */
   bucket?: boolean;
-  /** Hold out the LAST fraction of the samples (before shuffling, as Keras), in (0, 1). */
+  /** Hold out the LAST fraction of the samples (before shuffling, as Keras), in (0, 1). Not for an iterable. */
   validationSplit?: number;
   /** Held-out samples, scored after each epoch. */
   validationData?: SupervisedData;

@@ -229,12 +229,24 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * update: bad data throw an error naming the sample, and leave the weights as they were.
    */
   fit(data: SupervisedData, options?: SupervisedFitOptions): Promise<FitResult>;
+  /**
+   * Trains on an async iterable of `{ x, y }` mini-batches (data that do not fit in memory), one
+   * update per mini-batch, in the order given (no shuffling, splitting or batching here). Each
+   * mini-batch is checked before its own update (an error names it: `batch 3: x[2]…`; the updates
+   * before it stand). Epochs re-iterate `data`: an iterable whose `[Symbol.asyncIterator]()`
+   * starts over each call (e.g. `{ [Symbol.asyncIterator]: () => readChunks() }`) runs any number
+   * of epochs; a one-shot iterator (an async generator's result, which is its own iterator) is
+   * refused for `epochs` > 1 before any update.
+   */
+  fit(data: AsyncIterable<SupervisedData>, options?: SupervisedFitOptions): Promise<FitResult>;
   async fit(
-    data: ArrayLike<number> | readonly Batch[] | SupervisedData,
+    data: ArrayLike<number> | readonly Batch[] | SupervisedData | AsyncIterable<SupervisedData>,
     given: FitOptions | SupervisedFitOptions = {},
   ): Promise<FitResult> {
     const where = 'Trainer.fit';
     this.assertLive(where);
+    if (data !== null && typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+      return this.fitStream(data as AsyncIterable<SupervisedData>, given as SupervisedFitOptions, where);
     if (isSupervised(data)) return this.fitSupervised(data, given as SupervisedFitOptions, where);
     const options = given as FitOptions;
     if (Array.isArray(data) && data.length === 0)
@@ -310,6 +322,81 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const run = { epochs, maxSteps, onStep, signal, timeLimit };
     const result = await this.run(walk, startPosition('batches', count, 0, null), false, run);
     return epochEnd.finish(result);
+  }
+
+  /** fit() on an async iterable of `{ x, y }` mini-batches: one update per mini-batch, re-iterated each epoch. */
+  private async fitStream(
+    data: AsyncIterable<SupervisedData>,
+    options: SupervisedFitOptions,
+    where: string,
+  ): Promise<FitResult> {
+    const stopping = checkSupervisedOptions(options, where, true);
+    const model = this.supervisedModel(where);
+    const layout = layoutOf(model, this.loss);
+    checkMetrics(options.metrics ?? [], this.loss, where);
+    const validation =
+      options.validationData && readSamples(options.validationData, layout, where, 'options.validationData.');
+    const epochs = options.epochs ?? 1;
+    const maxSteps = options.maxSteps ?? Infinity;
+    if (fitting.has(model))
+      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
+    const first = data[Symbol.asyncIterator]();
+    if (first === (data as unknown) && epochs > 1)
+      throw new TypeError(
+        `${where}: data is a one-shot async iterator (it is its own iterator), so it cannot be re-iterated for ${epochs} epochs; give an object whose [Symbol.asyncIterator]() starts over`,
+      );
+    const epochLosses: number[] = [];
+    let steps = 0;
+    let stopped: FitResult['stopped'] = 'done';
+    if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
+    const epochEnd = this.epochEnd(model, layout, validation ?? null, options, stopping);
+    const began = now();
+    this.position = null;
+    fitting.add(model);
+    this.running = true;
+    try {
+      for (let epoch = 1; epoch <= epochs && stopped === 'done'; epoch++) {
+        const it = epoch === 1 ? first : data[Symbol.asyncIterator]();
+        let lossSum = 0;
+        let k = 0;
+        for (let item = await it.next(); !item.done; item = await it.next(), k++) {
+          const samples = readSamples(item.value, layout, where, `batch ${k}: `);
+          const count = samples.lengths.length;
+          const batch = makeBatch(
+            samples,
+            Int32Array.from({ length: count }, (_, i) => i),
+            layout,
+          );
+          const { result } = this.stepBatch(batch, where);
+          lossSum += result.loss;
+          steps++;
+          epochEnd.seen += count;
+          const elapsed = (now() - began) / 1000;
+          const step = this.optimizer.stepCount;
+          const rate = epochEnd.seen / Math.max(elapsed, 1e-9);
+          options.onStep?.({ ...result, step, epoch, progress: Number.NaN, tokensPerSecond: rate, elapsed });
+          stopped = options.signal?.aborted
+            ? 'aborted'
+            : options.timeLimit !== undefined && elapsed >= options.timeLimit
+              ? 'time'
+              : steps >= maxSteps
+                ? 'steps'
+                : 'done';
+          if (stopped !== 'done') {
+            await it.return?.();
+            break;
+          }
+        }
+        if (stopped !== 'done') break;
+        if (k === 0) throw new RangeError(`${where}: epoch ${epoch} of data yielded no mini-batches`);
+        epochLosses.push(lossSum / k);
+        if (epochEnd.end(epoch, lossSum / k)) stopped = 'patience';
+      }
+    } finally {
+      fitting.delete(model);
+      this.running = false;
+    }
+    return epochEnd.finish({ epochLosses, steps, stopped });
   }
 
   /**
