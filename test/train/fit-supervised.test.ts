@@ -369,6 +369,36 @@ describe('bad data: an error naming the sample, thrown before any weight changes
   });
 });
 
+describe('events and stops', () => {
+  it('onEpoch: epoch, elapsed seconds, samples per second (× elapsed = samples trained so far)', async () => {
+    const data = makeData(10, 'features', 'last', 'softmax', 3);
+    const events: { epoch: number; elapsed: number; samplesPerSecond: number; loss: number }[] = [];
+    const r = await new Trainer(makeModel(jsBackend(), 'features', 'last', 'softmax', 3)).fit(data, {
+      epochs: 3,
+      batchSize: 3,
+      validationSplit: 0.2,
+      onEpoch: (e) => events.push(e),
+    });
+    expect(events.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(events.map((e) => e.loss)).toEqual(r.epochLosses);
+    events.forEach((e, i) => {
+      expect(e.elapsed).toBeGreaterThan(0);
+      expect(e.samplesPerSecond * e.elapsed).toBeCloseTo(8 * (i + 1), 6);
+    });
+  });
+
+  it('signal, maxSteps and timeLimit stop between updates', async () => {
+    const data = makeData(10, 'tokens', 'every', 'softmax', V);
+    const t = new Trainer(makeModel(jsBackend(), 'tokens', 'every', 'softmax', V));
+    const ctl = new AbortController();
+    const aborted = await t.fit(data, { epochs: 4, batchSize: 2, signal: ctl.signal, onStep: () => ctl.abort() });
+    expect(aborted).toMatchObject({ stopped: 'aborted', steps: 1, epochLosses: [] });
+    expect(await t.fit(data, { epochs: 4, batchSize: 2, maxSteps: 7 })).toMatchObject({ stopped: 'steps', steps: 7 });
+    expect(await t.fit(data, { epochs: 4, timeLimit: 0 })).toMatchObject({ stopped: 'time', steps: 1 });
+    expect(await t.fit(data, { signal: ctl.signal })).toMatchObject({ stopped: 'aborted', steps: 0 });
+  });
+});
+
 describe('other models', () => {
   it('a GRU classifier on ragged 1-feature series given as plain numbers per step', async () => {
     const backend = jsBackend();
