@@ -278,16 +278,10 @@ export class Trainer<M extends Trainable = SequenceModel> {
 
   /** fit() on {@link SupervisedData}: checks everything, then walks per-epoch batches of the samples. */
   private async fitSupervised(data: SupervisedData, options: SupervisedFitOptions, where: string): Promise<FitResult> {
-    const stopping = checkSupervisedOptions(options, where, false);
-    const model = this.supervisedModel(where);
-    const layout = layoutOf(model, this.loss);
-    const metrics = options.metrics ?? [];
-    checkMetrics(metrics, this.loss, where);
+    const { model, layout, stopping, validation: given } = this.supervisedStart(options, where, false);
     let train = readSamples(data, layout, where);
-    let validation: Samples | null = null;
-    if (options.validationData !== undefined)
-      validation = readSamples(options.validationData, layout, where, 'options.validationData.');
-    else if (options.validationSplit !== undefined) {
+    let validation = given;
+    if (options.validationSplit !== undefined) {
       // Keras: the first ⌊n·(1 − split)⌋ samples train, the rest validate
       const n = train.lengths.length;
       const cut = Math.floor(n * (1 - options.validationSplit));
@@ -298,8 +292,6 @@ export class Trainer<M extends Trainable = SequenceModel> {
       validation = sliceSamples(train, cut, n);
       train = sliceSamples(train, 0, cut);
     }
-    if (fitting.has(model))
-      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
     const batchSize = options.batchSize ?? 32;
     const rng = options.shuffle === false ? null : new Rng(options.seed ?? nextSeed());
     let batches: Int32Array[] = [];
@@ -330,16 +322,9 @@ export class Trainer<M extends Trainable = SequenceModel> {
     options: SupervisedFitOptions,
     where: string,
   ): Promise<FitResult> {
-    const stopping = checkSupervisedOptions(options, where, true);
-    const model = this.supervisedModel(where);
-    const layout = layoutOf(model, this.loss);
-    checkMetrics(options.metrics ?? [], this.loss, where);
-    const validation =
-      options.validationData && readSamples(options.validationData, layout, where, 'options.validationData.');
+    const { model, layout, stopping, validation } = this.supervisedStart(options, where, true);
     const epochs = options.epochs ?? 1;
     const maxSteps = options.maxSteps ?? Infinity;
-    if (fitting.has(model))
-      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
     const first = data[Symbol.asyncIterator]();
     if (first === (data as unknown) && epochs > 1)
       throw new TypeError(
@@ -349,7 +334,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     let steps = 0;
     let stopped: FitResult['stopped'] = 'done';
     if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
-    const epochEnd = this.epochEnd(model, layout, validation ?? null, options, stopping);
+    const epochEnd = this.epochEnd(model, layout, validation, options, stopping);
     const began = now();
     this.position = null;
     fitting.add(model);
@@ -397,6 +382,23 @@ export class Trainer<M extends Trainable = SequenceModel> {
       this.running = false;
     }
     return epochEnd.finish({ epochLosses, steps, stopped });
+  }
+
+  /** Checks what both supervised fits share: options, model, metrics, validation data, no fit running. */
+  private supervisedStart(
+    options: SupervisedFitOptions,
+    where: string,
+    iterable: boolean,
+  ): { model: SequenceModel; layout: Layout; stopping: EarlyStopping | null; validation: Samples | null } {
+    const stopping = checkSupervisedOptions(options, where, iterable);
+    const model = this.supervisedModel(where);
+    const layout = layoutOf(model, this.loss);
+    checkMetrics(options.metrics ?? [], this.loss, where);
+    const data = options.validationData;
+    const validation = data ? readSamples(data, layout, where, 'options.validationData.') : null;
+    if (fitting.has(model))
+      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
+    return { model, layout, stopping, validation };
   }
 
   /**
