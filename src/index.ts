@@ -63,6 +63,10 @@ export {
   type FitResult,
   type Metrics,
   type LossName,
+  type EarlyStopping,
+  type EpochEvent,
+  type SupervisedFitOptions,
+  type EvaluateOptions,
 } from './train/trainer.ts';
 export {
   Vocab,
@@ -75,6 +79,9 @@ export {
   type TokenizeOptions,
   type Punctuation,
 } from './data/vocab.ts';
+export type { SupervisedData, Label } from './train/supervised-data.ts';
+export type { MetricName, Scores, ClassScores } from './train/metrics.ts';
+export { predictProba, predictClasses, predictValues, type PredictOptions } from './train/predict.ts';
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';

@@ -7,9 +7,10 @@ import { bool, checkOptions, custom, int, num, obj, oneOf, type Schema } from '.
 import { refuseHinted } from './option-hints.ts';
 import { optimizerSettings, type OptimizerOptions } from './optimizer-options.ts';
 import { checkSchedule, type Schedule } from './schedule.ts';
+import type { LossName, MetricName, Scores } from './metrics.ts';
+import type { SupervisedData } from './supervised-data.ts';
 
-/** Loss functions, each fused with its gradient in the backend. */
-export type LossName = 'cross-entropy' | 'binary-cross-entropy' | 'mse';
+export type { LossName };
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions {
@@ -65,7 +66,7 @@ export interface ProgressEvent extends StepResult {
   step: number;
   /** Current epoch (1-based). */
   epoch: number;
-  /** Fraction of the epoch done, in [0, 1]. */
+  /** Fraction of the epoch done, in [0, 1] (NaN for an async iterable, whose length is unknown). */
   progress: number;
   /** Tokens (for batches: output rows) per second over this call so far. */
   tokensPerSecond: number;
@@ -117,6 +118,71 @@ export interface FitOptions {
   seed?: number;
 }
 
+/** Keras-style early stopping of {@link Trainer.fit} on supervised data. */
+export interface EarlyStopping {
+  /** Stop after this many epochs without an improvement of `monitor` (an integer ≥ 0). */
+  patience: number;
+  /**
+   * At the end of training, load the weights of the best epoch (a copy is kept at each new best);
+   * default false.
+   */
+  restoreBest?: boolean;
+  /**
+   * What to watch: `'loss'` (training), `'val_loss'` or `'val_<metric>'` of a requested metric
+   * (`val_f1`: the macro F1). Accuracy and F1 should rise, the rest fall. Default `'val_loss'` with
+   * validation data, else `'loss'`.
+   */
+  monitor?: 'loss' | 'val_loss' | `val_${MetricName}`;
+}
+
+/** What `onEpoch` of a supervised {@link Trainer.fit} receives after each epoch. */
+export interface EpochEvent {
+  /** The epoch just finished, 1-based. */
+  epoch: number;
+  /** Its mean training loss (over its updates). */
+  loss: number;
+  /** Loss and metrics on the validation data, when given. */
+  validation?: Scores;
+  /** Seconds since fit() started. */
+  elapsed: number;
+  /** Training samples per second over this call so far. */
+  samplesPerSecond: number;
+}
+
+/** Options of {@link Trainer.fit} on {@link SupervisedData} (or an async iterable of mini-batches). */
+export interface SupervisedFitOptions {
+  /** Passes over the data; default 1. */
+  epochs?: number;
+  /** Samples per update; default 32 (the last batch of an epoch may be smaller). Not for an iterable. */
+  batchSize?: number;
+  /** Draw a new seeded order of the samples each epoch; default true. Not for an iterable. */
+  shuffle?: boolean;
+  /** The seed of the shuffled orders (an integer); default from the global seed generator. */
+  seed?: number;
+  /** Sort by length within chunks of 16 batches (less padding), then visit the batches in random order; default false. */
+  bucket?: boolean;
+  /** Hold out the LAST fraction of the samples (before shuffling, as Keras), in (0, 1). Not for an iterable. */
+  validationSplit?: number;
+  /** Held-out samples, scored after each epoch. */
+  validationData?: SupervisedData;
+  /** Metrics to report on the validation data, beside the loss. */
+  metrics?: MetricName[];
+  /** Called after every update. */
+  onStep?: (event: ProgressEvent) => void;
+  /** Called after each epoch. */
+  onEpoch?: (event: EpochEvent) => void;
+  /** Stop when the monitored value stops improving; see {@link EarlyStopping}. */
+  earlyStopping?: EarlyStopping;
+  /** Shorthand for `earlyStopping: { patience }`. */
+  patience?: number;
+  /** Stops between updates when aborted (fit resolves with what was done). */
+  signal?: AbortSignal;
+  /** Stop after this many seconds (checked after each update). */
+  timeLimit?: number;
+  /** Stop after this many updates in this call (an integer ≥ 1). */
+  maxSteps?: number;
+}
+
 const isFunction = (v: unknown): boolean => typeof v === 'function';
 const isArrayLike = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && typeof (v as ArrayLike<number>).length === 'number';
@@ -150,6 +216,68 @@ const FIT: Schema = {
   shuffle: bool(),
   seed: int(),
 };
+
+const METRICS = ['accuracy', 'mse', 'mae', 'perplexity', 'f1'];
+const metricList = custom(
+  `an array of ${METRICS.join(', ')}`,
+  (v) => Array.isArray(v) && v.every((m) => METRICS.includes(m)),
+);
+
+/** The options of {@link Trainer.evaluate} on supervised data. */
+export const EVALUATE: Schema = { metrics: metricList, batchSize: int({ min: 1 }) };
+
+/** The options of {@link Trainer.fit} on supervised data. */
+const SUPERVISED: Schema = {
+  epochs: int({ min: 1 }),
+  batchSize: int({ min: 1 }),
+  shuffle: bool(),
+  seed: int(),
+  bucket: bool(),
+  validationSplit: num({ min: 0, max: 1, exclusiveMin: true, exclusiveMax: true }),
+  validationData: custom('{ x, y }', (v) => v !== null && typeof v === 'object'),
+  metrics: custom(`an array of ${METRICS.join(', ')}`, (v) => Array.isArray(v) && v.every((m) => METRICS.includes(m))),
+  onStep: custom('a function', isFunction),
+  onEpoch: custom('a function', isFunction),
+  earlyStopping: obj({
+    patience: int({ min: 0 }),
+    restoreBest: bool(),
+    monitor: oneOf('loss', 'val_loss', ...METRICS.map((m) => `val_${m}`)),
+  }),
+  patience: int({ min: 0 }),
+  signal: custom('an AbortSignal', isSignal),
+  timeLimit: num({ min: 0 }),
+  maxSteps: int({ min: 1 }),
+};
+
+/**
+ * Checks {@link SupervisedFitOptions} (`iterable`: for an iterable of mini-batches); returns the
+ * early stopping asked for, its monitor filled in (or null). Throws naming `where`.
+ */
+export function checkSupervisedOptions(options: unknown, where: string, iterable: boolean): EarlyStopping | null {
+  checkOptions(options, SUPERVISED, where);
+  const o = options as SupervisedFitOptions;
+  const refuse = (message: string): never => {
+    throw new TypeError(`${where}: options.${message}`);
+  };
+  if (iterable && (o.batchSize ?? o.shuffle ?? o.bucket ?? o.validationSplit ?? o.seed) !== undefined)
+    refuse('batchSize, shuffle, seed, bucket and validationSplit do not apply to an iterable of mini-batches');
+  if (o.validationSplit !== undefined && o.validationData !== undefined)
+    refuse('validationSplit and validationData exclude each other');
+  if (o.seed !== undefined && o.shuffle === false) refuse('seed is the seed of shuffle: drop shuffle: false');
+  if (o.patience !== undefined && o.earlyStopping !== undefined)
+    refuse('patience is a shorthand of earlyStopping: give one');
+  const stop = o.earlyStopping ?? (o.patience === undefined ? null : { patience: o.patience });
+  if (stop === null) return null;
+  if (stop.patience === undefined) refuse('earlyStopping.patience is required');
+  const validation = o.validationData !== undefined || o.validationSplit !== undefined;
+  const monitor = stop.monitor ?? (validation ? 'val_loss' : 'loss');
+  if (monitor.startsWith('val_') && !validation)
+    refuse(`earlyStopping.monitor '${monitor}' needs validationData or validationSplit`);
+  const metric = monitor.slice(4);
+  if (monitor.startsWith('val_') && metric !== 'loss' && !(o.metrics ?? []).includes(metric as MetricName))
+    refuse(`earlyStopping.monitor '${monitor}' needs '${metric}' in options.metrics`);
+  return { ...stop, monitor };
+}
 
 /** Options of the optimizer, the schedule and fit(), given to the constructor: where they belong. */
 const TRAINER_HINTS: Readonly<Record<string, string>> = Object.fromEntries([

@@ -11,8 +11,12 @@ import { Rng, nextSeed } from '../util/rng.ts';
 import type { Batch, PreparedBatch, Trainable } from '../nn/trainable.ts';
 import {
   checkFitOptions,
+  checkSupervisedOptions,
   checkTrainerOptions,
+  EVALUATE,
+  type EarlyStopping,
   type FitOptions,
+  type SupervisedFitOptions,
   type LossName,
   type Metrics,
   type StepResult,
@@ -26,9 +30,23 @@ import {
   tokensFingerprint,
   type FitPosition,
 } from './fit-position.ts';
+import { checkMetrics, scorer, type MetricName, type Scores } from './metrics.ts';
+import {
+  epochBatches,
+  layoutOf,
+  makeBatch,
+  readSamples,
+  sliceSamples,
+  type Layout,
+  type Samples,
+  type SupervisedData,
+} from './supervised-data.ts';
 import { carriedFromCheckpoint, carriedTensors, modelCheckpoint, modelFromCheckpoint } from './checkpoint.ts';
 
 export type {
+  EarlyStopping,
+  EpochEvent,
+  SupervisedFitOptions,
   FitOptions,
   LossName,
   Metrics,
@@ -50,6 +68,16 @@ export interface FitResult {
    * loss stopped improving).
    */
   stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience';
+  /** Supervised data with early stopping: the best epoch (1-based; its weights are loaded with `restoreBest`). */
+  bestEpoch?: number;
+}
+
+/** Options of {@link Trainer.evaluate} on supervised data. */
+export interface EvaluateOptions {
+  /** Metrics to report beside the loss. */
+  metrics?: MetricName[];
+  /** Samples per forward pass; default 32. */
+  batchSize?: number;
 }
 
 /** A NaN or infinity appeared in the loss or the gradients; the weights are those before the step. */
@@ -62,6 +90,10 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
 const fitting = new WeakSet<object>();
+
+/** Whether `data` are supervised samples `{ x, y }` (not token ids, not a list of batches). */
+const isSupervised = (data: unknown): data is SupervisedData =>
+  data !== null && typeof data === 'object' && 'x' in data && 'y' in data;
 
 /** A field whose value the model or the trainer checks itself. */
 const checkedLater = custom('');
@@ -95,6 +127,8 @@ interface DataWalk {
   next(offset: number): { result: StepResult; offset: number; seen: number };
   /** The shuffling generator's position (the next epoch's start), or null. */
   shuffleState(): [number, number | null] | null;
+  /** Supervised data: reports the finished epoch (its mean loss) and says whether to stop (early stopping). */
+  endEpoch?(epoch: number, loss: number): boolean;
 }
 
 /**
@@ -186,9 +220,35 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * `fit(data, { resume: true })` continues exactly where a stopped run stood. One fit at a time
    * per model: a second concurrent fit (or step) is refused.
    */
-  async fit(data: ArrayLike<number> | readonly Batch[], options: FitOptions = {}): Promise<FitResult> {
+  fit(data: ArrayLike<number> | readonly Batch[], options?: FitOptions): Promise<FitResult>;
+  /**
+   * Trains on supervised samples, as Keras' `model.fit(x, y)`: `{ x, y }` batch-major and ragged
+   * (see {@link SupervisedData}), right-padded into batches of `batchSize`, shuffled each epoch
+   * (seeded), optionally bucketed by length, with a validation split or data, metrics, early
+   * stopping that can restore the best epoch's weights. Every sample is checked before the first
+   * update: bad data throw an error naming the sample, and leave the weights as they were.
+   */
+  fit(data: SupervisedData, options?: SupervisedFitOptions): Promise<FitResult>;
+  /**
+   * Trains on an async iterable of `{ x, y }` mini-batches (data that do not fit in memory), one
+   * update per mini-batch, in the order given (no shuffling, splitting or batching here). Each
+   * mini-batch is checked before its own update (an error names it: `batch 3: x[2]…`; the updates
+   * before it stand). Epochs re-iterate `data`: an iterable whose `[Symbol.asyncIterator]()`
+   * starts over each call (e.g. `{ [Symbol.asyncIterator]: () => readChunks() }`) runs any number
+   * of epochs; a one-shot iterator (an async generator's result, which is its own iterator) is
+   * refused for `epochs` > 1 before any update.
+   */
+  fit(data: AsyncIterable<SupervisedData>, options?: SupervisedFitOptions): Promise<FitResult>;
+  async fit(
+    data: ArrayLike<number> | readonly Batch[] | SupervisedData | AsyncIterable<SupervisedData>,
+    given: FitOptions | SupervisedFitOptions = {},
+  ): Promise<FitResult> {
     const where = 'Trainer.fit';
     this.assertLive(where);
+    if (data !== null && typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+      return this.fitStream(data as AsyncIterable<SupervisedData>, given as SupervisedFitOptions, where);
+    if (isSupervised(data)) return this.fitSupervised(data, given as SupervisedFitOptions, where);
+    const options = given as FitOptions;
     if (Array.isArray(data) && data.length === 0)
       throw new RangeError(`${where}: data must be token ids or a list of batches, received an empty array`);
     const isBatches = Array.isArray(data) && typeof data[0] === 'object' && data[0] !== null;
@@ -199,11 +259,16 @@ export class Trainer<M extends Trainable = SequenceModel> {
       ? this.batchStart(data as readonly Batch[], options, where)
       : this.tokenStart(data as ArrayLike<number>, options, where);
     const position = options.resume ? this.resumePosition(fresh.position, options, where) : fresh.position;
+    return this.run(fresh.walk, position, options.resume === true, options);
+  }
+
+  /** Runs the epochs of a checked fit (none when the signal is already aborted), one fit per model at a time. */
+  private async run(walk: DataWalk, position: FitPosition, resumed: boolean, options: FitOptions): Promise<FitResult> {
     if (options.signal?.aborted) return { epochLosses: [], steps: 0, stopped: 'aborted' };
     fitting.add(this.model);
     this.running = true;
     try {
-      return await this.walk(fresh.walk, position, options.resume === true, options);
+      return await this.walk(walk, position, resumed, options);
     } finally {
       fitting.delete(this.model);
       this.running = false;
@@ -211,13 +276,235 @@ export class Trainer<M extends Trainable = SequenceModel> {
     }
   }
 
+  /** fit() on {@link SupervisedData}: checks everything, then walks per-epoch batches of the samples. */
+  private async fitSupervised(data: SupervisedData, options: SupervisedFitOptions, where: string): Promise<FitResult> {
+    const { model, layout, stopping, validation: given } = this.supervisedStart(options, where, false);
+    let train = readSamples(data, layout, where);
+    let validation = given;
+    if (options.validationSplit !== undefined) {
+      // Keras: the first ⌊n·(1 − split)⌋ samples train, the rest validate
+      const n = train.lengths.length;
+      const cut = Math.floor(n * (1 - options.validationSplit));
+      if (cut < 1 || cut >= n)
+        throw new RangeError(
+          `${where}: options.validationSplit ${options.validationSplit} of ${n} samples leaves ${cut} to train and ${n - cut} to validate; both need at least one`,
+        );
+      validation = sliceSamples(train, cut, n);
+      train = sliceSamples(train, 0, cut);
+    }
+    const batchSize = options.batchSize ?? 32;
+    const rng = options.shuffle === false ? null : new Rng(options.seed ?? nextSeed());
+    let batches: Int32Array[] = [];
+    const count = Math.ceil(train.lengths.length / batchSize);
+    const epochEnd = this.epochEnd(model, layout, validation, options, stopping);
+    const walk: DataWalk = {
+      length: count,
+      enter: () => {
+        batches = epochBatches(train.lengths, batchSize, rng, options.bucket === true);
+      },
+      next: (offset) => {
+        const { result, rows } = this.stepBatch(makeBatch(train, batches[offset], layout), where);
+        epochEnd.seen += batches[offset].length;
+        return { result, offset: offset + 1, seen: rows };
+      },
+      shuffleState: () => null,
+      endEpoch: epochEnd.end,
+    };
+    const { epochs, maxSteps, onStep, signal, timeLimit } = options;
+    const run = { epochs, maxSteps, onStep, signal, timeLimit };
+    const result = await this.run(walk, startPosition('batches', count, 0, null), false, run);
+    return epochEnd.finish(result);
+  }
+
+  /** fit() on an async iterable of `{ x, y }` mini-batches: one update per mini-batch, re-iterated each epoch. */
+  private async fitStream(
+    data: AsyncIterable<SupervisedData>,
+    options: SupervisedFitOptions,
+    where: string,
+  ): Promise<FitResult> {
+    const { model, layout, stopping, validation } = this.supervisedStart(options, where, true);
+    const epochs = options.epochs ?? 1;
+    const maxSteps = options.maxSteps ?? Infinity;
+    const first = data[Symbol.asyncIterator]();
+    if (first === (data as unknown) && epochs > 1)
+      throw new TypeError(
+        `${where}: data is a one-shot async iterator (it is its own iterator), so it cannot be re-iterated for ${epochs} epochs; give an object whose [Symbol.asyncIterator]() starts over`,
+      );
+    const epochLosses: number[] = [];
+    let steps = 0;
+    let stopped: FitResult['stopped'] = 'done';
+    if (options.signal?.aborted) return { epochLosses, steps, stopped: 'aborted' };
+    const epochEnd = this.epochEnd(model, layout, validation, options, stopping);
+    const began = now();
+    this.position = null;
+    fitting.add(model);
+    this.running = true;
+    try {
+      for (let epoch = 1; epoch <= epochs && stopped === 'done'; epoch++) {
+        const it = epoch === 1 ? first : data[Symbol.asyncIterator]();
+        let lossSum = 0;
+        let k = 0;
+        for (let item = await it.next(); !item.done; item = await it.next(), k++) {
+          const samples = readSamples(item.value, layout, where, `batch ${k}: `);
+          const count = samples.lengths.length;
+          const batch = makeBatch(
+            samples,
+            Int32Array.from({ length: count }, (_, i) => i),
+            layout,
+          );
+          const { result } = this.stepBatch(batch, where);
+          lossSum += result.loss;
+          steps++;
+          epochEnd.seen += count;
+          const elapsed = (now() - began) / 1000;
+          const step = this.optimizer.stepCount;
+          const rate = epochEnd.seen / Math.max(elapsed, 1e-9);
+          options.onStep?.({ ...result, step, epoch, progress: Number.NaN, tokensPerSecond: rate, elapsed });
+          stopped = options.signal?.aborted
+            ? 'aborted'
+            : options.timeLimit !== undefined && elapsed >= options.timeLimit
+              ? 'time'
+              : steps >= maxSteps
+                ? 'steps'
+                : 'done';
+          if (stopped !== 'done') {
+            await it.return?.();
+            break;
+          }
+        }
+        if (stopped !== 'done') break;
+        if (k === 0) throw new RangeError(`${where}: epoch ${epoch} of data yielded no mini-batches`);
+        epochLosses.push(lossSum / k);
+        if (epochEnd.end(epoch, lossSum / k)) stopped = 'patience';
+      }
+    } finally {
+      fitting.delete(model);
+      this.running = false;
+    }
+    return epochEnd.finish({ epochLosses, steps, stopped });
+  }
+
+  /** Checks what both supervised fits share: options, model, metrics, validation data, no fit running. */
+  private supervisedStart(
+    options: SupervisedFitOptions,
+    where: string,
+    iterable: boolean,
+  ): { model: SequenceModel; layout: Layout; stopping: EarlyStopping | null; validation: Samples | null } {
+    const stopping = checkSupervisedOptions(options, where, iterable);
+    const model = this.supervisedModel(where);
+    const layout = layoutOf(model, this.loss);
+    checkMetrics(options.metrics ?? [], this.loss, where);
+    const data = options.validationData;
+    const validation = data ? readSamples(data, layout, where, 'options.validationData.') : null;
+    if (fitting.has(model))
+      throw new Error(`${where}: another fit() is running on this model; await (or abort) it first`);
+    return { model, layout, stopping, validation };
+  }
+
+  /**
+   * The end of each supervised epoch: validation scores, `onEpoch`, early stopping (keeping a copy
+   * of the best epoch's weights with `restoreBest`); `finish` loads them back at the end.
+   */
+  private epochEnd(
+    model: SequenceModel,
+    layout: Layout,
+    validation: Samples | null,
+    options: SupervisedFitOptions,
+    stopping: EarlyStopping | null,
+  ): { seen: number; end: (epoch: number, loss: number) => boolean; finish: (r: FitResult) => FitResult } {
+    const began = now();
+    const metrics = options.metrics ?? [];
+    const monitor = stopping?.monitor ?? 'loss';
+    const rises = monitor === 'val_accuracy' || monitor === 'val_f1';
+    let best = rises ? -Infinity : Infinity;
+    let bestEpoch = 0;
+    let bestState: Record<string, Float32Array> | null = null;
+    let bad = 0;
+    const state = {
+      seen: 0,
+      end: (epoch: number, loss: number): boolean => {
+        const elapsed = (now() - began) / 1000;
+        const scores = validation && this.scoreSamples(model, validation, layout, metrics, options.batchSize ?? 32);
+        options.onEpoch?.({
+          epoch,
+          loss,
+          validation: scores ?? undefined,
+          elapsed,
+          samplesPerSecond: state.seen / Math.max(elapsed, 1e-9),
+        });
+        if (stopping === null) return false;
+        const key = monitor.slice(4) as keyof Scores;
+        const value = monitor === 'loss' ? loss : key === 'f1' ? scores!.f1!.macroF1 : (scores![key] as number);
+        if (rises ? value > best : value < best) {
+          best = value;
+          bestEpoch = epoch;
+          bad = 0;
+          if (stopping.restoreBest) bestState = model.stateDict();
+          return false;
+        }
+        return ++bad >= stopping.patience;
+      },
+      finish: (result: FitResult): FitResult => {
+        if (bestState !== null) model.loadStateDict(bestState);
+        return bestEpoch > 0 ? { ...result, bestEpoch } : result;
+      },
+    };
+    return state;
+  }
+
+  /** The loss and `metrics` of `model` on checked samples, in batches of `batchSize` (no updates). */
+  private scoreSamples(
+    model: SequenceModel,
+    samples: Samples,
+    layout: Layout,
+    metrics: readonly MetricName[],
+    batchSize: number,
+  ): Scores {
+    const score = scorer(model.outputSize, this.loss, metrics);
+    const n = samples.lengths.length;
+    for (let s = 0; s < n; s += batchSize) {
+      const batch = makeBatch(
+        samples,
+        Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i),
+        layout,
+      );
+      const { seqLen, lengths } = batch;
+      score.add(model.predict(batch.input, { seqLen, batch: batch.batch, lengths }), batch, layout.every);
+    }
+    return score.result();
+  }
+
+  /** The model as a {@link SequenceModel} for supervised data, or a clear error naming `where`. */
+  private supervisedModel(where: string): SequenceModel {
+    if (!(this.model instanceof SequenceModel))
+      throw new TypeError(
+        `${where}: { x, y } data train a SequenceModel; for an EncoderDecoder give a list of batches`,
+      );
+    return this.model;
+  }
+
   /**
    * Next-token loss, perplexity and accuracy of the model on a token stream (no updates), run
    * as one stream in windows of `k1` steps with carried state.
    */
-  evaluate(tokens: ArrayLike<number>): Metrics {
+  evaluate(tokens: ArrayLike<number>): Metrics;
+  /**
+   * Loss and `metrics` of the model on supervised samples (no updates), in batches of
+   * `batchSize`; every sample is checked first, as by {@link fit}.
+   */
+  evaluate(data: SupervisedData, options?: EvaluateOptions): Scores;
+  evaluate(data: ArrayLike<number> | SupervisedData, options: EvaluateOptions = {}): Metrics | Scores {
     const where = 'Trainer.evaluate';
     this.assertLive(where);
+    if (isSupervised(data)) {
+      checkOptions(options, EVALUATE, where);
+      const model = this.supervisedModel(where);
+      const layout = layoutOf(model, this.loss);
+      const metrics = options.metrics ?? [];
+      checkMetrics(metrics, this.loss, where);
+      return this.scoreSamples(model, readSamples(data, layout, where), layout, metrics, options.batchSize ?? 32);
+    }
+    const tokens = data;
     const model = this.languageModel(where);
     this.checkTokens(tokens, 2, 'tokens', where);
     const saved = model.saveState();
@@ -686,9 +973,9 @@ export class Trainer<M extends Trainable = SequenceModel> {
       const loss = pos.lossSum / pos.updates;
       epochLosses.push(loss);
       const validation = options.validation !== undefined ? this.evaluate(options.validation) : undefined;
-      options.onEpoch?.({ epoch: pos.epoch, loss, validation });
+      if (!walk.endEpoch) options.onEpoch?.({ epoch: pos.epoch, loss, validation });
       let { best, badEpochs } = pos;
-      let patienceOut = false;
+      let patienceOut = walk.endEpoch?.(pos.epoch, loss) ?? false;
       if (validation && options.patience !== undefined) {
         if (validation.loss < (best ?? Infinity)) {
           best = validation.loss;
