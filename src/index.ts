@@ -68,6 +68,27 @@ export { Vocab, PAD, UNK, EOS, tokenize, type VocabOptions, type VocabJSON } fro
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
+export {
+  windows,
+  chronologicalSplit,
+  Scaler,
+  type Series,
+  type Samples,
+  type WindowOptions,
+  type SplitOptions,
+  type Split,
+  type ScalerKind,
+  type ScalerJSON,
+} from './data/timeseries.ts';
+export {
+  toTimeMajor,
+  toBatches,
+  predictWindows,
+  forecastDirect,
+  forecastRecursive,
+  type Window,
+  type NextRow,
+} from './train/forecast.ts';
 export { EncoderDecoder, type EncoderDecoderOptions } from './nn/seq2seq.ts';
 export type { Beam, BeamOptions } from './nn/beam-search.ts';
 export {

@@ -1,0 +1,159 @@
+/**
+ * Forecasting with a trained many-to-one model (feature input, a Dense head at the last step, linear
+ * output), and the conversion of batch-major windows into the time-major batches models read.
+ */
+import { SequenceModel } from '../nn/model.ts';
+import type { Batch } from '../nn/trainable.ts';
+import { describe, positiveInt } from '../util/check.ts';
+
+/** One window: `lookback` rows of feature values (lookback × F), or `lookback` values of one feature. */
+export type Window = readonly (readonly number[])[] | readonly number[];
+
+/** Rows (T × F) of a window, checked against `width` features. */
+function rowsOf(window: unknown, width: number, what: string): (readonly number[])[] {
+  if (!Array.isArray(window) || window.length === 0)
+    throw new TypeError(`${what} must be a non-empty array of rows (or of values), received ${describe(window)}`);
+  return window.map((row: unknown, t) => {
+    const r = typeof row === 'number' ? [row] : row;
+    if (!Array.isArray(r) || r.length !== width)
+      throw new RangeError(`${what}[${t}] must be a row of ${width} features, received ${describe(row)}`);
+    r.forEach((v: unknown, f) => {
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new RangeError(`${what}[${t}][${f}] must be a finite number, received ${describe(v)}`);
+    });
+    return r as number[];
+  });
+}
+
+/**
+ * Batch-major windows → a time-major input: x (B, T, F) → input (T·B·F), with
+ * input[(t·B + b)·F + f] = x[b][t][f]. Every window needs the same T and F (rows of values; a
+ * univariate window may also be T plain values).
+ */
+export function toTimeMajor(x: readonly Window[]): { input: Float32Array; seqLen: number; batch: number } {
+  if (!Array.isArray(x) || x.length === 0)
+    throw new TypeError(`toTimeMajor: x must be a non-empty array of windows, received ${describe(x)}`);
+  const first = x[0];
+  const F = Array.isArray(first) && Array.isArray(first[0]) ? first[0].length : 1;
+  const T = Array.isArray(first) ? first.length : 0;
+  const B = x.length;
+  const input = new Float32Array(T * B * F);
+  x.forEach((w, b) => {
+    const rows = rowsOf(w, F, `toTimeMajor: x[${b}]`);
+    if (rows.length !== T) throw new RangeError(`toTimeMajor: x[${b}] has ${rows.length} steps; x[0] has ${T}`);
+    rows.forEach((r, t) => input.set(r, (t * B + b) * F));
+  });
+  return { input, seqLen: T, batch: B };
+}
+
+/**
+ * Samples (e.g. from `windows`) as a list of {@link Batch}es for `Trainer.fit`, in order (the
+ * trainer can shuffle them): each input time-major (T·B·F), each target (B·O) row-major. The last
+ * batch holds the remainder.
+ * @param samples x (N, T, F) windows and y (N, O) targets
+ * @param batchSize samples per batch
+ */
+export function toBatches(
+  samples: { x: readonly Window[]; y: readonly (readonly number[])[] },
+  batchSize: number,
+): Batch[] {
+  const where = 'toBatches';
+  positiveInt(batchSize, `${where}: batchSize`);
+  const { x, y } = samples ?? {};
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.length === 0)
+    throw new TypeError(`${where}: samples must be { x, y } with equal non-empty arrays of windows and targets`);
+  const O = y[0]?.length;
+  const out: Batch[] = [];
+  for (let from = 0; from < x.length; from += batchSize) {
+    const part = y.slice(from, from + batchSize);
+    part.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== O || !row.every(Number.isFinite))
+        throw new RangeError(
+          `${where}: samples.y[${from + i}] must be ${O} finite values like y[0], received ${describe(row)}`,
+        );
+    });
+    out.push({ ...toTimeMajor(x.slice(from, from + batchSize)), target: Float32Array.from(part.flat()) });
+  }
+  return out;
+}
+
+/** The model, checked: feature input, a head at the last step, linear output. */
+function forecaster(model: SequenceModel, where: string): SequenceModel {
+  if (
+    !(model instanceof SequenceModel) ||
+    model.embedding !== null ||
+    model.head.at !== 'last' ||
+    model.output !== 'linear'
+  )
+    throw new TypeError(
+      `${where}: model must be a SequenceModel with feature input, a Dense head at: 'last' and linear output, received ${describe(model)}`,
+    );
+  return model;
+}
+
+/**
+ * Runs the model on many windows at once: x (B, T, F) → outputs (B, O), one row per window.
+ * @param model a many-to-one model with linear output
+ */
+export function predictWindows(model: SequenceModel, x: readonly Window[]): number[][] {
+  const m = forecaster(model, 'predictWindows');
+  if (Array.isArray(x)) x.forEach((w, b) => rowsOf(w, m.inputSize, `predictWindows: x[${b}]`));
+  const { input, seqLen, batch } = toTimeMajor(x);
+  const out = m.predict(input, { seqLen, batch }); // (B, O)
+  const O = m.outputSize;
+  return Array.from({ length: batch }, (_, b) => Array.from(out.subarray(b * O, (b + 1) * O)));
+}
+
+/**
+ * Direct multi-step forecast: the model predicts all `horizon` values at once (a head with
+ * horizon · targets outputs, trained on `windows(..., { horizon })`).
+ * @param model a many-to-one model with linear output
+ * @param window the last `lookback` rows (or values) of the series, scaled as in training
+ * @returns the model's O outputs, laid out like `Samples.y` (step-major)
+ */
+export function forecastDirect(model: SequenceModel, window: Window): number[] {
+  const m = forecaster(model, 'forecastDirect');
+  rowsOf(window, m.inputSize, 'forecastDirect: window');
+  return predictWindows(m, [window])[0];
+}
+
+/**
+ * Builds the input row of the next step from the model's prediction: `prediction` (O values) for
+ * step `step` (0-based) and the window's last row; returns a row of F finite values.
+ */
+export type NextRow = (prediction: readonly number[], step: number, lastRow: readonly number[]) => number[];
+
+/**
+ * Recursive forecast: predicts one step, appends it to the window (dropping the oldest row, so the
+ * model always reads `lookback` rows as in training), and repeats `steps` times.
+ *
+ * Without `nextRow` the model's outputs must be its inputs' next values (output size = input size:
+ * a univariate series predicting itself, or every feature of a multivariate one); otherwise pass
+ * `nextRow` to build the next input row (e.g. put the predicted target beside known covariates).
+ * @param model a many-to-one model with linear output
+ * @param window the last `lookback` rows (or values) of the series, scaled as in training
+ * @param steps how many steps to forecast
+ * @param nextRow how a prediction becomes the next input row (see {@link NextRow})
+ * @returns steps · O values, step-major (step 0's outputs first)
+ */
+export function forecastRecursive(model: SequenceModel, window: Window, steps: number, nextRow?: NextRow): number[] {
+  const where = 'forecastRecursive';
+  const m = forecaster(model, where);
+  positiveInt(steps, `${where}: steps`);
+  const F = m.inputSize;
+  if (nextRow === undefined && m.outputSize !== F)
+    throw new RangeError(
+      `${where}: the model predicts ${m.outputSize} values from ${F} features; pass nextRow to build each next input row`,
+    );
+  if (nextRow !== undefined && typeof nextRow !== 'function')
+    throw new TypeError(`${where}: nextRow must be a function, received ${describe(nextRow)}`);
+  let rows = rowsOf(window, F, `${where}: window`);
+  const out: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const prediction = predictWindows(m, [rows])[0];
+    out.push(...prediction);
+    const row = nextRow ? nextRow(prediction, s, rows[rows.length - 1]) : prediction;
+    rows = [...rows.slice(1), ...rowsOf([row], F, `${where}: nextRow(step ${s}) result`)];
+  }
+  return out;
+}
