@@ -3,7 +3,7 @@
  * data (plain arrays in, plain arrays out); nothing here touches a model or a backend.
  */
 import { describe } from '../util/check.ts';
-import { checkOptions, custom, int, num } from '../util/options.ts';
+import { checkOptions, checkValue, custom, int, num, oneOf } from '../util/options.ts';
 
 /** A series: T values (univariate) or T rows of F feature values (multivariate, T × F). */
 export type Series = readonly number[] | readonly (readonly number[])[];
@@ -64,47 +64,36 @@ export interface ScalerJSON {
   scale: number[];
 }
 
-/** Rows (T × F) of a checked series, and whether it was univariate. */
-function readSeries(series: unknown, where: string, arg = 'series'): { rows: number[][]; flat: boolean } {
-  if (!Array.isArray(series) || series.length === 0)
-    throw new TypeError(
-      `${where}: ${arg} must be a non-empty array of numbers or of rows, received ${describe(series)}`,
-    );
+const FINITE = num();
+const KIND = oneOf('standard', 'minmax');
+
+/** Rows (T × F) of a checked series (copies). */
+function readSeries(series: unknown, where: string, arg = 'series'): number[][] {
+  if (!Array.isArray(series) || !series.length)
+    throw new TypeError(`${where}: ${arg} must be a non-empty array of values or rows, received ${describe(series)}`);
   const flat = !Array.isArray(series[0]);
   const width = flat ? 1 : series[0].length;
-  if (width === 0) throw new RangeError(`${where}: ${arg}[0] must be a non-empty row of features, received Array(0)`);
-  const rows = series.map((row: unknown, t) => {
-    if (flat) row = [row];
-    else if (!Array.isArray(row) || row.length !== width)
+  return series.map((row: unknown, t) => {
+    const at = `${arg}[${t}]`;
+    const r = flat ? [row] : row;
+    if (!Array.isArray(r) || r.length !== width || !width)
       throw new RangeError(
-        `${where}: ${arg}[${t}] must be a row of ${width} features like ${arg}[0], received ${describe(row)}`,
+        `${where}: ${at} must be a row of ${width || '≥ 1'} values like ${arg}[0], received ${describe(row)}`,
       );
-    const r = row as unknown[];
-    for (let f = 0; f < width; f++) {
-      if (typeof r[f] !== 'number' || !Number.isFinite(r[f]))
-        throw new RangeError(
-          `${where}: ${arg}[${t}]${flat ? '' : `[${f}]`} must be a finite number, received ${describe(r[f])}`,
-        );
-    }
-    return (r as number[]).slice();
+    r.forEach((v, f) => checkValue(v, FINITE, where, flat ? at : `${at}[${f}]`));
+    return r.slice();
   });
-  return { rows, flat };
 }
 
 /** Checked target feature indices (at least one, distinct, each in [0, width)). */
 function readTarget(target: unknown, width: number, where: string): number[] {
-  const list = typeof target === 'number' ? [target] : Array.isArray(target) ? target : null;
-  if (list === null || list.length === 0)
-    throw new TypeError(
-      `${where}: target must be a feature index or a non-empty array of them, received ${describe(target)}`,
-    );
-  list.forEach((f: unknown, i) => {
-    if (typeof f !== 'number' || !Number.isInteger(f) || f < 0 || f >= width || list.indexOf(f) !== i)
-      throw new RangeError(
-        `${where}: target${typeof target === 'number' ? '' : `[${i}]`} must be a distinct feature index in [0, ${width}), received ${describe(f)}`,
-      );
-  });
-  return list.slice();
+  const list: unknown[] = [target].flat();
+  list.forEach((f, i) =>
+    checkValue(f, int({ min: 0, max: width - 1 }), where, `target${Array.isArray(target) ? `[${i}]` : ''}`),
+  );
+  if (!list.length || new Set(list).size < list.length)
+    throw new RangeError(`${where}: target must list distinct feature indices, received ${describe(target)}`);
+  return list as number[];
 }
 
 const WINDOW_OPTIONS = {
@@ -126,15 +115,13 @@ const WINDOW_OPTIONS = {
 export function windows(series: Series, options: WindowOptions): Samples {
   const where = 'windows';
   checkOptions(options, WINDOW_OPTIONS, where);
-  if (options.lookback === undefined) throw new TypeError(`${where}: options.lookback is required`);
+  checkValue(options.lookback, WINDOW_OPTIONS.lookback, where, 'options.lookback');
   const { lookback, horizon = 1, stride = 1 } = options;
-  const { rows } = readSeries(series, where);
+  const rows = readSeries(series, where);
   const target = readTarget(options.target ?? 0, rows[0].length, where);
   const span = lookback + horizon;
   if (span > rows.length)
-    throw new RangeError(
-      `${where}: lookback + horizon = ${span} steps is longer than the series (${rows.length} steps)`,
-    );
+    throw new RangeError(`${where}: lookback + horizon = ${span} is longer than the series (${rows.length} steps)`);
   const n = Math.floor((rows.length - span) / stride) + 1;
   const first = rows.length - span - (n - 1) * stride;
   const out: Samples = { x: [], y: [] };
@@ -174,9 +161,8 @@ export function chronologicalSplit<T extends Samples | Series>(data: T, options:
   const { validation = 0.2, test = 0, context = 0 } = options;
   const samples = isSamples(data);
   if (samples) {
-    if (!Array.isArray(data.x) || !Array.isArray(data.y) || data.x.length !== data.y.length)
-      throw new TypeError(`${where}: data.x and data.y must be arrays of equal length`);
-    if (context > 0) throw new RangeError(`${where}: options.context applies to a raw series, not to samples`);
+    if (!Array.isArray(data.x) || !Array.isArray(data.y) || data.x.length !== data.y.length || context)
+      throw new TypeError(`${where}: data.x and data.y must be arrays of equal length (and no context)`);
   } else readSeries(data, where, 'data');
   const n = samples ? data.x.length : (data as Series).length;
   const nVal = Math.round(n * validation);
@@ -184,17 +170,17 @@ export function chronologicalSplit<T extends Samples | Series>(data: T, options:
   const nTrain = n - nVal - nTest;
   if (nTrain < 1 || (validation > 0 && nVal < 1) || (test > 0 && nTest < 1))
     throw new RangeError(
-      `${where}: ${n} ${samples ? 'samples' : 'steps'} give train ${nTrain}, validation ${nVal}, test ${nTest}; every requested part needs at least 1`,
+      `${where}: ${n} items give train ${nTrain}, validation ${nVal}, test ${nTest}; each part needs 1`,
     );
-  const part = (from: number, to: number, withContext: boolean): T => {
+  const part = (from: number, to: number): T => {
     if (samples) return { x: data.x.slice(from, to), y: data.y.slice(from, to) } as T;
-    const start = withContext && to > from ? Math.max(0, from - context) : from;
+    const start = from && to > from ? Math.max(0, from - context) : from; // later parts start with context
     return (data as Series).slice(start, to).map((r) => (Array.isArray(r) ? r.slice() : r)) as unknown as T;
   };
   return {
-    train: part(0, nTrain, false),
-    validation: part(nTrain, nTrain + nVal, true),
-    test: part(nTrain + nVal, n, true),
+    train: part(0, nTrain),
+    validation: part(nTrain, nTrain + nVal),
+    test: part(nTrain + nVal, n),
   };
 }
 
@@ -211,8 +197,7 @@ export class Scaler {
 
   /** @param kind `'standard'` (default) or `'minmax'` */
   constructor(kind: ScalerKind = 'standard') {
-    if (kind !== 'standard' && kind !== 'minmax')
-      throw new TypeError(`Scaler: kind must be 'standard' or 'minmax', received ${describe(kind)}`);
+    checkValue(kind, KIND, 'Scaler', 'kind');
     this.kind = kind;
   }
 
@@ -227,7 +212,7 @@ export class Scaler {
    * @param train T values or T rows of F features
    */
   fit(train: Series): this {
-    const { rows } = readSeries(train, 'Scaler.fit', 'train');
+    const rows = readSeries(train, 'Scaler.fit', 'train');
     const offset: number[] = [];
     const scale: number[] = [];
     for (let f = 0; f < rows[0].length; f++) {
@@ -271,35 +256,30 @@ export class Scaler {
 
   private map(data: unknown, target: unknown, inverse: boolean, where: string): number[] | number[][] {
     const F = this.features;
-    if (F === 0) throw new Error(`${where}: the scaler is not fitted; call fit(train) first`);
-    const features = target === undefined ? null : readTarget(target, F, where);
-    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number')
-      throw new TypeError(`${where}: data must be an array of values or of rows, received ${describe(data)}`);
-    const one = (v: unknown, f: number, at: string): number => {
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new RangeError(`${where}: data${at} must be a finite number, received ${describe(v)}`);
-      return inverse ? v * this.scale[f] + this.offset[f] : (v - this.offset[f]) / this.scale[f];
-    };
-    const row = (r: ArrayLike<unknown>, at: string, width: number): number[] => {
-      const k = features?.length ?? width;
-      if (features === null ? r.length !== width : r.length % k !== 0)
-        throw new RangeError(
-          `${where}: data${at} must have ${features === null ? width : `a multiple of ${k}`} values, received ${r.length}`,
-        );
-      return Array.from(r, (v, j) => one(v, features ? features[j % k] : j, `${at}[${j}]`));
-    };
+    if (!F) throw new Error(`${where}: the scaler is not fitted; call fit(train) first`);
     const list = data as ArrayLike<unknown>;
-    if (list.length > 0 && typeof list[0] === 'object' && list[0] !== null)
-      return Array.from(list, (r, t) => {
-        if (r === null || typeof r !== 'object' || typeof (r as ArrayLike<number>).length !== 'number')
-          throw new TypeError(`${where}: data[${t}] must be a row of values, received ${describe(r)}`);
-        return row(r as ArrayLike<unknown>, `[${t}]`, F);
+    if (typeof list?.length !== 'number')
+      throw new TypeError(`${where}: data must be an array of values or rows, received ${describe(data)}`);
+    const nested = typeof list[0] === 'object';
+    if (!nested && target === undefined && F > 1)
+      throw new RangeError(`${where}: flat data needs a target (the scaler has ${F} features)`);
+    const features = target === undefined ? (nested ? null : [0]) : readTarget(target, F, where);
+    const k = features?.length ?? F;
+    const row = (r: unknown, at: string): number[] => {
+      const values = r as ArrayLike<unknown>;
+      if (features ? values?.length % k : values?.length !== k)
+        throw new RangeError(
+          `${where}: data${at} must have ${features ? 'a multiple of ' : ''}${k} values, received ${describe(r)}`,
+        );
+      return Array.from(values, (v, j) => {
+        checkValue(v, FINITE, where, `data${at}[${j}]`);
+        const f = features ? features[j % k] : j;
+        return inverse
+          ? (v as number) * this.scale[f] + this.offset[f]
+          : ((v as number) - this.offset[f]) / this.scale[f];
       });
-    if (features === null && F !== 1)
-      throw new RangeError(
-        `${where}: a flat array needs a scaler fitted on one feature (or a target); this one has ${F}`,
-      );
-    return features === null ? Array.from(list, (v, t) => one(v, 0, `[${t}]`)) : row(list, '', 1);
+    };
+    return nested ? Array.from(list, (r, t) => row(r, `[${t}]`)) : row(list, '');
   }
 
   /** The fitted statistics as plain JSON, for `model.metadata`; {@link Scaler.fromJSON} reads it back. */
@@ -311,15 +291,14 @@ export class Scaler {
   /** A scaler from {@link toJSON}'s output, checked (kind, equal non-empty lists, finite values, scales > 0). */
   static fromJSON(json: ScalerJSON): Scaler {
     const where = 'Scaler.fromJSON';
-    checkOptions(json, { kind: custom(''), offset: custom(''), scale: custom('') }, where, 'json');
+    checkOptions(json, { kind: KIND, offset: custom(''), scale: custom('') }, where, 'json');
     const { kind, offset, scale } = json;
-    if (kind !== 'standard' && kind !== 'minmax')
-      throw new TypeError(`${where}: json.kind must be 'standard' or 'minmax', received ${describe(kind)}`);
+    checkValue(kind, KIND, where, 'json.kind');
     const ok = (a: unknown, positive: boolean): a is number[] =>
       Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
-    if (!ok(offset, false) || !ok(scale, true) || offset.length !== scale.length || offset.length === 0)
+    if (!ok(offset, false) || !ok(scale, true) || offset.length !== scale.length || !offset.length)
       throw new RangeError(
-        `${where}: json.offset and json.scale must be equal-length non-empty arrays of finite numbers (scales > 0)`,
+        `${where}: json.offset and json.scale must be equal non-empty lists of finite numbers (scales > 0)`,
       );
     const scaler = new Scaler(kind);
     scaler.offset = offset.slice();

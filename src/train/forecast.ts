@@ -5,23 +5,23 @@
 import { SequenceModel } from '../nn/model.ts';
 import type { Batch } from '../nn/trainable.ts';
 import { describe, positiveInt } from '../util/check.ts';
+import { checkValue, num } from '../util/options.ts';
+
+const FINITE = num();
 
 /** One window: `lookback` rows of feature values (lookback × F), or `lookback` values of one feature. */
 export type Window = readonly (readonly number[])[] | readonly number[];
 
 /** Rows (T × F) of a window, checked against `width` features. */
-function rowsOf(window: unknown, width: number, what: string): (readonly number[])[] {
-  if (!Array.isArray(window) || window.length === 0)
-    throw new TypeError(`${what} must be a non-empty array of rows (or of values), received ${describe(window)}`);
+function rowsOf(window: unknown, width: number, where: string, arg: string): (readonly number[])[] {
+  if (!Array.isArray(window) || !window.length)
+    throw new TypeError(`${where}: ${arg} must be a non-empty array of rows or values, received ${describe(window)}`);
   return window.map((row: unknown, t) => {
     const r = typeof row === 'number' ? [row] : row;
     if (!Array.isArray(r) || r.length !== width)
-      throw new RangeError(`${what}[${t}] must be a row of ${width} features, received ${describe(row)}`);
-    r.forEach((v: unknown, f) => {
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new RangeError(`${what}[${t}][${f}] must be a finite number, received ${describe(v)}`);
-    });
-    return r as number[];
+      throw new RangeError(`${where}: ${arg}[${t}] must be a row of ${width} features, received ${describe(row)}`);
+    r.forEach((v, f) => checkValue(v, FINITE, where, `${arg}[${t}][${f}]`));
+    return r;
   });
 }
 
@@ -39,7 +39,7 @@ export function toTimeMajor(x: readonly Window[]): { input: Float32Array; seqLen
   const B = x.length;
   const input = new Float32Array(T * B * F);
   x.forEach((w, b) => {
-    const rows = rowsOf(w, F, `toTimeMajor: x[${b}]`);
+    const rows = rowsOf(w, F, 'toTimeMajor', `x[${b}]`);
     if (rows.length !== T) throw new RangeError(`toTimeMajor: x[${b}] has ${rows.length} steps; x[0] has ${T}`);
     rows.forEach((r, t) => input.set(r, (t * B + b) * F));
   });
@@ -62,18 +62,13 @@ export function toBatches(
   const { x, y } = samples ?? {};
   if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.length === 0)
     throw new TypeError(`${where}: samples must be { x, y } with equal non-empty arrays of windows and targets`);
-  const O = y[0]?.length;
+  rowsOf(y, y[0]?.length, where, 'samples.y'); // (N, O) finite
   const out: Batch[] = [];
-  for (let from = 0; from < x.length; from += batchSize) {
-    const part = y.slice(from, from + batchSize);
-    part.forEach((row, i) => {
-      if (!Array.isArray(row) || row.length !== O || !row.every(Number.isFinite))
-        throw new RangeError(
-          `${where}: samples.y[${from + i}] must be ${O} finite values like y[0], received ${describe(row)}`,
-        );
+  for (let from = 0; from < x.length; from += batchSize)
+    out.push({
+      ...toTimeMajor(x.slice(from, from + batchSize)),
+      target: Float32Array.from(y.slice(from, from + batchSize).flat()),
     });
-    out.push({ ...toTimeMajor(x.slice(from, from + batchSize)), target: Float32Array.from(part.flat()) });
-  }
   return out;
 }
 
@@ -86,7 +81,7 @@ function forecaster(model: SequenceModel, where: string): SequenceModel {
     model.output !== 'linear'
   )
     throw new TypeError(
-      `${where}: model must be a SequenceModel with feature input, a Dense head at: 'last' and linear output, received ${describe(model)}`,
+      `${where}: model must take features and end in a linear Dense head at: 'last', received ${describe(model)}`,
     );
   return model;
 }
@@ -97,7 +92,7 @@ function forecaster(model: SequenceModel, where: string): SequenceModel {
  */
 export function predictWindows(model: SequenceModel, x: readonly Window[]): number[][] {
   const m = forecaster(model, 'predictWindows');
-  if (Array.isArray(x)) x.forEach((w, b) => rowsOf(w, m.inputSize, `predictWindows: x[${b}]`));
+  if (Array.isArray(x)) x.forEach((w, b) => rowsOf(w, m.inputSize, 'predictWindows', `x[${b}]`));
   const { input, seqLen, batch } = toTimeMajor(x);
   const out = m.predict(input, { seqLen, batch }); // (B, O)
   const O = m.outputSize;
@@ -113,7 +108,7 @@ export function predictWindows(model: SequenceModel, x: readonly Window[]): numb
  */
 export function forecastDirect(model: SequenceModel, window: Window): number[] {
   const m = forecaster(model, 'forecastDirect');
-  rowsOf(window, m.inputSize, 'forecastDirect: window');
+  rowsOf(window, m.inputSize, 'forecastDirect', 'window');
   return predictWindows(m, [window])[0];
 }
 
@@ -147,13 +142,13 @@ export function forecastRecursive(model: SequenceModel, window: Window, steps: n
     );
   if (nextRow !== undefined && typeof nextRow !== 'function')
     throw new TypeError(`${where}: nextRow must be a function, received ${describe(nextRow)}`);
-  let rows = rowsOf(window, F, `${where}: window`);
+  let rows = rowsOf(window, F, where, 'window');
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
     const prediction = predictWindows(m, [rows])[0];
     out.push(...prediction);
     const row = nextRow ? nextRow(prediction, s, rows[rows.length - 1]) : prediction;
-    rows = [...rows.slice(1), ...rowsOf([row], F, `${where}: nextRow(step ${s}) result`)];
+    rows = [...rows.slice(1), ...rowsOf([row], F, where, `nextRow(step ${s}) result`)];
   }
   return out;
 }

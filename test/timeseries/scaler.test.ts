@@ -92,14 +92,18 @@ describe('Scaler', () => {
     const scaler = new Scaler().fit([1, 2, 3]);
     const before = scaler.toJSON();
     expect(() => scaler.fit([1, 2, Number.NaN, 4])).toThrow(/Scaler.fit: train\[2\] must be a finite number/);
-    expect(() => scaler.fit([[1], [2, 3]])).toThrow(/train\[1\] must be a row of 1 features/);
+    expect(() => scaler.fit([[1], [2, 3]])).toThrow(
+      /train\[1\] must be a row of 1 values like train\[0\], received Array\(2\)/,
+    );
     expect(scaler.toJSON()).toEqual(before);
     expect(() => scaler.transform([1, Number.POSITIVE_INFINITY])).toThrow(
       /Scaler.transform: data\[1\] must be a finite/,
     );
-    expect(() => scaler.transform([[1, 2]])).toThrow(/data\[0\] must have 1 values, received 2/);
+    expect(() => scaler.transform([[1, 2]])).toThrow(
+      /Scaler.transform: data\[0\] must have 1 values, received Array\(2\)/,
+    );
     expect(() => new Scaler().fit([[1, 2]]).transform([1, 2])).toThrow(
-      /flat array needs a scaler fitted on one feature/,
+      /flat data needs a target \(the scaler has 2 features\)/,
     );
     expect(() => new Scaler().fit([[1, 2]]).transform([1, 2, 3], [0, 1])).toThrow(/a multiple of 2/);
     expect(() => new Scaler().transform([1])).toThrow(/not fitted/);

@@ -67,7 +67,9 @@ describe('windows', () => {
     nan[17] = Number.NaN;
     expect(() => windows(nan, { lookback: 3 })).toThrow(/windows: series\[17\] must be a finite number, received NaN/);
     const ragged = [[1, 2], [3, 4], [5, 6], [7], [9, 10]];
-    expect(() => windows(ragged, { lookback: 2 })).toThrow(/series\[3\] must be a row of 2 features/);
+    expect(() => windows(ragged, { lookback: 2 })).toThrow(
+      /series\[3\] must be a row of 2 values like series\[0\], received Array\(1\)/,
+    );
     expect(() =>
       windows(
         [
@@ -79,16 +81,18 @@ describe('windows', () => {
       ),
     ).toThrow(/series\[0\]\[1\] must be a finite/);
     expect(() => windows(ramp(5), { lookback: 4, horizon: 2 })).toThrow(
-      /lookback \+ horizon = 6 steps is longer than the series \(5 steps\)/,
+      /windows: lookback \+ horizon = 6 is longer than the series \(5 steps\)/,
     );
     expect(() => windows([[1, 2]], { lookback: 1, target: 2 })).toThrow(
-      /target must be a distinct feature index in \[0, 2\)/,
+      /windows: target must be an integer ≥ 0 and ≤ 1, received 2/,
     );
-    expect(() => windows(ramp(5), { lookback: 1, target: [0, 0] })).toThrow(/target\[1\]/);
+    expect(() => windows(ramp(5), { lookback: 1, target: [0, 0] })).toThrow(
+      /target must list distinct feature indices/,
+    );
     expect(() => windows(ramp(5), { lookbak: 2 } as never)).toThrow(/lookbak/);
-    expect(() => windows(ramp(5), {} as never)).toThrow(/lookback is required/);
+    expect(() => windows(ramp(5), {} as never)).toThrow(/options.lookback must be an integer ≥ 1, received undefined/);
     expect(() => windows(ramp(5), { lookback: 0 })).toThrow(/lookback/);
-    expect(() => windows([], { lookback: 1 })).toThrow(/series must be a non-empty array/);
+    expect(() => windows([], { lookback: 1 })).toThrow(/windows: series must be a non-empty array/);
   });
 
   it('fuzz: every outcome is the right windows or an error naming the argument', () => {
