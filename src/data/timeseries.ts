@@ -3,7 +3,7 @@
  * data (plain arrays in, plain arrays out); nothing here touches a model or a backend.
  */
 import { describe } from '../util/check.ts';
-import { checkOptions, checkValue, custom, int, num, oneOf } from '../util/options.ts';
+import { checkOptions, checkValue, custom, int, num, oneOf, type Spec } from '../util/options.ts';
 
 /** A series: T values (univariate) or T rows of F feature values (multivariate, T × F). */
 export type Series = readonly number[] | readonly (readonly number[])[];
@@ -66,6 +66,11 @@ export interface ScalerJSON {
 
 const FINITE = num();
 const KIND = oneOf('standard', 'minmax');
+const LIST = custom(
+  'a non-empty array of finite numbers',
+  (a) => Array.isArray(a) && !!a.length && a.every(Number.isFinite),
+);
+const SAVED: Record<string, Spec> = { kind: KIND, offset: LIST, scale: LIST };
 
 /** Rows (T × F) of a checked series (copies). */
 function readSeries(series: unknown, where: string, arg = 'series'): number[][] {
@@ -291,15 +296,11 @@ export class Scaler {
   /** A scaler from {@link toJSON}'s output, checked (kind, equal non-empty lists, finite values, scales > 0). */
   static fromJSON(json: ScalerJSON): Scaler {
     const where = 'Scaler.fromJSON';
-    checkOptions(json, { kind: KIND, offset: custom(''), scale: custom('') }, where, 'json');
+    checkOptions(json, SAVED, where, 'json');
+    for (const key in SAVED) checkValue(json[key as keyof ScalerJSON], SAVED[key], where, `json.${key}`);
     const { kind, offset, scale } = json;
-    checkValue(kind, KIND, where, 'json.kind');
-    const ok = (a: unknown, positive: boolean): a is number[] =>
-      Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
-    if (!ok(offset, false) || !ok(scale, true) || offset.length !== scale.length || !offset.length)
-      throw new RangeError(
-        `${where}: json.offset and json.scale must be equal non-empty lists of finite numbers (scales > 0)`,
-      );
+    if (offset.length !== scale.length || !scale.every((v) => v > 0))
+      throw new RangeError(`${where}: json.scale must hold ${offset.length} values > 0, received ${scale}`);
     const scaler = new Scaler(kind);
     scaler.offset = offset.slice();
     scaler.scale = scale.slice();

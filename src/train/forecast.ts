@@ -25,25 +25,29 @@ function rowsOf(window: unknown, width: number, where: string, arg: string): (re
   });
 }
 
+/** x (B, T, F) → input (T·B·F), each window checked against `F` features; `one` names a single window. */
+function timeMajor(x: unknown, F: number, where: string, one?: string) {
+  if (!Array.isArray(x) || !x.length)
+    throw new TypeError(`${where}: x must be a non-empty array of windows, received ${describe(x)}`);
+  const T = x[0]?.length;
+  const B = x.length;
+  const input = new Float32Array(T * B * F);
+  x.forEach((w, b) => {
+    const rows = rowsOf(w, F, where, one ?? `x[${b}]`);
+    if (rows.length !== T) throw new RangeError(`${where}: x[${b}] has ${rows.length} steps; x[0] has ${T}`);
+    rows.forEach((r, t) => input.set(r, (t * B + b) * F));
+  });
+  return { input, seqLen: T as number, batch: B };
+}
+
 /**
  * Batch-major windows → a time-major input: x (B, T, F) → input (T·B·F), with
  * input[(t·B + b)·F + f] = x[b][t][f]. Every window needs the same T and F (rows of values; a
  * univariate window may also be T plain values).
  */
 export function toTimeMajor(x: readonly Window[]): { input: Float32Array; seqLen: number; batch: number } {
-  if (!Array.isArray(x) || x.length === 0)
-    throw new TypeError(`toTimeMajor: x must be a non-empty array of windows, received ${describe(x)}`);
-  const first = x[0];
-  const F = Array.isArray(first) && Array.isArray(first[0]) ? first[0].length : 1;
-  const T = Array.isArray(first) ? first.length : 0;
-  const B = x.length;
-  const input = new Float32Array(T * B * F);
-  x.forEach((w, b) => {
-    const rows = rowsOf(w, F, 'toTimeMajor', `x[${b}]`);
-    if (rows.length !== T) throw new RangeError(`toTimeMajor: x[${b}] has ${rows.length} steps; x[0] has ${T}`);
-    rows.forEach((r, t) => input.set(r, (t * B + b) * F));
-  });
-  return { input, seqLen: T, batch: B };
+  const row = x?.[0]?.[0];
+  return timeMajor(x, Array.isArray(row) ? row.length : 1, 'toTimeMajor');
 }
 
 /**
@@ -86,17 +90,21 @@ function forecaster(model: SequenceModel, where: string): SequenceModel {
   return model;
 }
 
+/** Outputs (B, O) of the checked model for windows x (B, T, F). */
+function outputs(model: SequenceModel, x: unknown, where: string, one?: string): number[][] {
+  const m = forecaster(model, where);
+  const { input, seqLen, batch } = timeMajor(x, m.inputSize, where, one);
+  const out = m.predict(input, { seqLen, batch }); // (B, O)
+  const O = m.outputSize;
+  return Array.from({ length: batch }, (_, b) => Array.from(out.subarray(b * O, (b + 1) * O)));
+}
+
 /**
  * Runs the model on many windows at once: x (B, T, F) → outputs (B, O), one row per window.
  * @param model a many-to-one model with linear output
  */
 export function predictWindows(model: SequenceModel, x: readonly Window[]): number[][] {
-  const m = forecaster(model, 'predictWindows');
-  if (Array.isArray(x)) x.forEach((w, b) => rowsOf(w, m.inputSize, 'predictWindows', `x[${b}]`));
-  const { input, seqLen, batch } = toTimeMajor(x);
-  const out = m.predict(input, { seqLen, batch }); // (B, O)
-  const O = m.outputSize;
-  return Array.from({ length: batch }, (_, b) => Array.from(out.subarray(b * O, (b + 1) * O)));
+  return outputs(model, x, 'predictWindows');
 }
 
 /**
@@ -107,9 +115,7 @@ export function predictWindows(model: SequenceModel, x: readonly Window[]): numb
  * @returns the model's O outputs, laid out like `Samples.y` (step-major)
  */
 export function forecastDirect(model: SequenceModel, window: Window): number[] {
-  const m = forecaster(model, 'forecastDirect');
-  rowsOf(window, m.inputSize, 'forecastDirect', 'window');
-  return predictWindows(m, [window])[0];
+  return outputs(model, [window], 'forecastDirect', 'window')[0];
 }
 
 /**
@@ -145,7 +151,7 @@ export function forecastRecursive(model: SequenceModel, window: Window, steps: n
   let rows = rowsOf(window, F, where, 'window');
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const prediction = predictWindows(m, [rows])[0];
+    const prediction = outputs(m, [rows], where, 'window')[0];
     out.push(...prediction);
     const row = nextRow ? nextRow(prediction, s, rows[rows.length - 1]) : prediction;
     rows = [...rows.slice(1), ...rowsOf([row], F, where, `nextRow(step ${s}) result`)];

@@ -6,6 +6,7 @@ import {
   forecastRecursive,
   LSTM,
   predictWindows,
+  Rng,
   SequenceModel,
   toBatches,
   toTimeMajor,
@@ -143,6 +144,35 @@ describe('forecasts', () => {
     const every = await model(1, 1, 'every');
     expect(() => forecastDirect(every, [1, 2])).toThrow(/at: 'last'/);
     every.dispose();
+    m.dispose();
+  });
+
+  it('fuzz: bad windows give an error naming the row and feature, good ones a finite forecast', async () => {
+    const m = await model(2, 1);
+    const rng = new Rng(99);
+    let ok = 0;
+    let refused = 0;
+    for (let iter = 0; iter < 200; iter++) {
+      const rows = Array.from({ length: 1 + rng.int(5) }, () => [rng.normal(), rng.normal()]) as unknown[][];
+      let bad = '';
+      if (rng.next() < 0.5) {
+        const t = rng.int(rows.length);
+        const f = rng.int(3);
+        rows[t][f] = [Number.NaN, Infinity, 'x', null][rng.int(4)];
+        bad = f < 2 ? `window[${t}][${f}]` : `window[${t}] must be a row of 2 features`;
+      }
+      try {
+        const out = forecastDirect(m, rows as number[][]);
+        ok++;
+        expect(bad).toBe('');
+        expect(out.length === 1 && Number.isFinite(out[0])).toBe(true);
+      } catch (e) {
+        refused++;
+        expect((e as Error).message).toContain(`forecastDirect: ${bad || 'never'}`);
+      }
+    }
+    expect(ok).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
     m.dispose();
   });
 });

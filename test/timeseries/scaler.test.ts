@@ -108,8 +108,42 @@ describe('Scaler', () => {
     expect(() => new Scaler().fit([[1, 2]]).transform([1, 2, 3], [0, 1])).toThrow(/a multiple of 2/);
     expect(() => new Scaler().transform([1])).toThrow(/not fitted/);
     expect(() => new Scaler('robust' as never)).toThrow(/kind must be 'standard' or 'minmax'/);
-    expect(() => Scaler.fromJSON({ kind: 'standard', offset: [0], scale: [0] })).toThrow(/scales > 0/);
+    expect(() => Scaler.fromJSON({ kind: 'standard', offset: [0], scale: [0] })).toThrow(
+      /json.scale must hold 1 values > 0, received 0/,
+    );
     expect(() => Scaler.fromJSON({ offset: [0], scale: [1] } as never)).toThrow(/json.kind/);
     expect(() => Scaler.fromJSON({ kind: 'minmax', offset: [0], scale: [1], extra: 1 } as never)).toThrow(/extra/);
+  });
+
+  it('fuzz: transform gives the scaled values or an error naming data and the index', () => {
+    const rng = new Rng(2424);
+    const scaler = new Scaler().fit([
+      [1, 10],
+      [3, 30],
+    ]); // offset [2, 20], scale [1, 10]
+    let ok = 0;
+    let refused = 0;
+    for (let iter = 0; iter < 400; iter++) {
+      const rows = Array.from({ length: 1 + rng.int(4) }, () => [rng.normal(), rng.normal()]) as unknown[][];
+      let bad = '';
+      if (rng.next() < 0.5) {
+        const t = rng.int(rows.length);
+        const f = rng.int(3); // 2: a third value, a row too long
+        rows[t][f] = [Number.NaN, -Infinity, '1', null, undefined][rng.int(5)];
+        bad = f < 2 ? `data[${t}][${f}]` : `data[${t}]`;
+      }
+      try {
+        const out = scaler.transform(rows as number[][]);
+        ok++;
+        expect(bad).toBe('');
+        out.forEach((r, t) => expect(r).toEqual([(rows[t][0] as number) - 2, ((rows[t][1] as number) - 20) / 10]));
+      } catch (e) {
+        refused++;
+        expect((e as Error).message).toMatch(/^Scaler.transform: /);
+        expect((e as Error).message).toContain(bad || 'never');
+      }
+    }
+    expect(ok).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
   });
 });
