@@ -87,6 +87,7 @@ export {
   forecastDirect,
   forecastRecursive,
   type Window,
+  type TimeMajor,
   type NextRow,
 } from './train/forecast.ts';
 export { EncoderDecoder, type EncoderDecoderOptions } from './nn/seq2seq.ts';

@@ -72,19 +72,20 @@ const LIST = custom(
 );
 const SAVED: Record<string, Spec> = { kind: KIND, offset: LIST, scale: LIST };
 
-/** Rows (T × F) of a checked series (copies). */
-function readSeries(series: unknown, where: string, arg = 'series'): number[][] {
+/**
+ * @internal Rows (T × F) of a checked series or window (copies): T values, or T rows of `width`
+ * finite values (default: the width of row 0).
+ */
+export function readSeries(series: unknown, where: string, arg = 'series', width?: number): number[][] {
   if (!Array.isArray(series) || !series.length)
     throw new TypeError(`${where}: ${arg} must be a non-empty array of values or rows, received ${describe(series)}`);
   const flat = !Array.isArray(series[0]);
-  const width = flat ? 1 : series[0].length;
+  const w = width ?? (flat ? 1 : series[0].length);
   return series.map((row: unknown, t) => {
     const at = `${arg}[${t}]`;
     const r = flat ? [row] : row;
-    if (!Array.isArray(r) || r.length !== width || !width)
-      throw new RangeError(
-        `${where}: ${at} must be a row of ${width || '≥ 1'} values like ${arg}[0], received ${describe(row)}`,
-      );
+    if (!Array.isArray(r) || r.length !== w || !w)
+      throw new RangeError(`${where}: ${at} must be a row of ${w || '≥ 1'} values, received ${describe(row)}`);
     r.forEach((v, f) => checkValue(v, FINITE, where, flat ? at : `${at}[${f}]`));
     return r.slice();
   });
@@ -167,7 +168,7 @@ export function chronologicalSplit<T extends Samples | Series>(data: T, options:
   const samples = isSamples(data);
   if (samples) {
     if (!Array.isArray(data.x) || !Array.isArray(data.y) || data.x.length !== data.y.length || context)
-      throw new TypeError(`${where}: data.x and data.y must be arrays of equal length (and no context)`);
+      throw new TypeError(`${where}: data.x and data.y must be arrays of equal length, and no context`);
   } else readSeries(data, where, 'data');
   const n = samples ? data.x.length : (data as Series).length;
   const nVal = Math.round(n * validation);
@@ -261,7 +262,7 @@ export class Scaler {
 
   private map(data: unknown, target: unknown, inverse: boolean, where: string): number[] | number[][] {
     const F = this.features;
-    if (!F) throw new Error(`${where}: the scaler is not fitted; call fit(train) first`);
+    if (!F) throw new Error(`${where}: not fitted; call fit(train) first`);
     const list = data as ArrayLike<unknown>;
     if (typeof list?.length !== 'number')
       throw new TypeError(`${where}: data must be an array of values or rows, received ${describe(data)}`);
@@ -289,7 +290,7 @@ export class Scaler {
 
   /** The fitted statistics as plain JSON, for `model.metadata`; {@link Scaler.fromJSON} reads it back. */
   toJSON(): ScalerJSON {
-    if (this.features === 0) throw new Error('Scaler.toJSON: the scaler is not fitted; call fit(train) first');
+    if (!this.features) throw new Error('Scaler.toJSON: not fitted; call fit(train) first');
     return { kind: this.kind, offset: this.offset.slice(), scale: this.scale.slice() };
   }
 

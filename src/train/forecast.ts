@@ -4,40 +4,36 @@
  */
 import { SequenceModel } from '../nn/model.ts';
 import type { Batch } from '../nn/trainable.ts';
+import { readSeries } from '../data/timeseries.ts';
 import { describe, positiveInt } from '../util/check.ts';
-import { checkValue, num } from '../util/options.ts';
-
-const FINITE = num();
 
 /** One window: `lookback` rows of feature values (lookback × F), or `lookback` values of one feature. */
 export type Window = readonly (readonly number[])[] | readonly number[];
 
-/** Rows (T × F) of a window, checked against `width` features. */
-function rowsOf(window: unknown, width: number, where: string, arg: string): (readonly number[])[] {
-  if (!Array.isArray(window) || !window.length)
-    throw new TypeError(`${where}: ${arg} must be a non-empty array of rows or values, received ${describe(window)}`);
-  return window.map((row: unknown, t) => {
-    const r = typeof row === 'number' ? [row] : row;
-    if (!Array.isArray(r) || r.length !== width)
-      throw new RangeError(`${where}: ${arg}[${t}] must be a row of ${width} features, received ${describe(row)}`);
-    r.forEach((v, f) => checkValue(v, FINITE, where, `${arg}[${t}][${f}]`));
-    return r;
-  });
+/** Windows laid out for {@link SequenceModel.predict} and a {@link Batch}. */
+export interface TimeMajor {
+  /** Feature values (T·B·F), time-major. */
+  input: Float32Array;
+  /** Time steps T. */
+  seqLen: number;
+  /** Windows B. */
+  batch: number;
 }
 
-/** x (B, T, F) → input (T·B·F), each window checked against `F` features; `one` names a single window. */
-function timeMajor(x: unknown, F: number, where: string, one?: string) {
+/** x (B, T, F) → input (T·B·F), each window of F features (default: those of x[0]); `one` names a lone window. */
+function timeMajor(x: unknown, where: string, F?: number, one?: string): TimeMajor {
   if (!Array.isArray(x) || !x.length)
     throw new TypeError(`${where}: x must be a non-empty array of windows, received ${describe(x)}`);
-  const T = x[0]?.length;
+  const width = F ?? readSeries(x[0], where, 'x[0]')[0].length;
+  const rows = x.map((w, b) => readSeries(w, where, one ?? `x[${b}]`, width));
+  const T = rows[0].length;
   const B = x.length;
-  const input = new Float32Array(T * B * F);
-  x.forEach((w, b) => {
-    const rows = rowsOf(w, F, where, one ?? `x[${b}]`);
-    if (rows.length !== T) throw new RangeError(`${where}: x[${b}] has ${rows.length} steps; x[0] has ${T}`);
-    rows.forEach((r, t) => input.set(r, (t * B + b) * F));
+  const input = new Float32Array(T * B * width);
+  rows.forEach((w, b) => {
+    if (w.length !== T) throw new RangeError(`${where}: x[${b}] has ${w.length} steps; x[0] has ${T}`);
+    w.forEach((r, t) => input.set(r, (t * B + b) * width));
   });
-  return { input, seqLen: T as number, batch: B };
+  return { input, seqLen: T, batch: B };
 }
 
 /**
@@ -45,9 +41,8 @@ function timeMajor(x: unknown, F: number, where: string, one?: string) {
  * input[(t·B + b)·F + f] = x[b][t][f]. Every window needs the same T and F (rows of values; a
  * univariate window may also be T plain values).
  */
-export function toTimeMajor(x: readonly Window[]): { input: Float32Array; seqLen: number; batch: number } {
-  const row = x?.[0]?.[0];
-  return timeMajor(x, Array.isArray(row) ? row.length : 1, 'toTimeMajor');
+export function toTimeMajor(x: readonly Window[]): TimeMajor {
+  return timeMajor(x, 'toTimeMajor');
 }
 
 /**
@@ -65,8 +60,8 @@ export function toBatches(
   positiveInt(batchSize, `${where}: batchSize`);
   const { x, y } = samples ?? {};
   if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.length === 0)
-    throw new TypeError(`${where}: samples must be { x, y } with equal non-empty arrays of windows and targets`);
-  rowsOf(y, y[0]?.length, where, 'samples.y'); // (N, O) finite
+    throw new TypeError(`${where}: samples must be { x, y } of equal non-empty lengths`);
+  readSeries(y, where, 'samples.y'); // (N, O) finite
   const out: Batch[] = [];
   for (let from = 0; from < x.length; from += batchSize)
     out.push({
@@ -93,7 +88,7 @@ function forecaster(model: SequenceModel, where: string): SequenceModel {
 /** Outputs (B, O) of the checked model for windows x (B, T, F). */
 function outputs(model: SequenceModel, x: unknown, where: string, one?: string): number[][] {
   const m = forecaster(model, where);
-  const { input, seqLen, batch } = timeMajor(x, m.inputSize, where, one);
+  const { input, seqLen, batch } = timeMajor(x, where, m.inputSize, one);
   const out = m.predict(input, { seqLen, batch }); // (B, O)
   const O = m.outputSize;
   return Array.from({ length: batch }, (_, b) => Array.from(out.subarray(b * O, (b + 1) * O)));
@@ -143,18 +138,16 @@ export function forecastRecursive(model: SequenceModel, window: Window, steps: n
   positiveInt(steps, `${where}: steps`);
   const F = m.inputSize;
   if (nextRow === undefined && m.outputSize !== F)
-    throw new RangeError(
-      `${where}: the model predicts ${m.outputSize} values from ${F} features; pass nextRow to build each next input row`,
-    );
+    throw new RangeError(`${where}: the model predicts ${m.outputSize} values from ${F} features; pass nextRow`);
   if (nextRow !== undefined && typeof nextRow !== 'function')
     throw new TypeError(`${where}: nextRow must be a function, received ${describe(nextRow)}`);
-  let rows = rowsOf(window, F, where, 'window');
+  let rows = readSeries(window, where, 'window', F);
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
     const prediction = outputs(m, [rows], where, 'window')[0];
     out.push(...prediction);
     const row = nextRow ? nextRow(prediction, s, rows[rows.length - 1]) : prediction;
-    rows = [...rows.slice(1), ...rowsOf([row], F, where, `nextRow(step ${s}) result`)];
+    rows = [...rows.slice(1), ...readSeries([row], where, `nextRow(step ${s}) result`, F)];
   }
   return out;
 }

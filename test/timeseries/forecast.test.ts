@@ -130,7 +130,9 @@ describe('forecasts', () => {
   it('refuses the wrong model, window, steps or nextRow, naming them', async () => {
     const m = await model(2, 1);
     expect(() => forecastRecursive(m, [[1, 2]], 2)).toThrow(/predicts 1 values from 2 features; pass nextRow/);
-    expect(() => forecastDirect(m, [[1, 2], [3]])).toThrow(/forecastDirect: window\[1\] must be a row of 2 features/);
+    expect(() => forecastDirect(m, [[1, 2], [3]])).toThrow(
+      /forecastDirect: window\[1\] must be a row of 2 values, received Array\(1\)/,
+    );
     expect(() =>
       forecastDirect(m, [
         [1, 2],
@@ -139,7 +141,7 @@ describe('forecasts', () => {
     ).toThrow(/window\[1\]\[1\] must be a finite/);
     expect(() => forecastRecursive(m, [[1, 2]], 0, () => [1, 2])).toThrow(/steps must be a positive integer/);
     expect(() => forecastRecursive(m, [[1, 2]], 2, () => [1])).toThrow(
-      /nextRow\(step 0\) result\[0\] must be a row of 2/,
+      /forecastRecursive: nextRow\(step 0\) result\[0\] must be a row of 2 values/,
     );
     const every = await model(1, 1, 'every');
     expect(() => forecastDirect(every, [1, 2])).toThrow(/at: 'last'/);
@@ -159,7 +161,7 @@ describe('forecasts', () => {
         const t = rng.int(rows.length);
         const f = rng.int(3);
         rows[t][f] = [Number.NaN, Infinity, 'x', null][rng.int(4)];
-        bad = f < 2 ? `window[${t}][${f}]` : `window[${t}] must be a row of 2 features`;
+        bad = f < 2 ? `window[${t}][${f}]` : `window[${t}] must be a row of 2 values`;
       }
       try {
         const out = forecastDirect(m, rows as number[][]);

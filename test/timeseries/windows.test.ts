@@ -68,7 +68,7 @@ describe('windows', () => {
     expect(() => windows(nan, { lookback: 3 })).toThrow(/windows: series\[17\] must be a finite number, received NaN/);
     const ragged = [[1, 2], [3, 4], [5, 6], [7], [9, 10]];
     expect(() => windows(ragged, { lookback: 2 })).toThrow(
-      /series\[3\] must be a row of 2 values like series\[0\], received Array\(1\)/,
+      /series\[3\] must be a row of 2 values, received Array\(1\)/,
     );
     expect(() =>
       windows(
