@@ -67,6 +67,7 @@ export default defineConfig({
     inline: 'src/entry/inline.ts',
     cli: 'src/entry/cli.ts',
     interop: 'src/entry/interop.ts',
+    timeseries: 'src/entry/timeseries.ts',
   },
   outDir: 'dist',
   format: ['esm'],
@@ -79,7 +80,10 @@ export default defineConfig({
   external: [/^node:/],
   removeNodeProtocol: false,
   // @internal members (heap-level methods the layers, models and trainer share) stay out of the API
-  dts: { entry: { index: 'src/index.ts', interop: 'src/interop/index.ts' }, compilerOptions: { stripInternal: true } },
+  dts: {
+    entry: { index: 'src/index.ts', interop: 'src/interop/index.ts', timeseries: 'src/entry/timeseries.ts' },
+    compilerOptions: { stripInternal: true },
+  },
   esbuildPlugins: [noDevLoader, wasmImportsStay, inlineWasm],
   esbuildOptions(options) {
     options.chunkNames = 'core-[hash]';

@@ -4,20 +4,16 @@
 // hours, and a small GRU learns to predict the next hour. The bar to clear is the seasonal-naive
 // forecast "the same hour yesterday"; the floor no model can pass is the noise's own variance.
 // `npx tsx examples/forecast.ts`
+import { Dense, GRU, Rng, SequenceModel, Trainer } from '../src/index.ts';
 import {
   chronologicalSplit,
-  Dense,
   forecastRecursive,
-  GRU,
   predictWindows,
-  Rng,
   Scaler,
-  SequenceModel,
   toBatches,
-  Trainer,
   windows,
   type ScalerJSON,
-} from '../src/index.ts';
+} from '../src/entry/timeseries.ts';
 import { commandLineOptions, exampleBackend, isDirectRun, secondsSince, type ExampleOptions } from './util.ts';
 
 /** Hours in a day: the main season, and the seasonal-naive lag. */

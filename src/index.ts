@@ -85,28 +85,6 @@ export { predictProba, predictClasses, predictValues, type PredictOptions } from
 export { generate, stream, type GenerateOptions } from './lm/generate.ts';
 export { sampleLogits, type SamplingOptions } from './lm/sample.ts';
 export { builtinCorpus } from './data/corpus.ts';
-export {
-  windows,
-  chronologicalSplit,
-  Scaler,
-  type Series,
-  type Samples,
-  type WindowOptions,
-  type SplitOptions,
-  type Split,
-  type ScalerKind,
-  type ScalerJSON,
-} from './data/timeseries.ts';
-export {
-  toTimeMajor,
-  toBatches,
-  predictWindows,
-  forecastDirect,
-  forecastRecursive,
-  type Window,
-  type TimeMajor,
-  type NextRow,
-} from './train/forecast.ts';
 export { EncoderDecoder, type EncoderDecoderOptions } from './nn/seq2seq.ts';
 export type { Beam, BeamOptions } from './nn/beam-search.ts';
 export {

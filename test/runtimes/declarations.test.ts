@@ -1,5 +1,5 @@
-// The published declarations (dist/index.d.ts and dist/interop.d.ts, built by `npm run build:dist`,
-// with the chunk of declarations both entries share) carry the public API only: members marked
+// The published declarations (dist/index.d.ts, dist/interop.d.ts and dist/timeseries.d.ts, built by
+// `npm run build:dist`, with the chunks of declarations the entries share) carry the public API only: members marked
 // @internal — the heap-level methods that layers, models and the trainer share — are stripped,
 // while the classes and functions users call are all there.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,11 +10,11 @@ const files = readdirSync(DIST).filter((f) => f.endsWith('.d.ts'));
 const dts = files.map((f) => readFileSync(new URL(f, DIST), 'utf8')).join('\n');
 
 describe('the declarations in dist/', () => {
-  it('are the two entries and the chunks they share', () => {
-    expect(files).toContain('index.d.ts');
-    expect(files).toContain('interop.d.ts');
-    const entries = ['index.d.ts', 'interop.d.ts'].map((f) => readFileSync(new URL(f, DIST), 'utf8')).join('\n');
-    for (const chunk of files.filter((f) => f !== 'index.d.ts' && f !== 'interop.d.ts'))
+  it('are the three entries and the chunks they share', () => {
+    const names = ['index.d.ts', 'interop.d.ts', 'timeseries.d.ts'];
+    for (const name of names) expect(files).toContain(name);
+    const entries = names.map((f) => readFileSync(new URL(f, DIST), 'utf8')).join('\n');
+    for (const chunk of files.filter((f) => !names.includes(f)))
       expect(entries).toContain(`'./${chunk.replace(/\.d\.ts$/, '.js')}'`);
   });
 
@@ -45,6 +45,8 @@ describe('the declarations in dist/', () => {
     'readPyTorch',
     'importOnnx',
     'exportOnnx',
+    'windows',
+    'forecastRecursive',
   ])('declares the public %s', (name) => {
     expect(dts).toMatch(new RegExp(`(class|function|const) ${name}\\b`));
   });

@@ -1,18 +1,14 @@
 // Forecasting with a many-to-one model (src/train/forecast.ts): layout conversions, direct and recursive forecasts.
 import { describe, expect, it } from 'vitest';
+import { Dense, LSTM, Rng, SequenceModel, Trainer } from '../../src/index.ts';
 import {
-  Dense,
   forecastDirect,
   forecastRecursive,
-  LSTM,
   predictWindows,
-  Rng,
-  SequenceModel,
   toBatches,
   toTimeMajor,
-  Trainer,
   windows,
-} from '../../src/index.ts';
+} from '../../src/entry/timeseries.ts';
 import { wasmBackend } from '../helpers/backends.ts';
 
 async function model(inputs: number, outputs: number, at: 'last' | 'every' = 'last'): Promise<SequenceModel> {

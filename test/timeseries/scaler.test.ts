@@ -1,6 +1,7 @@
 // Scaler (src/data/timeseries.ts): statistics of the training part only, exact round trips, JSON.
 import { describe, expect, it } from 'vitest';
-import { chronologicalSplit, Dense, GRU, Rng, Scaler, SequenceModel, windows } from '../../src/index.ts';
+import { Dense, GRU, Rng, SequenceModel } from '../../src/index.ts';
+import { chronologicalSplit, Scaler, windows } from '../../src/entry/timeseries.ts';
 import { wasmBackend } from '../helpers/backends.ts';
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;

@@ -1,6 +1,7 @@
 // Sliding windows and chronological splits (src/data/timeseries.ts), against hand-built expectations.
 import { describe, expect, it } from 'vitest';
-import { chronologicalSplit, Rng, windows } from '../../src/index.ts';
+import { Rng } from '../../src/index.ts';
+import { chronologicalSplit, windows } from '../../src/entry/timeseries.ts';
 
 const ramp = (n: number): number[] => Array.from({ length: n }, (_, t) => t);
 
