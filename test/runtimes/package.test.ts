@@ -58,13 +58,15 @@ describe('size budget', () => {
     return { gzipped: gzipSync(js, { level: 9 }).byteLength, text: new TextDecoder().decode(js) };
   }
 
-  it('the core JavaScript (the browser entry, bundled and minified) is at most 48 KiB gzipped', async () => {
+  it('the core JavaScript (the browser entry, bundled and minified) is at most 52 KiB gzipped', async () => {
     const { gzipped, text } = await appSize("export * from 'strand';");
     expect(text).toContain('strand-simd.wasm'); // the loader is in, with its literal URL
     expect(text).not.toMatch(/from\s*["']node:/); // and nothing of Node
     expect(gzipped).toBeGreaterThan(5 * KiB);
-    // 36.4 KB before the safety layer (option schemas, file checks, dispose guards), 46.5 KB with it
-    expect(gzipped).toBeLessThanOrEqual(48 * KiB);
+    // 36.4 KB before the safety layer (option schemas, file checks, dispose guards), 46.5 KB with it;
+    // the budget was 48 KiB until supervised training (fit({ x, y }), scores, predict helpers: +4.4 KB)
+    // and the typed vocabulary (+0.7 KB) made it 51.1 KiB; time series went to strand/timeseries
+    expect(gzipped).toBeLessThanOrEqual(52 * KiB);
   });
 
   // The target was 8 KiB for the whole entry; it measured 19,294 B (five readers, two writers, the
@@ -166,22 +168,26 @@ describe('installed into an empty folder', () => {
     expect(source).not.toContain('.wasm"'); // it reads no file
   });
 
-  it("'strand/interop' shares the core: the models it builds are strand's own SequenceModel", async () => {
+  it("'strand/interop' and 'strand/timeseries' share the core: the models they build and take are strand's", async () => {
     writeFileSync(
       join(installed.app, 'interop.mjs'),
       [
         "import * as strand from 'strand';",
         "import { exportOnnx, importOnnx, loadSafetensors, saveSafetensors } from 'strand/interop';",
+        "import { forecastDirect, windows } from 'strand/timeseries';",
         "await strand.init({ flavor: 'simd' });",
         'const model = new strand.SequenceModel({ layers: [new strand.Embedding(4, 3, { seed: 1 }), new strand.LSTM(3, 5, { seed: 2 }), new strand.Dense(5, 4, { seed: 3 })] });',
         'const x = Int32Array.from([0, 1, 2, 3]);',
         'const same = (m) => m instanceof strand.SequenceModel && m.predict(x, { batch: 1 }).join() === model.predict(x, { batch: 1 }).join();',
-        'console.log(JSON.stringify({ safetensors: same(loadSafetensors(saveSafetensors(model))), onnx: same(importOnnx(exportOnnx(model))) }));',
+        'const samples = windows([1, 2, 3, 4, 5, 6], { lookback: 3 }).x;',
+        'const head = new strand.SequenceModel({ layers: [new strand.GRU(1, 4, { seed: 1 }), new strand.Dense(4, 1, { seed: 2, at: "last" })], output: "linear" });',
+        'const forecast = forecastDirect(head, samples[0]);',
+        'console.log(JSON.stringify({ safetensors: same(loadSafetensors(saveSafetensors(model))), onnx: same(importOnnx(exportOnnx(model))), windows: samples.length, forecast: forecast.length === 1 && Number.isFinite(forecast[0]) }));',
       ].join('\n'),
     );
     const run = await node(['interop.mjs']);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ safetensors: true, onnx: true });
+    expect(JSON.parse(run.stdout)).toEqual({ safetensors: true, onnx: true, windows: 3, forecast: true });
   });
 
   it("CommonJS: require('strand') works through Node's require(esm)", async () => {

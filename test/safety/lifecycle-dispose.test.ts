@@ -80,7 +80,7 @@ const CASES: Case[] = [
       'assertLive',
       'checkSavedState',
     ],
-    metadata: ['inputSize', 'outputSize', 'disposed'],
+    metadata: ['inputSize', 'outputSize', 'vocab', 'disposed'], // plain values: readable after dispose
     args: (live) => {
       const model = live as SequenceModel;
       model.predict(Int32Array.from([1, 2]), { batch: 2, stateful: true });
