@@ -1,6 +1,6 @@
 // `strand convert`: a model from one format to another — strand's checkpoint, safetensors,
 // PyTorch .pt (read), ONNX, TF.js Layers model.json (read) — with the vocabulary attached.
-import { Vocab, type VocabJSON } from '../data/vocab.ts';
+import { Vocab } from '../data/vocab.ts';
 import { SequenceModel, type ModelConfig } from '../nn/model.ts';
 import { checkWritable, readText, writeBytesAtomic } from '../platform/node-files.ts';
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';
@@ -109,16 +109,14 @@ export async function convert(args: ParsedArgs, io: CliIO): Promise<number> {
     // an ONNX graph that ends at the logits reads as 'linear': a language model wants 'softmax'
     const rebuilt = new SequenceModel({ layers: [...model.layers], output: f.output as SequenceModel['output'] });
     rebuilt.metadata = model.metadata;
+    rebuilt.vocab = model.vocab;
     model = rebuilt;
   }
   try {
     if (vocab !== undefined) {
-      if (vocab.tokens.length !== model.inputSize && model.embedding !== null)
-        throw new CliError(
-          `--vocab has ${vocab.tokens.length} tokens, but the model reads ${model.inputSize} token ids`,
-          1,
-        );
-      model.metadata = { ...model.metadata, vocab };
+      if (vocab.size !== model.inputSize && model.embedding !== null)
+        throw new CliError(`--vocab has ${vocab.size} tokens, but the model reads ${model.inputSize} token ids`, 1);
+      model.vocab = vocab;
     }
     let bytes: Uint8Array;
     try {
@@ -165,9 +163,9 @@ export function describeModel(model: SequenceModel): string {
 }
 
 /** A vocabulary file, checked as strand checks one in a checkpoint. */
-function readVocab(path: string): VocabJSON {
+function readVocab(path: string): Vocab {
   try {
-    return Vocab.fromJSON(JSON.parse(readText(path, '--vocab'))).toJSON();
+    return Vocab.fromJSON(JSON.parse(readText(path, '--vocab')));
   } catch (error) {
     throw new CliError(`--vocab '${path}' is not a vocabulary: ${(error as Error).message}`);
   }

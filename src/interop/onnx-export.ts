@@ -166,8 +166,12 @@ export function exportOnnx(model: SequenceModel, options: OnnxExportOptions = {}
       recurrent++;
     }
   });
-  // read back by importOnnx: the output kind (the graph ends at the logits) and the model's metadata
-  const metadata = { 'strand.output': config.output, 'strand.metadata': JSON.stringify(model.metadata) };
+  // read back by importOnnx: the output kind (the graph ends at the logits), the model's metadata and vocabulary
+  const metadata: Record<string, string> = {
+    'strand.output': config.output,
+    'strand.metadata': JSON.stringify(model.metadata),
+  };
+  if (model.vocab !== null) metadata['strand.vocab'] = JSON.stringify(model.vocab.toJSON());
   return g.encode('strand', 'strand', metadata);
 }
 

@@ -135,14 +135,14 @@ export function importOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequen
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${where}: expected the bytes of an .onnx file (Uint8Array)`);
   if (bytes.length > limits.maxBytes)
     throw fail('onnx', 'file above maxBytes', undefined, `≤ ${limits.maxBytes} bytes`, bytes.length);
-  const { output, layers, tensors, metadata } = readStack(bytes);
+  const { output, layers, tensors, metadata, vocab } = readStack(bytes);
   let parameters = 0;
   for (const t of tensors.values()) parameters += t.length;
   if (parameters > limits.maxParameters)
     throw fail('onnx', 'model above maxParameters', undefined, `≤ ${limits.maxParameters}`, parameters);
   try {
     return SequenceModel.fromCheckpoint(
-      { model: { output, layers }, dropout: [], metadata },
+      { model: { output, layers }, dropout: [], metadata, vocab },
       tensors,
       backend,
       where,
@@ -161,10 +161,13 @@ function readStack(bytes: Uint8Array): {
   layers: LayerConfig[];
   tensors: Map<string, Float32Array>;
   metadata: Record<string, unknown>;
+  vocab: unknown;
 } {
   const model = readOnnxModel(bytes);
   const props = new Map((model.metadata_props ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const metadata = strandModelMetadata(props.get('strand.metadata'));
+  const metadata = strandJSON(props.get('strand.metadata'), 'strand.metadata') ?? {};
+  // checked as a checkpoint's vocabulary is, when the model is built
+  const vocab = strandJSON(props.get('strand.vocab'), 'strand.vocab');
   const graph = model.graph;
   if (!graph) throw refuse('no graph', 'model.graph', 'a GraphProto', 'none');
   const opset = model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
@@ -266,7 +269,7 @@ function readStack(bytes: Uint8Array): {
   layers.push({ type: 'dense', inFeatures: width, outFeatures: head.outFeatures, bias: !!head.bias, at: 'every' });
   tensors.set(`model.${layers.length - 1}.weight`, head.weight);
   if (head.bias) tensors.set(`model.${layers.length - 1}.bias`, head.bias);
-  return { output, layers, tensors, metadata };
+  return { output, layers, tensors, metadata, vocab };
 }
 
 const TENSOR_NAMES = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'];
@@ -496,9 +499,9 @@ function zeroOrInput(name: string, field: string, g: Walk): void {
   }
 }
 
-/** The model metadata strand's exporter stores as `strand.metadata` (a JSON object), or `{}`. */
-function strandModelMetadata(json: string | undefined): Record<string, unknown> {
-  if (json === undefined) return {};
+/** A JSON object strand's exporter stores in metadata_props (`strand.metadata`, `strand.vocab`), or undefined. */
+function strandJSON(json: string | undefined, key: string): Record<string, unknown> | undefined {
+  if (json === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -506,6 +509,6 @@ function strandModelMetadata(json: string | undefined): Record<string, unknown> 
     value = undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw refuse('strand.metadata', 'model.metadata_props', 'a JSON object', json.slice(0, 40));
+    throw refuse(key, 'model.metadata_props', 'a JSON object', json.slice(0, 40));
   return value as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 /**
  * The strand architecture carried in a foreign file's string metadata, so that strand rebuilds its
  * own exports whole: `strand.model` (JSON of { output, layers }), `strand.dropout` (the dropout
- * generator positions), `strand.metadata` (the model's metadata) and `strand.rename` (strand's layer
+ * generator positions), `strand.metadata` (the model's metadata), `strand.vocab` (its vocabulary, when it has one) and `strand.rename` (strand's layer
  * prefixes → the names the file uses, so that PyTorch's `load_state_dict` accepts the file).
  */
 import type { Backend } from '../backend/backend.ts';
@@ -22,8 +22,8 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** strand's metadata entries for `model`, each a JSON string. */
 export function strandMetadata(model: SequenceModel, rename: Record<string, string>): Record<string, string> {
-  const { model: config, dropout, metadata } = model.checkpointHeader('model');
-  const entries = Object.entries({ model: config, dropout, metadata, rename });
+  const { model: config, dropout, metadata, vocab } = model.checkpointHeader('model');
+  const entries = Object.entries({ model: config, dropout, metadata, rename, ...(vocab ? { vocab } : {}) });
   return Object.fromEntries(entries.map(([key, value]) => [`strand.${key}`, JSON.stringify(value)]));
 }
 
@@ -77,7 +77,12 @@ export function modelFromStrandMetadata(
       throw fail(format, 'not JSON', `${place}.strand.${key}`, 'JSON text', describe(text));
     }
   };
-  const header = { model: entry('model'), dropout: entry('dropout'), metadata: entry('metadata') };
+  const header = {
+    model: entry('model'),
+    dropout: entry('dropout'),
+    metadata: entry('metadata'),
+    vocab: entry('vocab'),
+  };
   const rename = entry('rename') ?? {};
   const names = isObject(rename) ? Object.values(rename) : [0];
   if (!names.every((v) => typeof v === 'string') || new Set(names).size !== names.length)
