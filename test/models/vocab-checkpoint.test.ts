@@ -1,10 +1,12 @@
+/// <reference types="vite/client" />
 // model.vocab: typed, saved in the checkpoint header's `vocab` field, checked on load (a damaged one
 // is a FormatError naming the field), and taken from `metadata.vocab` in files written before it.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Dense, Embedding, FormatError, GRU, init, SequenceModel, Trainer, Vocab } from '../../src/index.ts';
 import { pack, unpack } from '../../src/io/container.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { fixtureBytes } from '../helpers/fixture.ts';
+import oldFileUrl from '../fixtures/models/metadata-vocab.strand?url';
 
 const TEXT = 'The lamp, the reef. The LAMP!';
 let vocab: Vocab;
@@ -75,8 +77,8 @@ describe('SequenceModel.vocab', () => {
     plain.dispose();
   });
 
-  it('a file written before the field existed loads its metadata.vocab into model.vocab', () => {
-    const old = readFileSync(new URL('../fixtures/models/metadata-vocab.strand', import.meta.url));
+  it('a file written before the field existed loads its metadata.vocab into model.vocab', async () => {
+    const old = await fixtureBytes(oldFileUrl);
     expect(unpack(old, 'test').header).not.toHaveProperty('vocab');
     const model = SequenceModel.load(old);
     // 'the lamp, the reef' by frequency: e ×4, ' ' ×3, t h ×2, then l a m p , r f in first-seen order
