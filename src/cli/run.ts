@@ -8,6 +8,7 @@ import { inspect, inspectSpec } from './inspect.ts';
 import type { CliIO } from './io.ts';
 import { sample, sampleSpec } from './sample.ts';
 import { score, scoreSpec } from './score.ts';
+import { fit, fitSpec } from './fit.ts';
 import { train, trainSpec } from './train.ts';
 
 /** One command: its flags and what it does. */
@@ -18,6 +19,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: { spec: trainSpec, run: train },
+  fit: { spec: fitSpec, run: fit },
   sample: { spec: sampleSpec, run: sample },
   score: { spec: scoreSpec, run: score },
   gradflow: { spec: gradflowSpec, run: gradflow },
@@ -44,6 +46,7 @@ export function generalHelp(): string {
     '  strand score --model lighthouse.strand "I will keep the lamp." "lamp the keep will I."',
     '  strand gradflow                                             # see vanishing gradients',
     '  strand convert model.pt model.strand --vocab vocab.json     # bring a PyTorch model in',
+    '  strand fit --task forecast --data series.csv --column temp  # forecast a CSV column',
   ].join('\n');
 }
 
