@@ -8,11 +8,12 @@ import { nextSeed } from '../util/rng.ts';
 import { Workspace } from './workspace.ts';
 import { type Beam, type BeamOptions, beamOptions, runBeamSearch } from './beam-search.ts';
 import { describe, positiveInt } from '../util/check.ts';
-import { checkOptions, checkValue, int, oneOf, type Schema, type Spec } from '../util/options.ts';
+import { checkOptions, checkValue, custom, int, oneOf, type Schema, type Spec } from '../util/options.ts';
 import type { Batch, PreparedBatch } from './trainable.ts';
 import { pack, unpack, type NamedTensor } from '../io/container.ts';
 import { FormatError } from '../io/format-error.ts';
 import { DEFAULT_MAX_PARAMETERS, loadOptions, type LoadOptions } from './checkpoint.ts';
+import { writeStepMask } from './write-input.ts';
 
 /** The problem a loader names when a checkpoint's tensors do not fit the architecture its header describes. */
 const MISFIT = "the checkpoint's tensors do not fit its model";
@@ -61,6 +62,7 @@ const REQUIRED = ['sourceVocab', 'targetVocab', 'hidden', 'bos', 'eos'] as const
 /** What the options of {@link EncoderDecoder.greedy} accept. */
 const GREEDY_OPTIONS = {
   batch: int({ min: 1 }),
+  lengths: custom('an array of source lengths, one per sequence'),
   maxLength: int({ min: 1 }),
 } satisfies Schema;
 
@@ -90,9 +92,10 @@ const { seed: _seed, backend: _backend, ...CONFIG_SCHEMA } = ENCODER_DECODER_OPT
 /**
  * A sequence-to-sequence model (many-to-many unaligned, e.g. translation): an encoder reads the
  * source, its final state initialises a decoder that predicts the target one token at a time.
- * Train with `new Trainer(encdec, …).step({ input: source, target, seqLen, batch })` (teacher
- * forcing: the decoder sees `bos` then the true previous tokens; target −1 = padding, ignored);
- * decode with {@link greedy} or {@link beamSearch}.
+ * Train with `new Trainer(encdec, …).step({ input: source, target, seqLen, batch, lengths })` (teacher
+ * forcing: the decoder sees `bos` then the true previous tokens; target −1 = padding, ignored;
+ * `lengths` (B), optional: the source is right-padded and each sequence's encoding is its state
+ * at its own length), or `trainer.fit({ x: sources, y: targets })`; decode with {@link greedy} or {@link beamSearch}.
  */
 export class EncoderDecoder {
   /** Source embedding. */
@@ -194,7 +197,7 @@ export class EncoderDecoder {
 
   /**
    * @internal Trainer.step: `input` = source ids (Ts·B), `target` = target ids (Tt·B), time-major,
-   * −1 for padding in the target. The decoder is teacher-forced.
+   * −1 for padding in the target; `lengths` (B): source lengths of a right-padded source. The decoder is teacher-forced.
    */
   prepare(batch: Batch, where: string): PreparedBatch {
     this.assertLive('prepare');
@@ -234,25 +237,29 @@ export class EncoderDecoder {
         ints[(p[5] >> 2) + t * B + b] = prev < 0 ? this.bos : prev;
       }
     }
+    const masked = writeStepMask(mem, p[10], Ts, B, { lengths: batch.lengths }, where);
     return {
       rows: Tt * B,
-      forward: () => this.forwardInPlace(Ts, Tt, B),
+      forward: () => this.forwardInPlace(Ts, Tt, B, masked ? p[10] : 0),
       backward: (d) => this.backwardInPlace(d),
     };
   }
 
   /**
-   * Greedy decoding of a batch of sources (Ts·B ids, time-major): the most likely token at each
-   * step, until `eos` or `maxLength`.
+   * Greedy decoding of a batch of sources (Ts·B ids, time-major; with `lengths` (B), right-padded):
+   * the most likely token at each step, until `eos` or `maxLength`.
    */
-  greedy(source: ArrayLike<number>, options: { batch?: number; maxLength: number }): Int32Array[] {
+  greedy(
+    source: ArrayLike<number>,
+    options: { batch?: number; maxLength: number; lengths?: ArrayLike<number> },
+  ): Int32Array[] {
     this.assertLive('greedy');
     const where = 'EncoderDecoder.greedy';
     checkOptions(options, GREEDY_OPTIONS, where);
     checkValue(options.maxLength, GREEDY_OPTIONS.maxLength, where, 'options.maxLength');
     const B = options.batch ?? 1;
     const maxLength = options.maxLength;
-    const { h, c } = this.encode(source, B, where);
+    const { h, c } = this.encode(source, B, where, options.lengths);
     const out: number[][] = Array.from({ length: B }, () => []);
     const done = new Array<boolean>(B).fill(false);
     const prev = new Int32Array(B).fill(this.bos);
@@ -462,7 +469,7 @@ export class EncoderDecoder {
 
   /**
    * [state h, state c, enc h, enc c, source ids, decoder ids, source emb, target emb, logits,
-   * dec d-out]. The states come first so their pointers depend on B only, not on the lengths.
+   * dec d-out, source step mask (Ts, B)]. The states come first so their pointers depend on B only, not on the lengths.
    */
   private plan(Ts: number, Tt: number, B: number): number[] {
     const E = this.sourceEmbedding.embeddingDim;
@@ -481,6 +488,7 @@ export class EncoderDecoder {
         Tt * B * E,
         Tt * B * this.outputSize,
         Tt * B * H,
+        Ts * B,
       ],
       this.ptrs,
     );
@@ -490,12 +498,12 @@ export class EncoderDecoder {
    * @internal Training forward over the prepared ids: encoder over the source (Ts, B), decoder over
    * the teacher-forced targets (Tt, B) from the encoder's final states, head; returns the logits pointer (Tt·B, V).
    */
-  private forwardInPlace(Ts: number, Tt: number, B: number): number {
+  private forwardInPlace(Ts: number, Tt: number, B: number, mask: number): number {
     this.assertLive('forward');
     this.last = null;
     const p = this.plan(Ts, Tt, B);
     this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
-    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0);
+    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0, mask);
     this.encoder.copyFinalStates(p[2], p[3]);
     this.targetEmbedding.forwardInPlace(Tt * B, p[5], p[7]);
     const out = this.decoder.forwardInPlace(Tt, B, p[7], p[2], p[3]);
@@ -520,7 +528,12 @@ export class EncoderDecoder {
   }
 
   /** Runs the encoder on validated source ids; returns pointers of its final states (L, B, H). */
-  private encode(source: ArrayLike<number>, B: number, where: string): { h: number; c: number } {
+  private encode(
+    source: ArrayLike<number>,
+    B: number,
+    where: string,
+    lengths?: ArrayLike<number>,
+  ): { h: number; c: number } {
     if (source === null || typeof source !== 'object' || source.length === 0 || source.length % B !== 0) {
       throw new RangeError(
         `${where}: source must hold seqLen·batch ids with batch = ${B}, received ${describe(source)}`,
@@ -530,10 +543,12 @@ export class EncoderDecoder {
     const Ts = source.length / B;
     this.last = null; // the buffers below hold the last training forward's inputs
     const p = this.plan(Ts, 1, B);
-    const ints = new Int32Array(this.backend.heap.all().buffer);
+    const mem = this.backend.heap.all();
+    const masked = writeStepMask(mem, p[10], Ts, B, { lengths }, where);
+    const ints = new Int32Array(mem.buffer);
     for (let i = 0; i < Ts * B; i++) ints[(p[4] >> 2) + i] = source[i];
     this.sourceEmbedding.forwardInPlace(Ts * B, p[4], p[6]);
-    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0);
+    this.encoder.forwardInPlace(Ts, B, p[6], 0, 0, masked ? p[10] : 0);
     this.encoder.copyFinalStates(p[0], p[1]);
     return { h: p[0], c: p[1] };
   }

@@ -5,6 +5,7 @@
  * the trainer steps on.
  */
 import type { SequenceModel } from '../nn/model.ts';
+import { EncoderDecoder } from '../nn/seq2seq.ts';
 import type { Batch } from '../nn/trainable.ts';
 import { describe } from '../util/check.ts';
 import type { Rng } from '../util/rng.ts';
@@ -26,7 +27,9 @@ export interface SupervisedData {
   x: ArrayLike<ArrayLike<number> | ArrayLike<ArrayLike<number>>>;
   /**
    * One label per sample for a head at the last step; one label per step (`y[i]` as long as
-   * `x[i]`) for a head at every step.
+   * `x[i]`) for a head at every step; for an {@link EncoderDecoder}, the target ids of `x[i]`'s
+   * translation (any non-empty length, learned as given: no `eos` is appended, so end `y[i]` with
+   * the model's `eos` for decoding to learn where to stop).
    */
   y: ArrayLike<Label | ArrayLike<Label>>;
 }
@@ -45,10 +48,16 @@ export interface Layout {
   outputs: number;
   /** Values must lie in [0, 1] (binary cross-entropy). */
   unit: boolean;
+  /** An {@link EncoderDecoder}: `x` source ids, `y` target ids of their own length. */
+  seq2seq?: boolean;
 }
 
 /** @internal The layout of `model` trained with `loss`. */
-export function layoutOf(model: SequenceModel, loss: LossName): Layout {
+export function layoutOf(model: SequenceModel | EncoderDecoder, loss: LossName): Layout {
+  if (model instanceof EncoderDecoder) {
+    const width = model.sourceEmbedding.numEmbeddings;
+    return { tokens: true, width, every: true, classes: true, outputs: model.outputSize, unit: false, seq2seq: true };
+  }
   const tokens = model.embedding !== null;
   return {
     tokens,
@@ -95,7 +104,7 @@ export function readSamples(data: unknown, layout: Layout, where: string, name =
   const label = (v: unknown, at: string, out: Float32Array, r: number): void => {
     if (classes) {
       if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= outputs)
-        fail(`${at} is ${describe(v)}, expected a class id in [0, ${outputs})`);
+        fail(`${at} is ${describe(v)}, expected a ${layout.seq2seq ? 'target' : 'class'} id in [0, ${outputs})`);
       out[r] = v as number;
       return;
     }
@@ -115,10 +124,12 @@ export function readSamples(data: unknown, layout: Layout, where: string, name =
   };
   const { lengths, inputs } = readInputs(x, layout, fail);
   for (let i = 0; i < n; i++) {
-    const L = lengths[i];
+    const yi = y[i];
+    if (layout.seq2seq && (!isList(yi) || yi.length === 0))
+      fail(`y[${i}] is ${describe(yi)}, expected a non-empty array of target ids`);
+    const L = layout.seq2seq ? (yi as ArrayLike<Label>).length : lengths[i];
     const rows = every ? L : 1;
     const target = new Float32Array(rows * per);
-    const yi = y[i];
     if (every) {
       if (!isList(yi) || yi.length !== L)
         fail(`y[${i}] has ${isList(yi) ? yi.length : describe(yi)} labels, expected one per step of x[${i}] (${L})`);
@@ -178,7 +189,7 @@ export function sliceSamples(s: Samples, from: number, to: number): Samples {
 /**
  * One time-major batch of the samples at `order` (B of them), right-padded to the longest (T):
  * input (T·B[·I]), targets per output row — (B) or (T·B), class ids (padding −1) or values
- * (·O, padding 0) — and `lengths` (B).
+ * (·O, padding 0); seq2seq: (Tt·B) target ids padded to the longest target with −1 — and `lengths` (B).
  */
 export function makeBatch(s: Samples, order: ArrayLike<number>, layout: Layout): Batch {
   const B = order.length;
@@ -187,18 +198,20 @@ export function makeBatch(s: Samples, order: ArrayLike<number>, layout: Layout):
   const lengths = new Int32Array(B);
   for (let b = 0; b < B; b++) lengths[b] = s.lengths[order[b]];
   const T = Math.max(...lengths);
+  // target steps of each sample: its own (seq2seq) or its input's
+  const steps = (b: number): number => (layout.seq2seq ? s.targets[order[b]].length : lengths[b]);
+  const Tt = layout.seq2seq ? Math.max(...Array.from(order, (i) => s.targets[i].length)) : T;
   const input = layout.tokens ? new Int32Array(T * B) : new Float32Array(T * B * I);
-  const target = new Float32Array((layout.every ? T * B : B) * per).fill(layout.classes && layout.every ? -1 : 0);
+  const target = new Float32Array((layout.every ? Tt * B : B) * per).fill(layout.classes && layout.every ? -1 : 0);
   for (let b = 0; b < B; b++) {
     const i = order[b];
     const src = s.inputs[i];
     const tg = s.targets[i];
     // step t of sample b is row t·B + b
-    for (let t = 0; t < lengths[b]; t++) {
-      input.set(src.subarray(t * I, (t + 1) * I), (t * B + b) * I);
-      if (layout.every) target.set(tg.subarray(t * per, (t + 1) * per), (t * B + b) * per);
-    }
-    if (!layout.every) target.set(tg, b * per);
+    for (let t = 0; t < lengths[b]; t++) input.set(src.subarray(t * I, (t + 1) * I), (t * B + b) * I);
+    if (layout.every)
+      for (let t = 0; t < steps(b); t++) target.set(tg.subarray(t * per, (t + 1) * per), (t * B + b) * per);
+    else target.set(tg, b * per);
   }
   return { input, target, seqLen: T, batch: B, lengths };
 }

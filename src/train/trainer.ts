@@ -2,6 +2,7 @@ import { pack, unpack } from '../io/container.ts';
 import { FormatError } from '../io/format-error.ts';
 import { dropoutStates, restoreDropoutStates } from '../nn/layers.ts';
 import { SequenceModel, type SavedState } from '../nn/model.ts';
+import { EncoderDecoder } from '../nn/seq2seq.ts';
 import { Workspace } from '../nn/workspace.ts';
 import { Optimizer, checkStepCount } from './optimizer.ts';
 import { scheduledLr, type Schedule } from './schedule.ts';
@@ -90,6 +91,9 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
 const fitting = new WeakSet<object>();
+
+/** The models that train on supervised samples. */
+type SupervisedModel = SequenceModel | EncoderDecoder;
 
 /** Whether `data` are supervised samples `{ x, y }` (not token ids, not a list of batches). */
 const isSupervised = (data: unknown): data is SupervisedData =>
@@ -226,7 +230,9 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * (see {@link SupervisedData}), right-padded into batches of `batchSize`, shuffled each epoch
    * (seeded), optionally bucketed by length, with a validation split or data, metrics, early
    * stopping that can restore the best epoch's weights. Every sample is checked before the first
-   * update: bad data throw an error naming the sample, and leave the weights as they were.
+   * update: bad data throw an error naming the sample, and leave the weights as they were. For an
+   * {@link EncoderDecoder}, `x[i]` are source ids and `y[i]` the target ids (learned as given: end
+   * them with `eos`); batches carry source `lengths` and −1-padded targets, and metrics count per target token.
    */
   fit(data: SupervisedData, options?: SupervisedFitOptions): Promise<FitResult>;
   /**
@@ -389,7 +395,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     options: SupervisedFitOptions,
     where: string,
     iterable: boolean,
-  ): { model: SequenceModel; layout: Layout; stopping: EarlyStopping | null; validation: Samples | null } {
+  ): { model: SupervisedModel; layout: Layout; stopping: EarlyStopping | null; validation: Samples | null } {
     const stopping = checkSupervisedOptions(options, where, iterable);
     const model = this.supervisedModel(where);
     const layout = layoutOf(model, this.loss);
@@ -406,7 +412,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
    * of the best epoch's weights with `restoreBest`); `finish` loads them back at the end.
    */
   private epochEnd(
-    model: SequenceModel,
+    model: SupervisedModel,
     layout: Layout,
     validation: Samples | null,
     options: SupervisedFitOptions,
@@ -418,7 +424,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
     const rises = monitor === 'val_accuracy' || monitor === 'val_f1';
     let best = rises ? -Infinity : Infinity;
     let bestEpoch = 0;
-    let bestState: Record<string, Float32Array> | null = null;
+    let bestState: Array<Record<string, Float32Array>> | null = null;
     let bad = 0;
     const state = {
       seen: 0,
@@ -439,13 +445,13 @@ export class Trainer<M extends Trainable = SequenceModel> {
           best = value;
           bestEpoch = epoch;
           bad = 0;
-          if (stopping.restoreBest) bestState = model.stateDict();
+          if (stopping.restoreBest) bestState = model.parameterSets().map((set) => set.stateDict());
           return false;
         }
         return ++bad >= stopping.patience;
       },
       finish: (result: FitResult): FitResult => {
-        if (bestState !== null) model.loadStateDict(bestState);
+        if (bestState !== null) model.parameterSets().forEach((set, i) => set.loadStateDict(bestState![i]));
         return bestEpoch > 0 ? { ...result, bestEpoch } : result;
       },
     };
@@ -454,7 +460,7 @@ export class Trainer<M extends Trainable = SequenceModel> {
 
   /** The loss and `metrics` of `model` on checked samples, in batches of `batchSize` (no updates). */
   private scoreSamples(
-    model: SequenceModel,
+    model: SupervisedModel,
     samples: Samples,
     layout: Layout,
     metrics: readonly MetricName[],
@@ -468,19 +474,31 @@ export class Trainer<M extends Trainable = SequenceModel> {
         Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i),
         layout,
       );
-      const { seqLen, lengths } = batch;
-      score.add(model.predict(batch.input, { seqLen, batch: batch.batch, lengths }), batch, layout.every);
+      const { seqLen, lengths, batch: B = 1, target } = batch;
+      if (model instanceof SequenceModel) {
+        score.add(model.predict(batch.input, { seqLen, batch: B, lengths }), batch, layout.every);
+        continue;
+      }
+      // seq2seq: teacher-forced logits (Tt·B, V), scored over each target's own steps
+      const Tt = target.length / B;
+      const logits = model.backend.heap.read(model.prepare(batch, 'Trainer').forward(), Tt * B * model.outputSize);
+      const steps = Int32Array.from({ length: B }, (_, b) => {
+        let t = 0;
+        while (t < Tt && target[t * B + b] >= 0) t++;
+        return t;
+      });
+      score.add(logits, { ...batch, seqLen: Tt, lengths: steps }, true);
     }
     return score.result();
   }
 
-  /** The model as a {@link SequenceModel} for supervised data, or a clear error naming `where`. */
-  private supervisedModel(where: string): SequenceModel {
-    if (!(this.model instanceof SequenceModel))
-      throw new TypeError(
-        `${where}: { x, y } data train a SequenceModel; for an EncoderDecoder give a list of batches`,
-      );
-    return this.model;
+  /** The model for supervised data (a {@link SequenceModel}, or an {@link EncoderDecoder} with cross-entropy), or a clear error naming `where`. */
+  private supervisedModel(where: string): SupervisedModel {
+    const model = this.model as unknown;
+    if (model instanceof EncoderDecoder && this.loss !== 'cross-entropy')
+      throw new TypeError(`${where}: { x, y } data train an EncoderDecoder with cross-entropy, not ${this.loss}`);
+    if (model instanceof SequenceModel || model instanceof EncoderDecoder) return model;
+    throw new TypeError(`${where}: { x, y } data train a SequenceModel or an EncoderDecoder`);
   }
 
   /**

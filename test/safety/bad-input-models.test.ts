@@ -433,7 +433,7 @@ const seq2seqCases: BadCall[] = [
   bad(
     'EncoderDecoder.greedy: beamWidth',
     TypeError,
-    exact('EncoderDecoder.greedy: unknown option options.beamWidth; valid options: batch, maxLength'),
+    exact('EncoderDecoder.greedy: unknown option options.beamWidth; valid options: batch, lengths, maxLength'),
     ({ encdec, data }) => encdec.greedy(data.source, { maxLength: 3, beamWidth: 2 } as never),
   ),
   bad(
