@@ -101,6 +101,11 @@ export interface FitOptions {
   validation?: ArrayLike<number>;
   /** Stop when the validation loss has not improved for this many epochs (needs `validation`). */
   patience?: number;
+  /**
+   * At the end (whatever stopped the fit), load the weights of the epoch with the lowest
+   * validation loss seen in this call (needs `validation`); {@link FitResult.bestEpoch} names it.
+   */
+  restoreBest?: boolean;
   /** Stop after this many updates in this call (an integer ≥ 1). */
   maxSteps?: number;
   /** Stop after this many seconds (checked after each update). */
@@ -210,6 +215,7 @@ const FIT: Schema = {
   signal: custom('an AbortSignal', isSignal),
   validation: custom('an array of token ids', isArrayLike),
   patience: int({ min: 0 }),
+  restoreBest: bool(),
   maxSteps: int({ min: 1 }),
   timeLimit: num({ min: 0 }),
   resume: bool(),
@@ -329,6 +335,8 @@ export function checkFitOptions(options: unknown, data: 'tokens' | 'batches', wh
   };
   if (o.patience !== undefined && o.validation === undefined)
     refuse('options.patience needs options.validation (the held-out tokens whose loss it watches)');
+  if (o.restoreBest === true && o.validation === undefined)
+    refuse('options.restoreBest needs options.validation (the held-out tokens whose loss picks the best epoch)');
   if (data === 'batches' && o.validation !== undefined)
     refuse('options.validation takes held-out tokens, for a token stream; with batches, evaluate in onEpoch');
   if (data === 'tokens' && o.shuffle !== undefined)

@@ -69,7 +69,7 @@ export interface FitResult {
    * loss stopped improving).
    */
   stopped: 'done' | 'aborted' | 'time' | 'steps' | 'patience';
-  /** Supervised data with early stopping: the best epoch (1-based; its weights are loaded with `restoreBest`). */
+  /** With `restoreBest` (or supervised early stopping): the best epoch, 1-based, whose weights `restoreBest` loaded. */
   bestEpoch?: number;
 }
 
@@ -88,6 +88,13 @@ export class NonFiniteError extends Error {
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** The best epoch of a token-stream fit with `restoreBest`: its validation loss, number and weights. */
+interface BestEpoch {
+  loss: number;
+  epoch: number;
+  state: Array<Record<string, Float32Array>>;
+}
 
 /** The models with a fit() running (of any trainer): a second concurrent fit (or step) on one is refused. */
 const fitting = new WeakSet<object>();
@@ -273,8 +280,12 @@ export class Trainer<M extends Trainable = SequenceModel> {
     if (options.signal?.aborted) return { epochLosses: [], steps: 0, stopped: 'aborted' };
     fitting.add(this.model);
     this.running = true;
+    const best: BestEpoch | null = options.restoreBest ? { loss: Infinity, epoch: 0, state: [] } : null;
     try {
-      return await this.walk(walk, position, resumed, options);
+      const result = await this.walk(walk, position, resumed, options, best);
+      if (best === null || best.epoch === 0) return result;
+      this.model.parameterSets().forEach((set, i) => set.loadStateDict(best.state[i]));
+      return { ...result, bestEpoch: best.epoch };
     } finally {
       fitting.delete(this.model);
       this.running = false;
@@ -950,7 +961,13 @@ export class Trainer<M extends Trainable = SequenceModel> {
   }
 
   /** The epochs of one fit() call, from `start`; keeps {@link position} after every update. */
-  private async walk(walk: DataWalk, start: FitPosition, resumed: boolean, options: FitOptions): Promise<FitResult> {
+  private async walk(
+    walk: DataWalk,
+    start: FitPosition,
+    resumed: boolean,
+    options: FitOptions,
+    keep: BestEpoch | null = null,
+  ): Promise<FitResult> {
     const epochs = options.epochs ?? 1;
     const maxSteps = options.maxSteps ?? Infinity;
     const began = now();
@@ -991,6 +1008,11 @@ export class Trainer<M extends Trainable = SequenceModel> {
       const loss = pos.lossSum / pos.updates;
       epochLosses.push(loss);
       const validation = options.validation !== undefined ? this.evaluate(options.validation) : undefined;
+      if (keep !== null && validation !== undefined && validation.loss < keep.loss) {
+        keep.loss = validation.loss;
+        keep.epoch = pos.epoch;
+        keep.state = this.model.parameterSets().map((set) => set.stateDict());
+      }
       if (!walk.endEpoch) options.onEpoch?.({ epoch: pos.epoch, loss, validation });
       let { best, badEpochs } = pos;
       let patienceOut = walk.endEpoch?.(pos.epoch, loss) ?? false;
