@@ -53,6 +53,7 @@ export type { ModelLayer } from './nn/layers.ts';
 export type { Batch, OutputKind, SequenceInput, Trainable } from './nn/trainable.ts';
 export { Optimizer, type OptimizerOptions } from './train/optimizer.ts';
 export { scheduledLr, type Schedule } from './train/schedule.ts';
+export { resetSomeStreams } from './train/state-reset.ts';
 export {
   Trainer,
   NonFiniteError,

@@ -9,6 +9,7 @@ import {
   RNN,
   SequenceModel,
   Trainer,
+  resetSomeStreams,
   Vocab,
   builtinCorpus,
   generate,
@@ -159,6 +160,8 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         epochs: 1000,
         signal: controller.signal,
         onStep: (e) => {
+          // a rotating share of streams restarts from zero, as generation does (see strand train --state-reset)
+          resetSomeStreams(r.model, e.step, 8);
           last = { step: e.step, epoch: e.epoch, tokensPerSecond: e.tokensPerSecond, elapsed: e.elapsed };
           pending.push(e.loss);
           const now = e.elapsed * 1000;

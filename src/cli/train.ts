@@ -15,7 +15,7 @@ import { checkWritable, readBytes, readText, writeBytesAtomic } from '../platfor
 import { CliError, type CommandSpec, type ParsedArgs } from './args.ts';
 import { BACKEND_FLAG, duration, rate, startBackend, thousands, type CliIO } from './io.ts';
 import { ProgressReporter } from './progress.ts';
-import { resetSomeStreams } from './state-reset.ts';
+import { resetSomeStreams } from '../train/state-reset.ts';
 import type { ModelLayer } from '../nn/layers.ts';
 
 /** The flags of `strand train`. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.ts';
 import { run } from '../../src/cli/run.ts';
-import { resetSomeStreams } from '../../src/cli/state-reset.ts';
+import { resetSomeStreams } from '../../src/train/state-reset.ts';
 import { builtinCorpus, Dense, Embedding, init, logProbability, LSTM, SequenceModel } from '../../src/index.ts';
 
 let dir = '';
