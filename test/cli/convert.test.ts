@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/run.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 import { init, SequenceModel } from '../../src/index.ts';
 import { readPyTorch, readSafetensors } from '../../src/interop/index.ts';
+import { strandInProcess } from '../helpers/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/pytorch-to-edge/model/', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/interop/pytorch/hostile_os_system.pt', import.meta.url));
@@ -24,23 +23,8 @@ let dir = '';
 const at = (name: string) => join(dir, name);
 const example = (name: string) => join(EXAMPLE, name);
 
-/** Runs `strand ...argv` in this process; returns the exit code and what it wrote. */
-async function strand(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTTY: false,
-    columns: 100,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+/** Runs `strand ...argv` in this process. */
+const strand = strandInProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strand-convert-'));

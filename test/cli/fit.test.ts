@@ -5,32 +5,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.ts';
-import { run } from '../../src/cli/run.ts';
 import { parseCsv, parseJsonLines } from '../../src/cli/tabular.ts';
 import { init, SequenceModel } from '../../src/index.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { strandInProcess } from '../helpers/cli.ts';
 
 let dir = '';
 const at = (name: string) => join(dir, name);
 
-/** Runs `strand ...argv` in this process; returns the exit code and what it wrote. */
-async function strand(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTTY: false,
-    columns: 100,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+/** Runs `strand ...argv` in this process. */
+const strand = strandInProcess;
 
 /** A seasonal series (period 12) around 10 with a little noise. */
 function seasonalCsv(): string {

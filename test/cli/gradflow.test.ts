@@ -6,27 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowChart } from '../../src/cli/chart.ts';
-import type { CliIO } from '../../src/cli/io.ts';
-import { run } from '../../src/cli/run.ts';
 import { Dense, Embedding, LSTM, SequenceModel } from '../../src/index.ts';
 import { wasmBackend } from '../helpers/backends.ts';
+import { strandInProcess } from '../helpers/cli.ts';
 
 /** Runs `strand ...argv` in this process; returns the exit code and what it wrote. */
 async function strand(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    columns: 100,
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
+  const { code, out, err } = await strandInProcess(...argv);
+  return { code, stdout: out, stderr: err };
 }
 
 /** Pairs of (raw, clipped) values of the rows of a drawn curve. */

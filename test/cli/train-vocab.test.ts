@@ -6,32 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.ts';
 import { etaSeconds, liveLine, statusText } from '../../src/cli/progress.ts';
-import { run } from '../../src/cli/run.ts';
 import { init, SequenceModel } from '../../src/index.ts';
+import { strandInProcess } from '../helpers/cli.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/models/metadata-vocab.strand', import.meta.url));
 let dir = '';
 const at = (name: string) => join(dir, name);
 
-/** Runs `strand ...argv` in this process; returns the exit code and what it wrote. */
-async function strand(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTTY: false,
-    columns: 100,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+/** Runs `strand ...argv` in this process. */
+const strand = strandInProcess;
 
 /** A small word corpus: 40 lines of a few repeated sentences. */
 const WORDS = Array.from(
