@@ -82,12 +82,15 @@ export function readModel(
       return importOnnx(readBytes(path), { backend });
     case 'tfjs':
       return readTfjs(path, backend);
-    default: {
-      const read = readTensors(path, format)!;
-      if (format === 'safetensors' && hasStrandArchitecture(read.metadata))
-        return loadSafetensors(readBytes(path), { backend });
+    case 'safetensors': {
+      const bytes = readBytes(path);
+      const read = readSafetensors(bytes);
+      // a file strand wrote carries its architecture; a PyTorch one is mapped like a .pt
+      if (hasStrandArchitecture(read.metadata)) return loadSafetensors(bytes, { backend });
       return modelFromStateDict(read.tensors, { backend, ...mapping });
     }
+    default:
+      return modelFromStateDict(readPyTorch(readBytes(path)), { backend, ...mapping });
   }
 }
 

@@ -70,6 +70,13 @@ describe('strand convert', () => {
       expect(written[name].shape).toEqual(t.shape);
       expect(written[name].data).toEqual(t.data);
     }
+    // and strand reads its own export back whole (architecture from the file's metadata)
+    expect((await strand('convert', at('out.safetensors'), at('back.strand'))).code).toBe(0);
+    const [a, b] = ['lm.strand', 'back.strand'].map((f) => SequenceModel.load(new Uint8Array(readFileSync(at(f)))));
+    expect(b.config()).toEqual(a.config());
+    expect(b.stateDict()).toEqual(a.stateDict());
+    a.dispose();
+    b.dispose();
   });
 
   it('reads an ONNX export, sets the output kind, and writes ONNX that reads back the same', async () => {
